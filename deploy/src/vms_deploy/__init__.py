@@ -1,0 +1,1 @@
+"""Running VMS: the local supervisor, the one JetStream setup step, and dead-letter tools."""

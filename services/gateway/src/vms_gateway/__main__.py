@@ -1,0 +1,24 @@
+"""`vms-gateway run`: serve the REST API and the portal (settings from `VMS_GATEWAY_…`)."""
+
+from __future__ import annotations
+
+import argparse
+
+import uvicorn
+
+from vms_gateway.app import create_app
+from vms_gateway.settings import GatewaySettings
+from vms_shared.logging import configure_logging
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="vms-gateway", description="VMS gateway: REST API and web portal")
+    parser.add_argument("command", choices=["run"])
+    parser.parse_args(argv)
+    settings = GatewaySettings()
+    configure_logging("gateway", fmt=settings.log_format, level=settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

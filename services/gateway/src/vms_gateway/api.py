@@ -1,0 +1,156 @@
+"""REST API v1: each route is one or two NATS requests to the services that own the data."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, time
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from vms_shared.errors import DomainError
+from vms_shared.events.registry import ConsentKind
+from vms_shared.regions import NATIONAL
+from vms_shared.rpc import RemoteError, Rpc, RpcClient
+from vms_shared.rpc import hours as hours_rpc
+from vms_shared.rpc import linkage as linkage_rpc
+from vms_shared.rpc import registry as registry_rpc
+from vms_shared.rpc import rewards as rewards_rpc
+from vms_shared.rpc.health import HealthRequest, health_rpc
+from vms_shared.subjects import SERVICES
+from vms_shared.types import LongText
+
+router = APIRouter(prefix="/api/v1")
+
+Req = TypeVar("Req", bound=BaseModel)
+Res = TypeVar("Res", bound=BaseModel)
+
+
+class Services:
+    """The services, called on behalf of one HTTP request (its request id goes along)."""
+
+    def __init__(self, rpc: RpcClient, request_id: str) -> None:
+        self.rpc = rpc
+        self.request_id = request_id
+
+    async def __call__(self, rpc: Rpc[Req, Res], request: Req, *, region: str = NATIONAL) -> Res:
+        return await self.rpc.call(rpc, request, region=region, request_id=self.request_id)
+
+    async def volunteer(self, volunteer_id: UUID) -> registry_rpc.VolunteerView:
+        """The volunteer, or a 404 that says so, before asking another service about them."""
+        return await self(registry_rpc.GET_VOLUNTEER, registry_rpc.VolunteerRef(volunteer_id=volunteer_id))
+
+
+def services(request: Request) -> Services:
+    return Services(request.app.state.rpc, request.state.request_id)
+
+
+Call = Annotated[Services, Depends(services)]
+
+# -- management centres ----------------------------------------------------------------------------------------
+
+
+@router.post("/centres", status_code=201, tags=["centres"], summary="관리센터 등록")
+async def register_centre(body: registry_rpc.RegisterCentre, call: Call) -> registry_rpc.CentreView:
+    return await call(registry_rpc.REGISTER_CENTRE, body, region=body.region)
+
+
+@router.get("/centres/{centre_id}", tags=["centres"], summary="관리센터 조회")
+async def get_centre(centre_id: UUID, call: Call) -> registry_rpc.CentreView:
+    return await call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=centre_id))
+
+
+class ActivityBody(BaseModel):
+    volunteer_id: UUID
+    activity_date: date = Field(description="활동일", examples=["2026-11-20"])
+    start_time: time = Field(description="시작 시각 (KST)", examples=["10:00"])
+    end_time: time = Field(description="종료 시각 (KST)", examples=["13:30"])
+    description: LongText = Field(description="활동내용", examples=["어르신 말벗 및 식사 보조"])
+    exception_reason: LongText | None = Field(default=None, description="예외 사유 (over 8 h a day, or late)")
+
+
+@router.post("/centres/{centre_id}/activities", status_code=201, tags=["hours"], summary="봉사활동 실적 입력")
+async def record_activity(centre_id: UUID, body: ActivityBody, call: Call) -> hours_rpc.ActivityView:
+    return await call(hours_rpc.RECORD_ACTIVITY, hours_rpc.RecordActivity(centre_id=centre_id, **body.model_dump()))
+
+
+@router.get("/activities/{activity_id}", tags=["hours"], summary="봉사활동 실적 조회")
+async def get_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityView:
+    return await call(hours_rpc.GET_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity_id))
+
+
+@router.post("/activities/{activity_id}/confirm", tags=["hours"], summary="봉사활동 실적 확인")
+async def confirm_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityView:
+    return await call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity_id))
+
+
+# -- volunteers ------------------------------------------------------------------------------------------------
+
+
+@router.post("/volunteers", status_code=201, tags=["volunteers"], summary="회원가입")
+async def register_volunteer(body: registry_rpc.RegisterVolunteer, call: Call) -> registry_rpc.VolunteerView:
+    return await call(registry_rpc.REGISTER_VOLUNTEER, body, region=body.region)
+
+
+@router.get("/volunteers/{volunteer_id}", tags=["volunteers"], summary="회원정보")
+async def get_volunteer(volunteer_id: UUID, call: Call) -> registry_rpc.VolunteerView:
+    return await call.volunteer(volunteer_id)
+
+
+class ConsentBody(BaseModel):
+    granted: bool = Field(description="동의 여부")
+
+
+@router.put(
+    "/volunteers/{volunteer_id}/consents/{consent}",
+    tags=["volunteers"],
+    summary="연계 동의 (마이페이지 → 회원정보 → 개인정보 → 1365자원봉사포털 연계동의)",
+)
+async def set_consent(
+    volunteer_id: UUID, consent: ConsentKind, body: ConsentBody, call: Call
+) -> registry_rpc.ConsentView:
+    return await call(
+        registry_rpc.SET_CONSENT,
+        registry_rpc.SetConsent(volunteer_id=volunteer_id, consent=consent, granted=body.granted),
+    )
+
+
+@router.get("/volunteers/{volunteer_id}/activities", tags=["volunteers"], summary="봉사실적조회")
+async def list_activities(volunteer_id: UUID, call: Call) -> hours_rpc.ActivityList:
+    await call.volunteer(volunteer_id)
+    return await call(hours_rpc.LIST_ACTIVITIES, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id))
+
+
+@router.get("/volunteers/{volunteer_id}/hours", tags=["volunteers"], summary="누적 봉사시간")
+async def get_total(volunteer_id: UUID, call: Call) -> rewards_rpc.TotalView:
+    await call.volunteer(volunteer_id)
+    return await call(rewards_rpc.GET_TOTAL, rewards_rpc.TotalRequest(volunteer_id=volunteer_id))
+
+
+@router.get("/volunteers/{volunteer_id}/transfers", tags=["volunteers"], summary="1365 연계 현황")
+async def list_transfers(volunteer_id: UUID, call: Call) -> linkage_rpc.TransferList:
+    await call.volunteer(volunteer_id)
+    return await call(linkage_rpc.LIST_TRANSFERS, linkage_rpc.TransfersRequest(volunteer_id=volunteer_id))
+
+
+# -- operations ------------------------------------------------------------------------------------------------
+
+
+@router.get("/health", tags=["operations"], summary="Is every service up?")
+async def health(call: Call) -> JSONResponse:
+    async def one(service: str) -> dict[str, Any]:
+        try:
+            view = await call.rpc.call(health_rpc(service), HealthRequest(), timeout=2.0, request_id=call.request_id)
+        except (DomainError, RemoteError) as exc:
+            return {"status": "down", "error": str(exc)}
+        status = "up" if view.database == "ok" else "degraded"
+        return {"status": status, **view.model_dump(mode="json")}
+
+    results = dict(zip(SERVICES, await asyncio.gather(*(one(s) for s in SERVICES)), strict=True))
+    healthy = all(r["status"] == "up" for r in results.values())
+    return JSONResponse(
+        {"status": "up" if healthy else "degraded", "services": results}, status_code=200 if healthy else 503
+    )

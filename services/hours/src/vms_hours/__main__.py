@@ -1,0 +1,13 @@
+from importlib.resources import files
+
+from vms_hours.app import create_app
+from vms_hours.settings import HoursSettings
+from vms_shared.runtime import main as run_main
+
+
+def main() -> None:
+    run_main("hours", HoursSettings, create_app, str(files("vms_hours") / "migrations"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Wiring only: which requests hours answers, which events it follows, where its events go."""
+
+from vms_hours.db import inbox, outbox
+from vms_hours.handlers import HoursHandlers
+from vms_hours.settings import HoursSettings
+from vms_shared.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
+from vms_shared.rpc import hours as rpc
+from vms_shared.runtime import ServiceApp
+from vms_shared.streams import CONSUMERS
+
+
+def create_app(settings: HoursSettings) -> ServiceApp:
+    app = ServiceApp("hours", settings)
+    handlers = HoursHandlers(app.db, app.use_outbox(outbox), app.rpc, settings)
+    app.serve(rpc.RECORD_ACTIVITY, handlers.record_activity)
+    app.serve(rpc.CONFIRM_ACTIVITY, handlers.confirm_activity)
+    app.serve(rpc.GET_ACTIVITY, handlers.get_activity)
+    app.serve(rpc.LIST_ACTIVITIES, handlers.list_activities)
+    app.consume(
+        CONSUMERS["hours-registry"],
+        {
+            VolunteerRegisteredV1: handlers.on_volunteers_registered,
+            CentreRegisteredV1: handlers.on_centres_registered,
+        },
+        inbox=inbox,
+    )
+    return app

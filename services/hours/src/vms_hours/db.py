@@ -1,0 +1,49 @@
+"""The hours service's own database, with its projection of the registry facts it needs."""
+
+from sqlalchemy import Column, Date, Integer, String, Table, Text, Time, UniqueConstraint, Uuid
+
+from vms_shared.db import UtcDateTime, new_metadata
+from vms_shared.inbox import inbox_table
+from vms_shared.outbox import outbox_table
+
+metadata = new_metadata()
+
+# Projection of the registry (from its events, or asked for when an event has not arrived yet).
+known_volunteers = Table(
+    "known_volunteers",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("region", String(2), nullable=False),
+)
+
+known_centres = Table(
+    "known_centres",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("region", String(2), nullable=False),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("centre_id", Uuid, nullable=False, index=True),
+    Column("volunteer_id", Uuid, nullable=False),
+    Column("region", String(2), nullable=False),
+    Column("activity_date", Date, nullable=False),
+    Column("start_time", Time, nullable=False),
+    Column("end_time", Time, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("exception_reason", Text, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("recorded_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime, nullable=True),
+    # Also the index for "this volunteer's activities on this day".
+    UniqueConstraint("volunteer_id", "activity_date", "start_time"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

@@ -1,0 +1,94 @@
+"""The rules of recording hours. Pure: no I/O.
+
+From the brochure and 1365's rules (SEED.md, LINKAGE.md): hours are kept in minutes; a day counts at most
+8 hours per volunteer; hours are entered within 3 months of the activity; both limits are settings, and
+going past either needs a recorded reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from uuid import UUID
+
+from vms_shared.clock import months_before
+from vms_shared.errors import Conflict, NotFound, RuleViolation
+
+
+class ActivityNotFound(NotFound):
+    code = "ACTIVITY_NOT_FOUND"
+
+
+class ActivityTimesInvalid(RuleViolation):
+    code = "ACTIVITY_TIMES_INVALID"
+
+
+class ActivityInFuture(RuleViolation):
+    code = "ACTIVITY_IN_FUTURE"
+
+
+class EntryWindowPassed(RuleViolation):
+    code = "ENTRY_WINDOW_PASSED"
+
+
+class DailyLimitExceeded(RuleViolation):
+    code = "DAILY_LIMIT_EXCEEDED"
+
+
+class ActivityOverlaps(Conflict):
+    code = "ACTIVITY_OVERLAPS"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One activity of a volunteer on one day, as far as the day's rules need to know it."""
+
+    activity_id: UUID
+    centre_id: UUID
+    start_time: time
+    end_time: time
+    minutes: int
+    description: str
+
+
+def activity_minutes(start: time, end: time) -> int:
+    """Minutes between `start` and `end` on the same day; the end must come after the start."""
+    if end <= start:
+        raise ActivityTimesInvalid(start_time=start.strftime("%H:%M"), end_time=end.strftime("%H:%M"))
+    day = date(2000, 1, 1)
+    return int((datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() // 60)
+
+
+def check_entry_window(activity_date: date, *, today: date, months: int, exception_reason: str | None) -> None:
+    """An activity is entered after it happened, and within `months` of it unless a reason is recorded."""
+    if activity_date > today:
+        raise ActivityInFuture(activity_date=activity_date)
+    if activity_date < months_before(today, months) and not exception_reason:
+        raise EntryWindowPassed(months=months, activity_date=activity_date)
+
+
+def same_record(slot: Slot, *, centre_id: UUID, start: time, end: time, description: str) -> bool:
+    """The same centre sending the same record again: it is the record already made, not a new one."""
+    return (slot.centre_id, slot.start_time, slot.end_time, slot.description) == (centre_id, start, end, description)
+
+
+def find_overlap(day: Iterable[Slot], start: time, end: time) -> Slot | None:
+    """A volunteer is in one place at a time: two activities of one day may touch but not overlap."""
+    for slot in day:
+        if slot.start_time < end and start < slot.end_time:
+            return slot
+    return None
+
+
+def check_daily_limit(
+    day: Iterable[Slot], minutes: int, *, limit: int, activity_date: date, exception_reason: str | None
+) -> None:
+    """At most `limit` minutes (8 h) count on one day, unless a reason for the exception is recorded."""
+    existing = sum(slot.minutes for slot in day)
+    if existing + minutes > limit and not exception_reason:
+        raise DailyLimitExceeded(
+            limit_hours=limit // 60 if limit % 60 == 0 else round(limit / 60, 2),
+            activity_date=activity_date,
+            existing_minutes=existing,
+        )

@@ -1,0 +1,237 @@
+"""One function per request or event: validate (models), decide (domain), persist and stage events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vms_hours import domain
+from vms_hours.db import activities, known_centres, known_volunteers
+from vms_hours.settings import HoursSettings
+from vms_shared.clock import today_kst
+from vms_shared.db import Database, upsert
+from vms_shared.envelope import Envelope, new_id
+from vms_shared.errors import CentreNotFound, VolunteerNotFound
+from vms_shared.events.hours import HoursConfirmedV1, HoursRecordedV1
+from vms_shared.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
+from vms_shared.outbox import Outbox
+from vms_shared.rpc import RemoteError, RpcClient
+from vms_shared.rpc.hours import (
+    ActivityList,
+    ActivityRef,
+    ActivityStatus,
+    ActivityView,
+    RecordActivity,
+    VolunteerActivities,
+)
+from vms_shared.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, VolunteerRef
+
+
+class HoursHandlers:
+    def __init__(self, db: Database, outbox: Outbox, registry: RpcClient, settings: HoursSettings) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.registry = registry
+        self.settings = settings
+
+    # -- requests ----------------------------------------------------------------------------------------------
+
+    async def record_activity(self, cmd: RecordActivity) -> ActivityView:
+        minutes = domain.activity_minutes(cmd.start_time, cmd.end_time)
+        domain.check_entry_window(
+            cmd.activity_date,
+            today=today_kst(),
+            months=self.settings.entry_window_months,
+            exception_reason=cmd.exception_reason,
+        )
+        centre = await self._centre(cmd.centre_id)
+        await self._volunteer(cmd.volunteer_id)
+        try:
+            return await self._record(cmd, minutes, centre)
+        except IntegrityError:
+            # The same record sent twice at once: the second finds the first and answers with it.
+            return await self._record(cmd, minutes, centre)
+
+    async def _record(self, cmd: RecordActivity, minutes: int, centre: Row[Any]) -> ActivityView:
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(activities).where(
+                        activities.c.volunteer_id == cmd.volunteer_id,
+                        activities.c.activity_date == cmd.activity_date,
+                    )
+                )
+            ).all()
+            day = [domain.Slot(r.id, r.centre_id, r.start_time, r.end_time, r.minutes, r.description) for r in rows]
+            for slot, row in zip(day, rows, strict=True):
+                if domain.same_record(
+                    slot, centre_id=cmd.centre_id, start=cmd.start_time, end=cmd.end_time, description=cmd.description
+                ):
+                    return _activity_view(row)
+            overlap = domain.find_overlap(day, cmd.start_time, cmd.end_time)
+            if overlap is not None:
+                raise domain.ActivityOverlaps(
+                    activity_id=overlap.activity_id,
+                    start_time=overlap.start_time.strftime("%H:%M"),
+                    end_time=overlap.end_time.strftime("%H:%M"),
+                )
+            domain.check_daily_limit(
+                day,
+                minutes,
+                limit=self.settings.daily_limit_minutes,
+                activity_date=cmd.activity_date,
+                exception_reason=cmd.exception_reason,
+            )
+            values = {
+                "id": new_id(),
+                "centre_id": cmd.centre_id,
+                "volunteer_id": cmd.volunteer_id,
+                "region": centre.region,
+                "activity_date": cmd.activity_date,
+                "start_time": cmd.start_time,
+                "end_time": cmd.end_time,
+                "minutes": minutes,
+                "description": cmd.description,
+                "exception_reason": cmd.exception_reason,
+                "status": ActivityStatus.RECORDED.value,
+                "recorded_at": datetime.now(UTC),
+                "confirmed_at": None,
+            }
+            await session.execute(insert(activities).values(**values))
+            await self.outbox.stage(
+                session,
+                HoursRecordedV1(
+                    activity_id=values["id"],
+                    volunteer_id=cmd.volunteer_id,
+                    centre_id=cmd.centre_id,
+                    activity_date=cmd.activity_date,
+                    start_time=cmd.start_time,
+                    end_time=cmd.end_time,
+                    minutes=minutes,
+                    description=cmd.description,
+                    exception_reason=cmd.exception_reason,
+                    recorded_at=values["recorded_at"],
+                ),
+                region=centre.region,
+            )
+            return ActivityView.model_validate(values)
+
+    async def confirm_activity(self, ref: ActivityRef) -> ActivityView:
+        async with self.db.transaction() as session:
+            row = await _activity_row(session, ref.activity_id)
+            if row.status == ActivityStatus.CONFIRMED.value:
+                return _activity_view(row)
+            now = datetime.now(UTC)
+            await session.execute(
+                update(activities)
+                .where(activities.c.id == ref.activity_id)
+                .values(status=ActivityStatus.CONFIRMED.value, confirmed_at=now)
+            )
+            centre_name = await session.scalar(select(known_centres.c.name).where(known_centres.c.id == row.centre_id))
+            await self.outbox.stage(
+                session,
+                HoursConfirmedV1(
+                    activity_id=row.id,
+                    volunteer_id=row.volunteer_id,
+                    centre_id=row.centre_id,
+                    centre_name=centre_name or "",
+                    activity_date=row.activity_date,
+                    start_time=row.start_time,
+                    end_time=row.end_time,
+                    minutes=row.minutes,
+                    description=row.description,
+                    confirmed_at=now,
+                ),
+                region=row.region,
+            )
+            return _activity_view(row, status=ActivityStatus.CONFIRMED, confirmed_at=now)
+
+    async def get_activity(self, ref: ActivityRef) -> ActivityView:
+        async with self.db.transaction() as session:
+            return _activity_view(await _activity_row(session, ref.activity_id))
+
+    async def list_activities(self, query: VolunteerActivities) -> ActivityList:
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(activities)
+                    .where(activities.c.volunteer_id == query.volunteer_id)
+                    .order_by(activities.c.activity_date, activities.c.start_time)
+                )
+            ).all()
+        return ActivityList(items=[_activity_view(r) for r in rows])
+
+    # -- registry facts ----------------------------------------------------------------------------------------
+
+    async def _centre(self, centre_id: UUID) -> Row[Any]:
+        """The centre from this service's projection, or from the registry if its event has not arrived yet."""
+        async with self.db.transaction() as session:
+            row = (await session.execute(select(known_centres).where(known_centres.c.id == centre_id))).one_or_none()
+        if row is not None:
+            return row
+        try:
+            centre = await self.registry.call(GET_CENTRE, CentreRef(centre_id=centre_id))
+        except RemoteError as exc:
+            if exc.body.code == "CENTRE_NOT_FOUND":
+                raise CentreNotFound(centre_id=centre_id) from None
+            raise
+        async with self.db.transaction() as session:
+            await upsert(
+                session, known_centres, [{"id": centre.id, "name": centre.name, "region": centre.region}], key=["id"]
+            )
+            return (await session.execute(select(known_centres).where(known_centres.c.id == centre_id))).one()
+
+    async def _volunteer(self, volunteer_id: UUID) -> None:
+        async with self.db.transaction() as session:
+            known = await session.scalar(select(known_volunteers.c.id).where(known_volunteers.c.id == volunteer_id))
+        if known is not None:
+            return
+        try:
+            volunteer = await self.registry.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id))
+        except RemoteError as exc:
+            if exc.body.code == "VOLUNTEER_NOT_FOUND":
+                raise VolunteerNotFound(volunteer_id=volunteer_id) from None
+            raise
+        async with self.db.transaction() as session:
+            await upsert(
+                session,
+                known_volunteers,
+                [{"id": volunteer.id, "name": volunteer.name, "region": volunteer.region}],
+                key=["id"],
+            )
+
+    # -- events ------------------------------------------------------------------------------------------------
+
+    async def on_volunteers_registered(
+        self, session: AsyncSession, events: list[Envelope[VolunteerRegisteredV1]]
+    ) -> None:
+        await upsert(
+            session,
+            known_volunteers,
+            [{"id": e.data.volunteer_id, "name": e.data.name, "region": e.data.region} for e in events],
+            key=["id"],
+        )
+
+    async def on_centres_registered(self, session: AsyncSession, events: list[Envelope[CentreRegisteredV1]]) -> None:
+        await upsert(
+            session,
+            known_centres,
+            [{"id": e.data.centre_id, "name": e.data.name, "region": e.data.region} for e in events],
+            key=["id"],
+        )
+
+
+async def _activity_row(session: AsyncSession, activity_id: UUID) -> Row[Any]:
+    row = (await session.execute(select(activities).where(activities.c.id == activity_id))).one_or_none()
+    if row is None:
+        raise domain.ActivityNotFound(activity_id=activity_id)
+    return row
+
+
+def _activity_view(row: Row[Any], **changes: Any) -> ActivityView:
+    return ActivityView.model_validate({**row._asdict(), **changes})

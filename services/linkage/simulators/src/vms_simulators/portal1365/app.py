@@ -1,0 +1,223 @@
+"""The simulated 1365 portal over HTTP.
+
+- `POST /api/v1/records`: what VMS calls to transfer one activity record (idempotent per source record id).
+- `/members…`: what a volunteer does on 1365 itself: join, consent to receive records, merge duplicate ids.
+- `POST /_sim/faults`: make the next calls fail, to rehearse an outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from vms_shared.clock import today_kst
+from vms_shared.db import Database
+from vms_simulators.portal1365 import rules
+from vms_simulators.portal1365.models import (
+    RESULT_MESSAGES,
+    ConsentChange,
+    Fault,
+    Member,
+    MemberCreate,
+    RecordTransfer,
+    RecordView,
+    ResultCode,
+    TransferResult,
+)
+from vms_simulators.portal1365.store import members, metadata, records
+
+
+class Faults:
+    def __init__(self) -> None:
+        self.status = 0
+        self.remaining = 0
+
+    def take(self) -> int | None:
+        if self.remaining <= 0:
+            return None
+        self.remaining -= 1
+        return self.status
+
+
+def create_app(database_url: str) -> FastAPI:
+    db = Database(database_url)
+    faults = Faults()
+    # One writer at a time: numbering records and the 8-hour sum must not interleave.
+    write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        yield
+        await db.close()
+
+    app = FastAPI(
+        title="1365 자원봉사포털 (simulator)",
+        description=__doc__,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.post("/api/v1/records", response_model=TransferResult)
+    async def receive_record(transfer: RecordTransfer) -> TransferResult | JSONResponse:
+        status = faults.take()
+        if status is not None:
+            return JSONResponse({"resultCode": "99", "resultMsg": "일시적인 장애입니다."}, status_code=status)
+        volunteer, activity = transfer.volunteer, transfer.activity
+        act_date = _parse_date(activity.act_date)
+        async with write_lock, db.transaction() as session:
+            existing = await session.scalar(
+                select(records.c.record_no).where(
+                    records.c.source_system == transfer.source_system,
+                    records.c.source_record_id == transfer.source_record_id,
+                )
+            )
+            if existing is not None:
+                return _result(ResultCode.OK, existing)
+            matches = (
+                await session.execute(
+                    select(members.c.member_no, members.c.consent).where(
+                        members.c.name == volunteer.name,
+                        members.c.birth_date == _parse_date(volunteer.birth_date),
+                        members.c.mobile == volunteer.mobile,
+                        members.c.merged_into.is_(None),
+                    )
+                )
+            ).all()
+            refusal = rules.member_result(len(matches), bool(matches) and all(m.consent for m in matches))
+            if refusal is not None:
+                return _result(refusal)
+            member_no = matches[0].member_no
+            that_day = await session.scalar(
+                select(func.coalesce(func.sum(records.c.act_minutes), 0)).where(
+                    records.c.member_no == member_no, records.c.act_date == act_date
+                )
+            )
+            refusal = rules.record_result(act_date, activity.act_minutes, int(that_day or 0), today_kst())
+            if refusal is not None:
+                return _result(refusal)
+            count = await session.scalar(select(func.count()).select_from(records))
+            record_no = f"V{int(count or 0) + 1:010d}"
+            await session.execute(
+                insert(records).values(
+                    record_no=record_no,
+                    member_no=member_no,
+                    source_system=transfer.source_system,
+                    source_record_id=transfer.source_record_id,
+                    act_date=act_date,
+                    act_minutes=activity.act_minutes,
+                    payload=transfer.model_dump_json(by_alias=True),
+                    received_at=datetime.now(UTC),
+                )
+            )
+            return _result(ResultCode.OK, record_no)
+
+    @app.get("/api/v1/records/{source_system}/{source_record_id}", response_model=RecordView)
+    async def get_record(source_system: str, source_record_id: str) -> RecordView:
+        async with db.transaction() as session:
+            row = (
+                await session.execute(
+                    select(records).where(
+                        records.c.source_system == source_system, records.c.source_record_id == source_record_id
+                    )
+                )
+            ).one_or_none()
+        if row is None:
+            raise HTTPException(404, f"no record {source_system}/{source_record_id}")
+        return RecordView(
+            record_no=row.record_no,
+            member_no=row.member_no,
+            source_system=row.source_system,
+            source_record_id=row.source_record_id,
+            act_date=row.act_date.strftime("%Y%m%d"),
+            act_minutes=row.act_minutes,
+            received_at=row.received_at,
+        )
+
+    @app.post("/members", response_model=Member, status_code=201)
+    async def join(body: MemberCreate) -> Member:
+        async with write_lock, db.transaction() as session:
+            count = await session.scalar(select(func.count()).select_from(members))
+            values: dict[str, Any] = {
+                "member_no": f"M{int(count or 0) + 1:08d}",
+                "name": body.name,
+                "birth_date": body.birth_date,
+                "mobile": body.mobile,
+                "consent": body.consent,
+                "merged_into": None,
+                "created_at": datetime.now(UTC),
+            }
+            try:
+                await session.execute(insert(members).values(**values))
+            except IntegrityError as exc:  # pragma: no cover - guarded by the lock
+                raise HTTPException(409, "member number taken; try again") from exc
+        return Member.model_validate(values)
+
+    @app.get("/members", response_model=list[Member])
+    async def find_members(name: str, birth_date: date) -> list[Member]:
+        async with db.transaction() as session:
+            rows = (
+                await session.execute(select(members).where(members.c.name == name, members.c.birth_date == birth_date))
+            ).all()
+        return [Member.model_validate(row._asdict()) for row in rows]
+
+    @app.put("/members/{member_no}/consent", response_model=Member)
+    async def set_consent(member_no: str, body: ConsentChange) -> Member:
+        async with db.transaction() as session:
+            await _member(session, member_no)
+            await session.execute(update(members).where(members.c.member_no == member_no).values(consent=body.granted))
+            return await _member(session, member_no)
+
+    @app.post("/members/{member_no}/merge", response_model=Member)
+    async def merge_duplicates(member_no: str) -> Member:
+        """중복ID 통합: every other account of the same person is folded into this one."""
+        async with write_lock, db.transaction() as session:
+            keep = await _member(session, member_no)
+            await session.execute(
+                update(members)
+                .where(
+                    members.c.name == keep.name,
+                    members.c.birth_date == keep.birth_date,
+                    members.c.mobile == keep.mobile,
+                    members.c.member_no != member_no,
+                )
+                .values(merged_into=member_no)
+            )
+            return keep
+
+    @app.post("/_sim/faults", status_code=204)
+    async def arm_fault(fault: Fault) -> None:
+        faults.status, faults.remaining = fault.status, fault.count
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": "sim1365"}
+
+    return app
+
+
+async def _member(session: Any, member_no: str) -> Member:
+    row = (await session.execute(select(members).where(members.c.member_no == member_no))).one_or_none()
+    if row is None:
+        raise HTTPException(404, f"no member {member_no}")
+    return Member.model_validate(row._asdict())
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        raise HTTPException(422, f"not a date (YYYYMMDD): {value}") from None
+
+
+def _result(code: ResultCode, record_no: str | None = None) -> TransferResult:
+    return TransferResult(result_code=code, result_msg=RESULT_MESSAGES[code], record_no=record_no)

@@ -1,0 +1,99 @@
+"""The wire format of the simulated 1365 record transfer (invented: see the package docstring)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class ResultCode(StrEnum):
+    OK = "00"
+    NO_MEMBER = "10"
+    NO_CONSENT = "11"
+    DUPLICATE_ID = "12"
+    DAILY_LIMIT = "21"
+    TOO_LATE = "22"
+
+
+RESULT_MESSAGES: dict[ResultCode, str] = {
+    ResultCode.OK: "정상 처리되었습니다.",
+    ResultCode.NO_MEMBER: "일치하는 회원이 없습니다.",
+    ResultCode.NO_CONSENT: "봉사실적 연계를 위한 정보제공에 동의하지 않은 회원입니다.",
+    ResultCode.DUPLICATE_ID: "중복 아이디가 있습니다. 중복ID 통합 후 다시 시도하십시오.",
+    ResultCode.DAILY_LIMIT: "1일 인정 봉사시간(8시간)을 초과합니다.",
+    ResultCode.TOO_LATE: "활동일로부터 3개월이 지난 실적은 등록할 수 없습니다.",
+}
+
+
+class Volunteer(Wire):
+    name: str = Field(min_length=1, max_length=50)
+    birth_date: str = Field(pattern=r"^\d{8}$", description="YYYYMMDD")
+    mobile: str = Field(pattern=r"^0\d{8,10}$", description="digits only")
+
+
+class Activity(Wire):
+    act_date: str = Field(pattern=r"^\d{8}$", description="YYYYMMDD")
+    act_begin_tm: str = Field(pattern=r"^\d{4}$", description="HHMM")
+    act_end_tm: str = Field(pattern=r"^\d{4}$", description="HHMM")
+    act_minutes: int = Field(gt=0, le=24 * 60)
+    act_place: str = Field(min_length=1, max_length=200, description="장소 또는 주관기관명")
+    progrm_cn: str = Field(min_length=1, max_length=2000, description="활동내용")
+    sido_cd: str | None = Field(default=None, pattern=r"^\d{7}$")
+
+
+class RecordTransfer(Wire):
+    source_system: str = Field(pattern=r"^[A-Z0-9]{2,10}$", examples=["VMS"])
+    source_record_id: str = Field(min_length=1, max_length=64)
+    volunteer: Volunteer
+    activity: Activity
+
+
+class TransferResult(Wire):
+    result_code: ResultCode
+    result_msg: str
+    record_no: str | None = None
+
+
+class MemberCreate(Wire):
+    name: str = Field(min_length=1, max_length=50)
+    birth_date: date
+    mobile: str = Field(pattern=r"^0\d{8,10}$")
+    consent: bool = False
+
+
+class ConsentChange(Wire):
+    granted: bool
+
+
+class Member(Wire):
+    member_no: str
+    name: str
+    birth_date: date
+    mobile: str
+    consent: bool
+    merged_into: str | None
+    created_at: datetime
+
+
+class RecordView(Wire):
+    record_no: str
+    member_no: str
+    source_system: str
+    source_record_id: str
+    act_date: str
+    act_minutes: int
+    received_at: datetime
+
+
+class Fault(Wire):
+    """Make the next `count` transfer calls fail with `status`, as a real outage would."""
+
+    status: int = Field(ge=500, le=599)
+    count: int = Field(ge=1, le=1000)

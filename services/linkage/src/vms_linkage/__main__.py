@@ -1,0 +1,13 @@
+from importlib.resources import files
+
+from vms_linkage.app import create_app
+from vms_linkage.settings import LinkageSettings
+from vms_shared.runtime import main as run_main
+
+
+def main() -> None:
+    run_main("linkage", LinkageSettings, create_app, str(files("vms_linkage") / "migrations"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Wiring only: which events linkage follows, what it answers, and its sender to 1365."""
+
+from vms_linkage.db import inbox, outbox
+from vms_linkage.handlers import LinkageHandlers
+from vms_linkage.portal import Portal1365Client
+from vms_linkage.settings import LinkageSettings
+from vms_shared.events.hours import HoursConfirmedV1
+from vms_shared.events.registry import ConsentChangedV1, VolunteerRegisteredV1
+from vms_shared.rpc import linkage as rpc
+from vms_shared.runtime import ServiceApp
+from vms_shared.streams import CONSUMERS
+
+
+def create_app(settings: LinkageSettings) -> ServiceApp:
+    app = ServiceApp("linkage", settings)
+    portal = Portal1365Client(settings.portal1365_url, timeout=settings.portal1365_timeout)
+    handlers = LinkageHandlers(app.db, app.use_outbox(outbox), portal, settings)
+    app.serve(rpc.LIST_TRANSFERS, handlers.list_transfers)
+    app.consume(
+        CONSUMERS["linkage-registry"],
+        {
+            VolunteerRegisteredV1: handlers.on_volunteers_registered,
+            ConsentChangedV1: handlers.on_consents_changed,
+        },
+        inbox=inbox,
+        on_commit=handlers.wake,
+    )
+    app.consume(
+        CONSUMERS["linkage-hours"],
+        {HoursConfirmedV1: handlers.on_hours_confirmed},
+        inbox=inbox,
+        on_commit=handlers.wake,
+    )
+    app.add_background(handlers.run_sender)
+    app.on_stop(portal.close)
+    return app

@@ -1,0 +1,13 @@
+from importlib.resources import files
+
+from vms_registry.app import create_app
+from vms_registry.settings import RegistrySettings
+from vms_shared.runtime import main as run_main
+
+
+def main() -> None:
+    run_main("registry", RegistrySettings, create_app, str(files("vms_registry") / "migrations"))
+
+
+if __name__ == "__main__":
+    main()

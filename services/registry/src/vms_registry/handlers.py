@@ -1,0 +1,222 @@
+"""One function per request: validate (done by the models), decide (domain), persist and stage events."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+from uuid import UUID
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vms_registry import domain
+from vms_registry.db import centres, consents, volunteers
+from vms_shared.db import Database
+from vms_shared.envelope import new_id
+from vms_shared.events.registry import (
+    CentreRegisteredV1,
+    ConsentChangedV1,
+    ConsentKind,
+    VolunteerRegisteredV1,
+)
+from vms_shared.outbox import Outbox
+from vms_shared.rpc.registry import (
+    CentreRef,
+    CentreView,
+    ConsentsView,
+    ConsentView,
+    RegisterCentre,
+    RegisterVolunteer,
+    SetConsent,
+    VolunteerRef,
+    VolunteerView,
+)
+
+T = TypeVar("T")
+
+
+class RegistryHandlers:
+    def __init__(self, db: Database, outbox: Outbox) -> None:
+        self.db = db
+        self.outbox = outbox
+
+    # -- centres -----------------------------------------------------------------------------------------------
+
+    async def register_centre(self, cmd: RegisterCentre) -> CentreView:
+        wanted = domain.CentreFacts(cmd.name, cmd.region, cmd.phone)
+
+        async def attempt(session: AsyncSession) -> CentreView:
+            row = (
+                await session.execute(select(centres).where(centres.c.region == cmd.region, centres.c.name == cmd.name))
+            ).one_or_none()
+            existing = domain.CentreFacts(row.name, row.region, row.phone) if row else None
+            if domain.decide_centre(wanted, existing) is domain.Registration.ALREADY_DONE:
+                assert row is not None
+                return _centre_view(row)
+            centre_id, now = new_id(), datetime.now(UTC)
+            await session.execute(
+                insert(centres).values(
+                    id=centre_id, name=cmd.name, region=cmd.region, phone=cmd.phone, registered_at=now
+                )
+            )
+            await self.outbox.stage(
+                session,
+                CentreRegisteredV1(
+                    centre_id=centre_id, name=cmd.name, region=cmd.region, phone=cmd.phone, registered_at=now
+                ),
+                region=cmd.region,
+            )
+            return CentreView(id=centre_id, name=cmd.name, region=cmd.region, phone=cmd.phone, registered_at=now)
+
+        return await self._once_more_on_conflict(attempt)
+
+    async def get_centre(self, ref: CentreRef) -> CentreView:
+        async with self.db.transaction() as session:
+            row = (await session.execute(select(centres).where(centres.c.id == ref.centre_id))).one_or_none()
+        if row is None:
+            raise domain.CentreNotFound(centre_id=ref.centre_id)
+        return _centre_view(row)
+
+    # -- volunteers --------------------------------------------------------------------------------------------
+
+    async def register_volunteer(self, cmd: RegisterVolunteer) -> VolunteerView:
+        wanted = domain.Person(cmd.name, cmd.birth_date, cmd.phone, cmd.region)
+
+        async def attempt(session: AsyncSession) -> VolunteerView:
+            row = (await session.execute(select(volunteers).where(volunteers.c.login_id == cmd.login_id))).one_or_none()
+            existing = domain.Person(row.name, row.birth_date, row.phone, row.region) if row else None
+            if domain.decide_registration(cmd.login_id, wanted, existing) is domain.Registration.ALREADY_DONE:
+                assert row is not None
+                return await _volunteer_view(session, row)
+            volunteer_id, now = new_id(), datetime.now(UTC)
+            await session.execute(
+                insert(volunteers).values(
+                    id=volunteer_id,
+                    login_id=cmd.login_id,
+                    name=cmd.name,
+                    birth_date=cmd.birth_date,
+                    phone=cmd.phone,
+                    region=cmd.region,
+                    registered_at=now,
+                )
+            )
+            await self.outbox.stage(
+                session,
+                VolunteerRegisteredV1(
+                    volunteer_id=volunteer_id,
+                    name=cmd.name,
+                    birth_date=cmd.birth_date,
+                    phone=cmd.phone,
+                    region=cmd.region,
+                    registered_at=now,
+                ),
+                region=cmd.region,
+            )
+            return VolunteerView(
+                id=volunteer_id,
+                login_id=cmd.login_id,
+                name=cmd.name,
+                birth_date=cmd.birth_date,
+                phone=cmd.phone,
+                region=cmd.region,
+                registered_at=now,
+                consents=ConsentsView(portal1365=False, portal1365_changed_at=None),
+            )
+
+        return await self._once_more_on_conflict(attempt)
+
+    async def get_volunteer(self, ref: VolunteerRef) -> VolunteerView:
+        async with self.db.transaction() as session:
+            row = await _volunteer_row(session, ref.volunteer_id)
+            return await _volunteer_view(session, row)
+
+    # -- consents ----------------------------------------------------------------------------------------------
+
+    async def set_consent(self, cmd: SetConsent) -> ConsentView:
+        async def attempt(session: AsyncSession) -> ConsentView:
+            volunteer = await _volunteer_row(session, cmd.volunteer_id)
+            current = (
+                await session.execute(
+                    select(consents).where(
+                        consents.c.volunteer_id == cmd.volunteer_id, consents.c.kind == cmd.consent.value
+                    )
+                )
+            ).one_or_none()
+            if not domain.consent_changes(current.granted if current else None, cmd.granted):
+                return ConsentView(
+                    volunteer_id=cmd.volunteer_id,
+                    consent=cmd.consent,
+                    granted=cmd.granted,
+                    changed_at=current.changed_at if current else None,
+                )
+            now = datetime.now(UTC)
+            values = {"granted": cmd.granted, "changed_at": now, "channel": cmd.channel}
+            if current is None:
+                await session.execute(
+                    insert(consents).values(volunteer_id=cmd.volunteer_id, kind=cmd.consent.value, **values)
+                )
+            else:
+                await session.execute(
+                    update(consents)
+                    .where(consents.c.volunteer_id == cmd.volunteer_id, consents.c.kind == cmd.consent.value)
+                    .values(**values)
+                )
+            await self.outbox.stage(
+                session,
+                ConsentChangedV1(
+                    volunteer_id=cmd.volunteer_id,
+                    consent=cmd.consent,
+                    granted=cmd.granted,
+                    changed_at=now,
+                    channel=cmd.channel,
+                ),
+                region=volunteer.region,
+            )
+            return ConsentView(volunteer_id=cmd.volunteer_id, consent=cmd.consent, granted=cmd.granted, changed_at=now)
+
+        return await self._once_more_on_conflict(attempt)
+
+    async def _once_more_on_conflict(self, attempt: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Two identical requests racing: the loser's insert hits the unique key, and its second attempt finds
+        what the winner wrote and answers the same."""
+        try:
+            async with self.db.transaction() as session:
+                return await attempt(session)
+        except IntegrityError:
+            async with self.db.transaction() as session:
+                return await attempt(session)
+
+
+async def _volunteer_row(session: AsyncSession, volunteer_id: UUID) -> Row[tuple[object, ...]]:
+    row = (await session.execute(select(volunteers).where(volunteers.c.id == volunteer_id))).one_or_none()
+    if row is None:
+        raise domain.VolunteerNotFound(volunteer_id=volunteer_id)
+    return row
+
+
+async def _volunteer_view(session: AsyncSession, row: Row[tuple[object, ...]]) -> VolunteerView:
+    portal = (
+        await session.execute(
+            select(consents.c.granted, consents.c.changed_at).where(
+                consents.c.volunteer_id == row.id, consents.c.kind == ConsentKind.PORTAL_1365.value
+            )
+        )
+    ).one_or_none()
+    return VolunteerView(
+        id=row.id,
+        login_id=row.login_id,
+        name=row.name,
+        birth_date=row.birth_date,
+        phone=row.phone,
+        region=row.region,
+        registered_at=row.registered_at,
+        consents=ConsentsView(
+            portal1365=bool(portal and portal.granted), portal1365_changed_at=portal.changed_at if portal else None
+        ),
+    )
+
+
+def _centre_view(row: Row[tuple[object, ...]]) -> CentreView:
+    return CentreView(id=row.id, name=row.name, region=row.region, phone=row.phone, registered_at=row.registered_at)

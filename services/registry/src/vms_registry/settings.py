@@ -1,0 +1,9 @@
+from pydantic_settings import SettingsConfigDict
+
+from vms_shared.settings import ServiceSettings
+
+
+class RegistrySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="VMS_REGISTRY_", extra="ignore")
+
+    database_url: str = "sqlite:///var/registry.db"

@@ -1,0 +1,1 @@
+"""VMS rewards: cumulative hours and what they earn (badges, benefits, selections)."""

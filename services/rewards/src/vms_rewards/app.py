@@ -1,0 +1,17 @@
+"""Wiring only: which requests rewards answers and which events it follows."""
+
+from vms_rewards.db import inbox
+from vms_rewards.handlers import RewardsHandlers
+from vms_rewards.settings import RewardsSettings
+from vms_shared.events.hours import HoursConfirmedV1
+from vms_shared.rpc import rewards as rpc
+from vms_shared.runtime import ServiceApp
+from vms_shared.streams import CONSUMERS
+
+
+def create_app(settings: RewardsSettings) -> ServiceApp:
+    app = ServiceApp("rewards", settings)
+    handlers = RewardsHandlers(app.db)
+    app.serve(rpc.GET_TOTAL, handlers.get_total)
+    app.consume(CONSUMERS["rewards-hours"], {HoursConfirmedV1: handlers.on_hours_confirmed}, inbox=inbox)
+    return app

@@ -1,0 +1,29 @@
+"""The rewards service's own database: a ledger of confirmed activities and the totals derived from it."""
+
+from sqlalchemy import Column, Date, Integer, Table, Uuid
+
+from vms_shared.db import UtcDateTime, new_metadata
+from vms_shared.inbox import inbox_table
+
+metadata = new_metadata()
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("activity_id", Uuid, primary_key=True),
+    Column("volunteer_id", Uuid, nullable=False, index=True),
+    Column("minutes", Integer, nullable=False),
+    Column("activity_date", Date, nullable=False),
+    Column("confirmed_at", UtcDateTime, nullable=False),
+)
+
+totals = Table(
+    "totals",
+    metadata,
+    Column("volunteer_id", Uuid, primary_key=True),
+    Column("confirmed_minutes", Integer, nullable=False),
+    Column("confirmed_activities", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+inbox = inbox_table(metadata)

@@ -1,0 +1,9 @@
+from pydantic_settings import SettingsConfigDict
+
+from vms_shared.settings import ServiceSettings
+
+
+class RewardsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="VMS_REWARDS_", extra="ignore")
+
+    database_url: str = "sqlite:///var/rewards.db"

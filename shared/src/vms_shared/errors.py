@@ -1,0 +1,99 @@
+"""Errors are types: one class per broken rule, each with a code in the message catalogue.
+
+A domain error crosses the bus as an `RpcError` reply and becomes an HTTP status at the gateway through
+`HTTP_STATUS`, the one mapping from kind to status.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from vms_shared.messages import text
+
+
+class ErrorKind(StrEnum):
+    INVALID = "invalid"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    RULE = "rule"
+    TIMEOUT = "timeout"
+    UNAVAILABLE = "unavailable"
+    INTERNAL = "internal"
+
+
+HTTP_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.RULE: 422,
+    ErrorKind.TIMEOUT: 504,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.INTERNAL: 500,
+}
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+    type: str
+
+
+class ErrorBody(BaseModel):
+    """What a client reads when something was refused: a stable code, the text, and where it went wrong."""
+
+    code: str
+    kind: ErrorKind
+    message: str = Field(description="Korean text for people")
+    message_en: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    fields: list[FieldError] = Field(default_factory=list)
+
+
+class DomainError(Exception):
+    """Base of every rule a service refuses to break. Subclasses set `code` and `kind`."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    kind: ClassVar[ErrorKind] = ErrorKind.INTERNAL
+
+    def __init__(self, **params: Any) -> None:
+        self.params = {k: _plain(v) for k, v in params.items()}
+        super().__init__(self.body().message_en)
+
+    def body(self) -> ErrorBody:
+        message = text(self.code, **self.params)
+        return ErrorBody(code=self.code, kind=self.kind, message=message.ko, message_en=message.en, params=self.params)
+
+
+class NotFound(DomainError):
+    kind = ErrorKind.NOT_FOUND
+
+
+class Conflict(DomainError):
+    kind = ErrorKind.CONFLICT
+
+
+class RuleViolation(DomainError):
+    kind = ErrorKind.RULE
+
+
+class VolunteerNotFound(NotFound):
+    code = "VOLUNTEER_NOT_FOUND"
+
+
+class CentreNotFound(NotFound):
+    code = "CENTRE_NOT_FOUND"
+
+
+def error_body(code: str, kind: ErrorKind, **params: Any) -> ErrorBody:
+    message = text(code, **params)
+    return ErrorBody(code=code, kind=kind, message=message.ko, message_en=message.en, params=params)
+
+
+def _plain(value: Any) -> Any:
+    """Params travel as JSON: keep numbers and strings, render the rest (dates, UUIDs) as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
