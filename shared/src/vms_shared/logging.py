@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Literal
 
 import structlog
@@ -67,9 +67,7 @@ def configure_logging(service: str, *, fmt: LogFormat = "auto", level: str = "IN
     structlog.contextvars.bind_contextvars(service=service)
 
 
-def _drop_empty_trace_keys(
-    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
+def _drop_empty_trace_keys(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """In a terminal, a key with no value is noise; JSON lines keep every key for machines."""
     for key in _TRACE_KEYS:
         if event_dict.get(key) is None:

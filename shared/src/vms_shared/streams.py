@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nats.js import JetStreamContext
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
@@ -19,6 +20,7 @@ from nats.js.api import (
     StorageType,
     StreamConfig,
 )
+from nats.js.errors import NotFoundError
 
 from vms_shared.events import EVENT_TYPES
 from vms_shared.subjects import Bus
@@ -108,3 +110,42 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         ConsumerSpec("linkage-hours", "HOURS", "hours", "confirmed"),
     )
 }
+
+
+async def declare(js: JetStreamContext, bus: Bus, *, replicas: int = 1) -> list[str]:
+    """Create what is missing, update what changed; returns one line per stream or consumer, saying which."""
+    report: list[str] = []
+    for spec in STREAMS.values():
+        config = spec.config(bus, replicas=replicas)
+        try:
+            info = await js.stream_info(spec.name(bus))
+        except NotFoundError:
+            await js.add_stream(config)
+            report.append(f"stream {config.name}: created ({', '.join(config.subjects or [])})")
+            continue
+        if sorted(info.config.subjects or []) != sorted(config.subjects or []) or (
+            info.config.description != config.description
+        ):
+            await js.update_stream(config)
+            report.append(f"stream {config.name}: updated ({', '.join(config.subjects or [])})")
+        else:
+            report.append(f"stream {config.name}: up to date")
+    for consumer in CONSUMERS.values():
+        stream = bus.stream_name(consumer.stream)
+        wanted = consumer.config(bus)
+        try:
+            current = (await js.consumer_info(stream, consumer.durable)).config
+        except NotFoundError:
+            await js.add_consumer(stream, wanted)
+            report.append(f"consumer {stream}/{consumer.durable}: created ({wanted.filter_subject})")
+            continue
+        if (current.filter_subject, current.ack_wait, current.max_deliver) != (
+            wanted.filter_subject,
+            wanted.ack_wait,
+            wanted.max_deliver,
+        ):
+            await js.add_consumer(stream, wanted)
+            report.append(f"consumer {stream}/{consumer.durable}: updated")
+        else:
+            report.append(f"consumer {stream}/{consumer.durable}: up to date")
+    return report

@@ -1,0 +1,67 @@
+"""Fixtures every test may use: a real NATS server, a fresh bus namespace per test, and fresh databases on
+SQLite and PostgreSQL (see `vms_shared.testing` for where each comes from)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+
+from vms_shared.subjects import Bus
+from vms_shared.testing import (
+    fresh_bus,
+    fresh_postgres_database,
+    nats_server,
+    postgres_missing_reason,
+    postgres_required,
+    postgres_server,
+)
+
+NewDatabase = Callable[[str], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with nats_server(tmp_path_factory.mktemp("nats")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str | None]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+async def bus(nats_url: str) -> AsyncIterator[Bus]:
+    async with fresh_bus(nats_url) as namespace:
+        yield namespace
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def need_postgres(admin_url: str | None) -> str:
+    if admin_url is None:
+        if postgres_required():
+            pytest.fail(postgres_missing_reason() + " (VMS_TEST_REQUIRE_POSTGRES=1)")
+        pytest.skip(postgres_missing_reason())
+    return admin_url
+
+
+@pytest.fixture
+async def new_database(backend: str, tmp_path: Path, postgres_admin_url: str | None) -> AsyncIterator[NewDatabase]:
+    """`await new_database("hours")`: an empty database for this test on its backend."""
+    async with AsyncExitStack() as stack:
+
+        async def make(label: str) -> str:
+            if backend == "sqlite":
+                return f"sqlite:///{tmp_path / label}.db"
+            admin = need_postgres(postgres_admin_url)
+            return await stack.enter_async_context(fresh_postgres_database(admin, label))
+
+        yield make

@@ -1,0 +1,117 @@
+"""The contracts hold together: subjects, streams, consumers, the message catalogue."""
+
+from datetime import date
+
+import pytest
+from faststream.nats.schemas.js_stream import is_subject_match_wildcard
+
+from vms_shared import errors
+from vms_shared.clock import months_before
+from vms_shared.envelope import EVENT_TYPES
+from vms_shared.messages import CATALOGUE, format_minutes
+from vms_shared.regions import REGIONS, UnknownRegion, normalize_region
+from vms_shared.rpc import ServiceTimeout, ServiceUnavailable
+from vms_shared.streams import CONSUMERS, STREAMS
+from vms_shared.subjects import SERVICES, Bus
+from vms_shared.types import normalize_phone
+
+BUS = Bus()
+
+
+def all_subclasses(cls: type) -> set[type]:
+    found = set(cls.__subclasses__())
+    return found.union(*(all_subclasses(c) for c in found)) if found else found
+
+
+def test_streams_never_capture_request_reply_subjects() -> None:
+    """JetStream would otherwise store requests and answer them in the service's place."""
+    for spec in STREAMS.values():
+        for pattern in spec.subjects(BUS):
+            for service in SERVICES:
+                assert not is_subject_match_wildcard(BUS.rpc_subject("11", service, "get_total"), pattern)
+
+
+def test_streams_do_not_overlap() -> None:
+    patterns = [(s.base_name, p) for s in STREAMS.values() for p in s.subjects(BUS)]
+    for name, pattern in patterns:
+        for other_name, other in patterns:
+            if name != other_name:
+                assert not is_subject_match_wildcard(pattern.replace("*", "11"), other)
+
+
+def test_every_consumer_reads_events_its_stream_holds() -> None:
+    event_subjects = [BUS.event_subject("11", m.event_service, m.event_name) for m in EVENT_TYPES.values()]
+    for consumer in CONSUMERS.values():
+        stream = STREAMS[consumer.stream]
+        read = [s for s in event_subjects if is_subject_match_wildcard(s, consumer.filter_subject(BUS))]
+        assert read, consumer
+        for subject in read:
+            assert any(is_subject_match_wildcard(subject, p) for p in stream.subjects(BUS)), (consumer, subject)
+        assert "." not in consumer.durable
+        assert consumer.durable.split("-")[0] in SERVICES
+
+
+def test_stream_names_are_namespaced_outside_production() -> None:
+    assert BUS.stream_name("HOURS") == "HOURS"
+    assert Bus("t1a2b").stream_name("HOURS") == "T1A2B_HOURS"
+
+
+def test_every_domain_error_has_a_catalogue_text() -> None:
+    import vms_hours.domain  # noqa: F401
+    import vms_registry.domain  # noqa: F401
+
+    for cls in all_subclasses(errors.DomainError):
+        assert cls.code in CATALOGUE, cls
+    assert ServiceTimeout.code in CATALOGUE
+    assert ServiceUnavailable.code in CATALOGUE
+
+
+def test_error_kinds_map_to_http_status() -> None:
+    assert set(errors.HTTP_STATUS) == set(errors.ErrorKind)
+    assert ServiceTimeout(service="rewards").body().message == "rewards 서비스가 제시간에 응답하지 않았습니다."
+    assert errors.HTTP_STATUS[ServiceTimeout.kind] == 504
+
+
+@pytest.mark.parametrize(
+    ("minutes", "ko", "en"),
+    [(210, "3시간 30분", "3 h 30 min"), (240, "4시간", "4 h"), (45, "45분", "45 min"), (0, "0시간", "0 h")],
+)
+def test_minutes_are_shown_as_hours_and_minutes(minutes: int, ko: str, en: str) -> None:
+    assert format_minutes(minutes) == (ko, en)
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("01012345678", "010-1234-5678"),
+        ("010 1234 5678", "010-1234-5678"),
+        ("0212345678", "02-1234-5678"),
+        ("031-123-4567", "031-123-4567"),
+    ],
+)
+def test_phone_numbers_are_normalized(raw: str, normal: str) -> None:
+    assert normalize_phone(raw) == normal
+
+
+def test_bad_phone_number_is_refused_in_both_languages() -> None:
+    with pytest.raises(ValueError, match="전화번호.*phone"):
+        normalize_phone("12345")
+
+
+def test_seventeen_regions_and_legacy_codes() -> None:
+    assert len([c for c in REGIONS if c != "00"]) == 17
+    assert normalize_region("45") == "52"
+    with pytest.raises(UnknownRegion):
+        normalize_region("99")
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 5, 31), 3, date(2026, 2, 28)),
+        (date(2026, 1, 15), 3, date(2025, 10, 15)),
+        (date(2024, 5, 31), 3, date(2024, 2, 29)),
+    ],
+)
+def test_months_before_clamps_to_month_end(day: date, months: int, expected: date) -> None:
+    assert months_before(day, months) == expected

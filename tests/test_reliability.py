@@ -1,0 +1,285 @@
+"""Never lose, never double — on a real NATS server, on SQLite and PostgreSQL.
+
+The producer under test is the registry (its outbox and relay); the consumer is rewards (its inbox, batches and
+dead letters) fed with `hours.confirmed` events published straight to JetStream.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from importlib.resources import files
+from typing import Any
+from uuid import UUID, uuid4
+
+import nats
+import pytest
+from nats.js import JetStreamContext
+from sqlalchemy import func, select
+
+import vms_shared.consumer as consumer_module
+from vms_registry.app import create_app as create_registry
+from vms_registry.db import outbox
+from vms_registry.settings import RegistrySettings
+from vms_rewards.app import create_app as create_rewards
+from vms_rewards.db import inbox
+from vms_rewards.handlers import RewardsHandlers
+from vms_rewards.settings import RewardsSettings
+from vms_shared.consumer import PermanentError
+from vms_shared.deadletter import H_REASON, list_dead_letters, replay_dead_letter
+from vms_shared.envelope import Envelope
+from vms_shared.events import HoursConfirmedV1
+from vms_shared.rpc.registry import REGISTER_VOLUNTEER, RegisterVolunteer
+from vms_shared.rpc.rewards import TotalRequest
+from vms_shared.runtime import ServiceApp
+from vms_shared.streams import CONSUMERS
+from vms_shared.subjects import Bus
+from vms_shared.testing import eventually, running
+
+REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
+REWARDS_MIGRATIONS = str(files("vms_rewards") / "migrations")
+
+
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
+    nc = await nats.connect(nats_url)
+    yield nc.jetstream()
+    await nc.close()
+
+
+def confirmed_event(volunteer_id: UUID, minutes: int = 210, region: str = "11") -> Envelope[HoursConfirmedV1]:
+    data = HoursConfirmedV1(
+        activity_id=uuid4(),
+        volunteer_id=volunteer_id,
+        centre_id=uuid4(),
+        centre_name="행복종합사회복지관",
+        activity_date=date(2026, 11, 20),
+        start_time=time(10, 0),
+        end_time=time(13, 30),
+        minutes=minutes,
+        description="어르신 말벗",
+        confirmed_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(data, source="/vms/hours/test", region=region)
+
+
+async def publish(js: JetStreamContext, bus: Bus, envelope: Envelope[Any], *, msg_id: str | None = None) -> None:
+    await js.publish(
+        envelope.nats_subject(bus), envelope.to_json(), headers={"Nats-Msg-Id": msg_id or str(envelope.id)}
+    )
+
+
+def rewards_settings(bus: Bus, nats_url: str, database_url: str) -> RewardsSettings:
+    return RewardsSettings(nats_url=nats_url, database_url=database_url, bus_root=bus.root, fetch_timeout=0.05)
+
+
+async def total_minutes(app: ServiceApp, volunteer_id: UUID) -> int:
+    return (await RewardsHandlers(app.db).get_total(TotalRequest(volunteer_id=volunteer_id))).confirmed_minutes
+
+
+async def settled(js: JetStreamContext, bus: Bus, durable: str = "rewards-hours") -> bool:
+    info = await js.consumer_info(bus.stream_name("HOURS"), durable)
+    return info.num_pending == 0 and info.num_ack_pending == 0
+
+
+async def use_consumer(js: JetStreamContext, bus: Bus, durable: str, **changes: Any) -> None:
+    """Recreate a durable consumer with other settings (as an operator would for a test environment)."""
+    spec = dataclasses.replace(CONSUMERS[durable], **changes)
+    stream = bus.stream_name(spec.stream)
+    await js.delete_consumer(stream, durable)
+    await js.add_consumer(stream, spec.config(bus))
+
+
+# -- outbox ----------------------------------------------------------------------------------------------------
+
+
+async def test_publish_retried_after_lost_ack_gives_one_event(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext
+) -> None:
+    """The relay publishes, then fails before marking the row sent; its retry is deduplicated by JetStream."""
+    settings = RegistrySettings(nats_url=nats_url, database_url=await new_database("registry"), bus_root=bus.root)
+    app = create_registry(settings)
+    assert app.relay is not None
+    real_publish = app.relay.publish
+    calls: list[str] = []
+
+    async def publish_then_lose_the_ack(subject: str, payload: bytes, **kwargs: Any) -> None:
+        calls.append(kwargs["msg_id"])
+        await real_publish(subject, payload, **kwargs)
+        if len(calls) == 1:
+            raise TimeoutError("the acknowledgement was lost")
+
+    app.relay.publish = publish_then_lose_the_ack
+    async with running(app, REGISTRY_MIGRATIONS):
+        volunteer = await app.rpc.call(
+            REGISTER_VOLUNTEER,
+            RegisterVolunteer(
+                login_id="hong_gildong", name="홍길동", birth_date=date(2001, 4, 5), phone="010-1234-5678", region="11"
+            ),
+        )
+
+        async def all_sent() -> bool:
+            async with app.db.transaction() as session:
+                unsent = await session.scalar(select(func.count()).where(outbox.c.sent_at.is_(None)))
+                attempts = await session.scalar(select(outbox.c.attempts))
+            return unsent == 0 and attempts == 2
+
+        await eventually(all_sent, what="the outbox row sent on its second attempt")
+
+    assert len(calls) == 2 and calls[0] == calls[1]
+    info = await js.stream_info(bus.stream_name("REGISTRY"))
+    assert info.state.messages == 1
+    stored = await js.get_msg(bus.stream_name("REGISTRY"), info.state.last_seq)
+    assert json.loads(stored.data or b"")["data"]["volunteer_id"] == str(volunteer.id)
+
+
+async def test_rolled_back_transaction_stages_no_event(bus: Bus, nats_url: str, new_database: Any) -> None:
+    settings = RegistrySettings(nats_url=nats_url, database_url=await new_database("registry"), bus_root=bus.root)
+    app = create_registry(settings)
+    assert app.outbox is not None
+    async with running(app, REGISTRY_MIGRATIONS):
+        with pytest.raises(RuntimeError, match="half-done"):
+            async with app.db.transaction() as session:
+                await app.outbox.stage(session, confirmed_event(uuid4()).data, region="11")
+                raise RuntimeError("half-done")
+        async with app.db.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(outbox)) == 0
+
+
+# -- inbox -----------------------------------------------------------------------------------------------------
+
+
+async def test_same_event_delivered_twice_is_counted_once(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext
+) -> None:
+    app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
+    volunteer = uuid4()
+    event = confirmed_event(volunteer)
+    async with running(app, REWARDS_MIGRATIONS):
+        await publish(js, bus, event)
+        # Republished later, outside JetStream's duplicate window: a second message with the same event id.
+        await publish(js, bus, event, msg_id=f"{event.id}-republished")
+        await eventually(lambda: settled(js, bus), what="both deliveries handled")
+        assert await total_minutes(app, volunteer) == 210
+        async with app.db.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(inbox)) == 1
+    info = await js.stream_info(bus.stream_name("HOURS"))
+    assert info.state.messages == 2
+
+
+async def test_consumer_killed_before_ack_is_redelivered_and_counted_once(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await use_consumer(js, bus, "rewards-hours", ack_wait_seconds=1.0)
+    database_url = await new_database("rewards")
+    volunteer = uuid4()
+    acks: list[int] = []
+
+    async def crash_before_ack(messages: Any) -> None:
+        if messages:
+            acks.append(len(messages))  # committed, but the process dies before it acknowledges
+
+    monkeypatch.setattr(consumer_module, "_ack", crash_before_ack)
+    first = create_rewards(rewards_settings(bus, nats_url, database_url))
+    async with running(first, REWARDS_MIGRATIONS):
+        await publish(js, bus, confirmed_event(volunteer))
+
+        async def committed_not_acked() -> bool:
+            return bool(acks)
+
+        await eventually(committed_not_acked, what="the first delivery committed")
+        assert await total_minutes(first, volunteer) == 210
+        assert acks == [1]
+    monkeypatch.undo()
+
+    second = create_rewards(rewards_settings(bus, nats_url, database_url))
+    async with running(second, REWARDS_MIGRATIONS):
+        await eventually(lambda: settled(js, bus), what="the redelivery acknowledged")
+        assert await total_minutes(second, volunteer) == 210
+    info = await js.consumer_info(bus.stream_name("HOURS"), "rewards-hours")
+    assert info.delivered.consumer_seq >= 2, "the message was delivered again after the crash"
+    assert info.ack_floor.stream_seq == 1
+
+
+# -- dead letters ----------------------------------------------------------------------------------------------
+
+
+async def test_malformed_and_unknown_version_messages_are_parked_and_the_rest_flows(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext
+) -> None:
+    app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
+    volunteer = uuid4()
+    good = confirmed_event(volunteer)
+    newer = json.loads(confirmed_event(volunteer).to_json())
+    newer["type"] = "vms.hours.confirmed.v7"
+    async with running(app, REWARDS_MIGRATIONS):
+        subject = bus.event_subject("11", "hours", "confirmed")
+        await js.publish(subject, b"\x00not an event", headers={"Nats-Msg-Id": "garbage-1"})
+        await js.publish(subject, json.dumps(newer).encode(), headers={"Nats-Msg-Id": "newer-1"})
+        await publish(js, bus, good)
+        await eventually(lambda: settled(js, bus), what="all three handled")
+        assert await total_minutes(app, volunteer) == 210
+
+    letters = await list_dead_letters(js, bus)
+    assert [letter.subject for letter in letters] == [subject, subject]
+    assert "not JSON" in letters[0].reason
+    assert "unknown version v7 of vms.hours.confirmed" in letters[1].reason
+    assert letters[0].consumer == "rewards-hours"
+    raw = await js.get_msg(bus.stream_name("DEADLETTER"), letters[0].sequence)
+    assert (raw.headers or {})[H_REASON].startswith("invalid event: not JSON")
+    assert raw.data == b"\x00not an event"
+
+
+async def test_poison_event_is_retried_then_parked_while_its_batch_goes_through(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(CONSUMERS, "rewards-hours", dataclasses.replace(CONSUMERS["rewards-hours"], max_deliver=3))
+    monkeypatch.setattr(consumer_module, "retry_delay", lambda deliveries: 0.1)
+    poisoned, healthy = uuid4(), uuid4()
+    real = RewardsHandlers.on_hours_confirmed
+
+    async def fails_for_one_volunteer(self: RewardsHandlers, session: Any, events: list[Any]) -> None:
+        if any(e.data.volunteer_id == poisoned for e in events):
+            raise RuntimeError("database constraint broken for this volunteer")
+        await real(self, session, events)
+
+    monkeypatch.setattr(RewardsHandlers, "on_hours_confirmed", fails_for_one_volunteer)
+    app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
+    async with running(app, REWARDS_MIGRATIONS):
+        for event in (confirmed_event(healthy, 60), confirmed_event(poisoned, 90), confirmed_event(healthy, 30)):
+            await publish(js, bus, event)
+        await eventually(lambda: settled(js, bus), what="the poison parked after 3 deliveries")
+        assert await total_minutes(app, healthy) == 90
+        assert await total_minutes(app, poisoned) == 0
+
+    (letter,) = await list_dead_letters(js, bus)
+    assert letter.deliveries == 3
+    assert "RuntimeError: database constraint broken" in letter.reason
+
+    # Once the cause is fixed, the operator replays it and it counts.
+    monkeypatch.setattr(RewardsHandlers, "on_hours_confirmed", real)
+    app = create_rewards(rewards_settings(bus, nats_url, app.settings.database_url))
+    async with running(app, REWARDS_MIGRATIONS):
+        await replay_dead_letter(js, bus, letter.sequence)
+        await eventually(lambda: total_minutes(app, poisoned), what="the replayed event counted")
+        assert await total_minutes(app, poisoned) == 90
+        assert await total_minutes(app, healthy) == 90
+    assert await list_dead_letters(js, bus) == []
+
+
+async def test_permanent_error_is_parked_at_once(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def refuse(self: RewardsHandlers, session: Any, events: list[Any]) -> None:
+        raise PermanentError("this event can never apply")
+
+    monkeypatch.setattr(RewardsHandlers, "on_hours_confirmed", refuse)
+    app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
+    async with running(app, REWARDS_MIGRATIONS):
+        await publish(js, bus, confirmed_event(uuid4()))
+        await eventually(lambda: settled(js, bus), what="parked")
+    (letter,) = await list_dead_letters(js, bus)
+    assert letter.deliveries == 1
+    assert "PermanentError: this event can never apply" in letter.reason
