@@ -94,7 +94,7 @@ def test_phone_numbers_are_normalized(raw: str, normal: str) -> None:
 
 
 def test_bad_phone_number_is_refused_in_both_languages() -> None:
-    with pytest.raises(ValueError, match="전화번호.*phone"):
+    with pytest.raises(ValueError, match=r"전화번호.*phone"):
         normalize_phone("12345")
 
 

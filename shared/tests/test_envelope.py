@@ -90,7 +90,7 @@ def test_missing_data_field_says_which() -> None:
 
 def test_event_on_the_wrong_subject_is_rejected() -> None:
     raw = Envelope.wrap(confirmed(), source="s", region="11").to_json()
-    with pytest.raises(InvalidEvent, match="belongs on vms.11.hours.confirmed"):
+    with pytest.raises(InvalidEvent, match=r"belongs on vms\.11\.hours\.confirmed"):
         decode_event(raw, nats_subject="vms.26.hours.confirmed")
 
 
