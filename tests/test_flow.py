@@ -172,7 +172,12 @@ async def test_a_volunteers_hours_reach_their_total_and_1365(
         return bool(ok(await api.get(f"/volunteers/{vid}/hours"))["confirmed_minutes"] == minutes)
 
     await eventually(lambda: total_is(270), what="the second activity counted")
-    waiting = ok(await api.get(f"/volunteers/{vid}/transfers"))
+
+    async def held() -> dict[str, Any] | None:
+        body = ok(await api.get(f"/volunteers/{vid}/transfers"))
+        return body if len(body["items"]) == 2 else None
+
+    waiting = await eventually(held, what="linkage holding the second record")
     assert waiting["consent_granted"] is False
     assert [i["status"] for i in waiting["items"]] == ["sent", "awaiting_consent"]
     ok(await api.put(f"/volunteers/{vid}/consents/portal1365", json={"granted": True}))

@@ -81,7 +81,7 @@ async def total_minutes(app: ServiceApp, volunteer_id: UUID) -> int:
 
 async def settled(js: JetStreamContext, bus: Bus, durable: str = "rewards-hours") -> bool:
     info = await js.consumer_info(bus.stream_name("HOURS"), durable)
-    return info.num_pending == 0 and info.num_ack_pending == 0
+    return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
 
 async def use_consumer(js: JetStreamContext, bus: Bus, durable: str, **changes: Any) -> None:

@@ -1,6 +1,11 @@
 """Event consumers: a durable pull consumer that takes events in batches, applies each batch in one transaction
 with its inbox, and acknowledges only after that transaction committed.
 
+The pull loop is nats-py's own (`run`): FastStream 0.7.8's batch loop drops the messages it has gathered when
+nats-py ends a fetch with the built-in `TimeoutError` (it catches only `nats.errors.TimeoutError`), leaving them
+unacknowledged until `ack_wait` runs out. The FastStream subscriber (`subscribe`) serves the in-memory
+`TestNatsBroker`; both end in `handle`.
+
 - A message that is not a valid event (malformed, unknown type or version, wrong subject) is parked as a dead
   letter with the reason and acknowledged: it could never succeed.
 - If a batch fails, its events are applied one by one, so one poison event does not hold back the others.
@@ -11,6 +16,7 @@ with its inbox, and acknowledges only after that transaction committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from itertools import groupby
 from typing import Annotated, Any
@@ -20,6 +26,7 @@ from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsRouter, PullSub
 from faststream.nats.message import NatsBatchMessage
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,8 +77,33 @@ class EventConsumer:
     def name(self) -> str:
         return self.spec.durable
 
+    async def run(self, js: JetStreamContext, stop: asyncio.Event, *, batch_size: int, fetch_timeout: float) -> None:
+        """Fetch and handle batches until `stop` is set. The durable consumer must exist (`vms nats-setup`)."""
+        subscription = await js.pull_subscribe_bind(
+            durable=self.spec.durable, stream=self.bus.stream_name(self.spec.stream)
+        )
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await subscription.fetch(batch=batch_size, timeout=fetch_timeout)
+                except TimeoutError:  # nothing arrived in time (asyncio's or nats-py's own subclass)
+                    continue
+                except Exception as exc:  # disconnected, or the server is busy: unacked messages come back
+                    log.warning("fetch failed, retrying", consumer=self.name, error=repr(exc))
+                    await asyncio.sleep(1.0)
+                    continue
+                try:
+                    await self.handle(messages)
+                except Exception:
+                    # `handle` answers every failure it expects; anything else is left unacknowledged and is
+                    # delivered again after ack_wait.
+                    log.exception("batch not handled", consumer=self.name, size=len(messages))
+        finally:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+
     def subscribe(self, router: NatsRouter, *, batch_size: int, fetch_timeout: float) -> None:
-        """Attach this consumer to `router` as a FastStream batch pull subscriber on its durable consumer."""
+        """Attach this consumer to `router` as a FastStream batch subscriber (used with `TestNatsBroker`)."""
 
         async def on_batch(message: Annotated[NatsBatchMessage, Context("message")]) -> None:
             await self.handle(message.raw_message)

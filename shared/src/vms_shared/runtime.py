@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
 from faststream.nats import NatsBroker, NatsRouter
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, text
@@ -62,7 +63,6 @@ class ServiceApp:
             reconnect_time_wait=1,
         )
         self.rpc_router: NatsRouter = rpc_router()
-        self.events_router = NatsRouter()
         self.db = Database(settings.database_url)
         self.rpc = RpcClient(self.broker, self.bus, timeout=settings.rpc_timeout)
         self.deadletters = DeadLetters(self.bus, self.publish)
@@ -110,9 +110,6 @@ class ServiceApp:
             deadletters=self.deadletters,
             on_commit=on_commit,
         )
-        consumer.subscribe(
-            self.events_router, batch_size=self.settings.batch_size, fetch_timeout=self.settings.fetch_timeout
-        )
         self.consumers.append(consumer)
         return consumer
 
@@ -124,12 +121,18 @@ class ServiceApp:
         """Release a resource (an HTTP client, say) once the service has stopped."""
         self._on_stop.append(close)
 
-    def include_routers(self) -> None:
-        """Attach every endpoint and consumer to the broker (once; `TestNatsBroker` needs it done too)."""
-        if not self._routers_included:
-            self.broker.include_router(self.rpc_router)
-            self.broker.include_router(self.events_router)
-            self._routers_included = True
+    def include_routers(self, *, in_memory: bool = False) -> None:
+        """Attach the request endpoints to the broker, once. With `in_memory` (for `TestNatsBroker`), attach the
+        event consumers as FastStream subscribers too; on a real server they run their own pull loops."""
+        if self._routers_included:
+            return
+        self.broker.include_router(self.rpc_router)
+        if in_memory:
+            events_router = NatsRouter()
+            for consumer in self.consumers:
+                consumer.subscribe(events_router, batch_size=self.settings.batch_size, fetch_timeout=0.01)
+            self.broker.include_router(events_router)
+        self._routers_included = True
 
     # -- bus helpers -------------------------------------------------------------------------------------------
 
@@ -166,14 +169,27 @@ class ServiceApp:
     async def start(self) -> None:
         self.include_routers()
         await self._connect()
-        try:
-            await self.broker.start()
-        except NotFoundError as exc:
-            raise StartupError(
-                f"a JetStream stream or consumer is missing ({exc.description}); "
-                "declare them first with `vms nats-setup --nats-url ...`"
-            ) from exc
+        await self.broker.start()
         await self.broker.config.connection_state.connection.flush()
+        js = self.broker.config.connection_state.stream
+        for consumer in self.consumers:
+            stream = self.bus.stream_name(consumer.spec.stream)
+            try:
+                await js.consumer_info(stream, consumer.spec.durable)
+            except (NotFoundError, NatsTimeoutError) as exc:
+                # Missing, or not visible to this service's NATS user: services never declare consumers.
+                raise StartupError(
+                    f"durable consumer {stream}/{consumer.spec.durable} is missing ({exc!r}); "
+                    "declare it first with `vms nats-setup --nats-url ...`"
+                ) from exc
+            self._tasks.append(
+                asyncio.create_task(
+                    consumer.run(
+                        js, self._stop, batch_size=self.settings.batch_size, fetch_timeout=self.settings.fetch_timeout
+                    ),
+                    name=f"consumer-{consumer.name}",
+                )
+            )
         if self.relay is not None:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
         for task in self._background:
