@@ -117,6 +117,9 @@ async def declare(js: JetStreamContext, bus: Bus, *, replicas: int = 1) -> list[
     report: list[str] = []
     for spec in STREAMS.values():
         config = spec.config(bus, replicas=replicas)
+        if not config.subjects:
+            report.append(f"stream {config.name}: not declared, its service publishes no events yet")
+            continue
         try:
             info = await js.stream_info(spec.name(bus))
         except NotFoundError:

@@ -63,6 +63,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.broker = broker
     app.state.rpc = RpcClient(broker, settings.bus, timeout=settings.rpc_timeout)
 
     @app.middleware("http")

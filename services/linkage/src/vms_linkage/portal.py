@@ -54,8 +54,8 @@ class Record:
 
 
 class Portal1365Client:
-    def __init__(self, base_url: str, *, timeout: float) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+    def __init__(self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     async def send(self, record: Record) -> PortalAnswer:
         try:

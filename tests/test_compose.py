@@ -1,0 +1,340 @@
+"""docker-compose.yml lays the system out as in production: each service its own database and its own NATS user,
+configured by environment variables only, started after the JetStream setup job. Checked by parsing the file, so
+no Docker engine is needed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = ROOT / "docker-compose.yml"
+NATS_CONFIG_DIR = ROOT / "deploy" / "nats"
+
+SERVICES = ("registry", "hours", "rewards", "linkage")
+"""The VMS services that own a database."""
+PROGRAMS = (*SERVICES, "gateway")
+"""Every VMS program that talks to NATS as a long-running service."""
+NATS_NODES = ("nats-1", "nats-2", "nats-3")
+
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
+
+
+def interpolate(value: str, env: dict[str, str] | None = None) -> str:
+    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$$`, resolved against `env` (empty: every
+    variable takes its default, as on a machine where the operator set nothing)."""
+    env = env or {}
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, op, arg = match.group("name"), match.group("op"), match.group("arg")
+        # With a colon an empty value counts as unset.
+        found = (env.get(name) or None) if op in (":-", ":?") else env.get(name)
+        if found is not None:
+            return found
+        if op in (":-", "-"):
+            return arg
+        if op in (":?", "?"):
+            raise KeyError(f"{name} must be set: {arg}")
+        return ""
+
+    return _VARIABLE.sub(replace, value)
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and isinstance(data.get("services"), dict), "compose file needs `services`"
+    return data
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = compose["services"]
+    return found
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    """A service's environment as a dict of resolved strings (compose accepts a map or a `KEY=value` list)."""
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        raw = dict(item.split("=", 1) if "=" in item else (item, "") for item in raw)
+    return {str(k): interpolate(str(v)) for k, v in raw.items()}
+
+
+def raw_environment(service: dict[str, Any]) -> dict[str, str]:
+    raw = service.get("environment") or {}
+    if isinstance(raw, list):
+        raw = dict(item.split("=", 1) if "=" in item else (item, "") for item in raw)
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, str]:
+    """{dependency: condition}; the short list form means `service_started`."""
+    raw = service.get("depends_on") or {}
+    if isinstance(raw, list):
+        return {name: "service_started" for name in raw}
+    return {name: (spec or {}).get("condition", "service_started") for name, spec in raw.items()}
+
+
+def published_ports(service: dict[str, Any]) -> set[tuple[str, str]]:
+    """{(host port, container port)} from the short (`[ip:]host:container`) or the long syntax."""
+    found: set[tuple[str, str]] = set()
+    for port in service.get("ports") or []:
+        if isinstance(port, dict):
+            found.add((str(port.get("published", "")), str(port["target"])))
+            continue
+        parts = str(port).split("/")[0].split(":")
+        if len(parts) == 1:
+            found.add(("", parts[0]))
+        else:
+            found.add((parts[-2], parts[-1]))
+    return found
+
+
+# -- databases ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_has_its_own_postgres(services: dict[str, dict[str, Any]], name: str) -> None:
+    db = services.get(f"{name}-db")
+    assert db is not None, f"{name} needs its own database service `{name}-db`"
+    assert str(db.get("image", "")).startswith("postgres:16"), f"{name}-db runs PostgreSQL 16"
+    env = environment(db)
+    for key in ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"):
+        assert env.get(key), f"{name}-db sets {key}"
+    test = (db.get("healthcheck") or {}).get("test")
+    assert test and "pg_isready" in " ".join(test if isinstance(test, list) else [test]), (
+        f"{name}-db has a pg_isready healthcheck"
+    )
+    assert depends_on(services[name]).get(f"{name}-db") == "service_healthy", (
+        f"{name} starts once its database is healthy"
+    )
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_database_url_points_at_own_database_with_its_credentials(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    db = environment(services[f"{name}-db"])
+    url = environment(services[name]).get(f"VMS_{name.upper()}_DATABASE_URL")
+    assert url, f"{name} is given VMS_{name.upper()}_DATABASE_URL"
+    parts = urlsplit(url)
+    assert parts.scheme == "postgresql"
+    assert parts.hostname == f"{name}-db"
+    assert parts.port in (None, 5432)
+    assert unquote(parts.username or "") == db["POSTGRES_USER"]
+    assert unquote(parts.password or "") == db["POSTGRES_PASSWORD"]
+    assert parts.path == f"/{db['POSTGRES_DB']}"
+
+
+def test_no_two_services_share_a_database_host_name_user_or_password(services: dict[str, dict[str, Any]]) -> None:
+    seen: dict[str, dict[str, str]] = {"host": {}, "database": {}, "user": {}, "password": {}, "password variable": {}}
+    for name in SERVICES:
+        parts = urlsplit(environment(services[name])[f"VMS_{name.upper()}_DATABASE_URL"])
+        raw_password = raw_environment(services[f"{name}-db"])["POSTGRES_PASSWORD"]
+        values = {
+            "host": parts.hostname or "",
+            "database": parts.path,
+            "user": parts.username or "",
+            "password": parts.password or "",
+            # Distinct defaults are not enough: each password must also come from a variable of its own.
+            "password variable": raw_password,
+        }
+        for kind, value in values.items():
+            other = seen[kind].get(value)
+            assert other is None, f"{name} and {other} share a database {kind} ({value!r})"
+            seen[kind][value] = name
+
+
+# -- images and configuration ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [*PROGRAMS, "sim1365"])
+def test_each_program_is_built_from_its_own_dockerfile(services: dict[str, dict[str, Any]], name: str) -> None:
+    build = services[name].get("build")
+    assert isinstance(build, dict), f"{name} is built (build: {{context, dockerfile}})"
+    assert (ROOT / build.get("context", ".")).resolve() == ROOT, f"{name} builds with the repository root as context"
+    dockerfile = ROOT / build["dockerfile"]
+    assert dockerfile.is_file(), f"{name}'s Dockerfile {build['dockerfile']} exists"
+    others = [
+        n for n in PROGRAMS if n != name and services[n].get("build", {}).get("dockerfile") == build["dockerfile"]
+    ]
+    assert not others, f"{name} shares its Dockerfile with {others}"
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [(n, f"services/{n}") for n in PROGRAMS] + [("sim1365", "services/linkage/simulators")],
+)
+def test_dockerfile_is_small_pinned_and_non_root(name: str, folder: str) -> None:
+    text = (ROOT / folder / "Dockerfile").read_text(encoding="utf-8")
+    bases = re.findall(r"^FROM\s+(\S+)", text, flags=re.MULTILINE)
+    assert bases and all(b == "python:3.11-slim" for b in bases), f"{name} builds on python:3.11-slim: {bases}"
+    copies = " ".join(re.findall(r"^COPY\s+(.+)$", text, flags=re.MULTILINE))
+    assert "requirements/constraints.txt" in copies, f"{name} installs with the pinned constraints"
+    assert "shared/" in copies, f"{name} installs the contracts package"
+    assert f"{folder}/" in copies, f"{name} installs its own package"
+    assert re.search(r"pip install -c requirements/constraints\.txt", text), f"{name} pins with -c constraints"
+    users = re.findall(r"^USER\s+(\S+)", text, flags=re.MULTILINE)
+    assert users, f"{name} switches to a non-root user"
+    assert users[-1].split(":")[0] not in ("root", "0"), f"{name} runs as a non-root user, not {users[-1]}"
+
+
+@pytest.mark.parametrize("name", [*PROGRAMS, "nats-setup"])
+def test_programs_are_configured_by_environment_only(services: dict[str, dict[str, Any]], name: str) -> None:
+    service = services[name]
+    assert "env_file" not in service, f"{name}: configuration is environment variables in the compose file"
+    assert not service.get("volumes"), f"{name}: no mounted files (configuration or state) for a VMS program"
+    assert not service.get("configs") and not service.get("secrets"), f"{name}: no config files"
+    prefix = "VMS_NATS_" if name == "nats-setup" else f"VMS_{name.upper()}_"
+    env = environment(service)
+    assert env, f"{name} is configured through `environment`"
+    stray = [key for key in env if not key.startswith(prefix)]
+    assert not stray, f"{name}: every variable carries the {prefix} prefix, not {stray}"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_services_run_and_migrate_with_json_logs(services: dict[str, dict[str, Any]], name: str) -> None:
+    service = services[name]
+    if "command" in service:
+        assert service["command"] == [f"vms-{name}", "run", "--migrate"]
+    dockerfile = (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+    assert f'CMD ["vms-{name}", "run", "--migrate"]' in dockerfile
+    assert environment(service).get(f"VMS_{name.upper()}_LOG_FORMAT") == "json"
+
+
+# -- NATS ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("node", NATS_NODES)
+def test_nats_nodes_run_the_cluster_config_with_jetstream_on_a_volume(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]], node: str
+) -> None:
+    service = services[node]
+    image = str(service.get("image", ""))
+    match = re.match(r"nats:(\d+)\.(\d+)", image)
+    assert match and (int(match.group(1)), int(match.group(2))) >= (2, 10), f"{node} runs nats 2.10 or newer"
+    command = service.get("command")
+    command = command.split() if isinstance(command, str) else list(command or [])
+    config = command[command.index("--config") + 1] if "--config" in command else command[command.index("-c") + 1]
+    volumes = [str(v) for v in service.get("volumes") or []]
+    config_mount = next((v for v in volumes if v.startswith("./deploy/nats:")), None)
+    assert config_mount, f"{node} mounts deploy/nats"
+    mounted_at = config_mount.split(":")[1]
+    assert config.startswith(mounted_at + "/")
+    assert (NATS_CONFIG_DIR / config[len(mounted_at) + 1 :]).is_file(), f"{node}'s config {config} exists"
+    assert config.endswith(f"{node}.conf")
+
+    store = re.search(r"store_dir:\s*(\S+)", (NATS_CONFIG_DIR / "cluster.conf").read_text(encoding="utf-8"))
+    assert store is not None
+    data = [v for v in volumes if v.split(":")[1:2] == [store.group(1)]]
+    assert len(data) == 1, f"{node} keeps its JetStream store ({store.group(1)}) on a volume"
+    volume = data[0].split(":")[0]
+    assert volume in (compose.get("volumes") or {}), f"{node}'s store is a named volume"
+    others = [
+        n for n in NATS_NODES if n != node and any(str(v).startswith(volume + ":") for v in services[n]["volumes"])
+    ]
+    assert not others, f"{node} shares its JetStream volume with {others}"
+    assert service.get("healthcheck"), f"{node} has a healthcheck (nats-setup waits for it)"
+
+
+def test_nats_nodes_get_every_password_the_config_reads(services: dict[str, dict[str, Any]]) -> None:
+    referenced: set[str] = set()
+    for path in NATS_CONFIG_DIR.glob("*.conf"):
+        text = re.sub(r"#.*", "", path.read_text(encoding="utf-8"))
+        # `$NAME` outside quotes is a variable; quoted "$JS.API..." subjects are not.
+        referenced |= set(re.findall(r"(?<![\"'\w$])\$([A-Z][A-Z0-9_]*)", text))
+    assert referenced, "the NATS config reads its passwords from the environment"
+    for node in NATS_NODES:
+        missing = referenced - set(environment(services[node]))
+        assert not missing, f"{node} does not set {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", [*PROGRAMS, "nats-setup"])
+def test_each_program_connects_to_every_node_as_its_own_nats_user(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    user = "setup" if name == "nats-setup" else name
+    key = "VMS_NATS_URL" if name == "nats-setup" else f"VMS_{name.upper()}_NATS_URL"
+    urls = [u.strip() for u in environment(services[name])[key].split(",")]
+    expected_password = environment(services["nats-1"])[f"NATS_{user.upper()}_PASSWORD"]
+    hosts = []
+    for url in urls:
+        parts = urlsplit(url)
+        assert parts.scheme == "nats"
+        assert unquote(parts.username or "") == user, f"{name} connects as NATS user {user!r}"
+        assert unquote(parts.password or "") == expected_password, f"{name}'s password is the server's"
+        assert parts.port == 4222
+        hosts.append(parts.hostname or "")
+    assert sorted(hosts) == sorted(NATS_NODES), f"{name} lists every node: {hosts}"
+
+
+def test_no_two_programs_share_a_nats_password(services: dict[str, dict[str, Any]]) -> None:
+    node = raw_environment(services["nats-1"])
+    passwords = {key: value for key, value in node.items() if key.startswith("NATS_") and key.endswith("_PASSWORD")}
+    resolved = [interpolate(v) for v in passwords.values()]
+    assert len(set(resolved)) == len(resolved), "every NATS user has a password of its own"
+    assert len(set(passwords.values())) == len(passwords), "every NATS password comes from its own variable"
+
+
+def test_nats_setup_declares_three_replicas_before_anything_starts(services: dict[str, dict[str, Any]]) -> None:
+    setup = services["nats-setup"]
+    assert environment(setup).get("VMS_NATS_REPLICAS") == "3"
+    command = setup.get("command")
+    command = command.split() if isinstance(command, str) else list(command or [])
+    assert command == ["vms", "nats-setup"]
+    assert setup.get("restart", "no") == "no", "a one-shot job is not restarted"
+    for node in NATS_NODES:
+        assert depends_on(setup).get(node) == "service_healthy", f"nats-setup waits for {node}"
+    for name in PROGRAMS:
+        assert depends_on(services[name]).get("nats-setup") == "service_completed_successfully", (
+            f"{name} starts only after nats-setup completed"
+        )
+
+
+# -- HTTP ----------------------------------------------------------------------------------------------------------
+
+
+def test_gateway_is_published_on_8000(services: dict[str, dict[str, Any]]) -> None:
+    gateway = services["gateway"]
+    assert ("8000", "8000") in published_ports(gateway)
+    env = environment(gateway)
+    assert env.get("VMS_GATEWAY_HOST") == "0.0.0.0", "inside a container the gateway listens on every interface"
+    assert env.get("VMS_GATEWAY_PORT") == "8000"
+
+
+def test_linkage_reaches_the_1365_simulator(services: dict[str, dict[str, Any]]) -> None:
+    url = urlsplit(environment(services["linkage"])["VMS_LINKAGE_PORTAL1365_URL"])
+    sim = environment(services["sim1365"])
+    assert url.hostname == "sim1365"
+    assert str(url.port) == sim["VMS_SIM1365_PORT"] == "8365"
+    assert sim["VMS_SIM1365_HOST"] == "0.0.0.0"
+    assert sim["VMS_SIM1365_DATABASE_URL"].startswith("sqlite:////data/")
+    assert any(str(v).endswith(":/data") for v in services["sim1365"].get("volumes") or []), (
+        "the simulator keeps its SQLite file on a volume"
+    )
+
+
+def test_only_the_gateway_and_local_views_are_published(services: dict[str, dict[str, Any]]) -> None:
+    for name, service in services.items():
+        for port in service.get("ports") or []:
+            text = str(port if not isinstance(port, dict) else port.get("host_ip", "") + ":" + str(port["published"]))
+            if name != "gateway":
+                assert text.startswith("127.0.0.1:"), f"{name} publishes {text} beyond this host"
+
+
+def test_interpolation_helper() -> None:
+    assert interpolate("a${X:-d}b") == "adb"
+    assert interpolate("${X:-d}", {"X": "v"}) == "v"
+    assert interpolate("${X:-d}", {"X": ""}) == "d"
+    assert interpolate("${X-d}", {"X": ""}) == ""
+    assert interpolate("$${X}") == "${X}"
+    with pytest.raises(KeyError):
+        interpolate("${X:?set it}")
