@@ -6,12 +6,13 @@ A domain error crosses the bus as an `RpcError` reply and becomes an HTTP status
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
-from vms_shared.messages import text
+from vms_shared.messages import CATALOGUE, text
 
 
 class ErrorKind(StrEnum):
@@ -37,8 +38,21 @@ HTTP_STATUS: dict[ErrorKind, int] = {
 
 class FieldError(BaseModel):
     field: str
-    message: str
+    message: str = Field(description="Korean text for people")
+    message_en: str
     type: str
+
+
+def field_error(err: Mapping[str, Any], *, skip: int = 0) -> FieldError:
+    """One of pydantic's errors as a client reads it: where (without the first `skip` parts of its location),
+    what in Korean and English. Our own validators already say both, `한국어 / English`."""
+    location = ".".join(str(part) for part in list(err["loc"])[skip:]) or "(body)"
+    known = CATALOGUE.get(f"FIELD_{err['type']}")
+    if known is not None:
+        return FieldError(field=location, message=known.ko, message_en=known.en, type=err["type"])
+    message = str(err["msg"]).removeprefix("Value error, ")
+    ko, _, en = message.partition(" / ")
+    return FieldError(field=location, message=ko, message_en=en or message, type=err["type"])
 
 
 class ErrorBody(BaseModel):

@@ -75,7 +75,10 @@ def normalize_region(code: str) -> str:
     if code in LEGACY_CODES:
         return LEGACY_CODES[code].replaced_by
     known = ", ".join(sorted(REGIONS))
-    raise UnknownRegion(f"unknown region code {code!r}; known codes: {known}")
+    raise UnknownRegion(
+        f"알 수 없는 지역 코드입니다: {code!r} (사용 가능: {known}) / "
+        f"unknown region code {code!r}; known codes: {known}"
+    )
 
 
 RegionCode = Annotated[str, AfterValidator(normalize_region)]

@@ -74,6 +74,7 @@ class ServiceApp:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._routers_included = False
+        self._in_memory = False
         self.serve(health_rpc(service), self.health)
 
     # -- wiring ------------------------------------------------------------------------------------------------
@@ -126,6 +127,7 @@ class ServiceApp:
         event consumers as FastStream subscribers too; on a real server they run their own pull loops."""
         if self._routers_included:
             return
+        self._in_memory = in_memory
         self.broker.include_router(self.rpc_router)
         if in_memory:
             events_router = NatsRouter()
@@ -172,7 +174,7 @@ class ServiceApp:
         await self.broker.start()
         await self.broker.config.connection_state.connection.flush()
         js = self.broker.config.connection_state.stream
-        for consumer in self.consumers:
+        for consumer in [] if self._in_memory else self.consumers:
             stream = self.bus.stream_name(consumer.spec.stream)
             try:
                 await js.consumer_info(stream, consumer.spec.durable)

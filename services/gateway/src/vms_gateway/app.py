@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vms_gateway import api, portal
 from vms_gateway.settings import GatewaySettings
 from vms_shared.envelope import new_id
-from vms_shared.errors import HTTP_STATUS, DomainError, ErrorBody, ErrorKind, FieldError, error_body
+from vms_shared.errors import HTTP_STATUS, DomainError, ErrorBody, ErrorKind, error_body, field_error
 from vms_shared.logging import get_logger, trace
 from vms_shared.rpc import RemoteError, RpcClient
 
@@ -85,14 +85,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            FieldError(
-                field=".".join(str(p) for p in err["loc"] if p != "body") or "(body)",
-                message=err["msg"],
-                type=err["type"],
-            )
-            for err in exc.errors()
-        ]
+        fields = [field_error(err, skip=1 if err["loc"][:1] == ("body",) else 0) for err in exc.errors()]
         body = error_body("INVALID_REQUEST", ErrorKind.INVALID).model_copy(update={"fields": fields})
         return _error_response(body)
 

@@ -11,9 +11,9 @@ from vms_shared.runtime import ServiceApp
 from vms_shared.streams import CONSUMERS
 
 
-def create_app(settings: LinkageSettings) -> ServiceApp:
+def create_app(settings: LinkageSettings, *, portal: Portal1365Client | None = None) -> ServiceApp:
     app = ServiceApp("linkage", settings)
-    portal = Portal1365Client(settings.portal1365_url, timeout=settings.portal1365_timeout)
+    portal = portal or Portal1365Client(settings.portal1365_url, timeout=settings.portal1365_timeout)
     handlers = LinkageHandlers(app.db, app.use_outbox(outbox), portal, settings)
     app.serve(rpc.LIST_TRANSFERS, handlers.list_transfers)
     app.consume(

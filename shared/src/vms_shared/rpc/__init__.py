@@ -19,7 +19,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, ValidationError
 
-from vms_shared.errors import DomainError, ErrorBody, ErrorKind, FieldError, error_body
+from vms_shared.errors import DomainError, ErrorBody, ErrorKind, error_body, field_error
 from vms_shared.logging import get_logger, trace
 from vms_shared.regions import NATIONAL
 from vms_shared.subjects import Bus
@@ -71,10 +71,7 @@ def _refusal(body: ErrorBody) -> Response:
 
 
 def _on_invalid(exc: ValidationError) -> Response:
-    fields = [
-        FieldError(field=".".join(str(p) for p in err["loc"][1:]) or "(body)", message=err["msg"], type=err["type"])
-        for err in exc.errors(include_url=False)
-    ]
+    fields = [field_error(err, skip=1) for err in exc.errors(include_url=False)]
     body = error_body("INVALID_REQUEST", ErrorKind.INVALID)
     return _refusal(body.model_copy(update={"fields": fields}))
 
