@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,11 +17,10 @@ from vms_hours.settings import HoursSettings
 from vms_shared.clock import today_kst
 from vms_shared.db import Database, upsert
 from vms_shared.envelope import Envelope, new_id
-from vms_shared.errors import CentreNotFound, VolunteerNotFound
 from vms_shared.events.hours import HoursConfirmedV1, HoursRecordedV1
 from vms_shared.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
 from vms_shared.outbox import Outbox
-from vms_shared.rpc import RemoteError, RpcClient
+from vms_shared.rpc import RpcClient
 from vms_shared.rpc.hours import (
     ActivityList,
     ActivityRef,
@@ -29,7 +29,7 @@ from vms_shared.rpc.hours import (
     RecordActivity,
     VolunteerActivities,
 )
-from vms_shared.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, VolunteerRef
+from vms_shared.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, CentreView, VolunteerRef, VolunteerView
 
 
 class HoursHandlers:
@@ -169,41 +169,30 @@ class HoursHandlers:
     # -- registry facts ----------------------------------------------------------------------------------------
 
     async def _centre(self, centre_id: UUID) -> Row[Any]:
-        """The centre from this service's projection, or from the registry if its event has not arrived yet."""
+        return await self._known(
+            known_centres, centre_id, lambda: self.registry.call(GET_CENTRE, CentreRef(centre_id=centre_id))
+        )
+
+    async def _volunteer(self, volunteer_id: UUID) -> Row[Any]:
+        return await self._known(
+            known_volunteers,
+            volunteer_id,
+            lambda: self.registry.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id)),
+        )
+
+    async def _known(
+        self, table: Table, key: UUID, ask_registry: Callable[[], Awaitable[CentreView | VolunteerView]]
+    ) -> Row[Any]:
+        """A centre or volunteer from this service's projection, or from the registry if its event has not arrived
+        yet; the registry's refusal (not found, say) is passed on as it is."""
         async with self.db.transaction() as session:
-            row = (await session.execute(select(known_centres).where(known_centres.c.id == centre_id))).one_or_none()
+            row = (await session.execute(select(table).where(table.c.id == key))).one_or_none()
         if row is not None:
             return row
-        try:
-            centre = await self.registry.call(GET_CENTRE, CentreRef(centre_id=centre_id))
-        except RemoteError as exc:
-            if exc.body.code == "CENTRE_NOT_FOUND":
-                raise CentreNotFound(centre_id=centre_id) from None
-            raise
+        found = await ask_registry()
         async with self.db.transaction() as session:
-            await upsert(
-                session, known_centres, [{"id": centre.id, "name": centre.name, "region": centre.region}], key=["id"]
-            )
-            return (await session.execute(select(known_centres).where(known_centres.c.id == centre_id))).one()
-
-    async def _volunteer(self, volunteer_id: UUID) -> None:
-        async with self.db.transaction() as session:
-            known = await session.scalar(select(known_volunteers.c.id).where(known_volunteers.c.id == volunteer_id))
-        if known is not None:
-            return
-        try:
-            volunteer = await self.registry.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id))
-        except RemoteError as exc:
-            if exc.body.code == "VOLUNTEER_NOT_FOUND":
-                raise VolunteerNotFound(volunteer_id=volunteer_id) from None
-            raise
-        async with self.db.transaction() as session:
-            await upsert(
-                session,
-                known_volunteers,
-                [{"id": volunteer.id, "name": volunteer.name, "region": volunteer.region}],
-                key=["id"],
-            )
+            await upsert(session, table, [{"id": found.id, "name": found.name, "region": found.region}], key=["id"])
+            return (await session.execute(select(table).where(table.c.id == key))).one()
 
     # -- events ------------------------------------------------------------------------------------------------
 

@@ -80,6 +80,11 @@ def _on_domain_error(exc: DomainError) -> Response:
     return _refusal(exc.body())
 
 
+def _on_remote_refusal(exc: RemoteError) -> Response:
+    """Another service refused what this one asked on the caller's behalf: the caller gets that refusal."""
+    return _refusal(exc.body)
+
+
 def _on_unexpected(exc: Exception) -> Response:
     log.exception("request failed", error=repr(exc))
     return _refusal(error_body("INTERNAL_ERROR", ErrorKind.INTERNAL))
@@ -93,6 +98,7 @@ def rpc_router() -> NatsRouter:
                 publish_handlers={
                     ValidationError: _on_invalid,
                     DomainError: _on_domain_error,
+                    RemoteError: _on_remote_refusal,
                     Exception: _on_unexpected,
                 }
             )
