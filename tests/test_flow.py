@@ -35,7 +35,7 @@ async def plan(tmp_path: Path, nats_url: str, bus: Bus, new_database: Any) -> Pl
         database_urls={service: await new_database(service) for service in SERVICES},
         bus_root=bus.root,
         echo_logs=False,
-        extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2", **{f"VMS_{s.upper()}_FETCH_TIMEOUT": "0.05" for s in SERVICES}},
+        extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2"},
     )
 
 

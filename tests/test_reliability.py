@@ -72,7 +72,7 @@ async def publish(js: JetStreamContext, bus: Bus, envelope: Envelope[Any], *, ms
 
 
 def rewards_settings(bus: Bus, nats_url: str, database_url: str) -> RewardsSettings:
-    return RewardsSettings(nats_url=nats_url, database_url=database_url, bus_root=bus.root, fetch_timeout=0.05)
+    return RewardsSettings(nats_url=nats_url, database_url=database_url, bus_root=bus.root)
 
 
 async def total_minutes(app: ServiceApp, volunteer_id: UUID) -> int:

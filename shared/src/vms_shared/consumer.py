@@ -1,10 +1,10 @@
 """Event consumers: a durable pull consumer that takes events in batches, applies each batch in one transaction
 with its inbox, and acknowledges only after that transaction committed.
 
-The pull loop is nats-py's own (`run`): FastStream 0.7.8's batch loop drops the messages it has gathered when
-nats-py ends a fetch with the built-in `TimeoutError` (it catches only `nats.errors.TimeoutError`), leaving them
-unacknowledged until `ack_wait` runs out. The FastStream subscriber (`subscribe`) serves the in-memory
-`TestNatsBroker`; both end in `handle`.
+On a server the messages come through a `PullFeed` (`run`): FastStream 0.7.8's batch loop drops the messages it
+has gathered when nats-py ends a fetch with the built-in `TimeoutError` (it catches only nats-py's own), and
+nats-py's `fetch` itself could lose track of a delivered message on a short timeout; either way the message waited
+for `ack_wait`. The FastStream subscriber (`subscribe`) serves the in-memory `TestNatsBroker`; both end in `handle`.
 
 - A message that is not a valid event (malformed, unknown type or version, wrong subject) is parked as a dead
   letter with the reason and acknowledged: it could never succeed.
@@ -16,7 +16,6 @@ unacknowledged until `ack_wait` runs out. The FastStream subscriber (`subscribe`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from itertools import groupby
 from typing import Annotated, Any
@@ -25,8 +24,8 @@ from faststream import Context
 from faststream.middlewares import AckPolicy
 from faststream.nats import JStream, NatsRouter, PullSub
 from faststream.nats.message import NatsBatchMessage
+from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js import JetStreamContext
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +34,7 @@ from vms_shared.deadletter import DeadLetters, Delivery
 from vms_shared.envelope import Envelope, Event, InvalidEvent, decode_event
 from vms_shared.inbox import claim
 from vms_shared.logging import get_logger, trace
+from vms_shared.pull import PullFeed
 from vms_shared.streams import ConsumerSpec
 from vms_shared.subjects import Bus
 
@@ -77,20 +77,14 @@ class EventConsumer:
     def name(self) -> str:
         return self.spec.durable
 
-    async def run(self, js: JetStreamContext, stop: asyncio.Event, *, batch_size: int, fetch_timeout: float) -> None:
-        """Fetch and handle batches until `stop` is set. The durable consumer must exist (`vms nats-setup`)."""
-        subscription = await js.pull_subscribe_bind(
-            durable=self.spec.durable, stream=self.bus.stream_name(self.spec.stream)
-        )
+    async def run(self, nc: Client, stop: asyncio.Event, *, batch_size: int) -> None:
+        """Handle batches until `stop` is set. The durable consumer must exist (`vms nats-setup`)."""
+        feed = PullFeed(nc, stream=self.bus.stream_name(self.spec.stream), durable=self.spec.durable, batch=batch_size)
+        await feed.start()
         try:
             while not stop.is_set():
-                try:
-                    messages = await subscription.fetch(batch=batch_size, timeout=fetch_timeout)
-                except TimeoutError:  # nothing arrived in time (asyncio's or nats-py's own subclass)
-                    continue
-                except Exception as exc:  # disconnected, or the server is busy: unacked messages come back
-                    log.warning("fetch failed, retrying", consumer=self.name, error=repr(exc))
-                    await asyncio.sleep(1.0)
+                messages = await feed.next_batch(batch_size, timeout=0.5)
+                if not messages:
                     continue
                 try:
                     await self.handle(messages)
@@ -99,10 +93,9 @@ class EventConsumer:
                     # delivered again after ack_wait.
                     log.exception("batch not handled", consumer=self.name, size=len(messages))
         finally:
-            with contextlib.suppress(Exception):
-                await subscription.unsubscribe()
+            await feed.stop()
 
-    def subscribe(self, router: NatsRouter, *, batch_size: int, fetch_timeout: float) -> None:
+    def subscribe(self, router: NatsRouter, *, batch_size: int) -> None:
         """Attach this consumer to `router` as a FastStream batch subscriber (used with `TestNatsBroker`)."""
 
         async def on_batch(message: Annotated[NatsBatchMessage, Context("message")]) -> None:
@@ -113,7 +106,7 @@ class EventConsumer:
             stream=JStream(self.bus.stream_name(self.spec.stream), declare=False),
             durable=self.spec.durable,
             config=self.spec.config(self.bus),
-            pull_sub=PullSub(batch_size=batch_size, timeout=fetch_timeout, batch=True),
+            pull_sub=PullSub(batch_size=batch_size, timeout=0.01, batch=True),
             ack_policy=AckPolicy.MANUAL,
             title=self.spec.durable,
             description=f"{self.spec.durable}: {', '.join(sorted(self.handlers))}",

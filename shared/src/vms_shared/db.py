@@ -113,6 +113,12 @@ class Database:
         await self.engine.dispose()
 
 
+def insert_for(session: AsyncSession, table: Table) -> Any:
+    """An INSERT that knows `ON CONFLICT` on the session's database (PostgreSQL or SQLite)."""
+    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
 async def upsert(
     session: AsyncSession,
     table: Table,
@@ -126,9 +132,7 @@ async def upsert(
     if not rows:
         return
     rows = list({tuple(row[k] for k in key): row for row in rows}.values())
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table)
+    statement = insert_for(session, table)
     changing = [c for c in rows[0] if c not in key]
     if changing and on_conflict == "update":
         statement = statement.on_conflict_do_update(

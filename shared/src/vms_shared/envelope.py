@@ -7,10 +7,9 @@ extension attributes. A breaking change is a new model with the next version, pu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
+from typing import ClassVar, Generic, Literal, TypeVar, cast
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -125,6 +124,12 @@ class UnknownEventType(InvalidEvent):
     pass
 
 
+class _TypeOnly(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+
+
 def decode_event(raw: bytes, *, nats_subject: str | None = None, bus: Bus | None = None) -> Envelope[Event]:
     """Parse and validate one event; `InvalidEvent` says exactly what is wrong with it.
 
@@ -132,19 +137,19 @@ def decode_event(raw: bytes, *, nats_subject: str | None = None, bus: Bus | None
     cannot claim another region or type than the one its subscribers selected it by.
     """
     try:
-        doc: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidEvent(f"not JSON: {exc}") from None
-    if not isinstance(doc, dict):
-        raise InvalidEvent(f"an event is a JSON object, got {type(doc).__name__}")
-    type_ = doc.get("type")
-    if not isinstance(type_, str):
-        raise InvalidEvent("the envelope has no 'type'")
+        type_ = _TypeOnly.model_validate_json(raw).type
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        if error["type"] == "json_invalid":
+            raise InvalidEvent(f"not JSON: {error['msg']}") from None
+        if error["type"] == "model_type":
+            raise InvalidEvent("an event is a JSON object") from None
+        raise InvalidEvent("the envelope has no 'type'") from None
     model = EVENT_TYPES.get(type_)
     if model is None:
         raise UnknownEventType(_unknown_type_reason(type_))
     try:
-        envelope: Envelope[Event] = Envelope[model].model_validate(doc)  # type: ignore[valid-type]
+        envelope: Envelope[Event] = Envelope[model].model_validate_json(raw)  # type: ignore[valid-type]
     except ValidationError as exc:
         raise InvalidEvent(f"{type_}: {_describe(exc)}") from None
     if nats_subject is not None:

@@ -7,10 +7,10 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import Column, MetaData, String, Table, Uuid, insert, select
+from sqlalchemy import Column, MetaData, String, Table, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vms_shared.db import UtcDateTime
+from vms_shared.db import UtcDateTime, insert_for
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -24,22 +24,15 @@ def inbox_table(metadata: MetaData) -> Table:
 
 
 async def claim(session: AsyncSession, table: Table, consumer: str, event_ids: Collection[UUID]) -> set[UUID]:
-    """Record `event_ids` as handled by `consumer` and return those that were not already.
+    """Record `event_ids` as handled by `consumer` and return those that were not already: one statement,
+    `INSERT … ON CONFLICT DO NOTHING RETURNING`, whose answer is exactly the ids it inserted.
 
-    Two deliveries of one event racing each other both insert the same primary key: one transaction fails and
-    rolls back, and its redelivery then finds the event claimed.
+    Two deliveries of one event racing each other in two transactions: the second waits on the first's row and
+    then inserts nothing, so only one of them applies the event.
     """
     if not event_ids:
         return set()
-    seen = set(
-        (
-            await session.scalars(
-                select(table.c.event_id).where(table.c.consumer == consumer, table.c.event_id.in_(list(event_ids)))
-            )
-        ).all()
-    )
-    new = [i for i in dict.fromkeys(event_ids) if i not in seen]
-    if new:
-        now = datetime.now(UTC)
-        await session.execute(insert(table), [{"consumer": consumer, "event_id": i, "handled_at": now} for i in new])
-    return set(new)
+    now = datetime.now(UTC)
+    statement = insert_for(session, table).on_conflict_do_nothing().returning(table.c.event_id)
+    rows = [{"consumer": consumer, "event_id": i, "handled_at": now} for i in dict.fromkeys(event_ids)]
+    return set((await session.scalars(statement, rows)).all())

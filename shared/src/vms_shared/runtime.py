@@ -132,7 +132,7 @@ class ServiceApp:
         if in_memory:
             events_router = NatsRouter()
             for consumer in self.consumers:
-                consumer.subscribe(events_router, batch_size=self.settings.batch_size, fetch_timeout=0.01)
+                consumer.subscribe(events_router, batch_size=self.settings.batch_size)
             self.broker.include_router(events_router)
         self._routers_included = True
 
@@ -173,6 +173,7 @@ class ServiceApp:
         await self._connect()
         await self.broker.start()
         await self.broker.config.connection_state.connection.flush()
+        nc = self.broker.config.connection_state.connection
         js = self.broker.config.connection_state.stream
         for consumer in [] if self._in_memory else self.consumers:
             stream = self.bus.stream_name(consumer.spec.stream)
@@ -186,9 +187,7 @@ class ServiceApp:
                 ) from exc
             self._tasks.append(
                 asyncio.create_task(
-                    consumer.run(
-                        js, self._stop, batch_size=self.settings.batch_size, fetch_timeout=self.settings.fetch_timeout
-                    ),
+                    consumer.run(nc, self._stop, batch_size=self.settings.batch_size),
                     name=f"consumer-{consumer.name}",
                 )
             )

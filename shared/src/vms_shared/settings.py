@@ -35,7 +35,6 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     rpc_timeout: float = Field(default=5.0, gt=0, description="seconds to wait for another service's reply")
     batch_size: int = Field(default=500, ge=1, le=10_000, description="events fetched and applied at once")
-    fetch_timeout: float = Field(default=0.2, gt=0, description="seconds to wait for a batch to fill")
     relay_poll_interval: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=30, ge=1)
     shutdown_timeout: float = Field(default=10.0, gt=0)

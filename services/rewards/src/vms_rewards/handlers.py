@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vms_rewards import domain
 from vms_rewards.db import ledger, totals
-from vms_shared.db import Database, upsert
+from vms_shared.db import Database, UtcDateTime, insert_for, upsert
 from vms_shared.envelope import Envelope
 from vms_shared.events.hours import HoursConfirmedV1
 from vms_shared.messages import format_minutes
@@ -36,30 +36,7 @@ class RewardsHandlers:
             ],
             key=["activity_id"],
         )
-        volunteers = {e.data.volunteer_id for e in events}
-        entries = (
-            await session.execute(
-                select(ledger.c.activity_id, ledger.c.volunteer_id, ledger.c.minutes).where(
-                    ledger.c.volunteer_id.in_(volunteers)
-                )
-            )
-        ).all()
-        now = datetime.now(UTC)
-        sums = domain.totals_by_volunteer(domain.LedgerEntry(*row) for row in entries)
-        await upsert(
-            session,
-            totals,
-            [
-                {
-                    "volunteer_id": volunteer_id,
-                    "confirmed_minutes": total.minutes,
-                    "confirmed_activities": total.activities,
-                    "updated_at": now,
-                }
-                for volunteer_id, total in sums.items()
-            ],
-            key=["volunteer_id"],
-        )
+        await _recount(session, {e.data.volunteer_id for e in events})
 
     async def get_total(self, query: TotalRequest) -> TotalView:
         async with self.db.transaction() as session:
@@ -76,3 +53,27 @@ class RewardsHandlers:
             display_en=display.en,
             updated_at=row.updated_at if row else None,
         )
+
+
+async def _recount(session: AsyncSession, volunteers: set[UUID]) -> None:
+    """실시간 누적시간: a volunteer's total is the sum of their confirmed activities in the ledger, where each
+    activity has one row however often its confirmation arrives. One statement for the whole batch."""
+    sums = (
+        select(
+            ledger.c.volunteer_id,
+            func.sum(ledger.c.minutes),
+            func.count(),
+            literal(datetime.now(UTC), UtcDateTime()),
+        )
+        .where(ledger.c.volunteer_id.in_(volunteers))
+        .group_by(ledger.c.volunteer_id)
+    )
+    statement = insert_for(session, totals).from_select(
+        ["volunteer_id", "confirmed_minutes", "confirmed_activities", "updated_at"], sums
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["volunteer_id"],
+            set_={c: statement.excluded[c] for c in ("confirmed_minutes", "confirmed_activities", "updated_at")},
+        )
+    )

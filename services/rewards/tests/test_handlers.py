@@ -1,0 +1,69 @@
+"""실시간 누적시간: the sum of a volunteer's confirmed activities, each counted once."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
+from importlib.resources import files
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from vms_rewards.handlers import RewardsHandlers
+from vms_shared.db import Database, migrate
+from vms_shared.envelope import Envelope
+from vms_shared.events import HoursConfirmedV1
+from vms_shared.rpc.rewards import TotalRequest
+
+
+@pytest.fixture
+async def handlers(new_database: Any) -> AsyncIterator[RewardsHandlers]:
+    url = await new_database("rewards")
+    await asyncio.to_thread(migrate, url, str(files("vms_rewards") / "migrations"))
+    db = Database(url)
+    yield RewardsHandlers(db)
+    await db.close()
+
+
+def confirmed(volunteer: UUID, minutes: int, activity: UUID | None = None) -> Envelope[HoursConfirmedV1]:
+    data = HoursConfirmedV1(
+        activity_id=activity or uuid4(),
+        volunteer_id=volunteer,
+        centre_id=uuid4(),
+        centre_name="행복종합사회복지관",
+        activity_date=date(2026, 11, 20),
+        start_time=time(10),
+        end_time=time(13, 30),
+        minutes=minutes,
+        description="말벗",
+        confirmed_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(data, source="/vms/hours/test", region="11")
+
+
+async def apply(handlers: RewardsHandlers, *events: Envelope[Any]) -> None:
+    async with handlers.db.transaction() as session:
+        await handlers.on_hours_confirmed(session, list(events))
+
+
+async def total(handlers: RewardsHandlers, volunteer: UUID) -> tuple[int, int, str]:
+    view = await handlers.get_total(TotalRequest(volunteer_id=volunteer))
+    return view.confirmed_minutes, view.confirmed_activities, view.display
+
+
+async def test_totals_add_up_per_volunteer(handlers: RewardsHandlers) -> None:
+    a, b = uuid4(), uuid4()
+    await apply(handlers, confirmed(a, 210), confirmed(b, 240), confirmed(a, 60))
+    assert await total(handlers, a) == (270, 2, "4시간 30분")
+    assert await total(handlers, b) == (240, 1, "4시간")
+
+
+async def test_each_activity_counts_once_however_often_it_arrives(handlers: RewardsHandlers) -> None:
+    volunteer, activity = uuid4(), uuid4()
+    await apply(handlers, confirmed(volunteer, 210, activity), confirmed(volunteer, 210, activity))
+    await apply(handlers, confirmed(volunteer, 210, activity))
+    assert await total(handlers, volunteer) == (210, 1, "3시간 30분")
+
+
+async def test_a_volunteer_without_confirmed_hours_has_zero(handlers: RewardsHandlers) -> None:
+    assert await total(handlers, uuid4()) == (0, 0, "0시간")
