@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time
+from datetime import date
 from importlib.resources import files
 from typing import Any
 from uuid import UUID, uuid4
@@ -30,13 +30,12 @@ from vms_rewards.settings import RewardsSettings
 from vms_shared.consumer import PermanentError
 from vms_shared.deadletter import H_REASON, list_dead_letters, replay_dead_letter
 from vms_shared.envelope import Envelope
-from vms_shared.events import HoursConfirmedV1
 from vms_shared.rpc.registry import REGISTER_VOLUNTEER, RegisterVolunteer
 from vms_shared.rpc.rewards import TotalRequest
 from vms_shared.runtime import ServiceApp
 from vms_shared.streams import CONSUMERS
 from vms_shared.subjects import Bus
-from vms_shared.testing import eventually, running
+from vms_shared.testing import eventually, hours_confirmed, running
 
 REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
 REWARDS_MIGRATIONS = str(files("vms_rewards") / "migrations")
@@ -47,22 +46,6 @@ async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
     nc = await nats.connect(nats_url)
     yield nc.jetstream()
     await nc.close()
-
-
-def confirmed_event(volunteer_id: UUID, minutes: int = 210, region: str = "11") -> Envelope[HoursConfirmedV1]:
-    data = HoursConfirmedV1(
-        activity_id=uuid4(),
-        volunteer_id=volunteer_id,
-        centre_id=uuid4(),
-        centre_name="행복종합사회복지관",
-        activity_date=date(2026, 11, 20),
-        start_time=time(10, 0),
-        end_time=time(13, 30),
-        minutes=minutes,
-        description="어르신 말벗",
-        confirmed_at=datetime.now(UTC),
-    )
-    return Envelope.wrap(data, source="/vms/hours/test", region=region)
 
 
 async def publish(js: JetStreamContext, bus: Bus, envelope: Envelope[Any], *, msg_id: str | None = None) -> None:
@@ -142,7 +125,7 @@ async def test_rolled_back_transaction_stages_no_event(bus: Bus, nats_url: str, 
     async with running(app, REGISTRY_MIGRATIONS):
         with pytest.raises(RuntimeError, match="half-done"):
             async with app.db.transaction() as session:
-                await app.outbox.stage(session, confirmed_event(uuid4()).data, region="11")
+                await app.outbox.stage(session, hours_confirmed(uuid4()).data, region="11")
                 raise RuntimeError("half-done")
         async with app.db.transaction() as session:
             assert await session.scalar(select(func.count()).select_from(outbox)) == 0
@@ -156,7 +139,7 @@ async def test_same_event_delivered_twice_is_counted_once(
 ) -> None:
     app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
     volunteer = uuid4()
-    event = confirmed_event(volunteer)
+    event = hours_confirmed(volunteer)
     async with running(app, REWARDS_MIGRATIONS):
         await publish(js, bus, event)
         # Republished later, outside JetStream's duplicate window: a second message with the same event id.
@@ -184,7 +167,7 @@ async def test_consumer_killed_before_ack_is_redelivered_and_counted_once(
     monkeypatch.setattr(consumer_module, "_ack", crash_before_ack)
     first = create_rewards(rewards_settings(bus, nats_url, database_url))
     async with running(first, REWARDS_MIGRATIONS):
-        await publish(js, bus, confirmed_event(volunteer))
+        await publish(js, bus, hours_confirmed(volunteer))
 
         async def committed_not_acked() -> bool:
             return bool(acks)
@@ -211,8 +194,8 @@ async def test_malformed_and_unknown_version_messages_are_parked_and_the_rest_fl
 ) -> None:
     app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
     volunteer = uuid4()
-    good = confirmed_event(volunteer)
-    newer = json.loads(confirmed_event(volunteer).to_json())
+    good = hours_confirmed(volunteer)
+    newer = json.loads(hours_confirmed(volunteer).to_json())
     newer["type"] = "vms.hours.confirmed.v7"
     async with running(app, REWARDS_MIGRATIONS):
         subject = bus.event_subject("11", "hours", "confirmed")
@@ -248,7 +231,7 @@ async def test_poison_event_is_retried_then_parked_while_its_batch_goes_through(
     monkeypatch.setattr(RewardsHandlers, "on_hours_confirmed", fails_for_one_volunteer)
     app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
     async with running(app, REWARDS_MIGRATIONS):
-        for event in (confirmed_event(healthy, 60), confirmed_event(poisoned, 90), confirmed_event(healthy, 30)):
+        for event in (hours_confirmed(healthy, 60), hours_confirmed(poisoned, 90), hours_confirmed(healthy, 30)):
             await publish(js, bus, event)
         await eventually(lambda: settled(js, bus), what="the poison parked after 3 deliveries")
         assert await total_minutes(app, healthy) == 90
@@ -278,7 +261,7 @@ async def test_permanent_error_is_parked_at_once(
     monkeypatch.setattr(RewardsHandlers, "on_hours_confirmed", refuse)
     app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
     async with running(app, REWARDS_MIGRATIONS):
-        await publish(js, bus, confirmed_event(uuid4()))
+        await publish(js, bus, hours_confirmed(uuid4()))
         await eventually(lambda: settled(js, bus), what="parked")
     (letter,) = await list_dead_letters(js, bus)
     assert letter.deliveries == 1

@@ -1,27 +1,15 @@
 import json
-from datetime import UTC, date, datetime, time
-from uuid import uuid4
 
 import pytest
 
 from vms_shared.envelope import EVENT_TYPES, Envelope, InvalidEvent, UnknownEventType, decode_event
 from vms_shared.events import HoursConfirmedV1, VolunteerRegisteredV1
 from vms_shared.subjects import Bus
+from vms_shared.testing import hours_confirmed
 
 
-def confirmed(minutes: int = 210) -> HoursConfirmedV1:
-    return HoursConfirmedV1(
-        activity_id=uuid4(),
-        volunteer_id=uuid4(),
-        centre_id=uuid4(),
-        centre_name="행복종합사회복지관",
-        activity_date=date(2026, 11, 20),
-        start_time=time(10, 0),
-        end_time=time(13, 30),
-        minutes=minutes,
-        description="어르신 말벗",
-        confirmed_at=datetime.now(UTC),
-    )
+def confirmed() -> HoursConfirmedV1:
+    return hours_confirmed().data
 
 
 def test_envelope_round_trip_keeps_type_and_data() -> None:

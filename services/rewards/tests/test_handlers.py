@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time
 from importlib.resources import files
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,6 +13,7 @@ from vms_shared.db import Database, migrate
 from vms_shared.envelope import Envelope
 from vms_shared.events import HoursConfirmedV1
 from vms_shared.rpc.rewards import TotalRequest
+from vms_shared.testing import hours_confirmed
 
 
 @pytest.fixture
@@ -26,19 +26,7 @@ async def handlers(new_database: Any) -> AsyncIterator[RewardsHandlers]:
 
 
 def confirmed(volunteer: UUID, minutes: int, activity: UUID | None = None) -> Envelope[HoursConfirmedV1]:
-    data = HoursConfirmedV1(
-        activity_id=activity or uuid4(),
-        volunteer_id=volunteer,
-        centre_id=uuid4(),
-        centre_name="행복종합사회복지관",
-        activity_date=date(2026, 11, 20),
-        start_time=time(10),
-        end_time=time(13, 30),
-        minutes=minutes,
-        description="말벗",
-        confirmed_at=datetime.now(UTC),
-    )
-    return Envelope.wrap(data, source="/vms/hours/test", region="11")
+    return hours_confirmed(volunteer, minutes, activity_id=activity)
 
 
 async def apply(handlers: RewardsHandlers, *events: Envelope[Any]) -> None:

@@ -17,17 +17,20 @@ import os
 import socket
 import subprocess
 import sysconfig
-import time
+import time as clock
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import nats
 from sqlalchemy import make_url
 
 from vms_shared.db import migrate
+from vms_shared.envelope import Envelope
+from vms_shared.events import HoursConfirmedV1
 from vms_shared.runtime import ServiceApp
 from vms_shared.streams import STREAMS, declare
 from vms_shared.subjects import Bus
@@ -52,11 +55,11 @@ def _free_port() -> int:
 
 
 def _wait_for_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    deadline = clock.monotonic() + timeout
+    while clock.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return
-        time.sleep(0.05)
+        clock.sleep(0.05)
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
 
 
@@ -167,11 +170,31 @@ async def running(app: ServiceApp, migrations: str) -> AsyncIterator[ServiceApp]
 
 async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, what: str = "") -> T:
     """Poll `check` until it returns something truthy, and return that; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    deadline = clock.monotonic() + timeout
     last: T | None = None
-    while time.monotonic() < deadline:
+    while clock.monotonic() < deadline:
         last = await check()
         if last:
             return last
         await asyncio.sleep(0.05)
     raise AssertionError(f"not within {timeout} s: {what or check}; last seen {last!r}")
+
+
+def hours_confirmed(
+    volunteer_id: UUID | None = None, minutes: int = 210, *, activity_id: UUID | None = None, region: str = "11"
+) -> Envelope[HoursConfirmedV1]:
+    """A `hours.confirmed` event as the hours service would publish it (10:00 to 13:30 by default)."""
+    end = (datetime.combine(date(2026, 11, 20), time(10)) + timedelta(minutes=minutes)).time()
+    data = HoursConfirmedV1(
+        activity_id=activity_id or uuid4(),
+        volunteer_id=volunteer_id or uuid4(),
+        centre_id=uuid4(),
+        centre_name="행복종합사회복지관",
+        activity_date=date(2026, 11, 20),
+        start_time=time(10),
+        end_time=end,
+        minutes=minutes,
+        description="어르신 말벗",
+        confirmed_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(data, source="/vms/hours/test", region=region)
