@@ -18,6 +18,7 @@ import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 import vms_shared.consumer as consumer_module
 from vms_registry.app import create_app as create_registry
@@ -266,3 +267,26 @@ async def test_permanent_error_is_parked_at_once(
     (letter,) = await list_dead_letters(js, bus)
     assert letter.deliveries == 1
     assert "PermanentError: this event can never apply" in letter.reason
+
+
+async def test_an_unavailable_database_is_waited_for_not_blamed_on_the_events(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(CONSUMERS, "rewards-hours", dataclasses.replace(CONSUMERS["rewards-hours"], max_deliver=2))
+    monkeypatch.setattr(consumer_module, "retry_delay", lambda deliveries: 0.1)
+    real = RewardsHandlers.on_hours_confirmed
+    outages = iter(range(4))
+
+    async def database_down_for_a_while(self: RewardsHandlers, session: Any, events: list[Any]) -> None:
+        if next(outages, None) is not None:
+            raise OperationalError("INSERT ...", {}, ConnectionRefusedError("the database is restarting"))
+        await real(self, session, events)
+
+    monkeypatch.setattr(RewardsHandlers, "on_hours_confirmed", database_down_for_a_while)
+    app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
+    volunteer = uuid4()
+    async with running(app, REWARDS_MIGRATIONS):
+        await publish(js, bus, hours_confirmed(volunteer))
+        await eventually(lambda: total_minutes(app, volunteer), what="counted once the database is back")
+        await eventually(lambda: settled(js, bus), what="acknowledged")
+    assert await list_dead_letters(js, bus) == []

@@ -10,6 +10,8 @@ for `ack_wait`. The FastStream subscriber (`subscribe`) serves the in-memory `Te
   letter with the reason and acknowledged: it could never succeed.
 - If a batch fails, its events are applied one by one, so one poison event does not hold back the others.
   A failing event is retried with a growing delay, and parked on its `max_deliver`-th delivery.
+- A failure of the database itself (unreachable, restarting, locked) is no fault of the events: they are retried
+  with a growing delay for as long as it lasts, never parked.
 - Events whose type this consumer has no handler for are acknowledged and left alone.
 """
 
@@ -27,6 +29,8 @@ from faststream.nats.message import NatsBatchMessage
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_shared.db import Database
@@ -46,6 +50,13 @@ BatchHandler = Callable[[AsyncSession, list[Envelope[Any]]], Awaitable[None]]
 
 class PermanentError(Exception):
     """Raised by a handler for an event that can never be applied: it is parked at once, not retried."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """The database (or the network to it) failed, not the event: retry for as long as it takes."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError, OSError, TimeoutError))
 
 
 def retry_delay(deliveries: int) -> float:
@@ -131,6 +142,9 @@ class EventConsumer:
         try:
             await self._apply(wanted)
         except Exception as exc:
+            if is_transient(exc):
+                await self._retry_later([msg for msg, _ in wanted], exc)
+                return
             if len(wanted) == 1:
                 await self._failed(*wanted[0], exc)
                 return
@@ -156,7 +170,22 @@ class EventConsumer:
         if new and self.on_commit is not None:
             self.on_commit()
 
+    async def _retry_later(self, messages: Sequence[Msg], exc: Exception) -> None:
+        deliveries = max(Delivery.of(m).deliveries for m in messages)
+        delay = retry_delay(deliveries)
+        log.warning(
+            "database unavailable, the batch waits",
+            consumer=self.name,
+            size=len(messages),
+            retry_in=delay,
+            error=repr(exc),
+        )
+        await asyncio.gather(*(m.nak(delay=delay) for m in messages))
+
     async def _failed(self, msg: Msg, envelope: Envelope[Event], exc: Exception) -> None:
+        if is_transient(exc):
+            await self._retry_later([msg], exc)
+            return
         deliveries = Delivery.of(msg).deliveries
         with trace(event_id=str(envelope.id), causation_id=envelope.causationid, correlation_id=envelope.correlationid):
             if isinstance(exc, PermanentError) or deliveries >= self.spec.max_deliver:
