@@ -24,6 +24,11 @@ from typing import Any
 
 import pytest
 
+from vms_shared.streams import CONSUMERS as _CONSUMERS
+from vms_shared.streams import STREAMS as _STREAMS
+from vms_shared.subjects import Bus as _Bus
+from vms_shared.subjects import inbox_prefix
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "deploy" / "nats"
 ACCOUNTS = CONFIG_DIR / "accounts.conf"
@@ -33,33 +38,19 @@ USERS = (*SERVICES, "gateway", "setup", "integrator")
 PASSWORDS = {user: f"{user}-test-password" for user in USERS}
 PASSWORD_ENV = {f"NATS_{user.upper()}_PASSWORD": password for user, password in PASSWORDS.items()}
 
-INTEGRATOR_INBOX = "_INBOX_integrator"
+INTEGRATOR_INBOX = inbox_prefix("integrator")
 INTEGRATOR_DURABLE = "integrator-hours"
 
 RPC_CALLS = {"gateway": set(SERVICES), "hours": {"registry"}}
 """Who asks whom by request/reply (besides a service asking itself)."""
 
-try:  # The contracts are the source of truth for event names and durable consumers, when they import.
-    from vms_shared.streams import CONSUMERS as _CONSUMERS
-    from vms_shared.streams import STREAMS as _STREAMS
-    from vms_shared.subjects import Bus as _Bus
-except Exception as exc:  # pragma: no cover - depends on the state of the contracts package
-    _CONTRACTS_ERROR: str | None = f"vms_shared does not import: {exc!r}"
-    CONSUMERS: dict[str, tuple[str, str]] = {
-        "hours-registry": ("REGISTRY", "registry"),
-        "rewards-hours": ("HOURS", "hours"),
-        "linkage-registry": ("REGISTRY", "registry"),
-        "linkage-hours": ("HOURS", "hours"),
-    }
-    EVENTS: dict[str, set[str]] = {s: set() for s in SERVICES}
-else:
-    _CONTRACTS_ERROR = None
-    CONSUMERS = {c.durable: (c.stream, c.service) for c in _CONSUMERS.values()}
-    # The event names each service's stream keeps (`vms.*.<service>.<event>`), as `vms nats-setup` declares them.
-    EVENTS = {
-        s: {p.split(".", 3)[3] for spec in _STREAMS.values() if spec.service == s for p in spec.subjects(_Bus())}
-        for s in SERVICES
-    }
+# The contracts are the source of truth for event names and durable consumers.
+CONSUMERS: dict[str, tuple[str, str]] = {c.durable: (c.stream, c.service) for c in _CONSUMERS.values()}
+# The event names each service's stream keeps (`vms.*.<service>.<event>`), as `vms nats-setup` declares them.
+EVENTS: dict[str, set[str]] = {
+    s: {p.split(".", 3)[3] for spec in _STREAMS.values() if spec.service == s for p in spec.subjects(_Bus())}
+    for s in SERVICES
+}
 
 for _service in SERVICES:  # a made-up event too, so a rule cannot pass by matching only today's names
     EVENTS[_service].add("something.happened")
@@ -365,12 +356,6 @@ def test_local_config_is_single_node_jetstream_without_auth() -> None:
 # -- permissions, read from accounts.conf --------------------------------------------------------------------------
 
 
-def test_contracts_import() -> None:
-    """The checks below take event names and durable consumers from vms_shared; fall back loudly."""
-    if _CONTRACTS_ERROR:
-        pytest.skip(_CONTRACTS_ERROR)
-
-
 @pytest.mark.parametrize("user", [u for u in USERS if u != "setup"])
 def test_no_user_publishes_another_services_events(perms: dict[str, Permissions], user: str) -> None:
     for service in SERVICES:
@@ -409,7 +394,17 @@ def test_nobody_subscribes_to_events_outside_jetstream(perms: dict[str, Permissi
 
 @pytest.mark.parametrize("user", USERS)
 def test_nobody_can_forge_a_reply(perms: dict[str, Permissions], user: str) -> None:
-    assert not perms[user].may_publish("_INBOX.abc.def"), f"{user} may not publish into someone's inbox"
+    for inbox in ["_INBOX.abc.def", *(f"{inbox_prefix(other)}.abc" for other in USERS)]:
+        assert not perms[user].may_publish(inbox), f"{user} may not publish into {inbox}"
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_each_program_hears_only_its_own_replies(perms: dict[str, Permissions], user: str) -> None:
+    assert perms[user].may_subscribe(f"{inbox_prefix(user)}.abc")
+    for other in USERS:
+        if other != user:
+            assert not perms[user].may_subscribe(f"{inbox_prefix(other)}.abc"), f"{user} may not hear {other}"
+    assert not perms[user].may_subscribe("_INBOX.abc")
 
 
 @pytest.mark.parametrize("durable", sorted(CONSUMERS))
@@ -499,8 +494,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     the streams and durable consumers declared by the `setup` user as `vms nats-setup` does."""
     if NATS_SERVER is None:
         pytest.skip(NO_SERVER_REASON)
-    if _CONTRACTS_ERROR:
-        pytest.skip(_CONTRACTS_ERROR)
     workdir = tmp_path_factory.mktemp("nats")
     shutil.copy(ACCOUNTS, workdir / ACCOUNTS.name)
     port = _free_port()
@@ -562,7 +555,7 @@ class Client:
         async def on_error(exc: Exception) -> None:
             errors.append(str(exc).lower())
 
-        kwargs: dict[str, Any] = {"inbox_prefix": INTEGRATOR_INBOX} if user == "integrator" else {}
+        kwargs: dict[str, Any] = {"inbox_prefix": inbox_prefix(user)}
         nc = await nats.connect(
             srv.url,
             user=user,
@@ -618,7 +611,7 @@ def _sample_publish_subjects() -> list[str]:
     for service in SERVICES:
         subjects += [f"vms.11.{service}.{sorted(EVENTS[service])[0]}", f"vms.11.{service}.rpc.health"]
     subjects += [f"vms.deadletter.{durable}" for durable in CONSUMERS]
-    subjects += ["_INBOX.forged.reply"]
+    subjects += ["_INBOX.forged.reply", "_INBOX_gateway.forged.reply"]
     return subjects
 
 
@@ -650,8 +643,9 @@ def test_server_enforces_subscribe_permissions(server: Server, user: str) -> Non
             expected[f"vms.*.{service}.>"] = False
             expected[f"vms.11.{service}.{sorted(EVENTS[service])[0]}"] = False
             expected[f"vms.*.{service}.rpc.>"] = user == service
-        expected["_INBOX.>"] = user != "integrator"
-        expected[f"{INTEGRATOR_INBOX}.>"] = user == "integrator"
+        expected["_INBOX.>"] = False
+        for other in USERS:
+            expected[f"{inbox_prefix(other)}.>"] = user == other
         for subject in expected:
             await client.nc.subscribe(subject)
         await client.settle()

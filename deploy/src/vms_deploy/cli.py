@@ -21,7 +21,7 @@ import nats
 from vms_deploy.nats_setup import setup
 from vms_deploy.supervisor import Plan, run_forever
 from vms_shared.deadletter import list_dead_letters, replay_dead_letter
-from vms_shared.subjects import Bus
+from vms_shared.subjects import Bus, inbox_prefix
 
 
 def _env(name: str, default: str) -> str:
@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus, limit: int) -> int:
-    nc = await nats.connect(nats_url, name="vms-deadletter")
+    nc = await nats.connect(
+        [s.strip() for s in nats_url.split(",")], name="vms-deadletter", inbox_prefix=inbox_prefix("setup")
+    )
     try:
         js = nc.jetstream()
         if action == "replay":

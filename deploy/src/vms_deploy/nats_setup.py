@@ -9,11 +9,13 @@ from __future__ import annotations
 import nats
 
 from vms_shared.streams import declare
-from vms_shared.subjects import Bus
+from vms_shared.subjects import Bus, inbox_prefix
 
 
 async def setup(nats_url: str, bus: Bus, *, replicas: int = 1) -> list[str]:
-    nc = await nats.connect([s.strip() for s in nats_url.split(",")], name="vms-nats-setup")
+    nc = await nats.connect(
+        [s.strip() for s in nats_url.split(",")], name="vms-nats-setup", inbox_prefix=inbox_prefix("setup")
+    )
     try:
         return await declare(nc.jetstream(), bus, replicas=replicas)
     finally:

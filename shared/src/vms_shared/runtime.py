@@ -33,6 +33,7 @@ from vms_shared.rpc import Rpc, RpcClient, rpc_router, serve
 from vms_shared.rpc.health import HealthRequest, HealthView, health_rpc
 from vms_shared.settings import ServiceSettings
 from vms_shared.streams import ConsumerSpec
+from vms_shared.subjects import inbox_prefix
 
 log = get_logger("vms.runtime")
 
@@ -57,6 +58,7 @@ class ServiceApp:
         self.broker = NatsBroker(
             [s.strip() for s in settings.nats_url.split(",")],
             name=f"vms-{service}-{settings.instance}",
+            inbox_prefix=inbox_prefix(service),
             logger=None,
             graceful_timeout=settings.shutdown_timeout,
             max_reconnect_attempts=-1,

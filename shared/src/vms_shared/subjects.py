@@ -18,6 +18,12 @@ SERVICES = ("registry", "hours", "rewards", "linkage")
 _TOKEN = re.compile(r"^[a-z0-9_-]+$")
 
 
+def inbox_prefix(program: str) -> str:
+    """Each program's replies arrive under an inbox prefix of its own, and its NATS user may subscribe to that
+    prefix only, so that no program can listen to the replies another receives (deploy/nats/accounts.conf)."""
+    return f"_INBOX_{program}"
+
+
 @dataclass(frozen=True)
 class Bus:
     root: str = "vms"

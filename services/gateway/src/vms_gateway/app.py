@@ -24,6 +24,7 @@ from vms_shared.envelope import new_id
 from vms_shared.errors import HTTP_STATUS, DomainError, ErrorBody, ErrorKind, error_body, field_error
 from vms_shared.logging import get_logger, trace
 from vms_shared.rpc import RemoteError, RpcClient
+from vms_shared.subjects import inbox_prefix
 
 log = get_logger("vms.gateway")
 
@@ -34,6 +35,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     broker = NatsBroker(
         [s.strip() for s in settings.nats_url.split(",")],
         name="vms-gateway",
+        inbox_prefix=inbox_prefix("gateway"),
         logger=None,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
