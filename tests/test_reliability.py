@@ -6,10 +6,11 @@ dead letters) fed with `hours.confirmed` events published straight to JetStream.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib.resources import files
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 import vms_shared.consumer as consumer_module
+from vms_registry.__main__ import main as registry_main
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox
 from vms_registry.settings import RegistrySettings
@@ -290,3 +292,38 @@ async def test_an_unavailable_database_is_waited_for_not_blamed_on_the_events(
         await eventually(lambda: total_minutes(app, volunteer), what="counted once the database is back")
         await eventually(lambda: settled(js, bus), what="acknowledged")
     assert await list_dead_letters(js, bus) == []
+
+
+async def test_a_committed_range_can_be_published_again(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the broker ever loses what it acknowledged, the outbox still holds it: `vms-registry republish` marks a
+    range unsent and the running relay sends it again (here within JetStream's duplicate window, so the stream
+    keeps one copy; later, consumers' inboxes skip it)."""
+    database_url = await new_database("registry")
+    settings = RegistrySettings(nats_url=nats_url, database_url=database_url, bus_root=bus.root)
+    app = create_registry(settings)
+    before = datetime.now(UTC)
+    async with running(app, REGISTRY_MIGRATIONS):
+        await app.rpc.call(
+            REGISTER_VOLUNTEER,
+            RegisterVolunteer(
+                login_id="lee_sunsin", name="이순신", birth_date=date(1990, 4, 28), phone="010-5555-6666", region="26"
+            ),
+        )
+
+        async def attempts() -> int:
+            async with app.db.transaction() as session:
+                row = (await session.execute(select(outbox.c.attempts, outbox.c.sent_at))).one()
+            return int(row.attempts) if row.sent_at is not None else 0
+
+        assert await eventually(attempts) == 1
+        for name, value in {"DATABASE_URL": database_url, "NATS_URL": nats_url, "BUS_ROOT": bus.root}.items():
+            monkeypatch.setenv(f"VMS_REGISTRY_{name}", value)
+        await asyncio.to_thread(registry_main, ["republish", "--since", before.isoformat()])
+
+        async def sent_twice() -> bool:
+            return await attempts() == 2
+
+        await eventually(sent_twice, what="the relay sending the range again")
+    assert (await js.stream_info(bus.stream_name("REGISTRY"))).state.messages == 1

@@ -187,7 +187,7 @@ class EventConsumer:
             await self._retry_later([msg], exc)
             return
         deliveries = Delivery.of(msg).deliveries
-        with trace(event_id=str(envelope.id), causation_id=envelope.causationid, correlation_id=envelope.correlationid):
+        with traced(envelope):
             if isinstance(exc, PermanentError) or deliveries >= self.spec.max_deliver:
                 await self._park(msg, f"{type(exc).__name__}: {exc} (delivery {deliveries})")
                 return

@@ -23,6 +23,7 @@ from nats.js.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, text
 
+from vms_shared.clock import KST
 from vms_shared.consumer import BatchHandler, EventConsumer
 from vms_shared.db import Database, migrate
 from vms_shared.deadletter import DeadLetters
@@ -256,6 +257,21 @@ def _package_version(name: str) -> str:
         return "0+unknown"
 
 
+def _moment(text: str) -> datetime:
+    """An ISO time from the command line; without an offset it is Korean time."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=KST)
+
+
+async def _republish(app: ServiceApp, since: datetime, until: datetime | None) -> int:
+    if app.relay is None:
+        sys.exit(f"vms-{app.service}: this service publishes no events")
+    try:
+        return await app.relay.republish(since, until)
+    finally:
+        await app.db.close()
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy import make_url
 
@@ -269,12 +285,20 @@ def main(
     migrations: str,
     argv: list[str] | None = None,
 ) -> None:
-    """`vms-<service> run [--migrate]` or `vms-<service> migrate`, configured by `VMS_<SERVICE>_…` variables."""
+    """`vms-<service> run [--migrate]`, `vms-<service> migrate` or `vms-<service> republish --since …`,
+    configured by `VMS_<SERVICE>_…` variables."""
     parser = argparse.ArgumentParser(prog=f"vms-{service}", description=f"VMS {service} service")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="serve requests and consume events until SIGINT/SIGTERM")
     run.add_argument("--migrate", action="store_true", help="bring the database up to date first")
     commands.add_parser("migrate", help="bring the database up to date and exit")
+    republish = commands.add_parser(
+        "republish",
+        help="publish again the events committed in a time range (after the broker lost them); "
+        "the running service's relay sends them, consumers skip what they already handled",
+    )
+    republish.add_argument("--since", type=_moment, required=True, help="ISO time, e.g. 2026-11-26T09:00 (KST)")
+    republish.add_argument("--until", type=_moment, default=None, help="ISO time, exclusive; now if left out")
     args = parser.parse_args(argv)
 
     try:
@@ -285,9 +309,13 @@ def main(
         sys.exit(f"vms-{service}: set the database URL (VMS_{service.upper()}_DATABASE_URL)")
     configure_logging(service, fmt=settings.log_format, level=settings.log_level)
 
-    if args.command == "migrate" or args.migrate:
+    if args.command == "migrate" or getattr(args, "migrate", False):
         migrate(settings.database_url, migrations)
         log.info("database migrated", database=_safe_url(settings.database_url))
+    if args.command == "republish":
+        count = asyncio.run(_republish(create_app(settings), args.since, args.until))
+        log.info("events marked for publishing again", events=count, since=str(args.since), until=str(args.until))
+        print(f"{count} events will be published again by the running {service} service")
     if args.command == "run":
         try:
             asyncio.run(create_app(settings).run())

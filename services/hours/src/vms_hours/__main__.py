@@ -5,8 +5,8 @@ from vms_hours.settings import HoursSettings
 from vms_shared.runtime import main as run_main
 
 
-def main() -> None:
-    run_main("hours", HoursSettings, create_app, str(files("vms_hours") / "migrations"))
+def main(argv: list[str] | None = None) -> None:
+    run_main("hours", HoursSettings, create_app, str(files("vms_hours") / "migrations"), argv)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ from vms_linkage.settings import LinkageSettings
 from vms_shared.runtime import main as run_main
 
 
-def main() -> None:
-    run_main("linkage", LinkageSettings, create_app, str(files("vms_linkage") / "migrations"))
+def main(argv: list[str] | None = None) -> None:
+    run_main("linkage", LinkageSettings, create_app, str(files("vms_linkage") / "migrations"), argv)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ from vms_registry.settings import RegistrySettings
 from vms_shared.runtime import main as run_main
 
 
-def main() -> None:
-    run_main("registry", RegistrySettings, create_app, str(files("vms_registry") / "migrations"))
+def main(argv: list[str] | None = None) -> None:
+    run_main("registry", RegistrySettings, create_app, str(files("vms_registry") / "migrations"), argv)
 
 
 if __name__ == "__main__":
