@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PACKAGES := $(wildcard shared/pyproject.toml services/*/pyproject.toml services/linkage/simulators/pyproject.toml deploy/pyproject.toml)
+PACKAGES := $(wildcard shared/contracts/pyproject.toml shared/platform/pyproject.toml services/*/pyproject.toml services/linkage/simulators/pyproject.toml deploy/pyproject.toml)
 
 .PHONY: up test lint typecheck pytest bench install constraints clean
 

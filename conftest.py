@@ -1,5 +1,5 @@
 """Fixtures every test may use: a real NATS server, a fresh bus namespace per test, and fresh databases on
-SQLite and PostgreSQL (see `vms_shared.testing` for where each comes from)."""
+SQLite and PostgreSQL (see `vms_platform.testing` for where each comes from)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from vms_shared.subjects import Bus
-from vms_shared.testing import (
+from vms_contracts.subjects import Bus
+from vms_platform.testing import (
     fresh_bus,
     fresh_postgres_database,
     nats_server,

@@ -47,16 +47,16 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import make_url
 
+from vms_contracts.envelope import Envelope
+from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.regions import NATIONAL, REGIONS
+from vms_contracts.subjects import Bus
+from vms_platform.db import migrate
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.logging import configure_logging
+from vms_platform.testing import fresh_bus, fresh_postgres_database
 from vms_rewards.app import create_app
 from vms_rewards.settings import RewardsSettings
-from vms_shared.db import migrate
-from vms_shared.envelope import Envelope
-from vms_shared.events.hours import HoursConfirmedV1
-from vms_shared.logging import configure_logging
-from vms_shared.regions import NATIONAL, REGIONS
-from vms_shared.streams import CONSUMERS
-from vms_shared.subjects import Bus
-from vms_shared.testing import fresh_bus, fresh_postgres_database
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

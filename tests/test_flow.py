@@ -15,10 +15,10 @@ import httpx
 import nats
 import pytest
 
+from vms_contracts.subjects import Bus
 from vms_deploy.supervisor import SERVICES, Plan, System, free_port
-from vms_shared.clock import today_kst
-from vms_shared.subjects import Bus
-from vms_shared.testing import eventually
+from vms_platform.clock import today_kst
+from vms_platform.testing import eventually
 
 pytestmark = pytest.mark.slow
 

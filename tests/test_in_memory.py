@@ -15,25 +15,25 @@ import httpx
 import pytest
 from faststream.nats import TestNatsBroker
 
+from vms_contracts.errors import ErrorKind
+from vms_contracts.events.registry import ConsentKind
+from vms_contracts.rpc import hours as hours_rpc
+from vms_contracts.rpc import linkage as linkage_rpc
+from vms_contracts.rpc import registry as registry_rpc
+from vms_contracts.rpc import rewards as rewards_rpc
 from vms_hours.app import create_app as create_hours
 from vms_hours.settings import HoursSettings
 from vms_linkage.app import create_app as create_linkage
 from vms_linkage.portal import Portal1365Client
 from vms_linkage.settings import LinkageSettings
+from vms_platform.clock import today_kst
+from vms_platform.rpc import RemoteError, RpcClient
+from vms_platform.runtime import ServiceApp
+from vms_platform.testing import eventually, running
 from vms_registry.app import create_app as create_registry
 from vms_registry.settings import RegistrySettings
 from vms_rewards.app import create_app as create_rewards
 from vms_rewards.settings import RewardsSettings
-from vms_shared.clock import today_kst
-from vms_shared.errors import ErrorKind
-from vms_shared.events.registry import ConsentKind
-from vms_shared.rpc import RemoteError, RpcClient
-from vms_shared.rpc import hours as hours_rpc
-from vms_shared.rpc import linkage as linkage_rpc
-from vms_shared.rpc import registry as registry_rpc
-from vms_shared.rpc import rewards as rewards_rpc
-from vms_shared.runtime import ServiceApp
-from vms_shared.testing import eventually, running
 from vms_simulators.portal1365.app import create_app as create_portal
 
 

@@ -11,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from vms_shared.db import create_engine, migrate
+from vms_platform.db import create_engine, migrate
 
 SERVICES = ["registry", "hours", "rewards", "linkage"]
 

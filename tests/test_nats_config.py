@@ -24,10 +24,11 @@ from typing import Any
 
 import pytest
 
-from vms_shared.streams import CONSUMERS as _CONSUMERS
-from vms_shared.streams import STREAMS as _STREAMS
-from vms_shared.subjects import Bus as _Bus
-from vms_shared.subjects import inbox_prefix
+from vms_contracts.streams import STREAMS as _STREAMS
+from vms_contracts.subjects import Bus as _Bus
+from vms_contracts.subjects import inbox_prefix
+from vms_platform.jetstream import CONSUMERS as _CONSUMERS
+from vms_platform.jetstream import declare
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "deploy" / "nats"
@@ -582,12 +583,7 @@ class Client:
 async def _declare(srv: Server) -> None:
     bus = _Bus()
     setup = await Client.connect(srv, "setup")
-    js = setup.nc.jetstream()
-    for stream in _STREAMS.values():
-        if stream.subjects(bus):
-            await js.add_stream(stream.config(bus, replicas=1))
-    for consumer in _CONSUMERS.values():
-        await js.add_consumer(bus.stream_name(consumer.stream), consumer.config(bus))
+    await declare(setup.nc.jetstream(), bus)
     await setup.settle()
     assert not setup.errors, setup.errors
     await setup.close()

@@ -21,7 +21,16 @@ from nats.js import JetStreamContext
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-import vms_shared.consumer as consumer_module
+import vms_platform.consumer as consumer_module
+from vms_contracts.envelope import Envelope
+from vms_contracts.rpc.registry import REGISTER_VOLUNTEER, RegisterVolunteer
+from vms_contracts.rpc.rewards import TotalRequest
+from vms_contracts.subjects import Bus
+from vms_platform.consumer import PermanentError
+from vms_platform.deadletter import H_REASON, list_dead_letters, replay_dead_letter
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.runtime import ServiceApp
+from vms_platform.testing import eventually, hours_confirmed, running
 from vms_registry.__main__ import main as registry_main
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox
@@ -30,15 +39,6 @@ from vms_rewards.app import create_app as create_rewards
 from vms_rewards.db import inbox
 from vms_rewards.handlers import RewardsHandlers
 from vms_rewards.settings import RewardsSettings
-from vms_shared.consumer import PermanentError
-from vms_shared.deadletter import H_REASON, list_dead_letters, replay_dead_letter
-from vms_shared.envelope import Envelope
-from vms_shared.rpc.registry import REGISTER_VOLUNTEER, RegisterVolunteer
-from vms_shared.rpc.rewards import TotalRequest
-from vms_shared.runtime import ServiceApp
-from vms_shared.streams import CONSUMERS
-from vms_shared.subjects import Bus
-from vms_shared.testing import eventually, hours_confirmed, running
 
 REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
 REWARDS_MIGRATIONS = str(files("vms_rewards") / "migrations")

@@ -5,15 +5,17 @@ from datetime import date
 import pytest
 from faststream.nats.schemas.js_stream import is_subject_match_wildcard
 
-from vms_shared import errors
-from vms_shared.clock import months_before
-from vms_shared.envelope import EVENT_TYPES
-from vms_shared.messages import CATALOGUE, format_minutes
-from vms_shared.regions import REGIONS, UnknownRegion, normalize_region
-from vms_shared.rpc import ServiceTimeout, ServiceUnavailable
-from vms_shared.streams import CONSUMERS, STREAMS
-from vms_shared.subjects import SERVICES, Bus
-from vms_shared.types import normalize_phone
+from vms_contracts.envelope import EVENT_TYPES
+from vms_contracts.errors import ErrorKind
+from vms_contracts.regions import REGIONS, UnknownRegion, normalize_region
+from vms_contracts.streams import STREAMS
+from vms_contracts.subjects import SERVICES, Bus
+from vms_contracts.types import normalize_phone
+from vms_platform import errors
+from vms_platform.clock import months_before
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.messages import CATALOGUE, format_minutes
+from vms_platform.rpc import ServiceTimeout, ServiceUnavailable
 
 BUS = Bus()
 
@@ -57,7 +59,9 @@ def test_stream_names_are_namespaced_outside_production() -> None:
 
 
 def test_every_domain_error_has_a_catalogue_text() -> None:
+    import vms_gateway.portal  # noqa: F401
     import vms_hours.domain  # noqa: F401
+    import vms_linkage.domain  # noqa: F401
     import vms_registry.domain  # noqa: F401
 
     for cls in all_subclasses(errors.DomainError):
@@ -67,7 +71,7 @@ def test_every_domain_error_has_a_catalogue_text() -> None:
 
 
 def test_error_kinds_map_to_http_status() -> None:
-    assert set(errors.HTTP_STATUS) == set(errors.ErrorKind)
+    assert set(errors.HTTP_STATUS) == set(ErrorKind)
     assert ServiceTimeout(service="rewards").body().message == "rewards 서비스가 제시간에 응답하지 않았습니다."
     assert errors.HTTP_STATUS[ServiceTimeout.kind] == 504
 

@@ -2,10 +2,10 @@ import json
 
 import pytest
 
-from vms_shared.envelope import EVENT_TYPES, Envelope, InvalidEvent, UnknownEventType, decode_event
-from vms_shared.events import HoursConfirmedV1, VolunteerRegisteredV1
-from vms_shared.subjects import Bus
-from vms_shared.testing import hours_confirmed
+from vms_contracts.envelope import EVENT_TYPES, Envelope, InvalidEvent, UnknownEventType, decode_event
+from vms_contracts.events import HoursConfirmedV1, VolunteerRegisteredV1
+from vms_contracts.subjects import Bus
+from vms_platform.testing import hours_confirmed
 
 
 def confirmed() -> HoursConfirmedV1:

@@ -5,8 +5,8 @@ from uuid import uuid4
 
 from sqlalchemy import func, select
 
-from vms_shared.db import Database, new_metadata
-from vms_shared.inbox import claim, inbox_table
+from vms_platform.db import Database, new_metadata
+from vms_platform.inbox import claim, inbox_table
 
 metadata = new_metadata()
 inbox = inbox_table(metadata)

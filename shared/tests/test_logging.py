@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from vms_shared.logging import configure_logging, current_trace, get_logger, trace
+from vms_platform.logging import configure_logging, current_trace, get_logger, trace
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import nats
 
+from vms_contracts.subjects import Bus, inbox_prefix
 from vms_deploy.nats_setup import setup
 from vms_deploy.supervisor import Plan, run_forever
-from vms_shared.deadletter import list_dead_letters, replay_dead_letter
-from vms_shared.subjects import Bus, inbox_prefix
+from vms_platform.deadletter import list_dead_letters, replay_dead_letter
 
 
 def _env(name: str, default: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import nats
 
-from vms_shared.streams import declare
-from vms_shared.subjects import Bus, inbox_prefix
+from vms_contracts.subjects import Bus, inbox_prefix
+from vms_platform.jetstream import declare
 
 
 async def setup(nats_url: str, bus: Bus, *, replicas: int = 1) -> list[str]:

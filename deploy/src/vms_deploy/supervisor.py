@@ -25,8 +25,8 @@ from typing import Any
 import httpx
 import nats
 
+from vms_contracts.subjects import Bus
 from vms_deploy.nats_setup import setup as nats_setup
-from vms_shared.subjects import Bus
 
 SERVICES = ("registry", "hours", "rewards", "linkage")
 Progress = Callable[[str], None]

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
+from vms_contracts.rpc.linkage import TransferStatus
 from vms_linkage import domain
-from vms_shared.rpc.linkage import TransferStatus
 
 HOUR = timedelta(hours=1)
 

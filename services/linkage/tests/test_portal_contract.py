@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from vms_linkage.portal import Portal1365Client, PortalUnavailable, Record
-from vms_shared.clock import today_kst
+from vms_platform.clock import today_kst
 from vms_simulators.portal1365.app import create_app
 
 YESTERDAY = today_kst() - timedelta(days=1)

@@ -8,12 +8,12 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from vms_contracts.envelope import Envelope
+from vms_contracts.events import HoursConfirmedV1
+from vms_contracts.rpc.rewards import TotalRequest
+from vms_platform.db import Database, migrate
+from vms_platform.testing import hours_confirmed
 from vms_rewards.handlers import RewardsHandlers
-from vms_shared.db import Database, migrate
-from vms_shared.envelope import Envelope
-from vms_shared.events import HoursConfirmedV1
-from vms_shared.rpc.rewards import TotalRequest
-from vms_shared.testing import hours_confirmed
 
 
 @pytest.fixture

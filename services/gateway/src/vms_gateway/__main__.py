@@ -8,7 +8,7 @@ import uvicorn
 
 from vms_gateway.app import create_app
 from vms_gateway.settings import GatewaySettings
-from vms_shared.logging import configure_logging
+from vms_platform.logging import configure_logging
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,17 +11,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from vms_shared.errors import DomainError
-from vms_shared.events.registry import ConsentKind
-from vms_shared.regions import NATIONAL
-from vms_shared.rpc import RemoteError, Rpc, RpcClient
-from vms_shared.rpc import hours as hours_rpc
-from vms_shared.rpc import linkage as linkage_rpc
-from vms_shared.rpc import registry as registry_rpc
-from vms_shared.rpc import rewards as rewards_rpc
-from vms_shared.rpc.health import HealthRequest, health_rpc
-from vms_shared.subjects import SERVICES
-from vms_shared.types import LongText
+from vms_contracts.events.registry import ConsentKind
+from vms_contracts.regions import NATIONAL
+from vms_contracts.rpc import Rpc
+from vms_contracts.rpc import hours as hours_rpc
+from vms_contracts.rpc import linkage as linkage_rpc
+from vms_contracts.rpc import registry as registry_rpc
+from vms_contracts.rpc import rewards as rewards_rpc
+from vms_contracts.rpc.health import HealthRequest, health_rpc
+from vms_contracts.subjects import SERVICES
+from vms_contracts.types import LongText
+from vms_platform.errors import DomainError
+from vms_platform.rpc import RemoteError, RpcClient
 
 router = APIRouter(prefix="/api/v1")
 

@@ -1,6 +1,6 @@
 """The gateway: FastAPI in front of NATS request/reply.
 
-Every refusal has one shape, `{"error": ErrorBody}`, with the HTTP status from `vms_shared.errors.HTTP_STATUS`:
+Every refusal has one shape, `{"error": ErrorBody}`, with the HTTP status from `vms_platform.errors.HTTP_STATUS`:
 422 for invalid input (with the fields), 404 for an unknown volunteer, centre or record, 409 for a conflict,
 503/504 naming the service that is down or late. No request hangs longer than the RPC timeout.
 """
@@ -18,13 +18,14 @@ from fastapi.responses import JSONResponse, Response
 from faststream.nats import NatsBroker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vms_contracts.errors import ErrorBody, ErrorKind
+from vms_contracts.ids import new_id
+from vms_contracts.subjects import inbox_prefix
 from vms_gateway import api, portal
 from vms_gateway.settings import GatewaySettings
-from vms_shared.envelope import new_id
-from vms_shared.errors import HTTP_STATUS, DomainError, ErrorBody, ErrorKind, error_body, field_error
-from vms_shared.logging import get_logger, trace
-from vms_shared.rpc import RemoteError, RpcClient
-from vms_shared.subjects import inbox_prefix
+from vms_platform.errors import HTTP_STATUS, DomainError, error_body, field_error
+from vms_platform.logging import get_logger, trace
+from vms_platform.rpc import RemoteError, RpcClient
 
 log = get_logger("vms.gateway")
 

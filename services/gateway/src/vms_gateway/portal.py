@@ -7,7 +7,8 @@ from html import escape
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from vms_shared.messages import text
+from vms_gateway import messages as _messages  # noqa: F401  (the texts used below)
+from vms_platform.messages import text
 
 router = APIRouter(include_in_schema=False)
 

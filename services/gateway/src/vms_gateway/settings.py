@@ -1,8 +1,8 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from vms_shared.logging import LogFormat
-from vms_shared.subjects import Bus
+from vms_contracts.subjects import Bus
+from vms_platform.logging import LogFormat
 
 
 class GatewaySettings(BaseSettings):

@@ -2,7 +2,7 @@ from importlib.resources import files
 
 from vms_hours.app import create_app
 from vms_hours.settings import HoursSettings
-from vms_shared.runtime import main as run_main
+from vms_platform.runtime import main as run_main
 
 
 def main(argv: list[str] | None = None) -> None:

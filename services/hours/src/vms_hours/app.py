@@ -1,12 +1,12 @@
 """Wiring only: which requests hours answers, which events it follows, where its events go."""
 
+from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
+from vms_contracts.rpc import hours as rpc
 from vms_hours.db import inbox, outbox
 from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
-from vms_shared.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
-from vms_shared.rpc import hours as rpc
-from vms_shared.runtime import ServiceApp
-from vms_shared.streams import CONSUMERS
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.runtime import ServiceApp
 
 
 def create_app(settings: HoursSettings) -> ServiceApp:

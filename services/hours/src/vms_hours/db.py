@@ -2,9 +2,9 @@
 
 from sqlalchemy import Column, Date, Integer, String, Table, Text, Time, UniqueConstraint, Uuid
 
-from vms_shared.db import UtcDateTime, new_metadata
-from vms_shared.inbox import inbox_table
-from vms_shared.outbox import outbox_table
+from vms_platform.db import UtcDateTime, new_metadata
+from vms_platform.inbox import inbox_table
+from vms_platform.outbox import outbox_table
 
 metadata = new_metadata()
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from uuid import UUID
 
-from vms_shared.clock import months_before
-from vms_shared.errors import Conflict, NotFound, RuleViolation
+from vms_hours import messages as _messages  # noqa: F401  (the texts of the errors below)
+from vms_platform.clock import months_before
+from vms_platform.errors import Conflict, NotFound, RuleViolation
 
 
 class ActivityNotFound(NotFound):

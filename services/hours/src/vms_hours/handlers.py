@@ -11,17 +11,11 @@ from sqlalchemy import Row, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vms_hours import domain
-from vms_hours.db import activities, known_centres, known_volunteers
-from vms_hours.settings import HoursSettings
-from vms_shared.clock import today_kst
-from vms_shared.db import Database, upsert
-from vms_shared.envelope import Envelope, new_id
-from vms_shared.events.hours import HoursConfirmedV1, HoursRecordedV1
-from vms_shared.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
-from vms_shared.outbox import Outbox
-from vms_shared.rpc import RpcClient
-from vms_shared.rpc.hours import (
+from vms_contracts.envelope import Envelope
+from vms_contracts.events.hours import HoursConfirmedV1, HoursRecordedV1
+from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
+from vms_contracts.ids import new_id
+from vms_contracts.rpc.hours import (
     ActivityList,
     ActivityRef,
     ActivityStatus,
@@ -29,7 +23,14 @@ from vms_shared.rpc.hours import (
     RecordActivity,
     VolunteerActivities,
 )
-from vms_shared.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, CentreView, VolunteerRef, VolunteerView
+from vms_contracts.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, CentreView, VolunteerRef, VolunteerView
+from vms_hours import domain
+from vms_hours.db import activities, known_centres, known_volunteers
+from vms_hours.settings import HoursSettings
+from vms_platform.clock import today_kst
+from vms_platform.db import Database, upsert
+from vms_platform.outbox import Outbox
+from vms_platform.rpc import RpcClient
 
 
 class HoursHandlers:

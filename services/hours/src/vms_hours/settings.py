@@ -1,7 +1,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from vms_shared.settings import ServiceSettings
+from vms_platform.settings import ServiceSettings
 
 
 class HoursSettings(ServiceSettings):

@@ -1,14 +1,14 @@
 """Wiring only: which events linkage follows, what it answers, and its sender to 1365."""
 
+from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.events.registry import ConsentChangedV1, VolunteerRegisteredV1
+from vms_contracts.rpc import linkage as rpc
 from vms_linkage.db import inbox, outbox
 from vms_linkage.handlers import LinkageHandlers
 from vms_linkage.portal import Portal1365Client
 from vms_linkage.settings import LinkageSettings
-from vms_shared.events.hours import HoursConfirmedV1
-from vms_shared.events.registry import ConsentChangedV1, VolunteerRegisteredV1
-from vms_shared.rpc import linkage as rpc
-from vms_shared.runtime import ServiceApp
-from vms_shared.streams import CONSUMERS
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.runtime import ServiceApp
 
 
 def create_app(settings: LinkageSettings, *, portal: Portal1365Client | None = None) -> ServiceApp:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from vms_shared.messages import text
-from vms_shared.rpc.linkage import TransferStatus
+from vms_contracts.rpc.linkage import TransferStatus
+from vms_linkage import messages as _messages  # noqa: F401  (the texts used below)
+from vms_platform.messages import text
 
 # 1365's answers that the volunteer can fix on 1365: the record is offered again later.
 PORTAL_REASONS = {

@@ -9,20 +9,20 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vms_contracts.envelope import Envelope
+from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.events.linkage import TransferFailedV1, TransferSentV1
+from vms_contracts.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
+from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus, TransferView
 from vms_linkage import domain
 from vms_linkage.db import transfers, volunteers
 from vms_linkage.portal import Portal1365Client, PortalUnavailable, Record
 from vms_linkage.settings import LinkageSettings
-from vms_shared.aio import wait_any
-from vms_shared.db import Database, upsert
-from vms_shared.envelope import Envelope
-from vms_shared.events.hours import HoursConfirmedV1
-from vms_shared.events.linkage import TransferFailedV1, TransferSentV1
-from vms_shared.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
-from vms_shared.logging import get_logger
-from vms_shared.messages import text
-from vms_shared.outbox import Outbox
-from vms_shared.rpc.linkage import TransferList, TransfersRequest, TransferStatus, TransferView
+from vms_platform.aio import wait_any
+from vms_platform.db import Database, upsert
+from vms_platform.logging import get_logger
+from vms_platform.messages import text
+from vms_platform.outbox import Outbox
 
 log = get_logger("vms.linkage")
 

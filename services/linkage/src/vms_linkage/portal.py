@@ -9,8 +9,8 @@ from uuid import UUID
 
 import httpx
 
+from vms_contracts.regions import REGIONS
 from vms_linkage.domain import PortalAnswer
-from vms_shared.regions import REGIONS
 
 
 class PortalUnavailable(Exception):

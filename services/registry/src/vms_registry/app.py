@@ -1,10 +1,10 @@
 """Wiring only: which requests the registry answers and where its events go."""
 
+from vms_contracts.rpc import registry as rpc
+from vms_platform.runtime import ServiceApp
 from vms_registry.db import outbox
 from vms_registry.handlers import RegistryHandlers
 from vms_registry.settings import RegistrySettings
-from vms_shared.rpc import registry as rpc
-from vms_shared.runtime import ServiceApp
 
 
 def create_app(settings: RegistrySettings) -> ServiceApp:

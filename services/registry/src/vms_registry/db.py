@@ -2,8 +2,8 @@
 
 from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, UniqueConstraint, Uuid
 
-from vms_shared.db import UtcDateTime, new_metadata
-from vms_shared.outbox import outbox_table
+from vms_platform.db import UtcDateTime, new_metadata
+from vms_platform.outbox import outbox_table
 
 metadata = new_metadata()
 

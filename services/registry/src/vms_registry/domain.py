@@ -6,9 +6,16 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from vms_shared.errors import CentreNotFound, Conflict, VolunteerNotFound
+from vms_platform.errors import Conflict, NotFound
+from vms_registry import messages as _messages  # noqa: F401  (the texts of the errors below)
 
-__all__ = ["CentreExists", "CentreNotFound", "LoginIdTaken", "VolunteerNotFound"]
+
+class VolunteerNotFound(NotFound):
+    code = "VOLUNTEER_NOT_FOUND"
+
+
+class CentreNotFound(NotFound):
+    code = "CENTRE_NOT_FOUND"
 
 
 class LoginIdTaken(Conflict):

@@ -11,18 +11,14 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vms_registry import domain
-from vms_registry.db import centres, consents, volunteers
-from vms_shared.db import Database
-from vms_shared.envelope import new_id
-from vms_shared.events.registry import (
+from vms_contracts.events.registry import (
     CentreRegisteredV1,
     ConsentChangedV1,
     ConsentKind,
     VolunteerRegisteredV1,
 )
-from vms_shared.outbox import Outbox
-from vms_shared.rpc.registry import (
+from vms_contracts.ids import new_id
+from vms_contracts.rpc.registry import (
     CentreRef,
     CentreView,
     ConsentsView,
@@ -33,6 +29,10 @@ from vms_shared.rpc.registry import (
     VolunteerRef,
     VolunteerView,
 )
+from vms_platform.db import Database
+from vms_platform.outbox import Outbox
+from vms_registry import domain
+from vms_registry.db import centres, consents, volunteers
 
 T = TypeVar("T")
 

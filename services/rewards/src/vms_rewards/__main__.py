@@ -1,8 +1,8 @@
 from importlib.resources import files
 
+from vms_platform.runtime import main as run_main
 from vms_rewards.app import create_app
 from vms_rewards.settings import RewardsSettings
-from vms_shared.runtime import main as run_main
 
 
 def main(argv: list[str] | None = None) -> None:

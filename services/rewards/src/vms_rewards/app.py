@@ -1,12 +1,12 @@
 """Wiring only: which requests rewards answers and which events it follows."""
 
+from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.rpc import rewards as rpc
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.runtime import ServiceApp
 from vms_rewards.db import inbox
 from vms_rewards.handlers import RewardsHandlers
 from vms_rewards.settings import RewardsSettings
-from vms_shared.events.hours import HoursConfirmedV1
-from vms_shared.rpc import rewards as rpc
-from vms_shared.runtime import ServiceApp
-from vms_shared.streams import CONSUMERS
 
 
 def create_app(settings: RewardsSettings) -> ServiceApp:

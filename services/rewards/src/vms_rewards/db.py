@@ -2,8 +2,8 @@
 
 from sqlalchemy import Column, Date, Integer, Table, Uuid
 
-from vms_shared.db import UtcDateTime, new_metadata
-from vms_shared.inbox import inbox_table
+from vms_platform.db import UtcDateTime, new_metadata
+from vms_platform.inbox import inbox_table
 
 metadata = new_metadata()
 

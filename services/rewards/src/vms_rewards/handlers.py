@@ -8,12 +8,12 @@ from uuid import UUID
 from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vms_contracts.envelope import Envelope
+from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.rpc.rewards import TotalRequest, TotalView
+from vms_platform.db import Database, UtcDateTime, insert_for, upsert
+from vms_platform.messages import format_minutes
 from vms_rewards.db import ledger, totals
-from vms_shared.db import Database, UtcDateTime, insert_for, upsert
-from vms_shared.envelope import Envelope
-from vms_shared.events.hours import HoursConfirmedV1
-from vms_shared.messages import format_minutes
-from vms_shared.rpc.rewards import TotalRequest, TotalView
 
 
 class RewardsHandlers:

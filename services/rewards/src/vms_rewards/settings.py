@@ -1,6 +1,6 @@
 from pydantic_settings import SettingsConfigDict
 
-from vms_shared.settings import ServiceSettings
+from vms_platform.settings import ServiceSettings
 
 
 class RewardsSettings(ServiceSettings):

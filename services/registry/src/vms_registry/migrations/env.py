@@ -1,4 +1,4 @@
+from vms_platform.db import run_migrations_from_env
 from vms_registry.db import metadata
-from vms_shared.db import run_migrations_from_env
 
 run_migrations_from_env(metadata)

@@ -7,7 +7,7 @@ import argparse
 import uvicorn
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from vms_shared.logging import LogFormat, configure_logging
+from vms_platform.logging import LogFormat, configure_logging
 from vms_simulators.portal1365.app import create_app
 
 

@@ -18,8 +18,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from vms_shared.clock import today_kst
-from vms_shared.db import Database
+from vms_platform.clock import today_kst
+from vms_platform.db import Database
 from vms_simulators.portal1365 import rules
 from vms_simulators.portal1365.models import (
     RESULT_MESSAGES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from vms_shared.clock import months_before
+from vms_platform.clock import months_before
 from vms_simulators.portal1365.models import ResultCode
 
 DAILY_LIMIT_MINUTES = 8 * 60

@@ -2,7 +2,7 @@
 
 from sqlalchemy import Boolean, Column, Date, Integer, String, Table, Text, UniqueConstraint
 
-from vms_shared.db import UtcDateTime, new_metadata
+from vms_platform.db import UtcDateTime, new_metadata
 
 metadata = new_metadata()
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from vms_shared.db import UtcDateTime
+from vms_platform.db import UtcDateTime
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -1,0 +1,35 @@
+"""The hours service's own texts, Korean first (added to the catalogue of `vms_platform.messages`)."""
+
+from vms_platform.messages import Text, register
+
+register(
+    {
+        "ACTIVITY_NOT_FOUND": Text(
+            "봉사활동 기록을 찾을 수 없습니다: {activity_id}",
+            "No activity record with id {activity_id}.",
+        ),
+        "ACTIVITY_TIMES_INVALID": Text(
+            "종료 시각은 시작 시각보다 늦어야 합니다 (시작 {start_time}, 종료 {end_time}).",
+            "The end time must be after the start time (start {start_time}, end {end_time}).",
+        ),
+        "ACTIVITY_IN_FUTURE": Text(
+            "아직 지나지 않은 날짜의 활동은 입력할 수 없습니다: {activity_date}",
+            "An activity cannot be entered for a date still to come: {activity_date}.",
+        ),
+        "ENTRY_WINDOW_PASSED": Text(
+            "활동일로부터 {months}개월이 지나 입력할 수 없습니다 (활동일 {activity_date}). 예외 사유를 적어 주세요.",
+            "More than {months} months have passed since the activity on {activity_date}; "
+            "give an exception reason to enter it.",
+        ),
+        "DAILY_LIMIT_EXCEEDED": Text(
+            "하루 인정 시간은 최대 {limit_hours}시간입니다 ({activity_date}에 이미 {existing_minutes}분). "
+            "예외 사유를 적어 주세요.",
+            "At most {limit_hours} hours a day are counted ({existing_minutes} min already on {activity_date}); "
+            "give an exception reason to exceed it.",
+        ),
+        "ACTIVITY_OVERLAPS": Text(
+            "같은 시간에 이미 기록된 활동이 있습니다: {activity_id} ({start_time}–{end_time})",
+            "Another activity is already recorded at that time: {activity_id} ({start_time}–{end_time}).",
+        ),
+    }
+)

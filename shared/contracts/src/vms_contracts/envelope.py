@@ -1,0 +1,166 @@
+"""The envelope every event travels in, with CloudEvents' attribute names (structured JSON mode).
+
+`type` is `vms.<service>.<event>.v<N>` and names exactly one model in the catalogue (`EVENT_TYPES`);
+`subject` is the id of the aggregate the event is about; `region` and `causationid`/`correlationid` are
+extension attributes. A breaking change is a new model with the next version, published beside the old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import ClassVar, Generic, Literal, TypeVar, cast
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from vms_contracts.ids import new_id
+from vms_contracts.regions import RegionCode
+from vms_contracts.subjects import Bus
+
+
+class Event(BaseModel):
+    """Base of every event's `data`. Subclasses are registered with `@event(...)`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    # Prefixed so that no event field (a volunteer's `name`, say) can shadow them.
+    event_service: ClassVar[str]
+    event_name: ClassVar[str]
+    """The subject tokens after the service: `confirmed`, `volunteer.registered`."""
+    event_version: ClassVar[int]
+    event_type: ClassVar[str]
+    """`vms.<service>.<name>.v<version>`"""
+    aggregate_field: ClassVar[str]
+    """Name of the field that holds the aggregate id (the envelope's `subject`)."""
+
+    def aggregate_id(self) -> str:
+        return str(getattr(self, self.aggregate_field))
+
+
+EVENT_TYPES: dict[str, type[Event]] = {}
+
+E = TypeVar("E", bound=Event)
+
+
+def event(service: str, name: str, version: int, *, aggregate: str) -> Callable[[type[E]], type[E]]:
+    """Register an event model under `vms.<service>.<name>.v<version>`."""
+
+    def register(cls: type[E]) -> type[E]:
+        type_ = f"vms.{service}.{name}.v{version}"
+        if type_ in EVENT_TYPES:
+            raise TypeError(f"event type {type_} is defined twice")
+        if aggregate not in cls.model_fields:
+            raise TypeError(f"{cls.__name__} has no field {aggregate!r} to use as subject")
+        cls.event_service, cls.event_name, cls.event_version = service, name, version
+        cls.event_type, cls.aggregate_field = type_, aggregate
+        EVENT_TYPES[type_] = cls
+        return cls
+
+    return register
+
+
+class Envelope(BaseModel, Generic[E]):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: UUID
+    type: str
+    source: str = Field(min_length=1)
+    time: AwareDatetime
+    region: RegionCode
+    subject: str = Field(min_length=1)
+    datacontenttype: Literal["application/json"] = "application/json"
+    causationid: str | None = None
+    correlationid: str | None = None
+    data: E
+
+    @classmethod
+    def wrap(
+        cls,
+        data: E,
+        *,
+        source: str,
+        region: str,
+        causation_id: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Envelope[E]:
+        # Parametrized with the concrete class: pydantic serializes a field by its declared type.
+        concrete = cast("type[Envelope[E]]", Envelope[type(data)])  # type: ignore[misc]
+        return concrete(
+            id=new_id(),
+            type=data.event_type,
+            source=source,
+            time=datetime.now(UTC),
+            region=region,
+            subject=data.aggregate_id(),
+            causationid=causation_id,
+            correlationid=correlation_id,
+            data=data,
+        )
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    def nats_subject(self, bus: Bus) -> str:
+        data_cls = type(self.data)
+        return bus.event_subject(self.region, data_cls.event_service, data_cls.event_name)
+
+
+class InvalidEvent(Exception):
+    """A message that can never be handled as it is: it goes to the dead letters, with this reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class UnknownEventType(InvalidEvent):
+    pass
+
+
+class _TypeOnly(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    type: str
+
+
+def decode_event(raw: bytes, *, nats_subject: str | None = None, bus: Bus | None = None) -> Envelope[Event]:
+    """Parse and validate one event; `InvalidEvent` says exactly what is wrong with it.
+
+    When `nats_subject` is given, the envelope must agree with the subject it arrived on, so that an event
+    cannot claim another region or type than the one its subscribers selected it by.
+    """
+    try:
+        type_ = _TypeOnly.model_validate_json(raw).type
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        if error["type"] == "json_invalid":
+            raise InvalidEvent(f"not JSON: {error['msg']}") from None
+        if error["type"] == "model_type":
+            raise InvalidEvent("an event is a JSON object") from None
+        raise InvalidEvent("the envelope has no 'type'") from None
+    model = EVENT_TYPES.get(type_)
+    if model is None:
+        raise UnknownEventType(_unknown_type_reason(type_))
+    try:
+        envelope: Envelope[Event] = Envelope[model].model_validate_json(raw)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise InvalidEvent(f"{type_}: {_describe(exc)}") from None
+    if nats_subject is not None:
+        expected = envelope.nats_subject(bus or Bus())
+        if nats_subject != expected:
+            raise InvalidEvent(f"{type_} for region {envelope.region} belongs on {expected}, arrived on {nats_subject}")
+    return envelope
+
+
+def _unknown_type_reason(type_: str) -> str:
+    base, _, version = type_.rpartition(".")
+    known = sorted(t for t in EVENT_TYPES if t.rpartition(".")[0] == base)
+    if known:
+        return f"unknown version {version} of {base}; this consumer knows {', '.join(known)}"
+    return f"unknown event type {type_!r}"
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(envelope)'}: {err['msg']}" for err in exc.errors())

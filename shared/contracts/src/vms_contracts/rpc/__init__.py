@@ -1,0 +1,37 @@
+"""Request/reply over core NATS: every request and reply model is declared here, once.
+
+A request goes to `vms.<region>.<service>.rpc.<name>`, where `<region>` is the region that owns what it is about
+(`vms_contracts.ids.region_of`). A reply is the response model as JSON; a refusal is an `ErrorBody`
+(`vms_contracts.errors`) with the header `vms-status: error`. The caller's request id travels as `vms-request-id`
+and becomes the causation id of whatever the request changes. Every reply says, in `vms-regions`, which regions
+the instance that answered serves, so that a question asked of every region reaches each instance once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from vms_contracts.regions import NATIONAL
+from vms_contracts.subjects import Bus
+
+STATUS_HEADER = "vms-status"
+REQUEST_ID_HEADER = "vms-request-id"
+REGIONS_HEADER = "vms-regions"
+
+Req = TypeVar("Req", bound=BaseModel)
+Res = TypeVar("Res", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Rpc(Generic[Req, Res]):
+    service: str
+    name: str
+    request: type[Req]
+    response: type[Res]
+    summary: str = ""
+
+    def subject(self, bus: Bus, region: str = NATIONAL) -> str:
+        return bus.rpc_subject(region, self.service, self.name)

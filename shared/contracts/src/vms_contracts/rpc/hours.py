@@ -1,0 +1,62 @@
+"""Requests hours answers: recording and confirming activity."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from vms_contracts.rpc import Rpc
+from vms_contracts.types import LongText
+
+
+class RecordActivity(BaseModel):
+    centre_id: UUID
+    volunteer_id: UUID
+    activity_date: date = Field(description="활동일 (Korean date)", examples=["2026-11-20"])
+    start_time: time = Field(description="시작 시각 (KST)", examples=["10:00"])
+    end_time: time = Field(description="종료 시각 (KST), same day", examples=["13:30"])
+    description: LongText = Field(description="활동내용", examples=["어르신 말벗 및 식사 보조"])
+    exception_reason: LongText | None = Field(
+        default=None, description="Why a day over the limit or a late entry must be accepted"
+    )
+
+
+class ActivityRef(BaseModel):
+    activity_id: UUID
+
+
+class VolunteerActivities(BaseModel):
+    volunteer_id: UUID
+
+
+class ActivityStatus(StrEnum):
+    RECORDED = "recorded"
+    CONFIRMED = "confirmed"
+
+
+class ActivityView(BaseModel):
+    id: UUID
+    centre_id: UUID
+    volunteer_id: UUID
+    activity_date: date
+    start_time: time
+    end_time: time
+    minutes: int
+    description: str
+    exception_reason: str | None
+    status: ActivityStatus
+    recorded_at: AwareDatetime
+    confirmed_at: AwareDatetime | None
+
+
+class ActivityList(BaseModel):
+    items: list[ActivityView]
+
+
+RECORD_ACTIVITY = Rpc("hours", "record_activity", RecordActivity, ActivityView, "A centre records an activity")
+CONFIRM_ACTIVITY = Rpc("hours", "confirm_activity", ActivityRef, ActivityView, "A centre confirms a record")
+GET_ACTIVITY = Rpc("hours", "get_activity", ActivityRef, ActivityView, "One activity record")
+LIST_ACTIVITIES = Rpc("hours", "list_activities", VolunteerActivities, ActivityList, "봉사실적조회")

@@ -1,0 +1,223 @@
+"""Event consumers: a durable pull consumer that takes events in batches, applies each batch in one transaction
+with its inbox, and acknowledges only after that transaction committed.
+
+On a server the messages come through a `PullFeed` (`run`): FastStream 0.7.8's batch loop drops the messages it
+has gathered when nats-py ends a fetch with the built-in `TimeoutError` (it catches only nats-py's own), and
+nats-py's `fetch` itself could lose track of a delivered message on a short timeout; either way the message waited
+for `ack_wait`. The FastStream subscriber (`subscribe`) serves the in-memory `TestNatsBroker`; both end in `handle`.
+
+- A message that is not a valid event (malformed, unknown type or version, wrong subject) is parked as a dead
+  letter with the reason and acknowledged: it could never succeed.
+- If a batch fails, its events are applied one by one, so one poison event does not hold back the others.
+  A failing event is retried with a growing delay, and parked on its `max_deliver`-th delivery.
+- A failure of the database itself (unreachable, restarting, locked) is no fault of the events: they are retried
+  with a growing delay for as long as it lasts, never parked.
+- Events whose type this consumer has no handler for are acknowledged and left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from itertools import groupby
+from typing import Annotated, Any
+
+from faststream import Context
+from faststream.middlewares import AckPolicy
+from faststream.nats import JStream, NatsRouter, PullSub
+from faststream.nats.message import NatsBatchMessage
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vms_contracts.envelope import Envelope, Event, InvalidEvent, decode_event
+from vms_contracts.subjects import Bus
+from vms_platform.db import Database
+from vms_platform.deadletter import DeadLetters, Delivery
+from vms_platform.inbox import claim
+from vms_platform.jetstream import ConsumerSpec
+from vms_platform.logging import get_logger, trace
+from vms_platform.pull import PullFeed
+
+log = get_logger("vms.consumer")
+
+BatchHandler = Callable[[AsyncSession, list[Envelope[Any]]], Awaitable[None]]
+"""Applies a run of events of one type, in stream order, inside the consumer's transaction."""
+
+
+class PermanentError(Exception):
+    """Raised by a handler for an event that can never be applied: it is parked at once, not retried."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """The database (or the network to it) failed, not the event: retry for as long as it takes."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError, OSError, TimeoutError))
+
+
+def retry_delay(deliveries: int) -> float:
+    """Seconds before the next delivery of a failed event: 1, 2, 4, … up to a minute."""
+    return float(min(60, 2 ** max(0, deliveries - 1)))
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        spec: ConsumerSpec,
+        handlers: Mapping[type[Event], BatchHandler],
+        *,
+        db: Database,
+        inbox: Table,
+        bus: Bus,
+        deadletters: DeadLetters,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.handlers = {cls.event_type: handler for cls, handler in handlers.items()}
+        self.db = db
+        self.inbox = inbox
+        self.bus = bus
+        self.deadletters = deadletters
+        self.on_commit = on_commit
+
+    @property
+    def name(self) -> str:
+        return self.spec.durable
+
+    async def run(self, nc: Client, stop: asyncio.Event, *, batch_size: int) -> None:
+        """Handle batches until `stop` is set. The durable consumer must exist (`vms nats-setup`)."""
+        feed = PullFeed(nc, stream=self.bus.stream_name(self.spec.stream), durable=self.spec.durable, batch=batch_size)
+        await feed.start()
+        try:
+            while not stop.is_set():
+                messages = await feed.next_batch(batch_size, timeout=0.5)
+                if not messages:
+                    continue
+                try:
+                    await self.handle(messages)
+                except Exception:
+                    # `handle` answers every failure it expects; anything else is left unacknowledged and is
+                    # delivered again after ack_wait.
+                    log.exception("batch not handled", consumer=self.name, size=len(messages))
+        finally:
+            await feed.stop()
+
+    def subscribe(self, router: NatsRouter, *, batch_size: int) -> None:
+        """Attach this consumer to `router` as a FastStream batch subscriber (used with `TestNatsBroker`)."""
+
+        async def on_batch(message: Annotated[NatsBatchMessage, Context("message")]) -> None:
+            await self.handle(message.raw_message)
+
+        router.subscriber(
+            self.spec.filter_subject(self.bus),
+            stream=JStream(self.bus.stream_name(self.spec.stream), declare=False),
+            durable=self.spec.durable,
+            config=self.spec.config(self.bus),
+            pull_sub=PullSub(batch_size=batch_size, timeout=0.01, batch=True),
+            ack_policy=AckPolicy.MANUAL,
+            title=self.spec.durable,
+            description=f"{self.spec.durable}: {', '.join(sorted(self.handlers))}",
+        )(on_batch)
+
+    async def handle(self, messages: Sequence[Msg]) -> None:
+        wanted: list[tuple[Msg, Envelope[Event]]] = []
+        skipped: list[Msg] = []
+        for msg in messages:
+            try:
+                envelope = decode_event(msg.data, nats_subject=msg.subject, bus=self.bus)
+            except InvalidEvent as exc:
+                await self._park(msg, f"invalid event: {exc.reason}")
+                continue
+            if envelope.type in self.handlers:
+                wanted.append((msg, envelope))
+            else:
+                skipped.append(msg)
+        await _ack(skipped)
+        if not wanted:
+            return
+        try:
+            await self._apply(wanted)
+        except Exception as exc:
+            if is_transient(exc):
+                await self._retry_later([msg for msg, _ in wanted], exc)
+                return
+            if len(wanted) == 1:
+                await self._failed(*wanted[0], exc)
+                return
+            log.warning(
+                "batch failed, applying its events one by one", consumer=self.name, size=len(wanted), error=repr(exc)
+            )
+            for item in wanted:
+                try:
+                    await self._apply([item])
+                except Exception as one_exc:
+                    await self._failed(*item, one_exc)
+                else:
+                    await _ack([item[0]])
+            return
+        await _ack([msg for msg, _ in wanted])
+
+    async def _apply(self, items: Sequence[tuple[Msg, Envelope[Event]]]) -> None:
+        async with self.db.transaction() as session:
+            new = await claim(session, self.inbox, self.name, [e.id for _, e in items])
+            fresh = [e for _, e in items if e.id in new]
+            for type_, run in groupby(fresh, key=lambda e: e.type):
+                await self.handlers[type_](session, list(run))
+        if new and self.on_commit is not None:
+            self.on_commit()
+
+    async def _retry_later(self, messages: Sequence[Msg], exc: Exception) -> None:
+        deliveries = max(Delivery.of(m).deliveries for m in messages)
+        delay = retry_delay(deliveries)
+        log.warning(
+            "database unavailable, the batch waits",
+            consumer=self.name,
+            size=len(messages),
+            retry_in=delay,
+            error=repr(exc),
+        )
+        await asyncio.gather(*(m.nak(delay=delay) for m in messages))
+
+    async def _failed(self, msg: Msg, envelope: Envelope[Event], exc: Exception) -> None:
+        if is_transient(exc):
+            await self._retry_later([msg], exc)
+            return
+        deliveries = Delivery.of(msg).deliveries
+        with traced(envelope):
+            if isinstance(exc, PermanentError) or deliveries >= self.spec.max_deliver:
+                await self._park(msg, f"{type(exc).__name__}: {exc} (delivery {deliveries})")
+                return
+            delay = retry_delay(deliveries)
+            log.warning(
+                "event failed, will retry",
+                consumer=self.name,
+                type=envelope.type,
+                delivery=deliveries,
+                retry_in=delay,
+                error=repr(exc),
+            )
+            await msg.nak(delay=delay)
+
+    async def _park(self, msg: Msg, reason: str) -> None:
+        try:
+            await self.deadletters.park(msg, consumer=self.name, reason=reason)
+        except Exception as exc:
+            # Not parked means not acknowledged: JetStream delivers it again and parking is tried again.
+            log.error("could not park dead letter", consumer=self.name, subject=msg.subject, error=repr(exc))
+            await msg.nak(delay=retry_delay(Delivery.of(msg).deliveries))
+            return
+        await _ack([msg])
+
+
+async def _ack(messages: Sequence[Msg]) -> None:
+    if messages:
+        await asyncio.gather(*(m.ack() for m in messages))
+
+
+def traced(envelope: Envelope[Any]) -> Any:
+    """Bind `envelope`'s ids while a handler works on it (log lines and the events it stages carry them)."""
+    return trace(event_id=str(envelope.id), causation_id=envelope.causationid, correlation_id=envelope.correlationid)

@@ -1,0 +1,74 @@
+"""Errors are types: one class per broken rule, each with a code in the message catalogue.
+
+A domain error crosses the bus as an `ErrorBody` reply (`vms_contracts.errors`) and becomes an HTTP status at the
+gateway through `HTTP_STATUS`, the one mapping from kind to status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from vms_contracts.errors import ErrorBody, ErrorKind, FieldError
+from vms_platform.messages import CATALOGUE, text
+
+HTTP_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.RULE: 422,
+    ErrorKind.TIMEOUT: 504,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.INTERNAL: 500,
+}
+
+
+def field_error(err: Mapping[str, Any], *, skip: int = 0) -> FieldError:
+    """One of pydantic's errors as a client reads it: where (without the first `skip` parts of its location),
+    what in Korean and English. Our own validators already say both, `한국어 / English`."""
+    location = ".".join(str(part) for part in list(err["loc"])[skip:]) or "(body)"
+    known = CATALOGUE.get(f"FIELD_{err['type']}")
+    if known is not None:
+        return FieldError(field=location, message=known.ko, message_en=known.en, type=err["type"])
+    message = str(err["msg"]).removeprefix("Value error, ")
+    ko, _, en = message.partition(" / ")
+    return FieldError(field=location, message=ko, message_en=en or message, type=err["type"])
+
+
+class DomainError(Exception):
+    """Base of every rule a service refuses to break. Subclasses set `code` and `kind`; the code's text is in the
+    message catalogue (`vms_platform.messages`, or the service's own `messages.py`)."""
+
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    kind: ClassVar[ErrorKind] = ErrorKind.INTERNAL
+
+    def __init__(self, **params: Any) -> None:
+        self.params = {k: _plain(v) for k, v in params.items()}
+        super().__init__(self.body().message_en)
+
+    def body(self) -> ErrorBody:
+        return error_body(self.code, self.kind, **self.params)
+
+
+class NotFound(DomainError):
+    kind = ErrorKind.NOT_FOUND
+
+
+class Conflict(DomainError):
+    kind = ErrorKind.CONFLICT
+
+
+class RuleViolation(DomainError):
+    kind = ErrorKind.RULE
+
+
+def error_body(code: str, kind: ErrorKind, **params: Any) -> ErrorBody:
+    message = text(code, **params)
+    return ErrorBody(code=code, kind=kind, message=message.ko, message_en=message.en, params=params)
+
+
+def _plain(value: Any) -> Any:
+    """Params travel as JSON: keep numbers and strings, render the rest (dates, UUIDs) as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

@@ -1,0 +1,153 @@
+"""JetStream as the services use it: the stream configurations and the durable consumers, declared by one setup
+step (`vms nats-setup`), never by the services themselves (their NATS users may not).
+
+A service that a regional council runs on its own (registry, hours) has a database per deployment, so each
+deployment reads the events it follows through durable consumers of its own: `hours-registry` for the national
+deployment, `hours-registry-26` for region 26's (`ConsumerSpec.durable_for`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import NotFoundError
+
+from vms_contracts.streams import STREAMS, StreamSpec
+from vms_contracts.subjects import Bus
+
+DAY = 24 * 3600.0
+
+REGIONAL_SERVICES = ("registry", "hours")
+"""Services a regional council may run as a deployment of its own (DESIGN: its registry, and if it wants, hours)."""
+
+
+def stream_config(spec: StreamSpec, bus: Bus, *, replicas: int = 1) -> StreamConfig:
+    return StreamConfig(
+        name=spec.name(bus),
+        description=spec.description,
+        subjects=spec.subjects(bus),
+        retention=RetentionPolicy.LIMITS,
+        discard=DiscardPolicy.OLD,
+        storage=StorageType.FILE,
+        num_replicas=replicas,
+        max_age=spec.max_age_days * DAY or None,
+        duplicate_window=120.0,
+    )
+
+
+def deployment_name(regions: Sequence[str]) -> str:
+    """`26` for a deployment that serves region 26, `26-27` for one serving both; the national one is ``."""
+    return "-".join(sorted(regions))
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    durable: str
+    """`<consumer>-<purpose>`, no dots."""
+    stream: str
+    service: str
+    """The producing service whose events it reads."""
+    event: str = ">"
+    """One event name (`consent.changed`), a prefix pattern (`consent.>`) or everything (`>`)."""
+    max_deliver: int = 8
+    """The delivery on which a failing event is parked as a dead letter. JetStream itself is told no limit, so a
+    message it stopped delivering can never be stuck unseen between the two counts."""
+    ack_wait_seconds: float = 60.0
+
+    @property
+    def consumer_service(self) -> str:
+        return self.durable.split("-", 1)[0]
+
+    def durable_for(self, deployment: str) -> ConsumerSpec:
+        """This consumer as a regional deployment reads it (`deployment` from `deployment_name`)."""
+        if not deployment:
+            return self
+        return dataclasses.replace(self, durable=f"{self.durable}-{deployment}")
+
+    def filter_subject(self, bus: Bus) -> str:
+        return bus.event_pattern(self.service, self.event)
+
+    def config(self, bus: Bus) -> ConsumerConfig:
+        return ConsumerConfig(
+            durable_name=self.durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self.ack_wait_seconds,
+            max_deliver=-1,
+            filter_subject=self.filter_subject(bus),
+            max_ack_pending=10_000,
+        )
+
+
+CONSUMERS: dict[str, ConsumerSpec] = {
+    c.durable: c
+    for c in (
+        ConsumerSpec("hours-registry", "REGISTRY", "registry"),
+        ConsumerSpec("rewards-hours", "HOURS", "hours", "confirmed"),
+        ConsumerSpec("linkage-registry", "REGISTRY", "registry"),
+        ConsumerSpec("linkage-hours", "HOURS", "hours", "confirmed"),
+    )
+}
+
+
+def consumers_for(deployments: Iterable[str] = ()) -> list[ConsumerSpec]:
+    """Every durable consumer to declare: the national ones, and those of each regional deployment named."""
+    found = list(CONSUMERS.values())
+    for deployment in deployments:
+        found += [c.durable_for(deployment) for c in CONSUMERS.values() if c.consumer_service in REGIONAL_SERVICES]
+    return found
+
+
+async def declare(js: JetStreamContext, bus: Bus, *, replicas: int = 1, regional: Iterable[str] = ()) -> list[str]:
+    """Create what is missing, update what changed; returns one line per stream or consumer, saying which.
+    `regional` names the regional deployments (`26`, `26-27`) whose own durable consumers to declare too."""
+    report: list[str] = []
+    for spec in STREAMS.values():
+        config = stream_config(spec, bus, replicas=replicas)
+        if not config.subjects:
+            report.append(f"stream {config.name}: not declared, its service publishes no events yet")
+            continue
+        try:
+            info = await js.stream_info(spec.name(bus))
+        except NotFoundError:
+            await js.add_stream(config)
+            report.append(f"stream {config.name}: created ({', '.join(config.subjects or [])})")
+            continue
+        if sorted(info.config.subjects or []) != sorted(config.subjects or []) or (
+            info.config.description != config.description
+        ):
+            await js.update_stream(config)
+            report.append(f"stream {config.name}: updated ({', '.join(config.subjects or [])})")
+        else:
+            report.append(f"stream {config.name}: up to date")
+    for consumer in consumers_for(regional):
+        stream = bus.stream_name(consumer.stream)
+        wanted = consumer.config(bus)
+        try:
+            current = (await js.consumer_info(stream, consumer.durable)).config
+        except NotFoundError:
+            await js.add_consumer(stream, wanted)
+            report.append(f"consumer {stream}/{consumer.durable}: created ({wanted.filter_subject})")
+            continue
+        if (current.filter_subject, current.ack_wait, current.max_deliver) != (
+            wanted.filter_subject,
+            wanted.ack_wait,
+            wanted.max_deliver,
+        ):
+            await js.add_consumer(stream, wanted)
+            report.append(f"consumer {stream}/{consumer.durable}: updated")
+        else:
+            report.append(f"consumer {stream}/{consumer.durable}: up to date")
+    return report

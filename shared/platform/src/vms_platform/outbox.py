@@ -1,0 +1,245 @@
+"""Transactional outbox: a state change and the events it causes are written in one transaction; a relay
+publishes them to JetStream afterwards, as often as it takes, with `Nats-Msg-Id` = event id.
+
+Rows are kept after sending (`sent_at` set) for `retention`, so that any range can be published again if the
+broker ever loses what it acknowledged; consumers' inboxes make the repeat harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
+from vms_contracts.subjects import Bus
+from vms_platform.aio import wait_any
+from vms_platform.db import Database, UtcDateTime
+from vms_platform.logging import current_trace, get_logger
+
+log = get_logger("vms.outbox")
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", Uuid, primary_key=True, comment="event id, also the Nats-Msg-Id"),
+        Column("subject", String(200), nullable=False),
+        Column("type", String(120), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("sent_at", UtcDateTime, nullable=True),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("last_error", Text, nullable=True),
+        Index("ix_outbox_pending", "sent_at", "created_at"),
+    )
+
+
+class Outbox:
+    """Stages events in the caller's transaction; wakes the relay once that transaction commits."""
+
+    def __init__(self, table: Table, *, bus: Bus, source: str) -> None:
+        self.table = table
+        self.bus = bus
+        self.source = source
+        self.committed = asyncio.Event()
+
+    async def stage(self, session: AsyncSession, data: Event, *, region: str) -> Envelope[Event]:
+        return (await self.stage_many(session, [(data, region)]))[0]
+
+    async def stage_many(self, session: AsyncSession, items: Sequence[tuple[Event, str]]) -> list[Envelope[Event]]:
+        causation_id, correlation_id = current_trace()
+        envelopes: list[Envelope[Event]] = [
+            Envelope.wrap(
+                data, source=self.source, region=region, causation_id=causation_id, correlation_id=correlation_id
+            )
+            for data, region in items
+        ]
+        if not envelopes:
+            return envelopes
+        now = datetime.now(UTC)
+        await session.execute(
+            insert(self.table),
+            [
+                {
+                    "id": e.id,
+                    "subject": e.nats_subject(self.bus),
+                    "type": e.type,
+                    "payload": e.to_json(),
+                    "created_at": now,
+                }
+                for e in envelopes
+            ],
+        )
+        event.listen(session.sync_session, "after_commit", self._after_commit, once=True)
+        return envelopes
+
+    def _after_commit(self, _session: Any) -> None:
+        self.committed.set()
+
+
+class Publish(Protocol):
+    """Publish one message to JetStream and wait for its acknowledgement."""
+
+    def __call__(
+        self, subject: str, payload: bytes, *, msg_id: str, stream: str, headers: dict[str, str] | None = None
+    ) -> Awaitable[None]: ...
+
+
+class OutboxRelay:
+    """Publishes unsent rows in order, many in flight at once, and marks what JetStream acknowledged."""
+
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        publish: Publish,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        max_backoff: float = 30.0,
+        retention: timedelta = timedelta(days=30),
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.table = outbox.table
+        self.publish = publish
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self.retention = retention
+
+    async def publish_pending(self) -> tuple[int, int]:
+        """One pass over at most `batch_size` unsent rows: (published, failed)."""
+        t = self.table
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(t.c.id, t.c.subject, t.c.type, t.c.payload)
+                    .where(t.c.sent_at.is_(None))
+                    .order_by(t.c.created_at, t.c.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0, 0
+
+        results = await asyncio.gather(
+            *(
+                self.publish(row.subject, row.payload, msg_id=str(row.id), stream=self._stream_for(row.type))
+                for row in rows
+            ),
+            return_exceptions=True,
+        )
+        sent = [row.id for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
+        failed = [
+            (row.id, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)
+        ]
+        now = datetime.now(UTC)
+        async with self.db.transaction() as session:
+            if sent:
+                await session.execute(
+                    update(t).where(t.c.id.in_(sent)).values(sent_at=now, attempts=t.c.attempts + 1, last_error=None)
+                )
+            for row_id, error in failed:
+                await session.execute(
+                    update(t)
+                    .where(t.c.id == row_id)
+                    .values(attempts=t.c.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:2000])
+                )
+        if failed:
+            first_id, first_error = failed[0]
+            log.warning(
+                "outbox publish failed, will retry",
+                published=len(sent),
+                failed=len(failed),
+                first_failed_event=str(first_id),
+                error=repr(first_error),
+            )
+        return len(sent), len(failed)
+
+    def _stream_for(self, type_: str) -> str:
+        model = EVENT_TYPES.get(type_)
+        if model is None:
+            raise LookupError(f"outbox holds an event of unknown type {type_}")
+        return self.outbox.bus.stream_name(model.event_service.upper())
+
+    async def backlog(self) -> int:
+        t = self.table
+        async with self.db.transaction() as session:
+            count = await session.scalar(select(func.count()).select_from(t).where(t.c.sent_at.is_(None)))
+        return int(count or 0)
+
+    async def prune(self) -> int:
+        """Forget rows sent longer ago than the retention period."""
+        t = self.table
+        cutoff = datetime.now(UTC) - self.retention
+        async with self.db.transaction() as session:
+            result = await session.execute(delete(t).where(t.c.sent_at.is_not(None), t.c.sent_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def republish(self, since: datetime, until: datetime | None = None) -> int:
+        """Mark rows created in [since, until) as unsent so the relay publishes them again."""
+        t = self.table
+        condition = t.c.created_at >= since
+        if until is not None:
+            condition = condition & (t.c.created_at < until)
+        async with self.db.transaction() as session:
+            result = await session.execute(update(t).where(condition).values(sent_at=None))
+        self.outbox.committed.set()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def run(self, stop: asyncio.Event, on_pass: Callable[[int], None] | None = None) -> None:
+        """Publish until `stop` is set, then make one last pass so that nothing committed stays behind."""
+        backoff = 0.0
+        last_prune = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            self.outbox.committed.clear()
+            try:
+                published, failed = await self.publish_pending()
+            except Exception as exc:  # database unreachable: try again, never give up
+                log.warning("outbox relay pass failed", error=repr(exc))
+                published, failed = 0, 1
+            if on_pass is not None:
+                on_pass(published)
+            if failed:
+                backoff = min(self.max_backoff, max(0.2, backoff * 2))
+                await wait_any(stop, None, backoff)
+                continue
+            backoff = 0.0
+            if published >= self.batch_size:
+                continue
+            if loop.time() - last_prune > 3600:
+                last_prune = loop.time()
+                try:
+                    await self.prune()
+                except Exception as exc:
+                    log.warning("outbox prune failed", error=repr(exc))
+            await wait_any(stop, self.outbox.committed, self.poll_interval)
+        try:
+            while (await self.publish_pending())[0]:
+                pass
+        except Exception as exc:
+            log.warning("outbox relay final pass failed; rows stay for the next start", error=repr(exc))

