@@ -7,7 +7,6 @@ Every refusal has one shape, `{"error": ErrorBody}`, with the HTTP status from `
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,7 +24,9 @@ from vms_gateway import api, portal
 from vms_gateway.settings import GatewaySettings
 from vms_platform.errors import HTTP_STATUS, DomainError, error_body, field_error
 from vms_platform.logging import get_logger, trace
+from vms_platform.retry import until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
+from vms_platform.settings import redacted
 
 log = get_logger("vms.gateway")
 
@@ -44,16 +45,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        delay = 0.5
-        while True:
-            try:
-                await broker.connect()
-                break
-            except Exception as exc:
-                log.warning("waiting for NATS", nats=settings.nats_url, error=repr(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-        log.info("gateway started", nats=settings.nats_url, port=settings.port)
+        await until_it_works(broker.connect, what="NATS", nats=redacted(settings.nats_url))
+        log.info("gateway started", nats=redacted(settings.nats_url), port=settings.port)
         yield
         await broker.stop()
 

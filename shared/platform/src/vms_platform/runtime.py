@@ -34,8 +34,9 @@ from vms_platform.deadletter import DeadLetters
 from vms_platform.jetstream import ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
 from vms_platform.outbox import Outbox, OutboxRelay
+from vms_platform.retry import until_it_works
 from vms_platform.rpc import RpcClient, rpc_router, serve
-from vms_platform.settings import ServiceSettings
+from vms_platform.settings import ServiceSettings, redacted
 
 log = get_logger("vms.runtime")
 
@@ -202,23 +203,13 @@ class ServiceApp:
         log.info(
             "service started",
             version=self.version,
-            nats=self.settings.nats_url,
+            nats=redacted(self.settings.nats_url),
             database=_safe_url(self.db.url),
             consumers=[c.name for c in self.consumers],
         )
 
     async def _connect(self) -> None:
-        delay = 0.5
-        while True:
-            try:
-                await self.broker.connect()
-                return
-            except Exception as exc:
-                if self._stop.is_set():
-                    raise
-                log.warning("waiting for NATS", nats=self.settings.nats_url, error=repr(exc), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        await until_it_works(self.broker.connect, what="NATS", stop=self._stop, nats=redacted(self.settings.nats_url))
 
     async def stop(self) -> None:
         self._stop.set()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,3 +55,17 @@ class ServiceSettings(BaseSettings):
     @property
     def region_list(self) -> list[str]:
         return self.regions.split(",")
+
+
+def redacted(urls: str) -> str:
+    """Server URLs as they may be logged: `nats://hours:secret@nats-1:4222` → `nats://hours:***@nats-1:4222`."""
+
+    def one(url: str) -> str:
+        parts = urlsplit(url.strip())
+        if parts.password is None:
+            return url.strip()
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        user = parts.username or ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+    return ",".join(one(u) for u in urls.split(","))
