@@ -65,3 +65,16 @@ async def new_database(backend: str, tmp_path: Path, postgres_admin_url: str | N
             return await stack.enter_async_context(fresh_postgres_database(admin, label))
 
         yield make
+
+
+@pytest.fixture
+async def postgres_database(postgres_admin_url: str | None) -> AsyncIterator[NewDatabase]:
+    """`await postgres_database("hours")`: an empty PostgreSQL database, for what only PostgreSQL shows (SQLite
+    runs one writer at a time, so races never happen there)."""
+    admin = need_postgres(postgres_admin_url)
+    async with AsyncExitStack() as stack:
+
+        async def make(label: str) -> str:
+            return await stack.enter_async_context(fresh_postgres_database(admin, label))
+
+        yield make

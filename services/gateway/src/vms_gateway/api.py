@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from vms_contracts.events.registry import ConsentKind
-from vms_contracts.regions import NATIONAL
 from vms_contracts.rpc import Rpc
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import linkage as linkage_rpc
@@ -37,8 +36,13 @@ class Services:
         self.rpc = rpc
         self.request_id = request_id
 
-    async def __call__(self, rpc: Rpc[Req, Res], request: Req, *, region: str = NATIONAL) -> Res:
-        return await self.rpc.call(rpc, request, region=region, request_id=self.request_id)
+    async def __call__(self, rpc: Rpc[Req, Res], request: Req) -> Res:
+        """Ask the instance of the region that owns what the request is about (the region is in the id)."""
+        return await self.rpc.call(rpc, request, request_id=self.request_id)
+
+    async def everywhere(self, rpc: Rpc[Req, Res], request: Req) -> list[Res]:
+        """Ask every region's deployment once (a volunteer's records may be held in several regions)."""
+        return await self.rpc.gather(rpc, request, request_id=self.request_id)
 
     async def volunteer(self, volunteer_id: UUID) -> registry_rpc.VolunteerView:
         """The volunteer, or a 404 that says so, before asking another service about them."""
@@ -56,7 +60,7 @@ Call = Annotated[Services, Depends(services)]
 
 @router.post("/centres", status_code=201, tags=["centres"], summary="관리센터 등록")
 async def register_centre(body: registry_rpc.RegisterCentre, call: Call) -> registry_rpc.CentreView:
-    return await call(registry_rpc.REGISTER_CENTRE, body, region=body.region)
+    return await call(registry_rpc.REGISTER_CENTRE, body)
 
 
 @router.get("/centres/{centre_id}", tags=["centres"], summary="관리센터 조회")
@@ -93,7 +97,7 @@ async def confirm_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityV
 
 @router.post("/volunteers", status_code=201, tags=["volunteers"], summary="회원가입")
 async def register_volunteer(body: registry_rpc.RegisterVolunteer, call: Call) -> registry_rpc.VolunteerView:
-    return await call(registry_rpc.REGISTER_VOLUNTEER, body, region=body.region)
+    return await call(registry_rpc.REGISTER_VOLUNTEER, body)
 
 
 @router.get("/volunteers/{volunteer_id}", tags=["volunteers"], summary="회원정보")
@@ -122,7 +126,9 @@ async def set_consent(
 @router.get("/volunteers/{volunteer_id}/activities", tags=["volunteers"], summary="봉사실적조회")
 async def list_activities(volunteer_id: UUID, call: Call) -> hours_rpc.ActivityList:
     await call.volunteer(volunteer_id)
-    return await call(hours_rpc.LIST_ACTIVITIES, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id))
+    parts = await call.everywhere(hours_rpc.LIST_ACTIVITIES, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id))
+    items = {item.id: item for part in parts for item in part.items}
+    return hours_rpc.ActivityList(items=sorted(items.values(), key=lambda a: (a.activity_date, a.start_time)))
 
 
 @router.get("/volunteers/{volunteer_id}/hours", tags=["volunteers"], summary="누적 봉사시간")

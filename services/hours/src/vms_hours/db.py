@@ -3,6 +3,7 @@
 from sqlalchemy import Column, Date, Integer, String, Table, Text, Time, UniqueConstraint, Uuid
 
 from vms_platform.db import UtcDateTime, new_metadata
+from vms_platform.identity import deployment_table
 from vms_platform.inbox import inbox_table
 from vms_platform.outbox import outbox_table
 
@@ -23,6 +24,15 @@ known_centres = Table(
     Column("id", Uuid, primary_key=True),
     Column("name", String(100), nullable=False),
     Column("region", String(2), nullable=False),
+)
+
+# One row per volunteer and day on which anything was recorded. Recording locks it (SELECT … FOR UPDATE) before
+# it reads the day, so the day's rules (no overlap, at most 8 hours) hold when two centres record at once.
+volunteer_days = Table(
+    "volunteer_days",
+    metadata,
+    Column("volunteer_id", Uuid, primary_key=True),
+    Column("activity_date", Date, primary_key=True),
 )
 
 activities = Table(
@@ -47,3 +57,4 @@ activities = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+deployment = deployment_table(metadata)

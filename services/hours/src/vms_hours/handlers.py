@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Row, Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import Envelope
@@ -25,10 +24,10 @@ from vms_contracts.rpc.hours import (
 )
 from vms_contracts.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, CentreView, VolunteerRef, VolunteerView
 from vms_hours import domain
-from vms_hours.db import activities, known_centres, known_volunteers
+from vms_hours.db import activities, known_centres, known_volunteers, volunteer_days
 from vms_hours.settings import HoursSettings
 from vms_platform.clock import today_kst
-from vms_platform.db import Database, upsert
+from vms_platform.db import Database, insert_for, upsert
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RpcClient
 
@@ -52,14 +51,8 @@ class HoursHandlers:
         )
         centre = await self._centre(cmd.centre_id)
         await self._volunteer(cmd.volunteer_id)
-        try:
-            return await self._record(cmd, minutes, centre)
-        except IntegrityError:
-            # The same record sent twice at once: the second finds the first and answers with it.
-            return await self._record(cmd, minutes, centre)
-
-    async def _record(self, cmd: RecordActivity, minutes: int, centre: Row[Any]) -> ActivityView:
         async with self.db.transaction() as session:
+            await _lock_day(session, cmd.volunteer_id, cmd.activity_date)
             rows = (
                 await session.execute(
                     select(activities).where(
@@ -89,7 +82,7 @@ class HoursHandlers:
                 exception_reason=cmd.exception_reason,
             )
             values = {
-                "id": new_id(),
+                "id": new_id(centre.region),
                 "centre_id": cmd.centre_id,
                 "volunteer_id": cmd.volunteer_id,
                 "region": centre.region,
@@ -123,16 +116,20 @@ class HoursHandlers:
             return ActivityView.model_validate(values)
 
     async def confirm_activity(self, ref: ActivityRef) -> ActivityView:
+        """recorded → confirmed, once: a conditional write, and the event is staged only when a row came back, so
+        any number of concurrent confirmations (from any replica) give one `hours.confirmed`."""
+        now = datetime.now(UTC)
         async with self.db.transaction() as session:
-            row = await _activity_row(session, ref.activity_id)
-            if row.status == ActivityStatus.CONFIRMED.value:
-                return _activity_view(row)
-            now = datetime.now(UTC)
-            await session.execute(
-                update(activities)
-                .where(activities.c.id == ref.activity_id)
-                .values(status=ActivityStatus.CONFIRMED.value, confirmed_at=now)
-            )
+            row = (
+                await session.execute(
+                    update(activities)
+                    .where(activities.c.id == ref.activity_id, activities.c.status == ActivityStatus.RECORDED.value)
+                    .values(status=ActivityStatus.CONFIRMED.value, confirmed_at=now)
+                    .returning(*activities.c)
+                )
+            ).one_or_none()
+            if row is None:
+                return _activity_view(await _activity_row(session, ref.activity_id))
             centre_name = await session.scalar(select(known_centres.c.name).where(known_centres.c.id == row.centre_id))
             await self.outbox.stage(
                 session,
@@ -150,7 +147,7 @@ class HoursHandlers:
                 ),
                 region=row.region,
             )
-            return _activity_view(row, status=ActivityStatus.CONFIRMED, confirmed_at=now)
+            return _activity_view(row)
 
     async def get_activity(self, ref: ActivityRef) -> ActivityView:
         async with self.db.transaction() as session:
@@ -214,6 +211,19 @@ class HoursHandlers:
             [{"id": e.data.centre_id, "name": e.data.name, "region": e.data.region} for e in events],
             key=["id"],
         )
+
+
+async def _lock_day(session: AsyncSession, volunteer_id: UUID, activity_date: date) -> None:
+    """Hold the volunteer's day until this transaction ends: the day's rules (no overlap, the daily limit) span
+    rows, so they are checked under this lock, never by reading alone. On SQLite the write transaction
+    (`BEGIN IMMEDIATE`) already runs alone."""
+    day = {"volunteer_id": volunteer_id, "activity_date": activity_date}
+    await session.execute(insert_for(session, volunteer_days).values(**day).on_conflict_do_nothing())
+    await session.execute(
+        select(volunteer_days.c.volunteer_id)
+        .where(volunteer_days.c.volunteer_id == volunteer_id, volunteer_days.c.activity_date == activity_date)
+        .with_for_update()
+    )
 
 
 async def _activity_row(session: AsyncSession, activity_id: UUID) -> Row[Any]:

@@ -3,6 +3,7 @@
 from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, UniqueConstraint, Uuid
 
 from vms_platform.db import UtcDateTime, new_metadata
+from vms_platform.identity import deployment_table
 from vms_platform.outbox import outbox_table
 
 metadata = new_metadata()
@@ -41,3 +42,4 @@ consents = Table(
 )
 
 outbox = outbox_table(metadata)
+deployment = deployment_table(metadata)

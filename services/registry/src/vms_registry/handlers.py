@@ -29,7 +29,7 @@ from vms_contracts.rpc.registry import (
     VolunteerRef,
     VolunteerView,
 )
-from vms_platform.db import Database
+from vms_platform.db import Database, insert_for
 from vms_platform.outbox import Outbox
 from vms_registry import domain
 from vms_registry.db import centres, consents, volunteers
@@ -55,7 +55,7 @@ class RegistryHandlers:
             if domain.decide_centre(wanted, existing) is domain.Registration.ALREADY_DONE:
                 assert row is not None
                 return _centre_view(row)
-            centre_id, now = new_id(), datetime.now(UTC)
+            centre_id, now = new_id(cmd.region), datetime.now(UTC)
             await session.execute(
                 insert(centres).values(
                     id=centre_id, name=cmd.name, region=cmd.region, phone=cmd.phone, registered_at=now
@@ -90,7 +90,7 @@ class RegistryHandlers:
             if domain.decide_registration(cmd.login_id, wanted, existing) is domain.Registration.ALREADY_DONE:
                 assert row is not None
                 return await _volunteer_view(session, row)
-            volunteer_id, now = new_id(), datetime.now(UTC)
+            volunteer_id, now = new_id(cmd.region), datetime.now(UTC)
             await session.execute(
                 insert(volunteers).values(
                     id=volunteer_id,
@@ -135,33 +135,44 @@ class RegistryHandlers:
     # -- consents ----------------------------------------------------------------------------------------------
 
     async def set_consent(self, cmd: SetConsent) -> ConsentView:
-        async def attempt(session: AsyncSession) -> ConsentView:
-            volunteer = await _volunteer_row(session, cmd.volunteer_id)
-            current = (
-                await session.execute(
-                    select(consents).where(
-                        consents.c.volunteer_id == cmd.volunteer_id, consents.c.kind == cmd.consent.value
-                    )
-                )
-            ).one_or_none()
-            if not domain.consent_changes(current.granted if current else None, cmd.granted):
-                return ConsentView(
-                    volunteer_id=cmd.volunteer_id,
-                    consent=cmd.consent,
-                    granted=cmd.granted,
-                    changed_at=current.changed_at if current else None,
-                )
+        """Only a real change is recorded and announced, once, however many identical requests race: the
+        volunteer's row is locked first, so a volunteer's consent changes are applied one after another and
+        stamped in the order they commit (the latest stamp is the state that holds), and the change itself is a
+        conditional write whose event is staged only when a row came back."""
+        kind = cmd.consent.value
+        async with self.db.transaction() as session:
+            volunteer = await _volunteer_row(session, cmd.volunteer_id, lock=True)
             now = datetime.now(UTC)
             values = {"granted": cmd.granted, "changed_at": now, "channel": cmd.channel}
-            if current is None:
-                await session.execute(
-                    insert(consents).values(volunteer_id=cmd.volunteer_id, kind=cmd.consent.value, **values)
-                )
-            else:
+            changed = (
                 await session.execute(
                     update(consents)
-                    .where(consents.c.volunteer_id == cmd.volunteer_id, consents.c.kind == cmd.consent.value)
+                    .where(
+                        consents.c.volunteer_id == cmd.volunteer_id,
+                        consents.c.kind == kind,
+                        consents.c.granted.is_not(cmd.granted),
+                    )
                     .values(**values)
+                    .returning(consents.c.changed_at)
+                )
+            ).one_or_none()
+            if changed is None and domain.consent_changes(None, cmd.granted):
+                changed = (
+                    await session.execute(
+                        insert_for(session, consents)
+                        .values(volunteer_id=cmd.volunteer_id, kind=kind, **values)
+                        .on_conflict_do_nothing()
+                        .returning(consents.c.changed_at)
+                    )
+                ).one_or_none()
+            if changed is None:
+                current = await session.scalar(
+                    select(consents.c.changed_at).where(
+                        consents.c.volunteer_id == cmd.volunteer_id, consents.c.kind == kind
+                    )
+                )
+                return ConsentView(
+                    volunteer_id=cmd.volunteer_id, consent=cmd.consent, granted=cmd.granted, changed_at=current
                 )
             await self.outbox.stage(
                 session,
@@ -176,8 +187,6 @@ class RegistryHandlers:
             )
             return ConsentView(volunteer_id=cmd.volunteer_id, consent=cmd.consent, granted=cmd.granted, changed_at=now)
 
-        return await self._once_more_on_conflict(attempt)
-
     async def _once_more_on_conflict(self, attempt: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Two identical requests racing: the loser's insert hits the unique key, and its second attempt finds
         what the winner wrote and answers the same."""
@@ -189,8 +198,9 @@ class RegistryHandlers:
                 return await attempt(session)
 
 
-async def _volunteer_row(session: AsyncSession, volunteer_id: UUID) -> Row[tuple[object, ...]]:
-    row = (await session.execute(select(volunteers).where(volunteers.c.id == volunteer_id))).one_or_none()
+async def _volunteer_row(session: AsyncSession, volunteer_id: UUID, *, lock: bool = False) -> Row[tuple[object, ...]]:
+    query = select(volunteers).where(volunteers.c.id == volunteer_id)
+    row = (await session.execute(query.with_for_update() if lock else query)).one_or_none()
     if row is None:
         raise domain.VolunteerNotFound(volunteer_id=volunteer_id)
     return row

@@ -5,5 +5,3 @@ from vms_platform.settings import ServiceSettings
 
 class RegistrySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VMS_REGISTRY_", extra="ignore")
-
-    database_url: str = "sqlite:///var/registry.db"

@@ -3,6 +3,7 @@
 from sqlalchemy import Column, Date, Integer, Table, Uuid
 
 from vms_platform.db import UtcDateTime, new_metadata
+from vms_platform.identity import deployment_table
 from vms_platform.inbox import inbox_table
 
 metadata = new_metadata()
@@ -27,3 +28,4 @@ totals = Table(
 )
 
 inbox = inbox_table(metadata)
+deployment = deployment_table(metadata)

@@ -5,5 +5,3 @@ from vms_platform.settings import ServiceSettings
 
 class RewardsSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VMS_REWARDS_", extra="ignore")
-
-    database_url: str = "sqlite:///var/rewards.db"

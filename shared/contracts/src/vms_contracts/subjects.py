@@ -54,6 +54,13 @@ class Bus:
             return base
         return f"{self.root.upper().replace('-', '_')}_{base}"
 
+    def split_rpc_subject(self, subject: str) -> tuple[str, str, str]:
+        """`vms.26.registry.rpc.get_volunteer` → (`26`, `registry`, `get_volunteer`)."""
+        parts = subject.split(".")
+        if len(parts) != 5 or parts[0] != self.root or parts[3] != "rpc":
+            raise ValueError(f"not a request subject of root {self.root!r}: {subject!r}")
+        return parts[1], parts[2], parts[4]
+
     def split_event_subject(self, subject: str) -> tuple[str, str, str]:
         """`vms.11.hours.confirmed` → (`11`, `hours`, `confirmed`); ValueError if it is not an event subject."""
         parts = subject.split(".")

@@ -32,6 +32,10 @@ CATALOGUE: dict[str, Text] = {
         "The {service} service is not available.",
     ),
     "NOT_FOUND": Text("요청한 주소를 찾을 수 없습니다.", "Nothing is found at this address."),
+    "NOT_OWNED_HERE": Text(
+        "이 요청의 자료는 {owner} 지역이 관리합니다. {owner} 지역으로 보내야 합니다 (받은 곳: {asked} 지역).",
+        "What this request is about belongs to region {owner}; send it to region {owner} (it came to {asked}).",
+    ),
     # Field errors, by pydantic's error type
     "FIELD_missing": Text("필수 항목입니다.", "This field is required."),
     "FIELD_string_too_short": Text("너무 짧습니다.", "Too short."),

@@ -8,6 +8,7 @@ broker ever loses what it acknowledged; consumers' inboxes make the repeat harml
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     delete,
     event,
     func,
@@ -32,10 +34,13 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
+from vms_contracts.streams import stream_of
 from vms_contracts.subjects import Bus
 from vms_platform.aio import wait_any
 from vms_platform.db import Database, UtcDateTime
+from vms_platform.leader import Lead, lead_for
 from vms_platform.logging import current_trace, get_logger
+from vms_platform.retry import Backoff, Policy
 
 log = get_logger("vms.outbox")
 
@@ -52,6 +57,13 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("sent_at", UtcDateTime, nullable=True),
         Column("attempts", Integer, nullable=False, server_default="0"),
         Column("last_error", Text, nullable=True),
+        Column(
+            "generation",
+            Integer,
+            nullable=False,
+            server_default="0",
+            comment="raised by every republish, so that a relay pass that read the row before cannot mark it sent",
+        ),
         Index("ix_outbox_pending", "sent_at", "created_at"),
     )
 
@@ -108,7 +120,13 @@ class Publish(Protocol):
 
 
 class OutboxRelay:
-    """Publishes unsent rows in order, many in flight at once, and marks what JetStream acknowledged."""
+    """Publishes unsent rows in order, many in flight at once, and marks what JetStream acknowledged.
+
+    Of a deployment's replicas, one relays at a time (`vms_platform.leader`): the others stand by and take over
+    when it is gone. So each row is published once and the stream keeps the order in which the deployment
+    committed its events. A row is marked sent only if it was not reset for republishing (`generation`) after
+    the pass read it; otherwise it stays unsent and goes out again.
+    """
 
     def __init__(
         self,
@@ -118,8 +136,8 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
-        max_backoff: float = 30.0,
         retention: timedelta = timedelta(days=30),
+        lead: Lead | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -127,8 +145,11 @@ class OutboxRelay:
         self.publish = publish
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self.max_backoff = max_backoff
         self.retention = retention
+        self.lead = lead or lead_for(db, "outbox-relay")
+        self.leading = False
+        self.after_read: Callable[[], Awaitable[None]] | None = None
+        """Called between reading a pass's rows and publishing them (tests use it to interleave a republish)."""
 
     async def publish_pending(self) -> tuple[int, int]:
         """One pass over at most `batch_size` unsent rows: (published, failed)."""
@@ -136,7 +157,7 @@ class OutboxRelay:
         async with self.db.transaction() as session:
             rows = (
                 await session.execute(
-                    select(t.c.id, t.c.subject, t.c.type, t.c.payload)
+                    select(t.c.id, t.c.subject, t.c.type, t.c.payload, t.c.generation)
                     .where(t.c.sent_at.is_(None))
                     .order_by(t.c.created_at, t.c.id)
                     .limit(self.batch_size)
@@ -144,6 +165,8 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0, 0
+        if self.after_read is not None:
+            await self.after_read()
 
         results = await asyncio.gather(
             *(
@@ -152,7 +175,7 @@ class OutboxRelay:
             ),
             return_exceptions=True,
         )
-        sent = [row.id for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
+        sent = [row for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
         failed = [
             (row.id, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)
         ]
@@ -160,13 +183,22 @@ class OutboxRelay:
         async with self.db.transaction() as session:
             if sent:
                 await session.execute(
-                    update(t).where(t.c.id.in_(sent)).values(sent_at=now, attempts=t.c.attempts + 1, last_error=None)
+                    update(t)
+                    .where(t.c.id == bindparam("row_id"), t.c.generation == bindparam("read_generation"))
+                    .values(sent_at=now, attempts=t.c.attempts + 1, last_error=None)
+                    .execution_options(synchronize_session=False),
+                    [{"row_id": row.id, "read_generation": row.generation} for row in sent],
                 )
-            for row_id, error in failed:
+            if failed:
                 await session.execute(
                     update(t)
-                    .where(t.c.id == row_id)
-                    .values(attempts=t.c.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:2000])
+                    .where(t.c.id == bindparam("row_id"))
+                    .values(attempts=t.c.attempts + 1, last_error=bindparam("error"))
+                    .execution_options(synchronize_session=False),
+                    [
+                        {"row_id": row_id, "error": f"{type(error).__name__}: {error}"[:2000]}
+                        for row_id, error in failed
+                    ],
                 )
         if failed:
             first_id, first_error = failed[0]
@@ -183,7 +215,7 @@ class OutboxRelay:
         model = EVENT_TYPES.get(type_)
         if model is None:
             raise LookupError(f"outbox holds an event of unknown type {type_}")
-        return self.outbox.bus.stream_name(model.event_service.upper())
+        return stream_of(model.event_service).name(self.outbox.bus)
 
     async def backlog(self) -> int:
         t = self.table
@@ -206,16 +238,53 @@ class OutboxRelay:
         if until is not None:
             condition = condition & (t.c.created_at < until)
         async with self.db.transaction() as session:
-            result = await session.execute(update(t).where(condition).values(sent_at=None))
+            result = await session.execute(
+                update(t).where(condition).values(sent_at=None, generation=t.c.generation + 1)
+            )
         self.outbox.committed.set()
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def run(self, stop: asyncio.Event, on_pass: Callable[[int], None] | None = None) -> None:
-        """Publish until `stop` is set, then make one last pass so that nothing committed stays behind."""
-        backoff = 0.0
-        last_prune = 0.0
+        """Relay while this replica holds the lead, stand by while another does, until `stop` is set; then, if
+        leading, make one last pass so that nothing committed stays behind."""
+        try:
+            while not stop.is_set():
+                if not await self._lead():
+                    await wait_any(stop, None, self.poll_interval)
+                    continue
+                await self._relay(stop, on_pass)
+            if self.leading:
+                with contextlib.suppress(Exception):
+                    while (await self.publish_pending())[0]:
+                        pass
+        except Exception as exc:
+            log.warning("outbox relay final pass failed; rows stay for the next start", error=repr(exc))
+        finally:
+            await self.lead.release()
+
+    async def _lead(self) -> bool:
+        try:
+            leading = await self.lead.acquire()
+        except Exception as exc:  # database unreachable: stand by and ask again
+            log.warning("outbox relay cannot reach its database", error=repr(exc))
+            leading = False
+        if leading != self.leading:
+            self.leading = leading
+            log.info("outbox relay " + ("relaying" if leading else "standing by: another replica relays"))
+        return leading
+
+    async def _relay(self, stop: asyncio.Event, on_pass: Callable[[int], None] | None) -> None:
+        """Passes until `stop`, or until the lead is lost (checked every few seconds)."""
+        backoff = Backoff(RELAY)
         loop = asyncio.get_running_loop()
+        last_check = last_prune = loop.time()
         while not stop.is_set():
+            if loop.time() - last_check > LEAD_CHECK_SECONDS:
+                last_check = loop.time()
+                if not await self.lead.holds():
+                    self.leading = False
+                    log.warning("outbox relay lost the lead; standing by")
+                    return
             self.outbox.committed.clear()
             try:
                 published, failed = await self.publish_pending()
@@ -225,10 +294,9 @@ class OutboxRelay:
             if on_pass is not None:
                 on_pass(published)
             if failed:
-                backoff = min(self.max_backoff, max(0.2, backoff * 2))
-                await wait_any(stop, None, backoff)
+                await wait_any(stop, None, backoff.failed())
                 continue
-            backoff = 0.0
+            backoff.succeeded()
             if published >= self.batch_size:
                 continue
             if loop.time() - last_prune > 3600:
@@ -238,8 +306,8 @@ class OutboxRelay:
                 except Exception as exc:
                     log.warning("outbox prune failed", error=repr(exc))
             await wait_any(stop, self.outbox.committed, self.poll_interval)
-        try:
-            while (await self.publish_pending())[0]:
-                pass
-        except Exception as exc:
-            log.warning("outbox relay final pass failed; rows stay for the next start", error=repr(exc))
+
+
+RELAY = Policy(first=0.2, cap=30.0)
+"""A failed publish or an unreachable database: again after 0.2 s, 0.4 s, … at most every 30 s."""
+LEAD_CHECK_SECONDS = 5.0

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from faststream import Context, Response
@@ -16,8 +17,8 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, ValidationError
 
 from vms_contracts.errors import ErrorBody, ErrorKind
-from vms_contracts.regions import NATIONAL
-from vms_contracts.rpc import REQUEST_ID_HEADER, STATUS_HEADER, Rpc
+from vms_contracts.regions import NATIONAL, REGIONS
+from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc
 from vms_contracts.subjects import Bus
 from vms_platform.errors import DomainError, error_body, field_error
 from vms_platform.logging import get_logger, trace
@@ -44,6 +45,14 @@ class ServiceTimeout(DomainError):
 class ServiceUnavailable(DomainError):
     code = "SERVICE_UNAVAILABLE"
     kind = ErrorKind.UNAVAILABLE
+
+
+class NotOwnedHere(DomainError):
+    """The request reached a region's instance that does not own what it is about: a caller's routing error,
+    refused so that nothing is ever written into another region's database."""
+
+    code = "NOT_OWNED_HERE"
+    kind = ErrorKind.INVALID
 
 
 # -- serving ---------------------------------------------------------------------------------------------------
@@ -95,15 +104,31 @@ def serve(
     rpc: Rpc[Req, Res],
     handler: Callable[[Req], Awaitable[Res]],
     *,
-    regions: Iterable[str] = ("*",),
+    regions: Sequence[str],
+    slots: asyncio.Semaphore,
+    workers: int,
 ) -> None:
-    """Answer `rpc` with `handler` on every region in `regions` (`*`: all), one reply per request across
-    replicas (queue group = service)."""
+    """Answer `rpc` with `handler` for each region in `regions`.
+
+    Each region is a subscription of its own in the queue group `<service>-<region>`, so the replicas of the
+    deployment that serves a region share its requests, and no other deployment ever receives them. Requests are
+    answered concurrently: up to `workers` per subscription, and at most as many at once in this whole process as
+    `slots` allows. A request about something
+    another region owns (`Rpc.owner`) is refused rather than answered from the wrong database. Every reply names
+    the regions this deployment serves (`vms-regions`), for callers that ask every region (`RpcClient.gather`).
+    """
+    served = ",".join(regions)
 
     async def endpoint(request: Any, message: Any) -> Any:
+        asked = bus.split_rpc_subject(message.raw_message.subject)[0]
+        owner = rpc.owner_region(request)
+        if owner is not None and owner != asked:
+            raise NotOwnedHere(owner=owner, asked=asked)
         request_id = (message.headers or {}).get(REQUEST_ID_HEADER)
         with trace(causation_id=request_id, correlation_id=request_id):
-            return await handler(request)
+            async with slots:
+                result = await handler(request)
+        return Response(result.model_dump(mode="json"), headers={REGIONS_HEADER: served})
 
     # FastStream validates the body against the declared request model (and documents it in AsyncAPI).
     message_type = Annotated[NatsMessage, Context("message")]
@@ -112,13 +137,20 @@ def serve(
             inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=rpc.request),
             inspect.Parameter("message", inspect.Parameter.KEYWORD_ONLY, annotation=message_type),
         ],
-        return_annotation=rpc.response,
+        # The reply is a `Response` (it carries the served regions in a header); the reply model itself is
+        # documented with the contract (`vms_contracts.rpc`).
+        return_annotation=Response,
     )
-    endpoint.__annotations__ = {"request": rpc.request, "message": message_type, "return": rpc.response}
+    endpoint.__annotations__ = {"request": rpc.request, "message": message_type, "return": Response}
     endpoint.__name__ = rpc.name
     for region in regions:
+        subject = rpc.subject(bus, region)
         router.subscriber(
-            rpc.subject(bus, region), queue=rpc.service, title=rpc.subject(bus, region), description=rpc.summary or None
+            subject,
+            queue=f"{rpc.service}-{region}",
+            max_workers=max(2, workers),
+            title=subject,
+            description=rpc.summary or None,
         )(endpoint)
 
 
@@ -136,10 +168,37 @@ class RpcClient:
         rpc: Rpc[Req, Res],
         request: Req,
         *,
-        region: str = NATIONAL,
+        region: str | None = None,
         request_id: str | None = None,
         timeout: float | None = None,
     ) -> Res:
+        """Ask the instance of the region that owns what `request` is about (`Rpc.owner`), or `region`."""
+        region = region or rpc.owner_region(request) or NATIONAL
+        return (await self._request(rpc, request, region, request_id, timeout))[0]
+
+    async def gather(
+        self,
+        rpc: Rpc[Req, Res],
+        request: Req,
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> list[Res]:
+        """Ask every region, each deployment once: the national deployment first, which answers for every region
+        it serves, then each region it did not cover. A region nobody answers for is a `ServiceUnavailable`."""
+        covered: set[str] = set()
+        replies: list[Res] = []
+        for region in sorted(REGIONS):
+            if region in covered:
+                continue
+            reply, served = await self._request(rpc, request, region, request_id, timeout)
+            covered |= served | {region}
+            replies.append(reply)
+        return replies
+
+    async def _request(
+        self, rpc: Rpc[Req, Res], request: Req, region: str, request_id: str | None, timeout: float | None
+    ) -> tuple[Res, set[str]]:
         headers = {REQUEST_ID_HEADER: request_id} if request_id else None
         try:
             reply = await self.broker.request(
@@ -149,9 +208,11 @@ class RpcClient:
                 timeout=timeout or self.timeout,
             )
         except NoRespondersError:
-            raise ServiceUnavailable(service=rpc.service) from None
+            raise ServiceUnavailable(service=rpc.service, region=region) from None
         except (TimeoutError, NatsTimeoutError):
-            raise ServiceTimeout(service=rpc.service) from None
-        if (reply.headers or {}).get(STATUS_HEADER) == "error":
+            raise ServiceTimeout(service=rpc.service, region=region) from None
+        reply_headers = reply.headers or {}
+        if reply_headers.get(STATUS_HEADER) == "error":
             raise RemoteError(ErrorBody.model_validate_json(reply.body))
-        return rpc.response.model_validate_json(reply.body)
+        served = {r for r in str(reply_headers.get(REGIONS_HEADER, "")).split(",") if r}
+        return rpc.response.model_validate_json(reply.body), served

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
+from uuid import UUID
 
 from faststream.nats import NatsBroker, NatsRouter
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -31,11 +32,12 @@ from vms_platform.clock import KST
 from vms_platform.consumer import BatchHandler, EventConsumer
 from vms_platform.db import Database, migrate
 from vms_platform.deadletter import DeadLetters
-from vms_platform.jetstream import ConsumerSpec
+from vms_platform.identity import deployment_id
+from vms_platform.jetstream import REGIONAL_SERVICES, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
 from vms_platform.outbox import Outbox, OutboxRelay
 from vms_platform.retry import until_it_works
-from vms_platform.rpc import RpcClient, rpc_router, serve
+from vms_platform.rpc import RpcClient, ServiceTimeout, ServiceUnavailable, rpc_router, serve
 from vms_platform.settings import ServiceSettings, redacted
 
 log = get_logger("vms.runtime")
@@ -53,6 +55,13 @@ class StartupError(Exception):
 
 class ServiceApp:
     def __init__(self, service: str, settings: ServiceSettings) -> None:
+        if not settings.database_url:
+            raise StartupError(f"set the database URL: {settings.variable('database_url')}")
+        if not settings.national and service not in REGIONAL_SERVICES:
+            raise StartupError(
+                f"{service} runs as one national deployment: {settings.variable('regions')} must include `*` "
+                f"(regional councils may run {' and '.join(REGIONAL_SERVICES)} of their own)"
+            )
         self.service = service
         self.settings = settings
         self.bus = settings.bus
@@ -70,11 +79,14 @@ class ServiceApp:
         self.rpc_router: NatsRouter = rpc_router()
         self.db = Database(settings.database_url)
         self.rpc = RpcClient(self.broker, self.bus, timeout=settings.rpc_timeout)
+        self.request_slots = asyncio.Semaphore(settings.max_concurrent_requests)
+        self.deployment: UUID | None = None
         self.deadletters = DeadLetters(self.bus, self.publish)
         self.outbox: Outbox | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[EventConsumer] = []
         self._background: list[Background] = []
+        self._health_checks: list[Callable[[], str | None]] = []
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
@@ -97,7 +109,15 @@ class ServiceApp:
         return self.outbox
 
     def serve(self, rpc: Rpc[Req, Res], handler: Callable[[Req], Awaitable[Res]]) -> None:
-        serve(self.rpc_router, self.bus, rpc, handler, regions=self.settings.region_list)
+        serve(
+            self.rpc_router,
+            self.bus,
+            rpc,
+            handler,
+            regions=self.settings.served_regions,
+            slots=self.request_slots,
+            workers=self.settings.max_concurrent_requests,
+        )
 
     def consume(
         self,
@@ -108,7 +128,7 @@ class ServiceApp:
         on_commit: Callable[[], None] | None = None,
     ) -> EventConsumer:
         consumer = EventConsumer(
-            spec,
+            spec.durable_for(self.settings.deployment),
             handlers,
             db=self.db,
             inbox=inbox,
@@ -118,6 +138,10 @@ class ServiceApp:
         )
         self.consumers.append(consumer)
         return consumer
+
+    def add_health_check(self, check: Callable[[], str | None]) -> None:
+        """Something health reports: `check()` says what is wrong, or None when all is well."""
+        self._health_checks.append(check)
 
     def add_background(self, task: Background) -> None:
         """A loop that runs while the service runs and returns once its stop event is set."""
@@ -162,13 +186,18 @@ class ServiceApp:
         except Exception as exc:
             database = f"error: {type(exc).__name__}"
         backlog = await self.relay.backlog() if self.relay is not None and database == "ok" else None
+        problems = [problem for check in self._health_checks if (problem := check()) is not None]
         return HealthView(
             service=self.service,
             instance=self.settings.instance,
             version=self.version,
             started_at=self.started_at,
+            deployment=self.deployment,
+            regions=self.settings.served_regions,
             database=database,
             outbox_backlog=backlog,
+            relaying=self.relay.leading if self.relay is not None else None,
+            problems=problems,
         )
 
     # -- life cycle --------------------------------------------------------------------------------------------
@@ -176,6 +205,11 @@ class ServiceApp:
     async def start(self) -> None:
         self.include_routers()
         await self._connect()
+        self.deployment = await until_it_works(
+            lambda: deployment_id(self.db), what="the database", stop=self._stop, database=_safe_url(self.db.url)
+        )
+        if not self._in_memory:
+            await self._refuse_regions_served_elsewhere()
         await self.broker.start()
         await self.broker.config.connection_state.connection.flush()
         nc = self.broker.config.connection_state.connection
@@ -207,6 +241,32 @@ class ServiceApp:
             database=_safe_url(self.db.url),
             consumers=[c.name for c in self.consumers],
         )
+
+    async def _refuse_regions_served_elsewhere(self) -> None:
+        """Two deployments answering one region would split its requests between two databases: before
+        answering anything, ask each region this deployment is to serve who answers it now."""
+        rpc = health_rpc(self.service)
+
+        async def answer_for(region: str) -> HealthView | None:
+            try:
+                return await self.rpc.call(rpc, HealthRequest(), region=region, timeout=2.0)
+            except (ServiceUnavailable, ServiceTimeout):
+                return None
+
+        answers = await asyncio.gather(*(answer_for(r) for r in self.settings.served_regions))
+        taken = {
+            region: answer
+            for region, answer in zip(self.settings.served_regions, answers, strict=True)
+            if answer is not None and answer.deployment != self.deployment
+        }
+        if taken:
+            region, other = next(iter(taken.items()))
+            raise StartupError(
+                f"region {', '.join(sorted(taken))} is already served by another {self.service} deployment "
+                f"(instance {other.instance}, regions {','.join(other.regions)}); each region is served by one "
+                f"deployment: remove it from {self.settings.variable('regions')} here, or from the other "
+                f"deployment's (a national deployment excludes a region with `*,-{region}`)"
+            )
 
     async def _connect(self) -> None:
         await until_it_works(self.broker.connect, what="NATS", stop=self._stop, nats=redacted(self.settings.nats_url))
@@ -298,7 +358,7 @@ def main(
     except ValidationError as exc:
         sys.exit(f"vms-{service}: invalid configuration:\n{exc}")
     if not settings.database_url:
-        sys.exit(f"vms-{service}: set the database URL (VMS_{service.upper()}_DATABASE_URL)")
+        sys.exit(f"vms-{service}: set the database URL ({settings.variable('database_url')})")
     configure_logging(service, fmt=settings.log_format, level=settings.log_level)
 
     if args.command == "migrate" or getattr(args, "migrate", False):
@@ -310,7 +370,8 @@ def main(
         print(f"{count} events will be published again by the running {service} service")
     if args.command == "run":
         try:
-            asyncio.run(create_app(settings).run())
+            app = create_app(settings)
+            asyncio.run(app.run())
         except StartupError as exc:
             log.error("cannot start", reason=str(exc))
             sys.exit(2)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from vms_contracts.regions import normalize_region
+from vms_contracts.regions import NATIONAL, REGIONS, normalize_region
 from vms_contracts.subjects import Bus
 from vms_platform.logging import LogFormat
 
@@ -25,16 +25,23 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VMS_", extra="ignore")
 
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
-    database_url: str = Field(default="", description="postgresql://… or sqlite:///path")
+    database_url: str = Field(
+        default="",
+        description="postgresql://… or sqlite:///path; required: a service never falls back to a database of its own",
+    )
     bus_root: str = Field(default="vms", description="first subject token; only tests change it")
     regions: str = Field(
         default="*",
-        description="regions whose requests this instance answers: `*`, or codes like `26` or `26,27`",
+        description="regions whose requests this deployment answers: `*` (every region), `*,-26` (every region "
+        "but 26, which runs its own), or codes like `26` or `26,27` (a regional deployment)",
     )
     instance: str = Field(default_factory=_default_instance)
     log_format: LogFormat = "auto"
     log_level: str = "INFO"
     rpc_timeout: float = Field(default=5.0, gt=0, description="seconds to wait for another service's reply")
+    max_concurrent_requests: int = Field(
+        default=32, ge=1, le=1000, description="requests one process answers at once (the rest wait their turn)"
+    )
     batch_size: int = Field(default=500, ge=1, le=10_000, description="events fetched and applied at once")
     relay_poll_interval: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=30, ge=1)
@@ -43,18 +50,47 @@ class ServiceSettings(BaseSettings):
     @field_validator("regions")
     @classmethod
     def _check_regions(cls, value: str) -> str:
-        value = value.strip()
-        if value == "*":
-            return value
-        return ",".join(normalize_region(code) for code in value.split(",") if code.strip())
+        parse_regions(value)
+        return value.replace(" ", "")
 
     @property
     def bus(self) -> Bus:
         return Bus(self.bus_root)
 
     @property
-    def region_list(self) -> list[str]:
-        return self.regions.split(",")
+    def served_regions(self) -> list[str]:
+        """The region codes whose requests this deployment answers, national (`00`) first."""
+        return parse_regions(self.regions)[0]
+
+    @property
+    def national(self) -> bool:
+        """The national deployment (`*`) rather than a regional council's own (`26`)."""
+        return parse_regions(self.regions)[1]
+
+    @property
+    def deployment(self) -> str:
+        """`` for the national deployment, `26` (or `26-27`) for a regional one: names its durable consumers."""
+        return "" if self.national else "-".join(self.served_regions)
+
+    def variable(self, field: str) -> str:
+        """The environment variable that sets `field` (`VMS_HOURS_DATABASE_URL`)."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def parse_regions(value: str) -> tuple[list[str], bool]:
+    """`*` → every region; `*,-26` → every region but 26; `26,27` → those two. Returns (codes, national)."""
+    tokens = [t.strip() for t in value.split(",") if t.strip()]
+    if not tokens:
+        raise ValueError("no regions: give `*` or region codes such as `26`")
+    national = "*" in tokens
+    excluded = {normalize_region(t[1:]) for t in tokens if t.startswith("-")}
+    named = {normalize_region(t) for t in tokens if t != "*" and not t.startswith("-")}
+    if excluded and not national:
+        raise ValueError(f"`-{sorted(excluded)[0]}` excludes a region from `*`, but `*` is not given")
+    if NATIONAL in excluded:
+        raise ValueError("the national deployment always answers region 00")
+    codes = (set(REGIONS) if national else named) - excluded
+    return sorted(codes), national
 
 
 def redacted(urls: str) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+from uuid import UUID
 
 from pydantic import BaseModel
 
+from vms_contracts.ids import region_of
 from vms_contracts.regions import NATIONAL
 from vms_contracts.subjects import Bus
 
@@ -32,6 +34,18 @@ class Rpc(Generic[Req, Res]):
     request: type[Req]
     response: type[Res]
     summary: str = ""
+    owner: str | None = None
+    """The request field that says which region owns what the request is about: an id (its owner region is
+    written in it, `vms_contracts.ids`) or a region code. None: the caller names the region, or asks them all."""
 
     def subject(self, bus: Bus, region: str = NATIONAL) -> str:
         return bus.rpc_subject(region, self.service, self.name)
+
+    def owner_region(self, request: Req) -> str | None:
+        """The region whose instance must answer `request`; None when the request does not say."""
+        if self.owner is None:
+            return None
+        value = getattr(request, self.owner)
+        if isinstance(value, UUID):
+            return region_of(value) or NATIONAL
+        return str(value)

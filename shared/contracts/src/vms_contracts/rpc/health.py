@@ -1,8 +1,10 @@
-"""Every service answers `vms.<region>.<service>.rpc.health`."""
+"""Every service answers `vms.<region>.<service>.rpc.health` for each region it serves."""
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
 
 from vms_contracts.rpc import Rpc
 
@@ -16,10 +18,16 @@ class HealthView(BaseModel):
     instance: str
     version: str
     started_at: AwareDatetime
+    deployment: UUID | None = Field(default=None, description="shared by the replicas of one deployment")
+    regions: list[str] = Field(default_factory=list, description="the regions whose requests it answers")
     database: str
     """`ok`, or what went wrong reaching it."""
     outbox_backlog: int | None = None
     """Events committed but not yet acknowledged by JetStream (None for a service that publishes none)."""
+    relaying: bool | None = None
+    """Whether this replica is the one publishing the deployment's outbox (None: publishes none)."""
+    problems: list[str] = Field(default_factory=list)
+    """What keeps it from working fully (a missing consumer, an external system down); empty when healthy."""
 
 
 def health_rpc(service: str) -> Rpc[HealthRequest, HealthView]:

@@ -56,7 +56,11 @@ class ActivityList(BaseModel):
     items: list[ActivityView]
 
 
-RECORD_ACTIVITY = Rpc("hours", "record_activity", RecordActivity, ActivityView, "A centre records an activity")
-CONFIRM_ACTIVITY = Rpc("hours", "confirm_activity", ActivityRef, ActivityView, "A centre confirms a record")
-GET_ACTIVITY = Rpc("hours", "get_activity", ActivityRef, ActivityView, "One activity record")
+RECORD_ACTIVITY = Rpc(
+    "hours", "record_activity", RecordActivity, ActivityView, "A centre records an activity", owner="centre_id"
+)
+CONFIRM_ACTIVITY = Rpc(
+    "hours", "confirm_activity", ActivityRef, ActivityView, "A centre confirms a record", owner="activity_id"
+)
+GET_ACTIVITY = Rpc("hours", "get_activity", ActivityRef, ActivityView, "One activity record", owner="activity_id")
 LIST_ACTIVITIES = Rpc("hours", "list_activities", VolunteerActivities, ActivityList, "봉사실적조회")

@@ -73,8 +73,12 @@ class ConsentView(BaseModel):
     changed_at: AwareDatetime | None
 
 
-REGISTER_CENTRE = Rpc("registry", "register_centre", RegisterCentre, CentreView, "Register a management centre")
-GET_CENTRE = Rpc("registry", "get_centre", CentreRef, CentreView, "One management centre")
-REGISTER_VOLUNTEER = Rpc("registry", "register_volunteer", RegisterVolunteer, VolunteerView, "회원가입")
-GET_VOLUNTEER = Rpc("registry", "get_volunteer", VolunteerRef, VolunteerView, "One volunteer")
-SET_CONSENT = Rpc("registry", "set_consent", SetConsent, ConsentView, "Give or withdraw a consent")
+REGISTER_CENTRE = Rpc(
+    "registry", "register_centre", RegisterCentre, CentreView, "Register a management centre", owner="region"
+)
+GET_CENTRE = Rpc("registry", "get_centre", CentreRef, CentreView, "One management centre", owner="centre_id")
+REGISTER_VOLUNTEER = Rpc("registry", "register_volunteer", RegisterVolunteer, VolunteerView, "회원가입", owner="region")
+GET_VOLUNTEER = Rpc("registry", "get_volunteer", VolunteerRef, VolunteerView, "One volunteer", owner="volunteer_id")
+SET_CONSENT = Rpc(
+    "registry", "set_consent", SetConsent, ConsentView, "Give or withdraw a consent", owner="volunteer_id"
+)

@@ -23,4 +23,4 @@ class TotalView(BaseModel):
     updated_at: AwareDatetime | None
 
 
-GET_TOTAL = Rpc("rewards", "get_total", TotalRequest, TotalView, "누적 봉사시간")
+GET_TOTAL = Rpc("rewards", "get_total", TotalRequest, TotalView, "누적 봉사시간", owner="volunteer_id")
