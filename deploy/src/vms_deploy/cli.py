@@ -4,6 +4,7 @@ vms up                      the whole system on this machine (embedded NATS, SQL
 vms nats-setup              declare JetStream streams and consumers (before services start)
 vms deadletter list         what consumers could not handle, and why
 vms deadletter replay SEQ   send one back to where it came from, once its cause is fixed
+vms docs [--check]          write the event documentation (docs/events/) from the contracts, or check it
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import nats
 
+from vms_contracts.docs import stale_documents, write_documents
 from vms_contracts.subjects import Bus, inbox_prefix
 from vms_deploy.nats_setup import setup
 from vms_deploy.supervisor import Plan, run_forever
@@ -52,6 +54,10 @@ def main(argv: list[str] | None = None) -> None:
     dead.add_argument("--bus-root", default=_env("VMS_BUS_ROOT", "vms"))
     dead.add_argument("--limit", type=int, default=50)
 
+    docs = commands.add_parser("docs", help="write the event documentation (AsyncAPI, JSON Schemas) from the code")
+    docs.add_argument("--out", type=Path, default=Path("docs/events"), help="where to write it (docs/events)")
+    docs.add_argument("--check", action="store_true", help="write nothing; fail if the files differ from the code")
+
     args = parser.parse_args(argv)
     if args.command == "up":
         plan = Plan(
@@ -67,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
         for line in asyncio.run(setup(args.nats_url, Bus(args.bus_root), replicas=args.replicas)):
             print(line)
         return
+    if args.command == "docs":
+        sys.exit(_docs(args.out, check=args.check))
     if args.action == "replay" and args.sequence is None:
         parser.error("deadletter replay needs the sequence number shown by `vms deadletter list`")
     sys.exit(asyncio.run(_deadletter(args.action, args.sequence, args.nats_url, Bus(args.bus_root), args.limit)))
@@ -104,6 +112,22 @@ async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus
         return 0
     finally:
         await nc.close()
+
+
+def _docs(out: Path, *, check: bool) -> int:
+    if check:
+        problems = stale_documents(out)
+        for problem in problems:
+            print(f"{out}/{problem}")
+        if problems:
+            print(f"the event documentation differs from the code: run `vms docs --out {out}`", file=sys.stderr)
+        return 1 if problems else 0
+    changed = write_documents(out)
+    for action, name in changed:
+        print(f"{action} {out / name}")
+    if not changed:
+        print(f"{out} is up to date")
+    return 0
 
 
 def _readable(data: bytes) -> str:

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.ids import new_id
 from vms_contracts.subjects import inbox_prefix
-from vms_gateway import api, portal
+from vms_gateway import api, events_page, portal
 from vms_gateway.settings import GatewaySettings
 from vms_platform.errors import HTTP_STATUS, DomainError, error_body, field_error
 from vms_platform.logging import get_logger, trace
@@ -93,6 +93,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(portal.router)
+    app.include_router(events_page.router)
     return app
 
 

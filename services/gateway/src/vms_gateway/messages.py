@@ -14,6 +14,7 @@ register(
             "certify their hours, and pass them on to the 1365 volunteer portal.",
         ),
         "PORTAL_API": Text("API 문서", "API documentation"),
+        "PORTAL_EVENTS": Text("이벤트 목록 (연계기관용)", "Event catalogue (for integrators)"),
         "PORTAL_HEALTH": Text("서비스 상태", "Service status"),
         "PORTAL_ABOUT": Text("법적 근거", "Legal basis"),
         "PORTAL_LEGAL_BASIS": Text(

@@ -41,6 +41,7 @@ async def home() -> str:
 <p>{_both("PORTAL_INTRO")}</p>
 <nav>
  <a href="/docs">{_both("PORTAL_API")}</a>
+ <a href="/events">{_both("PORTAL_EVENTS")}</a>
  <a href="/api/v1/health">{_both("PORTAL_HEALTH")}</a>
 </nav>
 <footer>
