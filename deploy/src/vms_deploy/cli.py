@@ -1,7 +1,7 @@
 """`vms`: the operator's command.
 
 vms up                      the whole system on this machine (embedded NATS, SQLite, portal on :8000)
-vms nats-setup              declare JetStream streams and consumers (before services start)
+vms nats-setup [--regional 26]  declare JetStream streams and consumers (before services start)
 vms deadletter list         what consumers could not handle, and why
 vms deadletter replay SEQ   send one back to where it came from, once its cause is fixed
 vms docs [--check]          write the event documentation (docs/events/) from the contracts, or check it
@@ -24,6 +24,8 @@ from vms_contracts.subjects import Bus, inbox_prefix
 from vms_deploy.nats_setup import setup
 from vms_deploy.supervisor import Plan, run_forever
 from vms_platform.deadletter import list_dead_letters, replay_dead_letter
+from vms_platform.jetstream import deployment_name
+from vms_platform.settings import parse_regions
 
 
 def _env(name: str, default: str) -> str:
@@ -46,6 +48,15 @@ def main(argv: list[str] | None = None) -> None:
     nats_setup.add_argument("--nats-url", default=_env("VMS_NATS_URL", "nats://127.0.0.1:4222"))
     nats_setup.add_argument("--replicas", type=int, choices=(1, 3, 5), default=int(_env("VMS_NATS_REPLICAS", "1")))
     nats_setup.add_argument("--bus-root", default=_env("VMS_BUS_ROOT", "vms"))
+    nats_setup.add_argument(
+        "--regional",
+        action="append",
+        type=_deployment,
+        default=[_deployment(d) for d in _env("VMS_NATS_REGIONAL", "").split() if d],
+        metavar="REGIONS",
+        help="a regional deployment's regions (`26`, or `26,27` for one serving both), whose own durable consumers "
+        "to declare too; repeat for each (env VMS_NATS_REGIONAL, space-separated)",
+    )
 
     dead = commands.add_parser("deadletter", help="inspect and replay dead letters")
     dead.add_argument("action", choices=("list", "replay"))
@@ -70,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(asyncio.run(run_forever(plan)))
     if args.command == "nats-setup":
-        for line in asyncio.run(setup(args.nats_url, Bus(args.bus_root), replicas=args.replicas)):
+        report = setup(args.nats_url, Bus(args.bus_root), replicas=args.replicas, regional=args.regional)
+        for line in asyncio.run(report):
             print(line)
         return
     if args.command == "docs":
@@ -128,6 +140,17 @@ def _docs(out: Path, *, check: bool) -> int:
     if not changed:
         print(f"{out} is up to date")
     return 0
+
+
+def _deployment(regions: str) -> str:
+    """`26,27` → `26-27`, the name a regional deployment's durable consumers carry (`hours-registry-26-27`)."""
+    try:
+        codes, national = parse_regions(regions)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if national:
+        raise argparse.ArgumentTypeError("the national deployment's consumers are always declared; name regions")
+    return deployment_name(codes)
 
 
 def _readable(data: bytes) -> str:

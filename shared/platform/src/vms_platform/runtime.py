@@ -254,18 +254,20 @@ class ServiceApp:
                 return None
 
         answers = await asyncio.gather(*(answer_for(r) for r in self.settings.served_regions))
-        taken = {
-            region: answer
-            for region, answer in zip(self.settings.served_regions, answers, strict=True)
-            if answer is not None and answer.deployment != self.deployment
-        }
-        if taken:
-            region, other = next(iter(taken.items()))
+        others: dict[UUID | None, tuple[HealthView, list[str]]] = {}
+        for region, answer in zip(self.settings.served_regions, answers, strict=True):
+            if answer is not None and answer.deployment != self.deployment:
+                others.setdefault(answer.deployment, (answer, []))[1].append(region)
+        if others:
+            clashes = "; ".join(
+                f"{_regions_text(regions)} by deployment {deployment} (instance {view.instance}, which serves "
+                f"{_regions_text(view.regions)})"
+                for deployment, (view, regions) in others.items()
+            )
             raise StartupError(
-                f"region {', '.join(sorted(taken))} is already served by another {self.service} deployment "
-                f"(instance {other.instance}, regions {','.join(other.regions)}); each region is served by one "
-                f"deployment: remove it from {self.settings.variable('regions')} here, or from the other "
-                f"deployment's (a national deployment excludes a region with `*,-{region}`)"
+                f"{self.service} cannot serve what another deployment already serves: {clashes}. Each region is "
+                f"served by one deployment: change {self.settings.variable('regions')} here or there (a national "
+                "deployment leaves out a region that runs its own with `*,-<region>`, e.g. `*,-26`)"
             )
 
     async def _connect(self) -> None:
@@ -300,6 +302,10 @@ class ServiceApp:
             await self._stop.wait()
         finally:
             await self.stop()
+
+
+def _regions_text(regions: list[str]) -> str:
+    return ("region " if len(regions) == 1 else "regions ") + ",".join(regions)
 
 
 def _package_version(name: str) -> str:
