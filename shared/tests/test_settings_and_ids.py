@@ -1,0 +1,113 @@
+"""Which regions a deployment serves, how an id names its owner, and what a service refuses to start without."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from vms_contracts.ids import new_id, region_of
+from vms_contracts.regions import REGIONS
+from vms_platform.runtime import ServiceApp, StartupError
+from vms_platform.settings import ServiceSettings, parse_regions, redacted
+
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts" / "src" / "vms_contracts"
+
+
+@pytest.mark.parametrize(
+    ("regions", "served", "national"),
+    [
+        ("*", sorted(REGIONS), True),
+        ("*,-26", sorted(set(REGIONS) - {"26"}), True),
+        ("* , -26, -27", sorted(set(REGIONS) - {"26", "27"}), True),
+        ("26", ["26"], False),
+        ("27,26", ["26", "27"], False),
+        ("45", ["52"], False),
+    ],
+)
+def test_a_deployment_serves_the_regions_it_is_given(regions: str, served: list[str], national: bool) -> None:
+    assert parse_regions(regions) == (served, national)
+
+
+@pytest.mark.parametrize(
+    ("regions", "why"),
+    [("", "no regions"), ("-26", "`\\*` is not given"), ("*,-00", "always answers region 00"), ("99", "99")],
+)
+def test_regions_that_make_no_sense_are_refused(regions: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        parse_regions(regions)
+
+
+def test_a_regional_deployment_names_its_consumers() -> None:
+    assert ServiceSettings(regions="*,-26").deployment == ""
+    assert ServiceSettings(regions="27,26").deployment == "26-27"
+
+
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_an_id_names_the_region_that_owns_it(region: str) -> None:
+    made = new_id(region)
+    assert made.version == 7
+    assert region_of(made) == region
+
+
+def test_ids_are_time_ordered_and_ids_without_an_owner_name_none() -> None:
+    first, second = new_id("26"), new_id("11")
+    assert first.int >> 80 <= second.int >> 80, "the first 48 bits are the creation time"
+    assert region_of(new_id()) is None or region_of(new_id()) in REGIONS  # plain v7: almost always None
+    assert region_of(uuid4()) is None
+    assert region_of(UUID("01a2172c-0000-7000-8000-000000000000")) is None
+    with pytest.raises(ValueError, match="99"):
+        new_id("99")
+
+
+def test_the_contract_depends_on_nothing_but_pydantic_and_uuid_utils() -> None:
+    """Integrators install vms-contracts alone: it must never import the platform, NATS or a database driver."""
+    allowed = {"vms_contracts", "pydantic", "pydantic_core", "uuid_utils", *sys.stdlib_module_names}
+    for path in CONTRACTS.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                else []
+            )
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_a_service_without_its_database_url_refuses_to_start() -> None:
+    with pytest.raises(StartupError, match="VMS_DATABASE_URL"):
+        ServiceApp("hours", ServiceSettings(database_url=""))
+
+
+def test_the_service_command_names_the_missing_database_variable(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VMS_HOURS_")}
+    result = subprocess.run(
+        [str(Path(sysconfig.get_path("scripts")) / "vms-hours"), "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "VMS_HOURS_DATABASE_URL" in result.stderr
+    assert not list(tmp_path.rglob("*.db")), "no database file was made in its place"
+
+
+def test_a_rewards_deployment_is_national() -> None:
+    with pytest.raises(StartupError, match="VMS_REGIONS must include"):
+        ServiceApp("rewards", ServiceSettings(database_url="sqlite:///x.db", regions="26"))
+
+
+def test_passwords_are_not_logged() -> None:
+    urls = "nats://hours:s3cret@nats-1:4222,nats://nats-2:4222"
+    assert redacted(urls) == "nats://hours:***@nats-1:4222,nats://nats-2:4222"
