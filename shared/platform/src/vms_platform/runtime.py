@@ -70,7 +70,8 @@ class ServiceApp:
         self.broker = NatsBroker(
             [s.strip() for s in settings.nats_url.split(",")],
             name=f"vms-{service}-{settings.instance}",
-            inbox_prefix=inbox_prefix(service),
+            # A regional deployment connects as a NATS user of its own, which hears only its own replies.
+            inbox_prefix=inbox_prefix(f"{service}-{settings.deployment}" if settings.deployment else service),
             logger=None,
             graceful_timeout=settings.shutdown_timeout,
             max_reconnect_attempts=-1,
