@@ -1,9 +1,13 @@
 """The NATS server configs in deploy/nats/: valid for the real nats-server, JetStream fsyncing every write, and
 each user limited to its own subjects (DESIGN.md, "Security").
 
-Three layers: `nats-server -t` on every file; the permissions read from accounts.conf and checked against the
-design's rules in Python; and a real server started with those permissions, on which every user tries what it
-must be able to do and what it must not.
+- `nats-server -t` accepts every file, and refuses them when a password variable is missing.
+- A real server runs accounts.conf, with the streams and durable consumers declared as `vms nats-setup` declares
+  them; on it every user tries what it must be able to do and what it must not. What the design allows each
+  user is written here, independently of accounts.conf. Each user signing in with the value of
+  `$NATS_<USER>_PASSWORD` shows that its password is that variable.
+- What one running server cannot show is read from the files: the cluster nodes' settings, that the local server
+  listens on this host only, and that accounts.conf has no user beyond the known ones.
 """
 
 from __future__ import annotations
@@ -16,229 +20,97 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
+import nats
 import pytest
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 
-from vms_contracts.streams import STREAMS as _STREAMS
-from vms_contracts.subjects import Bus as _Bus
-from vms_contracts.subjects import inbox_prefix
-from vms_platform.jetstream import CONSUMERS as _CONSUMERS
-from vms_platform.jetstream import declare
+from vms_contracts.streams import STREAMS, stream_of
+from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
+from vms_platform.deadletter import DeadLetters, list_dead_letters, replay_dead_letter
+from vms_platform.jetstream import CONSUMERS, declare
+from vms_platform.testing import eventually
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "deploy" / "nats"
 ACCOUNTS = CONFIG_DIR / "accounts.conf"
+NODES = ["nats-1", "nats-2", "nats-3"]
+"""The clustered nodes, as docker-compose.yml names them."""
 
-SERVICES = ("registry", "hours", "rewards", "linkage")
 USERS = (*SERVICES, "gateway", "setup", "integrator")
 PASSWORDS = {user: f"{user}-test-password" for user in USERS}
 PASSWORD_ENV = {f"NATS_{user.upper()}_PASSWORD": password for user, password in PASSWORDS.items()}
 
-INTEGRATOR_INBOX = inbox_prefix("integrator")
+BUS = Bus()
+STREAM_NAMES = [spec.name(BUS) for spec in STREAMS.values()]
 INTEGRATOR_DURABLE = "integrator-hours"
 
 RPC_CALLS = {"gateway": set(SERVICES), "hours": {"registry"}}
 """Who asks whom by request/reply (besides a service asking itself)."""
 
-# The contracts are the source of truth for event names and durable consumers.
-CONSUMERS: dict[str, tuple[str, str]] = {c.durable: (c.stream, c.service) for c in _CONSUMERS.values()}
-# The event names each service's stream keeps (`vms.*.<service>.<event>`), as `vms nats-setup` declares them.
-EVENTS: dict[str, set[str]] = {
-    s: {p.split(".", 3)[3] for spec in _STREAMS.values() if spec.service == s for p in spec.subjects(_Bus())}
-    for s in SERVICES
-}
 
-for _service in SERVICES:  # a made-up event too, so a rule cannot pass by matching only today's names
-    EVENTS[_service].add("something.happened")
+# -- the design, stated independently of accounts.conf ------------------------------------------------------------
 
 
-def owner(durable: str) -> str:
-    """Durable names are `<consumer>-<purpose>`: the consuming service comes first."""
-    return durable.split("-", 1)[0]
+def event_subjects(service: str, region: str) -> list[str]:
+    """Every event subject of `service` in `region` that its stream keeps, and one it does not know yet, so that
+    no rule passes by matching today's event names only."""
+    kept = [pattern.replace("*", region, 1) for pattern in stream_of(service).subjects(BUS)]
+    return [*kept, BUS.event_subject(region, service, "something.happened")]
 
 
-# -- a minimal reader for the NATS configuration format ----------------------------------------------------------
+def rpc_subjects(service: str) -> list[str]:
+    return [BUS.rpc_subject("11", service, "health"), BUS.rpc_subject("00", service, "get_volunteer")]
 
 
-@dataclass(frozen=True)
-class Var:
-    """An unquoted `$NAME`: a reference the server resolves (from the config, then the environment)."""
-
-    name: str
-
-
-class ConfParser:
-    """Reads the subset of the NATS configuration format the files in deploy/nats use: maps, arrays, quoted and
-    bare values, `key: value`, `key = value`, `key value`, `#` and `//` comments, `include`."""
-
-    _KEY = re.compile(r"[A-Za-z0-9_$.\-]+")
-    _BARE = re.compile(r"[^\s,;#\]}]+")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.i = 0
-
-    def parse(self) -> dict[str, Any]:
-        return self._map(top=True)
-
-    def _where(self) -> str:
-        line = self.text.count("\n", 0, self.i) + 1
-        return f"line {line}"
-
-    def _skip(self, *, newlines: bool = True) -> None:
-        while self.i < len(self.text):
-            c = self.text[self.i]
-            if c in " \t\r" or (newlines and c in "\n,;"):
-                self.i += 1
-            elif c == "#" or self.text.startswith("//", self.i):
-                while self.i < len(self.text) and self.text[self.i] != "\n":
-                    self.i += 1
-            else:
-                return
-
-    def _map(self, *, top: bool = False) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        while True:
-            self._skip()
-            if self.i >= len(self.text):
-                if top:
-                    return result
-                raise ValueError("a `{` is never closed")
-            if self.text[self.i] == "}":
-                if top:
-                    raise ValueError(f"unexpected `}}` at {self._where()}")
-                self.i += 1
-                return result
-            key = self._quoted() if self.text[self.i] in "\"'" else self._key()
-            self._skip(newlines=False)
-            if self.i < len(self.text) and self.text[self.i] in ":=":
-                self.i += 1
-                self._skip(newlines=False)
-            value = self._value()
-            if key == "include":
-                result.setdefault("include", []).append(value)
-            else:
-                if key in result:
-                    raise ValueError(f"{key!r} given twice (second at {self._where()})")
-                result[key] = value
-
-    def _key(self) -> str:
-        match = self._KEY.match(self.text, self.i)
-        if not match:
-            raise ValueError(f"a key was expected at {self._where()}")
-        self.i = match.end()
-        return match.group()
-
-    def _quoted(self) -> str:
-        quote = self.text[self.i]
-        end = self.text.index(quote, self.i + 1)
-        value = self.text[self.i + 1 : end]
-        self.i = end + 1
-        return value
-
-    def _value(self) -> Any:
-        c = self.text[self.i]
-        if c == "{":
-            self.i += 1
-            return self._map()
-        if c == "[":
-            self.i += 1
-            items: list[Any] = []
-            while True:
-                self._skip()
-                if self.text[self.i] == "]":
-                    self.i += 1
-                    return items
-                items.append(self._value())
-        if c in "\"'":
-            return self._quoted()
-        match = self._BARE.match(self.text, self.i)
-        if not match:
-            raise ValueError(f"a value was expected at {self._where()}")
-        self.i = match.end()
-        word = match.group()
-        if word.startswith("$"):
-            return Var(word[1:])
-        if word in ("true", "yes", "on", "enabled"):
-            return True
-        if word in ("false", "no", "off", "disabled"):
-            return False
-        return word
+def may_publish(user: str, subject: str) -> bool:
+    """Events by their service (and by `setup`, replaying a dead letter); requests to the services the design
+    lets `user` call; dead letters by the consumer that gave up. Replies only through `allow_responses`."""
+    parts = subject.split(".")
+    if subject.startswith(BUS.deadletter_subject("")):
+        durable = parts[2]
+        return durable in CONSUMERS and CONSUMERS[durable].consumer_service == user
+    if parts[0] == BUS.root:
+        service = parts[2]
+        if parts[3] == "rpc":
+            return user == service or service in RPC_CALLS.get(user, set())
+        return user in (service, "setup")
+    return False
 
 
-def load(path: Path) -> dict[str, Any]:
-    """`path` with its includes merged in (relative to the including file, as the server resolves them)."""
-    conf = ConfParser(path.read_text(encoding="utf-8")).parse()
-    for include in conf.pop("include", []):
-        for key, value in load(path.parent / include).items():
-            assert key not in conf, f"{key!r} set both in {path.name} and in {include}"
-            conf[key] = value
-    return conf
+def bus_subjects() -> list[str]:
+    subjects = [s for service in SERVICES for region in ("11", "26") for s in event_subjects(service, region)]
+    subjects += [s for service in SERVICES for s in rpc_subjects(service)]
+    subjects += [BUS.deadletter_subject(durable) for durable in sorted(CONSUMERS)]
+    subjects += ["_INBOX.forged.reply", *(f"{inbox_prefix(user)}.forged.reply" for user in USERS)]
+    return subjects
 
 
-def subject_matches(pattern: str, subject: str) -> bool:
-    """NATS wildcard matching of a literal `subject` against `pattern` (`*` one token, `>` one or more)."""
-    p, s = pattern.split("."), subject.split(".")
-    for i, token in enumerate(p):
-        if token == ">":
-            return len(s) > i
-        if i >= len(s) or (token != "*" and token != s[i]):
-            return False
-    return len(p) == len(s)
-
-
-@dataclass(frozen=True)
-class Permissions:
-    publish_allow: tuple[str, ...]
-    publish_deny: tuple[str, ...]
-    subscribe_allow: tuple[str, ...]
-    subscribe_deny: tuple[str, ...]
-    allow_responses: bool
-
-    @classmethod
-    def of(cls, user: dict[str, Any]) -> Permissions:
-        perms = user.get("permissions") or {}
-
-        def side(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-            value = perms.get(name)
-            if value is None:
-                return (), ()
-            if isinstance(value, (str, list)):
-                return tuple([value] if isinstance(value, str) else value), ()
-            return tuple(value.get("allow") or ()), tuple(value.get("deny") or ())
-
-        pub, sub = side("publish"), side("subscribe")
-        return cls(pub[0], pub[1], sub[0], sub[1], bool(perms.get("allow_responses", False)))
-
-    def may_publish(self, subject: str) -> bool:
-        return any(subject_matches(p, subject) for p in self.publish_allow) and not any(
-            subject_matches(p, subject) for p in self.publish_deny
-        )
-
-    def may_subscribe(self, subject: str) -> bool:
-        return any(subject_matches(p, subject) for p in self.subscribe_allow) and not any(
-            subject_matches(p, subject) for p in self.subscribe_deny
-        )
-
-
-@pytest.fixture(scope="module")
-def users() -> dict[str, dict[str, Any]]:
-    accounts = load(ACCOUNTS)["accounts"]
-    assert list(accounts) == ["VMS"], "one account holds the streams and every user"
-    assert accounts["VMS"].get("jetstream") is True, "JetStream is enabled for the VMS account"
-    found = {u["user"]: u for u in accounts["VMS"]["users"]}
-    assert sorted(found) == sorted(USERS)
-    return found
-
-
-@pytest.fixture(scope="module")
-def perms(users: dict[str, dict[str, Any]]) -> dict[str, Permissions]:
-    return {name: Permissions.of(user) for name, user in users.items()}
+def jetstream_admin_subjects(user: str) -> list[str]:
+    """Declaring, changing or removing streams and the services' consumers, and reading streams directly: the
+    operator's `setup` alone."""
+    subjects = [
+        f"$JS.API.STREAM.{verb}.{stream}"
+        for stream in STREAM_NAMES
+        for verb in ("CREATE", "UPDATE", "DELETE", "PURGE", "MSG.GET", "MSG.DELETE")
+    ]
+    subjects += [f"$JS.API.CONSUMER.CREATE.{stream}" for stream in STREAM_NAMES]  # ephemeral consumers
+    subjects += [f"$JS.API.CONSUMER.CREATE.{stream}.{user}-own" for stream in STREAM_NAMES]
+    for durable, spec in CONSUMERS.items():
+        stream = BUS.stream_name(spec.stream)
+        subjects += [
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{spec.filter_subject(BUS)}",
+            f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
+            f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
+        ]
+    return subjects
 
 
 # -- nats-server's own check of every file -----------------------------------------------------------------------
@@ -314,168 +186,65 @@ def test_passwords_come_from_the_environment() -> None:
     assert "NATS_HOURS_PASSWORD" in result.stdout + result.stderr
 
 
-def test_every_password_is_a_variable(users: dict[str, dict[str, Any]]) -> None:
-    for name, user in users.items():
-        assert user.get("password") == Var(f"NATS_{name.upper()}_PASSWORD"), f"{name}'s password is $NATS_..."
+# -- what a single running server cannot show ----------------------------------------------------------------------
 
 
-def test_config_files_are_all_known() -> None:
-    assert {p.name for p in CONFIG_FILES} == {
-        "accounts.conf",
-        "cluster.conf",
-        "nats-1.conf",
-        "nats-2.conf",
-        "nats-3.conf",
-        "local.conf",
-    }
+def resolved(path: Path) -> str:
+    """The file as the server reads it: includes inlined (relative to the including file), comments dropped."""
+    text = re.sub(r"(#|(?<!\S)//)[^\n]*", "", path.read_text(encoding="utf-8"))
+    include = r"""(?<![\w$.-])include\s+["']?([^"'\s]+)["']?"""
+    return re.sub(include, lambda m: resolved(path.parent / m.group(1)), text)
 
 
-# -- cluster and JetStream settings --------------------------------------------------------------------------------
+def _key(name: str) -> str:
+    return rf"(?<![\w$.-]){name}\b\s*[:=]?\s*"
 
 
-@pytest.mark.parametrize("node", ["nats-1", "nats-2", "nats-3"])
-def test_cluster_nodes(node: str) -> None:
-    conf = load(CONFIG_DIR / f"{node}.conf")
-    assert conf["server_name"] == node
-    assert conf["jetstream"]["sync_interval"] == "always", "every write is fsynced before it is acknowledged"
-    cluster = conf["cluster"]
-    assert cluster["name"] == "vms"
-    assert sorted(cluster["routes"]) == [f"nats-route://nats-{n}:6222" for n in (1, 2, 3)]
-    assert cluster.get("no_advertise") is True, "clients keep the URLs that carry their credentials"
-    assert "accounts" in conf, "the clustered nodes authenticate every client"
-    assert "authorization" not in conf and "no_auth_user" not in conf
+def values(conf: str, key: str) -> list[str]:
+    """Every value given to `key` (`key: value`, `key = value` or `key value`) anywhere in `conf`."""
+    return re.findall(_key(key) + r"""["']?([^\s"'{}\[\],]+)""", conf)
 
 
-def test_local_config_is_single_node_jetstream_without_auth() -> None:
-    conf = load(CONFIG_DIR / "local.conf")
-    assert conf["jetstream"]["sync_interval"] == "always"
-    assert "cluster" not in conf
-    assert "accounts" not in conf and "authorization" not in conf
-    assert str(conf["listen"]).startswith("127.0.0.1:"), "an unauthenticated server listens on this host only"
+def block(conf: str, key: str) -> str | None:
+    """The inside of `key { ... }` (one without nested blocks), or None."""
+    found = re.search(_key(key) + r"\{([^{}]*)\}", conf)
+    return found.group(1) if found else None
 
 
-# -- permissions, read from accounts.conf --------------------------------------------------------------------------
+def present(conf: str, key: str) -> bool:
+    return re.search(_key(key), conf) is not None
 
 
-@pytest.mark.parametrize("user", [u for u in USERS if u != "setup"])
-def test_no_user_publishes_another_services_events(perms: dict[str, Permissions], user: str) -> None:
-    for service in SERVICES:
-        for event in EVENTS[service]:
-            subject = f"vms.26.{service}.{event}"
-            assert perms[user].may_publish(subject) is (user == service), (
-                f"{user} {'must' if user == service else 'must not'} publish {subject}"
-            )
+def test_accounts_conf_has_the_known_users_only() -> None:
+    """A running server cannot list its users: one more user in the file would be one more way in."""
+    assert sorted(values(resolved(ACCOUNTS), "user")) == sorted(USERS)
 
 
-@pytest.mark.parametrize("user", USERS)
-def test_requests_go_only_where_the_design_says(perms: dict[str, Permissions], user: str) -> None:
-    for service in SERVICES:
-        subject = f"vms.11.{service}.rpc.health"
-        expected = service in RPC_CALLS.get(user, set()) or user == service
-        assert perms[user].may_publish(subject) is expected, f"{user} calling {service}: expected {expected}"
+@pytest.mark.parametrize("node", NODES)
+def test_every_cluster_node_fsyncs_every_write_and_routes_to_every_node(node: str) -> None:
+    conf = resolved(CONFIG_DIR / f"{node}.conf")
+    assert values(conf, "server_name") == [node]
+    assert values(conf, "sync_interval") == ["always"], "every write is fsynced before it is acknowledged"
+    cluster = block(conf, "cluster")
+    assert cluster is not None, f"{node} is a cluster node"
+    assert values(cluster, "name") == ["vms"], "every node joins the same cluster"
+    assert sorted(re.findall(r"nats-route://([\w-]+):6222", cluster)) == NODES
+    assert values(cluster, "no_advertise") == ["true"], "clients keep the URLs that carry their passwords"
+    assert present(conf, "accounts"), "every client signs in as its own user"
+    assert not present(conf, "authorization") and not present(conf, "no_auth_user")
 
 
-@pytest.mark.parametrize("user", USERS)
-def test_only_a_service_answers_its_requests(perms: dict[str, Permissions], user: str) -> None:
-    for service in SERVICES:
-        for subject in (f"vms.11.{service}.rpc.health", f"vms.00.{service}.rpc.get_volunteer"):
-            assert perms[user].may_subscribe(subject) is (user == service), f"{user} subscribing {subject}"
-    if user in SERVICES:
-        assert f"vms.*.{user}.rpc.>" in perms[user].subscribe_allow, "a service answers every region's requests"
-        assert perms[user].allow_responses, f"{user} replies to the requests it receives"
+def test_the_local_server_listens_on_this_host_only() -> None:
+    """local.conf has no users: it must not be reachable from another machine."""
+    conf = resolved(CONFIG_DIR / "local.conf")
+    addresses = values(conf, "listen") + values(conf, "http") + values(conf, "https")
+    assert addresses and all(a.startswith("127.0.0.1:") for a in addresses), addresses
+    assert not any(present(conf, key) for key in ("host", "net", "port", "http_port", "https_port"))
+    assert values(conf, "sync_interval") == ["always"]
+    assert not present(conf, "cluster")
 
 
-@pytest.mark.parametrize("user", USERS)
-def test_nobody_subscribes_to_events_outside_jetstream(perms: dict[str, Permissions], user: str) -> None:
-    for service in SERVICES:
-        for event in EVENTS[service]:
-            assert not perms[user].may_subscribe(f"vms.11.{service}.{event}"), f"{user} reads events only by pulling"
-    assert not perms[user].may_subscribe("vms.deadletter.hours-registry")
-
-
-@pytest.mark.parametrize("user", USERS)
-def test_nobody_can_forge_a_reply(perms: dict[str, Permissions], user: str) -> None:
-    for inbox in ["_INBOX.abc.def", *(f"{inbox_prefix(other)}.abc" for other in USERS)]:
-        assert not perms[user].may_publish(inbox), f"{user} may not publish into {inbox}"
-
-
-@pytest.mark.parametrize("user", USERS)
-def test_each_program_hears_only_its_own_replies(perms: dict[str, Permissions], user: str) -> None:
-    assert perms[user].may_subscribe(f"{inbox_prefix(user)}.abc")
-    for other in USERS:
-        if other != user:
-            assert not perms[user].may_subscribe(f"{inbox_prefix(other)}.abc"), f"{user} may not hear {other}"
-    assert not perms[user].may_subscribe("_INBOX.abc")
-
-
-@pytest.mark.parametrize("durable", sorted(CONSUMERS))
-def test_a_durable_consumer_is_read_and_acknowledged_by_its_owner_only(
-    perms: dict[str, Permissions], durable: str
-) -> None:
-    stream, _producer = CONSUMERS[durable]
-    by = owner(durable)
-    assert by in SERVICES, f"durable {durable} is named after the service that reads it"
-    own = {
-        f"$JS.API.CONSUMER.INFO.{stream}.{durable}",
-        f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}",
-        f"$JS.ACK.{stream}.{durable}.1.7.7.1795685068595915327.0",
-        f"vms.deadletter.{durable}",
-    }
-    for subject in own:
-        assert perms[by].may_publish(subject), f"{by} needs {subject}"
-    for user in USERS:
-        if user == by:
-            continue
-        for subject in (f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}", f"$JS.ACK.{stream}.{durable}.1.7.7.1.0"):
-            if user == "setup" and subject.startswith("$JS.API."):
-                continue  # the operator's tool administers every consumer
-            assert not perms[user].may_publish(subject), f"{user} must not read {durable} ({subject})"
-        assert not perms[user].may_publish(f"vms.deadletter.{durable}"), f"{user} must not park {durable}'s letters"
-
-
-@pytest.mark.parametrize("user", [u for u in USERS if u != "setup"])
-def test_only_setup_declares_streams_and_the_services_consumers(perms: dict[str, Permissions], user: str) -> None:
-    admin = [f"$JS.API.STREAM.{verb}.{s}" for verb in ("CREATE", "UPDATE", "DELETE", "PURGE") for s in _stream_names()]
-    for durable, (stream, _producer) in CONSUMERS.items():
-        admin += [
-            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
-            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.vms.*.hours.>",
-            f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
-            f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
-        ]
-    admin += [f"$JS.API.CONSUMER.CREATE.{s}" for s in _stream_names()]  # ephemeral consumers
-    for subject in admin:
-        assert not perms[user].may_publish(subject), f"{user} must not publish {subject}"
-
-
-def test_setup_administers_jetstream_and_replays_but_never_calls_a_service(perms: dict[str, Permissions]) -> None:
-    setup = perms["setup"]
-    assert setup.may_publish("$JS.API.STREAM.CREATE.HOURS")
-    assert setup.may_publish("$JS.API.CONSUMER.CREATE.HOURS.rewards-hours.vms.*.hours.confirmed")
-    assert setup.may_publish("$JS.API.STREAM.MSG.GET.DEADLETTER")
-    assert setup.may_publish("vms.11.hours.confirmed"), "a dead letter is replayed to its original subject"
-    for service in SERVICES:
-        assert not setup.may_publish(f"vms.11.{service}.rpc.health")
-
-
-def test_integrator_reads_hour_events_through_its_own_consumer_only(perms: dict[str, Permissions]) -> None:
-    integrator = perms["integrator"]
-    assert integrator.subscribe_allow == (f"{INTEGRATOR_INBOX}.>",)
-    for subject in integrator.publish_allow:
-        assert subject.startswith("$JS."), f"the integrator publishes JetStream API calls only, not {subject}"
-        assert subject == "$JS.API.INFO" or ".HOURS" in subject, f"{subject} is about another stream"
-        if ".CONSUMER." in subject or subject.startswith("$JS.ACK."):
-            assert INTEGRATOR_DURABLE in subject.split("."), f"{subject} reaches beyond {INTEGRATOR_DURABLE}"
-    assert integrator.may_publish(f"$JS.API.CONSUMER.MSG.NEXT.HOURS.{INTEGRATOR_DURABLE}")
-    assert integrator.may_publish(f"$JS.API.CONSUMER.CREATE.HOURS.{INTEGRATOR_DURABLE}.vms.*.hours.>")
-    assert not integrator.allow_responses
-
-
-def _stream_names() -> list[str]:
-    return ["REGISTRY", "HOURS", "REWARDS", "LINKAGE", "DEADLETTER"]
-
-
-# -- the same permissions on a real server -------------------------------------------------------------------------
+# -- a real server with the production accounts ---------------------------------------------------------------------
 
 
 def _free_port() -> int:
@@ -484,15 +253,56 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@dataclass
-class Server:
-    url: str
+class Client:
+    """One user's connection, keeping the permission violations the server reported."""
+
+    def __init__(self, nc: Any, errors: list[str]) -> None:
+        self.nc = nc
+        self.js: JetStreamContext = nc.jetstream()
+        self.errors = errors
+
+    @classmethod
+    async def connect(cls, url: str, user: str) -> Client:
+        errors: list[str] = []
+
+        async def on_error(exc: Exception) -> None:
+            errors.append(str(exc).lower())
+
+        nc = await nats.connect(
+            url,
+            user=user,
+            password=PASSWORDS[user],
+            error_cb=on_error,
+            allow_reconnect=False,
+            name=f"test-{user}",
+            inbox_prefix=inbox_prefix(user),
+        )
+        return cls(nc, errors)
+
+    async def settle(self) -> None:
+        """Wait until the server has answered everything sent so far. It may report a violation after the PONG
+        that answers a flush, but it reports them in order: so send one more that is surely refused, and wait for
+        that report."""
+        marker = f"settled.{uuid4().hex}"
+        await self.nc.publish(marker, b"")
+
+        async def reported() -> bool:
+            return self.denied("publish", marker)
+
+        await eventually(reported, timeout=5, what=f"the server's answer to {marker}")
+        self.errors[:] = [e for e in self.errors if marker not in e]
+
+    def denied(self, action: str, subject: str) -> bool:
+        return any(f'permissions violation for {action} to "{subject.lower()}"' in e for e in self.errors)
+
+    async def close(self) -> None:
+        await self.nc.close()
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A single JetStream node with the production accounts (a copy of accounts.conf beside a test config), with
-    the streams and durable consumers declared by the `setup` user as `vms nats-setup` does."""
+def accounts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A single JetStream node with the production accounts (a copy of accounts.conf beside a test config);
+    yields its URL."""
     if NATS_SERVER is None:
         pytest.skip(NO_SERVER_REASON)
     workdir = tmp_path_factory.mktemp("nats")
@@ -527,9 +337,7 @@ include "{ACCOUNTS.name}"
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError((workdir / "server.log").read_text(encoding="utf-8")) from None
                 time.sleep(0.05)
-        srv = Server(f"nats://127.0.0.1:{port}")
-        asyncio.run(_declare(srv))
-        yield srv
+        yield f"nats://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
@@ -540,259 +348,214 @@ include "{ACCOUNTS.name}"
         log.close()
 
 
-class Client:
-    """One user's connection, keeping the permission violations the server reported."""
-
-    def __init__(self, nc: Any, errors: list[str]) -> None:
-        self.nc = nc
-        self.errors = errors
-
-    @classmethod
-    async def connect(cls, srv: Server, user: str) -> Client:
-        import nats
-
-        errors: list[str] = []
-
-        async def on_error(exc: Exception) -> None:
-            errors.append(str(exc).lower())
-
-        kwargs: dict[str, Any] = {"inbox_prefix": inbox_prefix(user)}
-        nc = await nats.connect(
-            srv.url,
-            user=user,
-            password=PASSWORDS[user],
-            error_cb=on_error,
-            allow_reconnect=False,
-            name=f"test-{user}",
-            **kwargs,
-        )
-        return cls(nc, errors)
-
-    async def settle(self) -> None:
-        """Wait until the server answered everything sent so far (a violation is reported before the PONG)."""
-        await self.nc.flush(timeout=5)
-        await asyncio.sleep(0.05)
-
-    def denied(self, action: str, subject: str) -> bool:
-        return any(f'permissions violation for {action} to "{subject.lower()}"' in e for e in self.errors)
-
-    async def close(self) -> None:
-        await self.nc.close()
-
-
-async def _declare(srv: Server) -> None:
-    bus = _Bus()
-    setup = await Client.connect(srv, "setup")
-    await declare(setup.nc.jetstream(), bus)
+@pytest.fixture(scope="module")
+async def server(accounts_server: str) -> str:
+    """That server with the streams and durable consumers declared by the `setup` user, as `vms nats-setup`
+    declares them."""
+    setup = await Client.connect(accounts_server, "setup")
+    await declare(setup.js, BUS)
     await setup.settle()
     assert not setup.errors, setup.errors
     await setup.close()
+    return accounts_server
 
 
-def _expected_publish(user: str, subject: str) -> bool:
-    """The design, stated independently of accounts.conf."""
-    parts = subject.split(".")
-    if parts[0] == "vms" and parts[1] == "deadletter":
-        return user in SERVICES and owner(parts[2]) == user and parts[2] in CONSUMERS
-    if parts[0] == "vms":
-        service, is_rpc = parts[2], parts[3] == "rpc"
-        if is_rpc:
-            return user == service or service in RPC_CALLS.get(user, set())
-        return user in (service, "setup")
-    return False
+def expect(client: Client, action: str, expected: dict[str, bool], user: str) -> None:
+    wrong = [
+        f"{subject}: expected {'allowed' if allowed else 'denied'}"
+        for subject, allowed in expected.items()
+        if client.denied(action, subject) is allowed
+    ]
+    assert not wrong, f"{user} {action}:\n" + "\n".join(wrong)
 
 
-def _sample_publish_subjects() -> list[str]:
-    subjects = []
+@needs_server
+@pytest.mark.parametrize("user", USERS)
+async def test_each_user_publishes_only_where_the_design_says(server: str, user: str) -> None:
+    """Events by their own service, requests to the services it calls, dead letters of its own consumers, and
+    nobody into anyone's inbox (replies travel through `allow_responses`)."""
+    client = await Client.connect(server, user)
+    expected = {subject: may_publish(user, subject) for subject in bus_subjects()}
+    for subject in expected:
+        await client.nc.publish(subject, b"{}")
+    await client.settle()
+    await client.close()
+    expect(client, "publish", expected, user)
+
+
+@needs_server
+@pytest.mark.parametrize("user", USERS)
+async def test_each_user_hears_only_its_own_requests_and_replies(server: str, user: str) -> None:
+    """A service receives its own requests; everyone receives the replies under its own inbox prefix; nobody
+    listens to events outside JetStream, to dead letters, or to JetStream's API."""
+    expected = {s: False for s in (">", "vms.>", "vms.*.*.>", "vms.deadletter.>", "$JS.API.>", "$JS.ACK.>")}
+    expected |= {"_INBOX.>": False, "_INBOX.abc": False}
     for service in SERVICES:
-        subjects += [f"vms.11.{service}.{sorted(EVENTS[service])[0]}", f"vms.11.{service}.rpc.health"]
-    subjects += [f"vms.deadletter.{durable}" for durable in CONSUMERS]
-    subjects += ["_INBOX.forged.reply", "_INBOX_gateway.forged.reply"]
-    return subjects
+        expected[BUS.event_pattern(service)] = False
+        expected |= {subject: False for subject in event_subjects(service, "11")}
+        expected |= {subject: user == service for subject in rpc_subjects(service)}
+        expected[f"vms.*.{service}.rpc.>"] = user == service
+    expected |= {BUS.deadletter_subject(durable): False for durable in CONSUMERS}
+    for other in USERS:
+        expected |= {f"{inbox_prefix(other)}.>": user == other, f"{inbox_prefix(other)}.abc": user == other}
+    client = await Client.connect(server, user)
+    for subject in expected:
+        await client.nc.subscribe(subject)
+    await client.settle()
+    await client.close()
+    expect(client, "subscription", expected, user)
 
 
 @needs_server
-@pytest.mark.parametrize("user", USERS)
-def test_server_enforces_publish_permissions(server: Server, user: str) -> None:
-    async def run() -> None:
-        client = await Client.connect(server, user)
-        subjects = _sample_publish_subjects()
-        for subject in subjects:
-            await client.nc.publish(subject, b"{}")
-        await client.settle()
+@pytest.mark.parametrize("user", [u for u in USERS if u != "setup"])
+async def test_only_setup_declares_streams_and_the_services_consumers(server: str, user: str) -> None:
+    client = await Client.connect(server, user)
+    expected = dict.fromkeys(jetstream_admin_subjects(user), False)
+    for subject in expected:
+        await client.nc.publish(subject, b"{}", reply=f"{inbox_prefix(user)}.admin")
+    await client.settle()
+    await client.close()
+    expect(client, "publish", expected, user)
+
+
+@needs_server
+async def test_requests_are_answered_through_allow_responses(server: str) -> None:
+    answering = {s: await Client.connect(server, s) for s in SERVICES}
+    for service, client in answering.items():
+
+        async def answer(msg: Msg, service: str = service) -> None:
+            await msg.respond(f"{service}:{msg.subject}".encode())
+
+        await client.nc.subscribe(f"vms.*.{service}.rpc.>", queue=service, cb=answer)
+    await asyncio.gather(*(client.settle() for client in answering.values()))
+    gateway = await Client.connect(server, "gateway")
+    for service in SERVICES:
+        reply = await gateway.nc.request(f"vms.26.{service}.rpc.health", b"{}", timeout=5)
+        assert reply.data == f"{service}:vms.26.{service}.rpc.health".encode()
+    hours = answering["hours"]
+    reply = await hours.nc.request("vms.00.registry.rpc.get_volunteer", b"{}", timeout=5)
+    assert reply.data == b"registry:vms.00.registry.rpc.get_volunteer"
+    await asyncio.gather(*(client.settle() for client in (*answering.values(), gateway)))
+    for client in (*answering.values(), gateway):
+        assert not client.errors, client.errors
         await client.close()
-        for subject in subjects:
-            assert client.denied("publish", subject) is not _expected_publish(user, subject), (
-                f"{user} publishing {subject}: expected {'allowed' if _expected_publish(user, subject) else 'denied'}"
-            )
-
-    asyncio.run(run())
 
 
-@needs_server
-@pytest.mark.parametrize("user", USERS)
-def test_server_enforces_subscribe_permissions(server: Server, user: str) -> None:
-    async def run() -> None:
-        client = await Client.connect(server, user)
-        expected = {"vms.>": False, "vms.*.*.>": False, "vms.deadletter.*": False, ">": False}
-        for service in SERVICES:
-            expected[f"vms.*.{service}.>"] = False
-            expected[f"vms.11.{service}.{sorted(EVENTS[service])[0]}"] = False
-            expected[f"vms.*.{service}.rpc.>"] = user == service
-        expected["_INBOX.>"] = False
-        for other in USERS:
-            expected[f"{inbox_prefix(other)}.>"] = user == other
-        for subject in expected:
-            await client.nc.subscribe(subject)
-        await client.settle()
-        await client.close()
-        for subject, allowed in expected.items():
-            assert client.denied("subscription", subject) is not allowed, (
-                f"{user} subscribing {subject}: expected {'allowed' if allowed else 'denied'}"
-            )
-
-    asyncio.run(run())
+def matches(pattern: str, subject: str) -> bool:
+    """NATS wildcard matching of a literal `subject` against `pattern` (`*` one token, `>` one or more)."""
+    p, s = pattern.split("."), subject.split(".")
+    if p[-1] == ">":
+        return len(s) >= len(p) and matches(".".join(p[:-1]), ".".join(s[: len(p) - 1]))
+    return len(p) == len(s) and all(a in ("*", b) for a, b in zip(p, s, strict=True))
 
 
-@needs_server
-def test_requests_are_answered_through_allow_responses(server: Server) -> None:
-    async def run() -> None:
-        answering = {s: await Client.connect(server, s) for s in SERVICES}
-
-        for service, client in answering.items():
-
-            async def answer(msg: Any, service: str = service) -> None:
-                await msg.respond(f"{service}:{msg.subject}".encode())
-
-            await client.nc.subscribe(f"vms.*.{service}.rpc.>", queue=service, cb=answer)
-            await client.settle()
-        gateway = await Client.connect(server, "gateway")
-        for service in SERVICES:
-            reply = await gateway.nc.request(f"vms.26.{service}.rpc.health", b"{}", timeout=5)
-            assert reply.data == f"{service}:vms.26.{service}.rpc.health".encode()
-        hours = answering["hours"]
-        reply = await hours.nc.request("vms.00.registry.rpc.get_volunteer", b"{}", timeout=5)
-        assert reply.data == b"registry:vms.00.registry.rpc.get_volunteer"
-        for client in (*answering.values(), gateway):
-            await client.settle()
-            assert not client.errors, client.errors
-            await client.close()
-
-    asyncio.run(run())
-
-
-def _event_subject_for(durable: str) -> str:
+def event_subject_for(durable: str) -> str:
     """A concrete subject that the durable's filter selects and its stream keeps."""
-    bus = _Bus()
-    spec = _CONSUMERS[durable]
-    stream = _STREAMS[spec.stream]
-    for pattern in stream.subjects(bus):
-        subject = pattern.replace("*", "11")
-        if subject_matches(spec.filter_subject(bus), subject):
-            return subject
-    pytest.fail(f"no event subject of {spec.stream} passes {durable}'s filter {spec.filter_subject(bus)}")
+    spec = CONSUMERS[durable]
+    kept = [p.replace("*", "11") for p in STREAMS[spec.stream].subjects(BUS)]
+    return next(s for s in kept if matches(spec.filter_subject(BUS), s))
+
+
+async def next_with(sub: Any, payload: bytes) -> Msg:
+    """The next delivery of `payload` on a pull subscription, acknowledging whatever else comes first."""
+    while True:
+        for msg in await sub.fetch(10, timeout=5):
+            if msg.data == payload:
+                return msg  # type: ignore[no-any-return]
+            await msg.ack()
+
+
+def publisher(js: JetStreamContext) -> Callable[..., Awaitable[None]]:
+    """What a service's runtime hands its dead letters to: publish and wait for JetStream's acknowledgement."""
+
+    async def publish(
+        subject: str, payload: bytes, *, msg_id: str, stream: str, headers: dict[str, str] | None = None
+    ) -> None:
+        await js.publish(subject, payload, stream=stream, headers={**(headers or {}), "Nats-Msg-Id": msg_id})
+
+    return publish
 
 
 @needs_server
 @pytest.mark.parametrize("durable", sorted(CONSUMERS))
-def test_consumer_pulls_acks_and_parks_on_its_own_durable(server: Server, durable: str) -> None:
-    async def run() -> None:
-        bus = _Bus()
-        spec = _CONSUMERS[durable]
-        stream = bus.stream_name(spec.stream)
-        subject = _event_subject_for(durable)
-        producer = await Client.connect(server, spec.service)
-        payload = f"for {durable} at {time.time_ns()}".encode()
-        ack = await producer.nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": payload.decode()})
-        assert ack.stream == stream
+async def test_a_durable_consumer_is_read_and_acknowledged_by_its_owner_only(server: str, durable: str) -> None:
+    """Its service pulls, retries, acknowledges and parks what it cannot handle; the operator lists the dead
+    letter and replays it; no other user may read or acknowledge the durable."""
+    spec = CONSUMERS[durable]
+    stream = BUS.stream_name(spec.stream)
+    subject = event_subject_for(durable)
+    payload = f"for {durable} at {time.time_ns()}".encode()
+    producer = await Client.connect(server, spec.service)
+    assert (await producer.js.publish(subject, payload, headers={"Nats-Msg-Id": payload.decode()})).stream == stream
 
-        consumer = await Client.connect(server, owner(durable))
-        js = consumer.nc.jetstream()
-        # The call FastStream makes for `subscriber(..., stream=JStream(declare=False), durable=..., pull_sub=...)`.
-        sub = await js.pull_subscribe(spec.filter_subject(bus), durable=durable, stream=stream, config=spec.config(bus))
-        retried = False
-        while True:
-            msgs = await sub.fetch(10, timeout=5)
-            mine = [m for m in msgs if m.data == payload]
-            for m in msgs:
-                if m.data != payload:
-                    await m.ack()
-            if not mine:
-                continue
-            if not retried:  # a failed event is handed back with a delay, and comes again
-                await mine[0].nak(delay=0.01)
-                retried = True
-                continue
-            await mine[0].ack()
-            break
-        parked = await js.publish(
-            bus.deadletter_subject(durable),
-            payload,
-            stream=bus.stream_name("DEADLETTER"),
-            headers={"Nats-Msg-Id": f"dead:{payload.decode()}"},
-        )
-        assert parked.stream == bus.stream_name("DEADLETTER")
-        await consumer.settle()
-        assert not consumer.errors, consumer.errors
+    owner = await Client.connect(server, spec.consumer_service)
+    assert (await owner.js.consumer_info(stream, durable)).config.filter_subject == spec.filter_subject(BUS)
+    # The call the service's consumer makes: bind to the durable that `vms nats-setup` declared.
+    filter_subject, config = spec.filter_subject(BUS), spec.config(BUS)
+    sub = await owner.js.pull_subscribe(filter_subject, durable=durable, stream=stream, config=config)
+    await (await next_with(sub, payload)).nak(delay=0.01)  # a failed event comes again
+    again = await next_with(sub, payload)
+    await again.in_progress()  # more than the one reply `allow_responses` grants: its own right to acknowledge
+    await DeadLetters(BUS, publisher(owner.js)).park(again, consumer=durable, reason="kept for the operator")
+    await again.ack()
 
-        # Another service may neither read this durable nor create a consumer (setup declares them all).
-        intruder_name = next(s for s in SERVICES if s != owner(durable))
-        intruder = await Client.connect(server, intruder_name)
-        await intruder.nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}", b"{}", reply="_INBOX.x")
-        await intruder.nc.publish(f"$JS.ACK.{stream}.{durable}.1.1.1.1.0", b"+ACK")
-        await intruder.nc.publish(f"$JS.API.CONSUMER.CREATE.{stream}.{intruder_name}-x", b"{}", reply="_INBOX.x")
-        await intruder.settle()
-        assert intruder.denied("publish", f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}")
-        assert intruder.denied("publish", f"$JS.ACK.{stream}.{durable}.1.1.1.1.0")
-        assert intruder.denied("publish", f"$JS.API.CONSUMER.CREATE.{stream}.{intruder_name}-x")
+    setup = await Client.connect(server, "setup")
+    (letter,) = [d for d in await list_dead_letters(setup.js, BUS) if d.consumer == durable and d.data == payload]
+    assert await replay_dead_letter(setup.js, BUS, letter.sequence) == subject
+    await (await next_with(sub, payload)).ack()
 
-        for client in (producer, consumer, intruder):
-            await client.close()
-
-    asyncio.run(run())
+    intruders = {user: await Client.connect(server, user) for user in USERS if user != spec.consumer_service}
+    expected: dict[str, dict[str, bool]] = {}
+    for user, intruder in intruders.items():
+        reads = [f"$JS.ACK.{stream}.{durable}.1.1.1.1.0"]
+        if user != "setup":  # the operator's tool administers every consumer
+            reads += [f"$JS.API.CONSUMER.{verb}.{stream}.{durable}" for verb in ("INFO", "MSG.NEXT")]
+        expected[user] = dict.fromkeys(reads, False)
+        for read in reads:
+            await intruder.nc.publish(read, b"{}", reply=f"{inbox_prefix(user)}.x")
+    await asyncio.gather(*(intruder.settle() for intruder in intruders.values()))
+    for user, intruder in intruders.items():
+        await intruder.close()
+        expect(intruder, "publish", expected[user], user)
+    for client in (producer, owner, setup):
+        await client.settle()
+        assert not client.errors, client.errors
+        await client.close()
 
 
 @needs_server
-def test_integrator_consumes_hour_events_and_nothing_else(server: Server) -> None:
-    async def run() -> None:
-        bus = _Bus()
-        hours = await Client.connect(server, "hours")
-        subject = next(p.replace("*", "11") for p in _STREAMS["HOURS"].subjects(bus))
-        payload = f"hour event {time.time_ns()}".encode()
-        await hours.nc.jetstream().publish(subject, payload, headers={"Nats-Msg-Id": payload.decode()})
+async def test_integrator_consumes_hour_events_through_its_own_durable_and_nothing_else(server: str) -> None:
+    hours = await Client.connect(server, "hours")
+    subject = event_subjects("hours", "11")[0]
+    payload = f"hour event {time.time_ns()}".encode()
+    await hours.js.publish(subject, payload, headers={"Nats-Msg-Id": payload.decode()})
 
-        integrator = await Client.connect(server, "integrator")
-        js = integrator.nc.jetstream()
-        sub = await js.pull_subscribe("vms.*.hours.>", durable=INTEGRATOR_DURABLE, stream="HOURS")
-        seen = []
-        while payload not in seen:
-            for msg in await sub.fetch(10, timeout=5):
-                seen.append(msg.data)
-                await msg.ack()
-        await integrator.settle()
-        assert not integrator.errors, integrator.errors
+    integrator = await Client.connect(server, "integrator")
+    js = integrator.js
+    await js.account_info()
+    assert (await js.stream_info("HOURS")).config.name == "HOURS"
+    sub = await js.pull_subscribe("vms.*.hours.>", durable=INTEGRATOR_DURABLE, stream="HOURS")
+    await (await next_with(sub, payload)).ack()
+    assert (await js.consumer_info("HOURS", INTEGRATOR_DURABLE)).config.filter_subject == "vms.*.hours.>"
+    await js.delete_consumer("HOURS", INTEGRATOR_DURABLE)
+    await integrator.settle()
+    assert not integrator.errors, integrator.errors
 
-        forbidden = [
-            "$JS.API.CONSUMER.MSG.NEXT.HOURS.rewards-hours",
-            "$JS.API.CONSUMER.CREATE.HOURS.rewards-hours.vms.*.hours.>",
-            "$JS.API.CONSUMER.DELETE.HOURS.rewards-hours",
-            "$JS.API.CONSUMER.CREATE.HOURS",
-            "$JS.API.CONSUMER.CREATE.REGISTRY.integrator-hours",
-            "$JS.API.STREAM.INFO.REGISTRY",
-            "$JS.API.STREAM.MSG.GET.HOURS",
-            "$JS.API.STREAM.PURGE.HOURS",
-            "vms.11.hours.rpc.health",
-        ]
-        for subject in forbidden:
-            await integrator.nc.publish(subject, b"{}", reply=f"{INTEGRATOR_INBOX}.x")
-        for subject in ("vms.*.hours.>", "_INBOX.>", "$JS.ACK.>"):
-            await integrator.nc.subscribe(subject)
-        await integrator.settle()
-        for subject in forbidden:
-            assert integrator.denied("publish", subject), f"integrator must not publish {subject}"
-        for subject in ("vms.*.hours.>", "_INBOX.>", "$JS.ACK.>"):
-            assert integrator.denied("subscription", subject), f"integrator must not subscribe {subject}"
-        await hours.close()
-        await integrator.close()
-
-    asyncio.run(run())
+    forbidden = [f"$JS.API.STREAM.INFO.{s}" for s in STREAM_NAMES if s != "HOURS"]
+    forbidden += [f"$JS.API.DIRECT.GET.{s}" for s in STREAM_NAMES]
+    forbidden += [
+        f"$JS.API.CONSUMER.{verb}.{s}.{INTEGRATOR_DURABLE}"
+        for s in STREAM_NAMES
+        if s != "HOURS"
+        for verb in ("CREATE", "DURABLE.CREATE", "INFO", "MSG.NEXT")
+    ]
+    for durable, spec in CONSUMERS.items():
+        stream = BUS.stream_name(spec.stream)
+        forbidden += [f"$JS.API.CONSUMER.{verb}.{stream}.{durable}" for verb in ("INFO", "MSG.NEXT")]
+        forbidden.append(f"$JS.ACK.{stream}.{durable}.1.1.1.1.0")
+    for subject in forbidden:
+        await integrator.nc.publish(subject, b"{}", reply=f"{inbox_prefix('integrator')}.x")
+    await integrator.settle()
+    await hours.close()
+    await integrator.close()
+    expect(integrator, "publish", dict.fromkeys(forbidden, False), "integrator")

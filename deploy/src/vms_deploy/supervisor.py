@@ -302,11 +302,8 @@ class System:
                 "VMS_GATEWAY_LOG_LEVEL": self.plan.log_level,
             }
         )
+        env.update(self.plan.extra_env)
         return env
-
-
-async def _ignore_error(_exc: Exception) -> None:
-    """While waiting for the server to come up, a refused connection is expected, not worth a traceback."""
 
 
 async def _terminate(child: Child, timeout: float) -> None:

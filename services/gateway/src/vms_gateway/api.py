@@ -146,15 +146,22 @@ async def list_transfers(volunteer_id: UUID, call: Call) -> linkage_rpc.Transfer
 # -- operations ------------------------------------------------------------------------------------------------
 
 
-@router.get("/health", tags=["operations"], summary="Is every service up?")
+@router.get("/health", tags=["operations"], summary="Is every service up, in every region?")
 async def health(call: Call) -> JSONResponse:
+    """Each service's deployments (the national one, and each region that runs its own), each with its
+    database, outbox and what keeps it from working fully. 503 unless every one is up."""
+
     async def one(service: str) -> dict[str, Any]:
         try:
-            view = await call.rpc.call(health_rpc(service), HealthRequest(), timeout=2.0, request_id=call.request_id)
+            views = await call.rpc.gather(health_rpc(service), HealthRequest(), timeout=2.0, request_id=call.request_id)
         except (DomainError, RemoteError) as exc:
             return {"status": "down", "error": str(exc)}
-        status = "up" if view.database == "ok" else "degraded"
-        return {"status": status, **view.model_dump(mode="json")}
+        deployments = [
+            {"status": "up" if v.database == "ok" and not v.problems else "degraded", **v.model_dump(mode="json")}
+            for v in views
+        ]
+        status = "up" if all(d["status"] == "up" for d in deployments) else "degraded"
+        return {"status": status, "deployments": deployments}
 
     results = dict(zip(SERVICES, await asyncio.gather(*(one(s) for s in SERVICES)), strict=True))
     healthy = all(r["status"] == "up" for r in results.values())
