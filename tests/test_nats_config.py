@@ -21,21 +21,34 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
+from datetime import date, timedelta
+from datetime import time as dt_time
 from importlib import metadata
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import nats
 import pytest
+from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from vms_contracts.rpc.hours import CONFIRM_ACTIVITY, RECORD_ACTIVITY, ActivityRef, ActivityStatus, RecordActivity
+from vms_contracts.rpc.registry import REGISTER_CENTRE, REGISTER_VOLUNTEER, RegisterCentre, RegisterVolunteer
 from vms_contracts.streams import STREAMS, stream_of
 from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
+from vms_hours.app import create_app as create_hours
+from vms_hours.settings import HoursSettings
+from vms_platform.clock import today_kst
 from vms_platform.deadletter import DeadLetters, list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import CONSUMERS, declare
-from vms_platform.testing import eventually
+from vms_platform.rpc import RpcClient
+from vms_platform.testing import eventually, running
+from vms_registry.app import create_app as create_registry
+from vms_registry.settings import RegistrySettings
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "deploy" / "nats"
@@ -44,8 +57,15 @@ NODES = ["nats-1", "nats-2", "nats-3"]
 """The clustered nodes, as docker-compose.yml names them."""
 
 USERS = (*SERVICES, "gateway", "setup", "integrator")
-PASSWORDS = {user: f"{user}-test-password" for user in USERS}
-PASSWORD_ENV = {f"NATS_{user.upper()}_PASSWORD": password for user, password in PASSWORDS.items()}
+REGIONAL_USERS = ("registry-26", "hours-26")
+"""The users of region 26's own deployments, from the commented template at the end of accounts.conf."""
+PASSWORDS = {user: f"{user}-test-password" for user in (*USERS, *REGIONAL_USERS)}
+PASSWORD_ENV = {
+    f"NATS_{user.upper().replace('-', '_')}_PASSWORD": password
+    for user, password in PASSWORDS.items()
+    if user not in REGIONAL_USERS
+}
+REGIONAL_PASSWORD_ENV = {f"NATS_{user.upper().replace('-', '_')}_PASSWORD": PASSWORDS[user] for user in REGIONAL_USERS}
 
 BUS = Bus()
 STREAM_NAMES = [spec.name(BUS) for spec in STREAMS.values()]
@@ -299,6 +319,19 @@ class Client:
         await self.nc.close()
 
 
+def with_regional_template(accounts: str) -> str:
+    """accounts.conf with the regional users' template (commented out at its end) taken in, as an operator who
+    gives region 26 its own deployments does."""
+    lines = accounts.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "# {")
+    end = next(i for i in range(start, len(lines)) if lines[i].strip() == "]")
+    taken = [
+        line.replace("# ", "", 1) if line.strip().startswith("# ") or line.strip() in ("# {", "# }") else line
+        for line in lines[start:end]
+    ]
+    return "\n".join([*lines[:start], *taken, *lines[end:]]) + "\n"
+
+
 @pytest.fixture(scope="module")
 def accounts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A single JetStream node with the production accounts (a copy of accounts.conf beside a test config);
@@ -306,7 +339,7 @@ def accounts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if NATS_SERVER is None:
         pytest.skip(NO_SERVER_REASON)
     workdir = tmp_path_factory.mktemp("nats")
-    shutil.copy(ACCOUNTS, workdir / ACCOUNTS.name)
+    (workdir / ACCOUNTS.name).write_text(with_regional_template(ACCOUNTS.read_text(encoding="utf-8")), encoding="utf-8")
     port = _free_port()
     (workdir / "server.conf").write_text(
         f"""
@@ -325,7 +358,7 @@ include "{ACCOUNTS.name}"
         [NATS_SERVER, "-c", str(workdir / "server.conf")],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={"PATH": os.environ.get("PATH", ""), **PASSWORD_ENV},
+        env={"PATH": os.environ.get("PATH", ""), **PASSWORD_ENV, **REGIONAL_PASSWORD_ENV},
     )
     try:
         deadline = time.monotonic() + 15
@@ -559,3 +592,91 @@ async def test_integrator_consumes_hour_events_through_its_own_durable_and_nothi
     await hours.close()
     await integrator.close()
     expect(integrator, "publish", dict.fromkeys(forbidden, False), "integrator")
+
+
+@needs_server
+async def test_a_regional_deployment_runs_as_its_own_users_and_stays_in_its_region(server: str, tmp_path: Path) -> None:
+    """Region 26's registry and hours, started as the template's users beside the national registry, work end to
+    end (requests, events, their own durable consumer), and may not touch another region or another durable."""
+    setup = await Client.connect(server, "setup")
+    await declare(setup.js, BUS, regional=["26"])
+    await setup.close()
+
+    def url(user: str) -> str:
+        return server.replace("nats://", f"nats://{user}:{PASSWORDS[user]}@")
+
+    apps = {
+        "registry": create_registry(
+            RegistrySettings(nats_url=url("registry"), database_url=f"sqlite:///{tmp_path}/r.db", regions="*,-26")
+        ),
+        "registry-26": create_registry(
+            RegistrySettings(nats_url=url("registry-26"), database_url=f"sqlite:///{tmp_path}/r26.db", regions="26")
+        ),
+        "hours-26": create_hours(
+            HoursSettings(nats_url=url("hours-26"), database_url=f"sqlite:///{tmp_path}/h26.db", regions="26")
+        ),
+    }
+    gateway = NatsBroker(url("gateway"), inbox_prefix=inbox_prefix("gateway"), logger=None)
+    async with AsyncExitStack() as stack:
+        for user, app in apps.items():
+            migrations = str(files("vms_hours" if user.startswith("hours") else "vms_registry") / "migrations")
+            await stack.enter_async_context(running(app, migrations))
+        await gateway.connect()
+        stack.push_async_callback(gateway.stop)
+        rpc = RpcClient(gateway, BUS, timeout=10)
+        centre = await rpc.call(REGISTER_CENTRE, RegisterCentre(name="해운대종합사회복지관", region="26"))
+        volunteer = await rpc.call(
+            REGISTER_VOLUNTEER,
+            RegisterVolunteer(
+                login_id="kim_busan", name="김부산", birth_date=date(1990, 1, 1), phone="010-5555-0001", region="11"
+            ),
+        )
+        recorded = await rpc.call(
+            RECORD_ACTIVITY,
+            RecordActivity(
+                centre_id=centre.id,
+                volunteer_id=volunteer.id,  # a Seoul volunteer: region 26's hours asks the national registry
+                activity_date=today_kst() - timedelta(days=1),
+                start_time=dt_time(10),
+                end_time=dt_time(12),
+                description="해변 정화",
+            ),
+        )
+        confirmed = await rpc.call(CONFIRM_ACTIVITY, ActivityRef(activity_id=recorded.id))
+        assert confirmed.status == ActivityStatus.CONFIRMED
+
+        async def followed() -> bool:
+            """Region 26's hours reads the registry's events on its own durable (`hours-registry-26`)."""
+            info = await apps["hours-26"].broker.config.connection_state.stream.consumer_info(
+                BUS.stream_name("REGISTRY"), "hours-registry-26"
+            )
+            return bool(info.num_pending == 0 and info.num_ack_pending == 0 and info.delivered.stream_seq >= 2)
+
+        await eventually(followed, what="region 26's hours following the registry on its own durable")
+        events = await Client.connect(server, "setup")
+
+        async def published() -> bool:
+            info = await events.js.stream_info(BUS.stream_name("HOURS"), subjects_filter="vms.26.hours.>")
+            return set(info.state.subjects or {}) == {"vms.26.hours.recorded", "vms.26.hours.confirmed"}
+
+        await eventually(published, what="region 26's hour events, published as hours-26, on its region's subjects")
+        await events.close()
+
+    for user in REGIONAL_USERS:
+        service = user.split("-")[0]
+        client = await Client.connect(server, user)
+        forbidden = [f"vms.11.{service}.{event_subjects(service, '11')[0].split('.', 3)[3]}", f"vms.11.{service}.rpc.x"]
+        forbidden += [f"$JS.API.CONSUMER.MSG.NEXT.REGISTRY.{d}" for d in ("hours-registry", "linkage-registry")]
+        for subject in forbidden:
+            await client.nc.publish(subject, b"{}", reply=f"{inbox_prefix(user)}.x")
+        for subject in (f"vms.11.{service}.rpc.>", f"vms.*.{service}.rpc.>", f"{inbox_prefix(service)}.>"):
+            await client.nc.subscribe(subject)
+        await client.settle()
+        await client.close()
+        expect(client, "publish", dict.fromkeys(forbidden, False), user)
+        expect(
+            client,
+            "subscription",
+            dict.fromkeys((f"vms.11.{service}.rpc.>", f"vms.*.{service}.rpc.>", f"{inbox_prefix(service)}.>"), False),
+            user,
+        )
