@@ -1,8 +1,9 @@
 """The linkage service's own database: what it knows of each volunteer, and one transfer per activity."""
 
-from sqlalchemy import Boolean, Column, Date, Integer, String, Table, Text, Time, Uuid, false
+from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Table, Text, Time, Uuid, false
 
 from vms_platform.db import UtcDateTime, new_metadata
+from vms_platform.identity import deployment_table
 from vms_platform.inbox import inbox_table
 from vms_platform.outbox import outbox_table
 
@@ -35,14 +36,21 @@ transfers = Table(
     Column("description", Text, nullable=False),
     Column("status", String(20), nullable=False),
     Column("reason_code", String(40), nullable=True),
-    Column("reason", Text, nullable=True),
+    Column("reason", Text, nullable=True),  # in Korean, as the volunteer and the event read it
+    Column("reason_detail", Text, nullable=True, comment="1365's own words, or the start of an unreadable answer"),
     Column("portal_reference", String(40), nullable=True),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("next_attempt_at", UtcDateTime, nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),  # answers from 1365; an outage is no attempt
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claim_token", Uuid, nullable=True, comment="the sending pass that holds the record while it is sent"),
+    Column("claimed_until", UtcDateTime, nullable=True, comment="when the claim lapses if its pass never settles"),
     Column("sent_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # The sender's question, "which records are due?", reads pending and refused records by due time only,
+    # never the sent ones that pile up behind them.
+    Index("ix_transfers_due", "status", "next_attempt_at"),
 )
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+deployment = deployment_table(metadata)

@@ -1,50 +1,45 @@
-"""Events in, requests answered, and the sender that passes confirmed hours on to 1365."""
+"""Events in and requests answered; the sender that passes confirmed hours on to 1365 is `vms_linkage.sender`."""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
-from vms_contracts.events.linkage import TransferFailedV1, TransferSentV1
 from vms_contracts.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
 from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus, TransferView
 from vms_linkage import domain
 from vms_linkage.db import transfers, volunteers
-from vms_linkage.portal import Portal1365Client, PortalUnavailable, Record
-from vms_linkage.settings import LinkageSettings
-from vms_platform.aio import wait_any
+from vms_linkage.sender import Sender
 from vms_platform.db import Database, upsert
-from vms_platform.logging import get_logger
 from vms_platform.messages import text
-from vms_platform.outbox import Outbox
-
-log = get_logger("vms.linkage")
 
 STATUS_LABELS = {
     TransferStatus.PENDING: "TRANSFER_PENDING",
     TransferStatus.AWAITING_CONSENT: "TRANSFER_AWAITING_CONSENT",
     TransferStatus.SENT: "TRANSFER_SENT",
     TransferStatus.FAILED: "TRANSFER_FAILED",
+    TransferStatus.REJECTED: "TRANSFER_REJECTED",
 }
 
 
 class LinkageHandlers:
-    def __init__(self, db: Database, outbox: Outbox, portal: Portal1365Client, settings: LinkageSettings) -> None:
+    def __init__(self, db: Database, sender: Sender) -> None:
         self.db = db
-        self.outbox = outbox
-        self.portal = portal
-        self.settings = settings
-        self.work = asyncio.Event()
-        """Set when something may have become sendable: a confirmation or a consent arrived."""
+        self.sender = sender
 
     def wake(self) -> None:
-        self.work.set()
+        """After a commit of confirmations or consents: something may have become sendable."""
+        self.sender.wake()
+
+    @property
+    def portal_state(self) -> str:
+        """The 1365 circuit as this replica sees it: `closed` (1365 answers) or `open` (unavailable)."""
+        return self.sender.portal_state
 
     # -- events ------------------------------------------------------------------------------------------------
 
@@ -138,134 +133,13 @@ class LinkageHandlers:
             items=[_transfer_view(row, granted) for row in rows],
         )
 
-    # -- sending -----------------------------------------------------------------------------------------------
-
-    async def send_due(self, limit: int = 100) -> int:
-        """Offer 1365 the records that are due, for volunteers who consent; returns how many were tried."""
-        now = datetime.now(UTC)
-        async with self.db.transaction() as session:
-            due = (
-                await session.execute(
-                    select(transfers, volunteers.c.name, volunteers.c.birth_date, volunteers.c.phone)
-                    .join(volunteers, volunteers.c.id == transfers.c.volunteer_id)
-                    .where(
-                        transfers.c.status.in_([TransferStatus.PENDING.value, TransferStatus.FAILED.value]),
-                        transfers.c.next_attempt_at <= now,
-                        volunteers.c.consent_granted.is_(True),
-                        volunteers.c.name.is_not(None),
-                    )
-                    .order_by(transfers.c.next_attempt_at)
-                    .limit(limit)
-                )
-            ).all()
-        if not due:
-            return 0
-        gate = asyncio.Semaphore(self.settings.send_concurrency)
-
-        async def offer(row: Any) -> domain.PortalAnswer | PortalUnavailable:
-            async with gate:
-                try:
-                    return await self.portal.send(_record(row))
-                except PortalUnavailable as exc:
-                    return exc
-
-        answers = await asyncio.gather(*(offer(row) for row in due))
-        async with self.db.transaction() as session:
-            for row, answer in zip(due, answers, strict=True):
-                await self._settle(session, row, answer)
-        return len(due)
-
-    async def _settle(self, session: AsyncSession, row: Any, answer: domain.PortalAnswer | PortalUnavailable) -> None:
-        now = datetime.now(UTC)
-        attempts = row.attempts + 1
-        where = and_(
-            transfers.c.activity_id == row.activity_id,
-            or_(transfers.c.status == TransferStatus.PENDING.value, transfers.c.status == TransferStatus.FAILED.value),
-        )
-        if isinstance(answer, PortalUnavailable):
-            log.warning("1365 did not answer, will retry", activity_id=str(row.activity_id), error=str(answer))
-            await session.execute(
-                update(transfers)
-                .where(where)
-                .values(attempts=attempts, next_attempt_at=now + domain.unavailable_retry(attempts), updated_at=now)
-            )
-            return
-        outcome = domain.outcome_of(
-            answer,
-            previous_reason=row.reason_code,
-            refused_retry=timedelta(minutes=self.settings.refused_retry_minutes),
-        )
-        result = await session.execute(
-            update(transfers)
-            .where(where)
-            .values(
-                status=outcome.status.value,
-                reason_code=outcome.reason_code,
-                reason=outcome.reason,
-                portal_reference=answer.record_no,
-                attempts=attempts,
-                next_attempt_at=now + outcome.next_attempt_in,
-                sent_at=now if outcome.status is TransferStatus.SENT else None,
-                updated_at=now,
-            )
-        )
-        if not outcome.announce or _rowcount(result) == 0:
-            return
-        if outcome.status is TransferStatus.SENT:
-            event: TransferSentV1 | TransferFailedV1 = TransferSentV1(
-                activity_id=row.activity_id,
-                volunteer_id=row.volunteer_id,
-                minutes=row.minutes,
-                portal_reference=answer.record_no or "",
-                sent_at=now,
-            )
-        else:
-            event = TransferFailedV1(
-                activity_id=row.activity_id,
-                volunteer_id=row.volunteer_id,
-                reason_code=outcome.reason_code or "",
-                reason=outcome.reason or "",
-                failed_at=now,
-            )
-        await self.outbox.stage(session, event, region=row.region)
-
-    async def run_sender(self, stop: asyncio.Event) -> None:
-        """Send what is due until `stop`; wakes early when a confirmation or a consent arrives."""
-        while not stop.is_set():
-            self.work.clear()
-            try:
-                tried = await self.send_due()
-            except Exception as exc:
-                log.warning("sending to 1365 failed, will retry", error=repr(exc))
-                tried = 0
-            if tried:
-                continue
-            await wait_any(stop, self.work, timeout=1.0)
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _record(row: Any) -> Record:
-    return Record(
-        activity_id=row.activity_id,
-        name=row.name,
-        birth_date=row.birth_date,
-        phone=row.phone,
-        region=row.region,
-        activity_date=row.activity_date,
-        start_time=row.start_time,
-        end_time=row.end_time,
-        minutes=row.minutes,
-        place=row.centre_name,
-        content=row.description,
-    )
-
 
 def _transfer_view(row: Any, consent_granted: bool) -> TransferView:
     status = domain.shown_status(TransferStatus(row.status), consent_granted)
     label = text(STATUS_LABELS[status])
+    # The Korean reason is kept as the volunteer (and the event) first read it; the English one is made from the
+    # same code and 1365's own words.
+    reason_en = domain.reason_text(row.reason_code, row.reason_detail)
     return TransferView(
         activity_id=row.activity_id,
         activity_date=row.activity_date,
@@ -275,6 +149,7 @@ def _transfer_view(row: Any, consent_granted: bool) -> TransferView:
         status_label_en=label.en,
         reason_code=row.reason_code,
         reason=row.reason,
+        reason_en=reason_en.en if reason_en else None,
         portal_reference=row.portal_reference,
         attempts=row.attempts,
         sent_at=row.sent_at,

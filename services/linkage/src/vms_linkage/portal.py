@@ -10,11 +10,12 @@ from uuid import UUID
 import httpx
 
 from vms_contracts.regions import REGIONS
-from vms_linkage.domain import PortalAnswer
+from vms_linkage.domain import PortalAnswer, Unavailable, UnreadableAnswer, read_reply
 
 
 class PortalUnavailable(Exception):
-    """1365 did not give an answer (network, timeout, 5xx): the record is tried again later."""
+    """1365 gave no answer about the record (network, timeout, 5xx, 429, …; see `domain.read_reply`): 1365 is
+    unavailable, and the record waits until it is back."""
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,17 @@ class Portal1365Client:
     def __init__(self, base_url: str, *, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
-    async def send(self, record: Record) -> PortalAnswer:
+    async def send(self, record: Record) -> PortalAnswer | UnreadableAnswer:
+        """Offer one record. Returns 1365's answer, or an answer that could not be read (never raised: it is
+        parked with its reason); raises `PortalUnavailable` when 1365 gave no answer about the record."""
         try:
             response = await self._http.post("/api/v1/records", json=record.to_wire())
         except httpx.HTTPError as exc:
-            raise PortalUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code >= 500 or response.status_code == 429:
-            raise PortalUnavailable(f"HTTP {response.status_code}")
-        if response.status_code != 200:
-            return PortalAnswer(False, f"HTTP{response.status_code}", response.text[:500])
-        body = response.json()
-        code = str(body.get("resultCode", ""))
-        return PortalAnswer(code == "00", code, str(body.get("resultMsg", "")), body.get("recordNo"))
+            raise PortalUnavailable(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc
+        reply = read_reply(response.status_code, response.text)
+        if isinstance(reply, Unavailable):
+            raise PortalUnavailable(reply.reason)
+        return reply
 
     async def close(self) -> None:
         await self._http.aclose()

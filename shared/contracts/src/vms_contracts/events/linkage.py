@@ -22,10 +22,14 @@ class TransferSentV1(Event):
 
 @event("linkage", "transfer.failed", 1, aggregate="activity_id")
 class TransferFailedV1(Event):
-    """1365 refused the record; it is offered again later, since most reasons are fixed on 1365's side."""
+    """1365 refused the record. Unless `final`, it is offered again later, since those reasons are fixed on
+    1365's side (join, consent, merge duplicate ids); published once per new reason, not per attempt."""
 
     activity_id: UUID
     volunteer_id: UUID
     reason_code: str
     reason: str
     failed_at: AwareDatetime
+    final: bool = False
+    """1365 will never accept the record as it stands (e.g. over 8 hours that day, past the 3-month entry window,
+    an answer that cannot be read): it is not offered again unless an operator puts it back."""

@@ -13,9 +13,15 @@ from vms_contracts.rpc import Rpc
 
 class TransferStatus(StrEnum):
     PENDING = "pending"
+    """Waiting to be offered to 1365 (also while 1365 is unavailable)."""
     AWAITING_CONSENT = "awaiting_consent"
+    """Pending, but the volunteer has not consented to 1365 linkage in VMS: held until they do."""
     SENT = "sent"
     FAILED = "failed"
+    """1365 refused it for a reason the volunteer can fix on 1365 (join, consent, merge ids): offered again later."""
+    REJECTED = "rejected"
+    """1365 will never accept it as it stands (over 8 hours that day, past the 3-month entry window) or answered
+    in a way that cannot be read: not retried; an operator may put it back (`vms-linkage requeue`)."""
 
 
 class TransfersRequest(BaseModel):
@@ -31,6 +37,9 @@ class TransferView(BaseModel):
     status_label_en: str
     reason_code: str | None
     reason: str | None
+    """Why it is not sent yet or not accepted, in Korean."""
+    reason_en: str | None = None
+    """The same in English."""
     portal_reference: str | None
     attempts: int
     sent_at: AwareDatetime | None
@@ -44,4 +53,6 @@ class TransferList(BaseModel):
     items: list[TransferView]
 
 
-LIST_TRANSFERS = Rpc("linkage", "list_transfers", TransfersRequest, TransferList, "1365 연계 현황")
+LIST_TRANSFERS = Rpc(
+    "linkage", "list_transfers", TransfersRequest, TransferList, "1365 연계 현황", owner="volunteer_id"
+)

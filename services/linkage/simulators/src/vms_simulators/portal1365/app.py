@@ -2,19 +2,23 @@
 
 - `POST /api/v1/records`: what VMS calls to transfer one activity record (idempotent per source record id).
 - `/members…`: what a volunteer does on 1365 itself: join, consent to receive records, merge duplicate ids.
-- `POST /_sim/faults`: make the next calls fail, to rehearse an outage.
+- `POST /_sim/faults`: make the next calls (or every call for some seconds) fail, to rehearse an outage, or answer
+  HTTP 200 with an XML error page as some government portals do; `DELETE /_sim/faults` ends it.
+- `GET /_sim/stats`: what it received, including every duplicate transfer of a record it already holds.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -25,31 +29,100 @@ from vms_simulators.portal1365.models import (
     RESULT_MESSAGES,
     ConsentChange,
     Fault,
+    FaultKind,
     Member,
     MemberCreate,
     RecordTransfer,
     RecordView,
     ResultCode,
+    Stats,
     TransferResult,
 )
 from vms_simulators.portal1365.store import members, metadata, records
 
+# The error page the public data portal (data.go.kr) answers with HTTP 200 when its gateway fails.
+XML_ERROR_PAGE = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<OpenAPI_ServiceResponse>
+    <cmmMsgHeader>
+        <errMsg>SERVICE ERROR</errMsg>
+        <returnAuthMsg>SERVICE_TEMPORARILY_UNAVAILABLE</returnAuthMsg>
+        <returnReasonCode>99</returnReasonCode>
+    </cmmMsgHeader>
+</OpenAPI_ServiceResponse>
+"""
+
 
 class Faults:
-    def __init__(self) -> None:
-        self.status = 0
-        self.remaining = 0
+    """The fault armed by `POST /_sim/faults`, if any: for a number of calls or for a time."""
 
-    def take(self) -> int | None:
-        if self.remaining <= 0:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.armed: Fault | None = None
+        self.remaining = 0
+        self.until = 0.0
+
+    def arm(self, fault: Fault) -> None:
+        self.armed = fault
+        self.remaining = fault.count or 0
+        self.until = self.clock() + (fault.seconds or 0.0)
+
+    def clear(self) -> None:
+        self.armed = None
+
+    def take(self) -> Fault | None:
+        fault = self.armed
+        if fault is None:
             return None
-        self.remaining -= 1
-        return self.status
+        if fault.seconds is not None:
+            if self.clock() < self.until:
+                return fault
+        elif self.remaining > 0:
+            self.remaining -= 1
+            return fault
+        self.armed = None
+        return None
+
+
+class Tally:
+    """Counts of every transfer call, so tests and people can see what VMS sent, and how often."""
+
+    MAX_LISTED = 100
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.accepted = 0
+        self.duplicates = 0
+        self.faulted = 0
+        self.refused: Counter[str] = Counter()
+        self.duplicate_records: list[str] = []
+
+    def duplicate(self, source_record_id: str) -> None:
+        self.duplicates += 1
+        if len(self.duplicate_records) < self.MAX_LISTED and source_record_id not in self.duplicate_records:
+            self.duplicate_records.append(source_record_id)
+
+    def view(self) -> Stats:
+        return Stats(
+            received=self.received,
+            accepted=self.accepted,
+            duplicates=self.duplicates,
+            refused=dict(sorted(self.refused.items())),
+            faulted=self.faulted,
+            duplicate_records=list(self.duplicate_records),
+        )
+
+
+def _fault_response(fault: Fault) -> Response:
+    if fault.kind is FaultKind.XML_PAGE:
+        return Response(XML_ERROR_PAGE, status_code=200, media_type="text/xml;charset=UTF-8")
+    code = ResultCode.TEMPORARY_ERROR
+    return JSONResponse({"resultCode": code.value, "resultMsg": RESULT_MESSAGES[code]}, status_code=fault.status)
 
 
 def create_app(database_url: str) -> FastAPI:
     db = Database(database_url)
     faults = Faults()
+    tally = Tally()
     # One writer at a time: numbering records and the 8-hour sum must not interleave.
     write_lock = asyncio.Lock()
 
@@ -68,10 +141,23 @@ def create_app(database_url: str) -> FastAPI:
     )
 
     @app.post("/api/v1/records", response_model=TransferResult)
-    async def receive_record(transfer: RecordTransfer) -> TransferResult | JSONResponse:
-        status = faults.take()
-        if status is not None:
-            return JSONResponse({"resultCode": "99", "resultMsg": "일시적인 장애입니다."}, status_code=status)
+    async def receive_record(transfer: RecordTransfer) -> TransferResult | Response:
+        tally.received += 1
+        fault = faults.take()
+        if fault is not None:
+            tally.faulted += 1
+            return _fault_response(fault)
+        result, duplicate = await store_record(transfer)
+        if duplicate:
+            tally.duplicate(transfer.source_record_id)
+        elif result.result_code is ResultCode.OK:
+            tally.accepted += 1
+        else:
+            tally.refused[result.result_code.value] += 1
+        return result
+
+    async def store_record(transfer: RecordTransfer) -> tuple[TransferResult, bool]:
+        """1365's answer to a transfer, and whether it repeats a record already held (answered as it was then)."""
         volunteer, activity = transfer.volunteer, transfer.activity
         act_date = _parse_date(activity.act_date)
         async with write_lock, db.transaction() as session:
@@ -82,7 +168,7 @@ def create_app(database_url: str) -> FastAPI:
                 )
             )
             if existing is not None:
-                return _result(ResultCode.OK, existing)
+                return _result(ResultCode.OK, existing), True
             matches = (
                 await session.execute(
                     select(members.c.member_no, members.c.consent).where(
@@ -95,7 +181,7 @@ def create_app(database_url: str) -> FastAPI:
             ).all()
             refusal = rules.member_result(len(matches), bool(matches) and all(m.consent for m in matches))
             if refusal is not None:
-                return _result(refusal)
+                return _result(refusal), False
             member_no = matches[0].member_no
             that_day = await session.scalar(
                 select(func.coalesce(func.sum(records.c.act_minutes), 0)).where(
@@ -104,7 +190,7 @@ def create_app(database_url: str) -> FastAPI:
             )
             refusal = rules.record_result(act_date, activity.act_minutes, int(that_day or 0), today_kst())
             if refusal is not None:
-                return _result(refusal)
+                return _result(refusal), False
             count = await session.scalar(select(func.count()).select_from(records))
             record_no = f"V{int(count or 0) + 1:010d}"
             await session.execute(
@@ -119,7 +205,7 @@ def create_app(database_url: str) -> FastAPI:
                     received_at=datetime.now(UTC),
                 )
             )
-            return _result(ResultCode.OK, record_no)
+        return _result(ResultCode.OK, record_no), False
 
     @app.get("/api/v1/records/{source_system}/{source_record_id}", response_model=RecordView)
     async def get_record(source_system: str, source_record_id: str) -> RecordView:
@@ -196,7 +282,15 @@ def create_app(database_url: str) -> FastAPI:
 
     @app.post("/_sim/faults", status_code=204)
     async def arm_fault(fault: Fault) -> None:
-        faults.status, faults.remaining = fault.status, fault.count
+        faults.arm(fault)
+
+    @app.delete("/_sim/faults", status_code=204)
+    async def clear_fault() -> None:
+        faults.clear()
+
+    @app.get("/_sim/stats", response_model=Stats)
+    async def stats() -> Stats:
+        return tally.view()
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -20,6 +21,7 @@ class ResultCode(StrEnum):
     DUPLICATE_ID = "12"
     DAILY_LIMIT = "21"
     TOO_LATE = "22"
+    TEMPORARY_ERROR = "99"
 
 
 RESULT_MESSAGES: dict[ResultCode, str] = {
@@ -29,6 +31,7 @@ RESULT_MESSAGES: dict[ResultCode, str] = {
     ResultCode.DUPLICATE_ID: "중복 아이디가 있습니다. 중복ID 통합 후 다시 시도하십시오.",
     ResultCode.DAILY_LIMIT: "1일 인정 봉사시간(8시간)을 초과합니다.",
     ResultCode.TOO_LATE: "활동일로부터 3개월이 지난 실적은 등록할 수 없습니다.",
+    ResultCode.TEMPORARY_ERROR: "일시적인 장애입니다.",
 }
 
 
@@ -92,8 +95,36 @@ class RecordView(Wire):
     received_at: datetime
 
 
-class Fault(Wire):
-    """Make the next `count` transfer calls fail with `status`, as a real outage would."""
+class FaultKind(StrEnum):
+    STATUS = "status"
+    """Answer HTTP `status` with 1365's temporary-failure JSON (`resultCode` 99), as an outage would."""
+    XML_PAGE = "xml_page"
+    """Answer HTTP 200 with an XML error page instead of JSON, as some government portals do."""
 
-    status: int = Field(ge=500, le=599)
-    count: int = Field(ge=1, le=1000)
+
+class Fault(Wire):
+    """Make transfer calls fail: the next `count` calls, or every call for `seconds` (exactly one of the two)."""
+
+    kind: FaultKind = FaultKind.STATUS
+    status: int = Field(default=503, ge=400, le=599, description="the HTTP status of a `status` fault")
+    count: int | None = Field(default=None, ge=1, le=100_000)
+    seconds: float | None = Field(default=None, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Self:
+        if (self.count is None) == (self.seconds is None):
+            raise ValueError("give either `count` (the next calls) or `seconds` (every call for that long)")
+        return self
+
+
+class Stats(Wire):
+    """What the simulated portal received since it started: every transfer call is counted once, in one of
+    `faulted` (answered with an armed fault), `accepted` (a new record), `duplicates` (a record it already held,
+    answered OK with the same record number) or `refused` (by result code)."""
+
+    received: int
+    accepted: int
+    duplicates: int
+    refused: dict[str, int]
+    faulted: int
+    duplicate_records: list[str] = Field(description="source record ids received more than once (the first 100)")

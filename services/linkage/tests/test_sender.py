@@ -1,0 +1,585 @@
+"""The sender to 1365 through the real database, on SQLite and PostgreSQL, against the 1365 simulator in process:
+due records go once, records wait for consent, refusals the volunteer can fix come back later, refusals that can
+never heal are parked, an unavailable 1365 is one state of 1365 rather than of each record."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time as clock
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+from structlog.testing import capture_logs
+
+from vms_contracts.envelope import Envelope
+from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
+from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus
+from vms_contracts.subjects import Bus
+from vms_linkage.db import outbox, transfers
+from vms_linkage.handlers import LinkageHandlers
+from vms_linkage.portal import Portal1365Client, Record
+from vms_linkage.sender import NothingToRequeue, Sender, requeue
+from vms_linkage.settings import LinkageSettings
+from vms_platform.clock import today_kst
+from vms_platform.db import Database, migrate
+from vms_platform.outbox import Outbox
+from vms_simulators.portal1365.app import create_app as create_portal
+
+MIGRATIONS = str(files("vms_linkage") / "migrations")
+YESTERDAY = today_kst() - timedelta(days=1)
+
+
+@dataclass
+class Person:
+    name: str
+    birth_date: date
+    phone: str
+    id: UUID = field(default_factory=uuid4)
+
+    @property
+    def member(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "birthDate": self.birth_date.isoformat(),
+            "mobile": self.phone.replace("-", ""),
+        }
+
+
+HONG = Person("홍길동", date(2001, 4, 5), "010-1234-5678")
+
+
+@dataclass
+class World:
+    url: str
+    db: Database
+    transport: httpx.ASGITransport
+    portal: httpx.AsyncClient
+    stack: AsyncExitStack
+    bus: Bus = field(default_factory=lambda: Bus("t"))
+    _handlers: LinkageHandlers | None = None
+
+    @property
+    def handlers(self) -> LinkageHandlers:
+        """Handlers for the events the tests feed in (a sender of their own, never run)."""
+        if self._handlers is None:
+            self._handlers = self.sender()[1]
+        return self._handlers
+
+    def sender(self, **overrides: Any) -> tuple[Sender, LinkageHandlers]:
+        settings = LinkageSettings(database_url=self.url, instance="test", **overrides)
+        client = Portal1365Client("http://sim1365", timeout=settings.portal1365_timeout, transport=self.transport)
+        self.stack.push_async_callback(client.close)
+        sender = Sender(self.db, Outbox(outbox, bus=self.bus, source="/vms/linkage/test"), client, settings)
+        return sender, LinkageHandlers(self.db, sender)
+
+    # -- what other services tell linkage, applied through its handlers ----------------------------------------
+
+    async def register(self, person: Person, *, consent: bool = True) -> None:
+        handlers = self.handlers
+        registered = VolunteerRegisteredV1(
+            volunteer_id=person.id,
+            name=person.name,
+            birth_date=person.birth_date,
+            phone=person.phone,
+            region="11",
+            registered_at=datetime.now(UTC),
+        )
+        async with self.db.transaction() as session:
+            await handlers.on_volunteers_registered(session, [Envelope.wrap(registered, source="/t", region="11")])
+        if consent:
+            await self.consent(person, True)
+
+    async def consent(self, person: Person, granted: bool) -> None:
+        handlers = self.handlers
+        changed = ConsentChangedV1(
+            volunteer_id=person.id,
+            consent=ConsentKind.PORTAL_1365,
+            granted=granted,
+            changed_at=datetime.now(UTC),
+            channel="portal",
+        )
+        async with self.db.transaction() as session:
+            await handlers.on_consents_changed(session, [Envelope.wrap(changed, source="/t", region="11")])
+
+    async def confirm(
+        self, person: Person, *, count: int = 1, minutes: int = 60, day: date = YESTERDAY, spread: bool = False
+    ) -> list[UUID]:
+        """`count` confirmed activities of `person` (on successive earlier days with `spread`)."""
+        handlers = self.handlers
+        envelopes = []
+        for n in range(count):
+            end = (datetime.combine(day, time(9)) + timedelta(minutes=minutes)).time()
+            data = HoursConfirmedV1(
+                activity_id=uuid4(),
+                volunteer_id=person.id,
+                centre_id=uuid4(),
+                centre_name="행복종합사회복지관",
+                activity_date=day - timedelta(days=n) if spread else day,
+                start_time=time(9),
+                end_time=end,
+                minutes=minutes,
+                description="어르신 말벗",
+                confirmed_at=datetime.now(UTC),
+            )
+            envelopes.append(Envelope.wrap(data, source="/vms/hours/test", region="11"))
+        async with self.db.transaction() as session:
+            await handlers.on_hours_confirmed(session, envelopes)
+        return [e.data.activity_id for e in envelopes]
+
+    # -- 1365's side -------------------------------------------------------------------------------------------
+
+    async def join_1365(self, person: Person, *, consent: bool = True) -> str:
+        response = await self.portal.post("/members", json={**person.member, "consent": consent})
+        assert response.status_code == 201, response.text
+        return str(response.json()["memberNo"])
+
+    async def sim_stats(self) -> dict[str, Any]:
+        response = await self.portal.get("/_sim/stats")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    # -- what linkage holds ------------------------------------------------------------------------------------
+
+    async def transfers(self) -> dict[UUID, Any]:
+        async with self.db.transaction() as session:
+            rows = (await session.execute(select(transfers))).all()
+        return {row.activity_id: row for row in rows}
+
+    async def statuses(self) -> dict[UUID, str]:
+        return {key: row.status for key, row in (await self.transfers()).items()}
+
+    async def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        async with self.db.transaction() as session:
+            rows = (await session.execute(select(outbox.c.type, outbox.c.payload).order_by(outbox.c.created_at))).all()
+        found = [json.loads(row.payload) for row in rows]
+        return [e for e in found if kind is None or e["type"] == f"vms.linkage.{kind}.v1"]
+
+    async def time_passes(self) -> None:
+        """Every record's next attempt falls due now (as if `refused_retry_minutes` had passed)."""
+        async with self.db.transaction() as session:
+            await session.execute(update(transfers).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
+
+
+@pytest.fixture
+async def world(new_database: Callable[[str], Awaitable[str]], tmp_path: Path) -> AsyncIterator[World]:
+    url = await new_database("linkage")
+    await asyncio.to_thread(migrate, url, MIGRATIONS)
+    sim = create_portal(f"sqlite:///{tmp_path / 'sim1365.db'}")
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(sim.router.lifespan_context(sim))
+        transport = httpx.ASGITransport(app=sim)
+        portal = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://sim1365"))
+        db = Database(url)
+        stack.push_async_callback(db.close)
+        yield World(url, db, transport, portal, stack)
+
+
+async def shown(handlers: LinkageHandlers, person: Person) -> TransferList:
+    return await handlers.list_transfers(TransfersRequest(volunteer_id=person.id))
+
+
+# -- due, consent ------------------------------------------------------------------------------------------------
+
+
+async def test_due_records_are_sent_once_and_announced(world: World) -> None:
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    ids = await world.confirm(HONG, count=3, spread=True)
+
+    assert await sender.send_due() == 3
+    assert await sender.send_due() == 0
+
+    rows = await world.transfers()
+    assert {rows[i].status for i in ids} == {"sent"}
+    assert all(rows[i].portal_reference and rows[i].attempts == 1 and rows[i].claim_token is None for i in ids)
+    sent = await world.events("transfer.sent")
+    assert sorted(e["data"]["activity_id"] for e in sent) == sorted(str(i) for i in ids)
+    assert await world.events("transfer.failed") == []
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["duplicates"], stats["received"]) == (3, 0, 3)
+    view = await shown(handlers, HONG)
+    assert [(i.status, i.status_label, i.status_label_en) for i in view.items] == [("sent", "전송 완료", "Sent")] * 3
+
+
+async def test_a_record_waits_while_the_volunteer_has_not_consented_in_vms(world: World) -> None:
+    sender, handlers = world.sender()
+    await world.register(HONG, consent=False)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG)
+
+    assert await sender.send_due() == 0
+    view = await shown(handlers, HONG)
+    assert (view.consent_granted, view.items[0].status, view.items[0].status_label) == (
+        False,
+        TransferStatus.AWAITING_CONSENT,
+        "연계 동의 대기",
+    )
+    assert (await world.sim_stats())["received"] == 0
+
+    await world.consent(HONG, True)
+    assert await sender.send_due() == 1
+    assert (await world.statuses())[activity] == "sent"
+
+
+async def test_a_record_of_a_volunteer_linkage_has_not_heard_of_waits(world: World) -> None:
+    sender, _ = world.sender()
+    stranger = Person("김철수", date(1990, 1, 1), "010-9999-0000")
+    (activity,) = await world.confirm(stranger)
+    assert await sender.send_due() == 0
+    await world.register(stranger)
+    await world.join_1365(stranger)
+    assert await sender.send_due() == 1
+    assert (await world.statuses())[activity] == "sent"
+
+
+async def test_withdrawing_consent_holds_the_records_not_yet_offered(world: World) -> None:
+    """The consent is read again under the claim, just before each request: one record goes (the request in
+    flight when the withdrawal commits), the rest of the same pass are held."""
+    sender, handlers = world.sender(send_concurrency=1)
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    ids = await world.confirm(HONG, count=5, spread=True)
+    real_send = sender.portal.send
+
+    async def send_then_withdraw(record: Record) -> Any:
+        answer = await real_send(record)
+        await world.consent(HONG, False)
+        return answer
+
+    sender.portal.send = send_then_withdraw  # type: ignore[method-assign]
+    assert await sender.send_due() == 1
+
+    statuses = await world.statuses()
+    assert sorted(statuses[i] for i in ids) == ["pending"] * 4 + ["sent"]
+    assert (await world.sim_stats())["accepted"] == 1
+    assert {r.claim_token for r in (await world.transfers()).values()} == {None}
+    view = await shown(handlers, HONG)
+    assert sorted(i.status for i in view.items) == ["awaiting_consent"] * 4 + ["sent"]
+    assert all(r.attempts == 0 for r in (await world.transfers()).values() if r.status == "pending")
+    assert await sender.send_due() == 0
+
+    sender.portal.send = real_send  # type: ignore[method-assign]
+    await world.consent(HONG, True)
+    assert await sender.send_due() == 4
+    assert set((await world.statuses()).values()) == {"sent"}
+
+
+# -- refusals ----------------------------------------------------------------------------------------------------
+
+
+async def test_refusals_the_volunteer_can_fix_are_offered_again_and_announced_once_per_reason(world: World) -> None:
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    (activity,) = await world.confirm(HONG)
+
+    async def state() -> tuple[str, str | None, int]:
+        row = (await world.transfers())[activity]
+        return row.status, row.reason_code, row.attempts
+
+    # Not a member of 1365 (10): shown with the reason, offered again later, not before.
+    assert await sender.send_due() == 1
+    assert await state() == ("failed", "PORTAL_NO_MEMBER", 1)
+    assert await sender.send_due() == 0
+    view = (await shown(handlers, HONG)).items[0]
+    assert view.reason is not None and "1365에 가입" in view.reason
+    assert view.reason_en is not None and "joins 1365" in view.reason_en
+    await world.time_passes()
+    assert await sender.send_due() == 1
+    assert await state() == ("failed", "PORTAL_NO_MEMBER", 2)
+
+    # Joined, but without consent on 1365 (11); then a second account (12); each a new reason.
+    member = await world.join_1365(HONG, consent=False)
+    await world.time_passes()
+    await sender.send_due()
+    assert await state() == ("failed", "PORTAL_NO_CONSENT", 3)
+    await world.portal.put(f"/members/{member}/consent", json={"granted": True})
+    await world.join_1365(HONG)
+    await world.time_passes()
+    await sender.send_due()
+    assert await state() == ("failed", "PORTAL_DUPLICATE_ID", 4)
+
+    # Merged on 1365: it goes through.
+    await world.portal.post(f"/members/{member}/merge")
+    await world.time_passes()
+    await sender.send_due()
+    assert (await state())[0] == "sent"
+
+    failed = await world.events("transfer.failed")
+    assert [(e["data"]["reason_code"], e["data"]["final"]) for e in failed] == [
+        ("PORTAL_NO_MEMBER", False),
+        ("PORTAL_NO_CONSENT", False),
+        ("PORTAL_DUPLICATE_ID", False),
+    ]
+    assert len(await world.events("transfer.sent")) == 1
+
+
+async def test_over_eight_hours_a_day_and_past_the_entry_window_are_parked_for_good(world: World) -> None:
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (seven_hours,) = await world.confirm(HONG, minutes=420)
+    assert await sender.send_due() == 1
+    (two_more,) = await world.confirm(HONG, minutes=120)
+    (too_old,) = await world.confirm(HONG, day=today_kst() - timedelta(days=120))
+    assert await sender.send_due() == 2
+
+    rows = await world.transfers()
+    assert rows[seven_hours].status == "sent"
+    assert (rows[two_more].status, rows[two_more].reason_code) == ("rejected", "PORTAL_DAILY_LIMIT")
+    assert (rows[too_old].status, rows[too_old].reason_code) == ("rejected", "PORTAL_TOO_LATE")
+    failed = {e["data"]["activity_id"]: e["data"] for e in await world.events("transfer.failed")}
+    assert {(d["reason_code"], d["final"]) for d in failed.values()} == {
+        ("PORTAL_DAILY_LIMIT", True),
+        ("PORTAL_TOO_LATE", True),
+    }
+    view = {i.activity_id: i for i in (await shown(handlers, HONG)).items}
+    parked = view[two_more]
+    assert (parked.status, parked.status_label, parked.status_label_en) == (
+        "rejected",
+        "전송 불가",
+        "Not accepted by 1365, will not be retried",
+    )
+    assert parked.reason is not None and "8시간" in parked.reason
+    assert parked.reason_en is not None and "8 hours" in parked.reason_en
+    assert view[too_old].reason is not None and "3개월" in view[too_old].reason
+
+    received = (await world.sim_stats())["received"]
+    await world.time_passes()
+    assert await sender.send_due() == 0
+    assert (await world.sim_stats())["received"] == received
+
+
+async def test_an_xml_page_answered_with_200_is_parked_with_its_start_and_the_rest_go_on(world: World) -> None:
+    sender, handlers = world.sender(send_concurrency=1)
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    ids = await world.confirm(HONG, count=3, spread=True)
+    await world.portal.post("/_sim/faults", json={"kind": "xml_page", "count": 1})
+
+    assert await sender.send_due() == 3
+
+    rows = await world.transfers()
+    parked = [rows[i] for i in ids if rows[i].status == "rejected"]
+    assert len(parked) == 1
+    assert parked[0].reason_code == "PORTAL_UNREADABLE_ANSWER"
+    assert "<OpenAPI_ServiceResponse>" in parked[0].reason
+    assert sorted(rows[i].status for i in ids) == ["rejected", "sent", "sent"]
+    (event,) = await world.events("transfer.failed")
+    assert (event["data"]["reason_code"], event["data"]["final"]) == ("PORTAL_UNREADABLE_ANSWER", True)
+    view = {i.activity_id: i for i in (await shown(handlers, HONG)).items}
+    assert view[parked[0].activity_id].reason_en is not None
+    assert "could not be read" in (view[parked[0].activity_id].reason_en or "")
+    await world.time_passes()
+    assert await sender.send_due() == 0
+
+
+async def test_requeue_brings_parked_records_back(world: World) -> None:
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (unreadable,) = await world.confirm(HONG)
+    await world.portal.post("/_sim/faults", json={"kind": "xml_page", "count": 1})
+    await sender.send_due()
+    (too_old,) = await world.confirm(HONG, day=today_kst() - timedelta(days=120))
+    await sender.send_due()
+    assert set((await world.statuses()).values()) == {"rejected"}
+
+    with pytest.raises(NothingToRequeue):
+        await requeue(world.db)
+    assert await requeue(world.db, reason_code="PORTAL_UNREADABLE_ANSWER") == [unreadable]
+    row = (await world.transfers())[unreadable]
+    assert (row.status, row.reason_code, row.reason) == ("pending", None, None)
+    assert await sender.send_due() == 1
+    assert (await world.statuses()) == {unreadable: "sent", too_old: "rejected"}
+
+    # Put back by id, it is refused again, and that is news again.
+    assert await requeue(world.db, activity_ids=[too_old]) == [too_old]
+    assert await sender.send_due() == 1
+    assert (await world.statuses())[too_old] == "rejected"
+    finals = [e["data"]["activity_id"] for e in await world.events("transfer.failed") if e["data"]["final"]]
+    assert finals.count(str(too_old)) == 2
+
+
+async def test_the_requeue_command_puts_parked_records_back(world: World) -> None:
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    ids = await world.confirm(HONG, count=2, day=today_kst() - timedelta(days=120), spread=True)
+    await sender.send_due()
+    assert set((await world.statuses()).values()) == {"rejected"}
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "VMS_LINKAGE_DATABASE_URL": world.url, "VMS_LINKAGE_LOG_FORMAT": "json"}
+        return subprocess.run(
+            [sys.executable, "-m", "vms_linkage", "requeue", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    refused = await asyncio.to_thread(command)
+    assert refused.returncode == 2
+    assert "--all" in refused.stderr
+    one = await asyncio.to_thread(command, "--activity", str(ids[0]))
+    assert one.returncode == 0, one.stderr
+    assert "1건" in one.stdout
+    assert (await world.statuses())[ids[0]] == "pending"
+    rest = await asyncio.to_thread(command, "--all", "--reason-code", "PORTAL_TOO_LATE")
+    assert rest.returncode == 0, rest.stderr
+    assert "1 parked records" in rest.stdout
+    assert set((await world.statuses()).values()) == {"pending"}
+
+
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+async def test_a_replica_that_stops_mid_send_leaves_its_claims_to_another(world: World) -> None:
+    first, _ = world.sender()
+    second, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    ids = await world.confirm(HONG, count=4, spread=True)
+    entered, release = asyncio.Event(), asyncio.Event()
+    real_send = first.portal.send
+
+    async def hang(record: Record) -> Any:
+        entered.set()
+        await release.wait()
+        return await real_send(record)
+
+    first.portal.send = hang  # type: ignore[method-assign]
+    stuck = asyncio.create_task(first.send_due())
+    await asyncio.wait_for(entered.wait(), 5)
+
+    # Claimed by the first: the second finds nothing to send.
+    assert await second.send_due() == 0
+    assert len({r.claim_token for r in (await world.transfers()).values()}) == 1
+
+    # The first's lease lapses (it stopped, or hangs): the second takes the records over.
+    async with world.db.transaction() as session:
+        await session.execute(update(transfers).values(claimed_until=datetime.now(UTC) - timedelta(seconds=1)))
+    assert await second.send_due() == 4
+    assert {(await world.statuses())[i] for i in ids} == {"sent"}
+
+    # The first comes back: its late answers change nothing, since it no longer holds the records.
+    release.set()
+    await asyncio.wait_for(stuck, 10)
+    assert len(await world.events("transfer.sent")) == 4
+
+
+async def test_claims_do_not_outlive_their_pass(world: World) -> None:
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    await world.confirm(HONG, count=2, spread=True)
+    await world.portal.post("/_sim/faults", json={"status": 503, "count": 100})
+    await sender.send_due()
+    rows = (await world.transfers()).values()
+    assert {(r.status, r.claim_token, r.claimed_until, r.attempts) for r in rows} == {("pending", None, None, 0)}
+
+
+# -- outages -----------------------------------------------------------------------------------------------------
+
+BACKLOG_PEOPLE = 20
+RECORDS_EACH = 10
+OUTAGE_SECONDS = 3.0
+
+
+async def test_an_outage_is_one_state_of_1365_and_the_backlog_resumes_at_once(
+    world: World,
+) -> None:
+    """200 records fall due while 1365 answers 503 for 3 s: no record is marked as attempted, the sender probes
+    with one record at a time, and once 1365 answers the whole backlog goes within seconds; the outage costs a
+    bounded number of log lines, whatever the backlog."""
+    sender, _ = world.sender()
+    people = [Person(f"봉사자{n:02d}", date(1990, 1, 1 + n), f"010-5555-{n:04d}") for n in range(BACKLOG_PEOPLE)]
+    ids: list[UUID] = []
+    for person in people:
+        await world.register(person)
+        await world.join_1365(person)
+        ids += await world.confirm(person, count=RECORDS_EACH, spread=True)
+    backlog = len(ids)
+
+    stop = asyncio.Event()
+    with capture_logs() as logs:
+        await world.portal.post("/_sim/faults", json={"status": 503, "seconds": OUTAGE_SECONDS})
+        outage_ends = clock.monotonic() + OUTAGE_SECONDS
+        task = asyncio.create_task(sender.run(stop))
+        try:
+            while sender.portal_state != "open":
+                assert clock.monotonic() < outage_ends, "the circuit did not open during the outage"
+                await asyncio.sleep(0.01)
+            assert sender.portal_problem() is not None
+
+            # During the outage: records left as they were, nothing counted per record.
+            await asyncio.sleep(OUTAGE_SECONDS / 2)
+            during = (await world.transfers()).values()
+            assert {(r.status, r.attempts, r.next_attempt_at == r.created_at) for r in during} == {("pending", 0, True)}
+
+            async def all_sent() -> bool:
+                async with world.db.transaction() as session:
+                    waiting = await session.scalar(
+                        select(func.count()).select_from(transfers).where(transfers.c.status != "sent")
+                    )
+                return waiting == 0
+
+            resumed_at: float | None = None
+            while not await all_sent():
+                assert clock.monotonic() < outage_ends + 15, "backlog not sent 15 s after the outage"
+                if resumed_at is None and sender.portal_state == "closed":
+                    resumed_at = clock.monotonic()
+                await asyncio.sleep(0.05)
+            cleared_at = clock.monotonic()
+            resumed_at = resumed_at or cleared_at
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+        assert sender.portal_state == "closed"
+        assert sender.portal_problem() is None
+
+    stats = await world.sim_stats()
+    rows = (await world.transfers()).values()
+    assert (stats["accepted"], stats["duplicates"]) == (backlog, 0)
+    assert {r.attempts for r in rows} == {1}
+    lines = [e for e in logs if e["log_level"] != "debug"]
+    opened = [i for i, e in enumerate(lines) if e["event"].startswith("1365 unavailable")]
+    closed = [i for i, e in enumerate(lines) if e["event"].startswith("1365 answers again")]
+    assert len(opened) == 1 and len(closed) == 1, lines
+    assert lines[opened[0]]["waiting"] == backlog
+    assert closed[0] - opened[0] + 1 <= 5, lines[opened[0] : closed[0] + 1]
+    assert len(lines) <= 5 + backlog // sender.settings.send_batch_size, lines
+    probes = [e for e in logs if e["event"] == "1365 still unavailable"]
+    # Probes are few (one record each): the requests in flight when the circuit opened, then one per probe.
+    assert stats["faulted"] <= sender.settings.send_concurrency + len(probes) + 1
+    # Resumed at the first probe after the outage (probes 1 s, 2.5 s, 4.75 s after it began: 1.75 s after a 3 s
+    # outage), then the whole backlog at once: full passes back to back, as fast as the simulator takes them.
+    after = [e for e in lines[closed[0] + 1 :] if e["event"] == "records offered to 1365"]
+    assert sum(e["sent"] for e in after) == backlog - 1
+    assert len(after) == -(-(backlog - 1) // sender.settings.send_batch_size)
+    resumed_after = resumed_at - outage_ends
+    sending = cleared_at - resumed_at
+    assert resumed_after < 3.0, f"resumed {resumed_after:.2f} s after the outage ended"
+    assert sending < 15.0, f"the backlog took {sending:.2f} s once 1365 answered"
+    print(  # the measured figures, for `pytest -s`
+        f"\n[outage] backlog {backlog}, outage {OUTAGE_SECONDS:g} s: resumed {resumed_after:.2f} s after it ended, "
+        f"cleared {cleared_at - outage_ends:.2f} s after it ended ({sending:.2f} s of sending); "
+        f"{stats['faulted']} requests met the outage ({len(probes)} failed probes); "
+        f"{closed[0] - opened[0] + 1} log lines from opening to closing, {len(lines)} in all"
+    )
