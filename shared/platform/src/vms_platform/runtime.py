@@ -12,10 +12,11 @@ import argparse
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from faststream.nats import NatsBroker, NatsRouter
@@ -337,17 +338,33 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@dataclass(frozen=True)
+class Command(Generic[S]):
+    """A service's own operator command beside `run`, `migrate` and `republish` (`vms-linkage requeue`, say): it
+    gets the service's settings, with logging configured, and says what to print."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[S, argparse.Namespace], Coroutine[Any, Any, str]]
+
+
 def main(
     service: str,
     settings_class: type[S],
     create_app: Callable[[S], ServiceApp],
     migrations: str,
     argv: list[str] | None = None,
+    *,
+    commands_of_the_service: Sequence[Command[S]] = (),
 ) -> None:
-    """`vms-<service> run [--migrate]`, `vms-<service> migrate` or `vms-<service> republish --since …`,
-    configured by `VMS_<SERVICE>_…` variables."""
+    """`vms-<service> run [--migrate]`, `vms-<service> migrate`, `vms-<service> republish --since …` and the
+    service's own commands, configured by `VMS_<SERVICE>_…` variables."""
     parser = argparse.ArgumentParser(prog=f"vms-{service}", description=f"VMS {service} service")
     commands = parser.add_subparsers(dest="command", required=True)
+    own = {command.name: command for command in commands_of_the_service}
+    for command in own.values():
+        command.arguments(commands.add_parser(command.name, help=command.help, description=command.help))
     run = commands.add_parser("run", help="serve requests and consume events until SIGINT/SIGTERM")
     run.add_argument("--migrate", action="store_true", help="bring the database up to date first")
     commands.add_parser("migrate", help="bring the database up to date and exit")
@@ -375,6 +392,8 @@ def main(
         count = asyncio.run(_republish(create_app(settings), args.since, args.until))
         log.info("events marked for publishing again", events=count, since=str(args.since), until=str(args.until))
         print(f"{count} events will be published again by the running {service} service")
+    if args.command in own:
+        print(asyncio.run(own[args.command].run(settings, args)))
     if args.command == "run":
         try:
             app = create_app(settings)
