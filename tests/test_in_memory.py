@@ -1,19 +1,23 @@
 """The handlers of every service chained in memory with FastStream's TestNatsBroker: no NATS server, real
-SQLite databases, the 1365 simulator in process. Quick to run; delivery itself is tested on a real server
-(test_reliability, test_flow)."""
+SQLite databases, the 1365 simulator in process. Events take the consumers' production path (`EventConsumer.run`:
+batches from a feed, one transaction each, acknowledged after commit), fed by the test broker instead of a pull
+consumer. Quick to run; delivery itself is tested on a real server (test_reliability, test_flow, test_pull)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from faststream.nats import TestNatsBroker
+from nats.aio.msg import Msg
 
 from vms_contracts.errors import ErrorKind
 from vms_contracts.events.registry import ConsentKind
@@ -27,6 +31,8 @@ from vms_linkage.app import create_app as create_linkage
 from vms_linkage.portal import Portal1365Client
 from vms_linkage.settings import LinkageSettings
 from vms_platform.clock import today_kst
+from vms_platform.consumer import EventConsumer
+from vms_platform.pull import MemoryFeed
 from vms_platform.rpc import RemoteError, RpcClient
 from vms_platform.runtime import ServiceApp
 from vms_platform.testing import eventually, running
@@ -59,10 +65,11 @@ async def system(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         for name, app in apps.items():
             await stack.enter_async_context(running(app, str(files(f"vms_{name}") / "migrations")))
         admin = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://sim1365"))
-        yield {"rpc": apps["registry"].rpc, "portal": admin}
+        yield {"rpc": apps["registry"].rpc, "portal": admin, "apps": apps}
 
 
-async def test_hours_flow_through_every_handler(system: dict[str, Any]) -> None:
+async def confirm_an_activity(system: dict[str, Any]) -> UUID:
+    """A consenting volunteer, known to 1365, with 3½ hours recorded and confirmed; returns the volunteer's id."""
     rpc: RpcClient = system["rpc"]
     centre = await rpc.call(registry_rpc.REGISTER_CENTRE, registry_rpc.RegisterCentre(name="행복복지관", region="26"))
     volunteer = await rpc.call(
@@ -90,19 +97,72 @@ async def test_hours_flow_through_every_handler(system: dict[str, Any]) -> None:
         ),
     )
     await rpc.call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id))
+    return volunteer.id
 
-    async def total() -> int:
-        view = await rpc.call(rewards_rpc.GET_TOTAL, rewards_rpc.TotalRequest(volunteer_id=volunteer.id))
-        return view.confirmed_minutes
 
-    assert await eventually(total) == 210
+async def total_of(rpc: RpcClient, volunteer_id: UUID) -> int:
+    view = await rpc.call(rewards_rpc.GET_TOTAL, rewards_rpc.TotalRequest(volunteer_id=volunteer_id))
+    return view.confirmed_minutes
+
+
+async def test_hours_flow_through_every_handler(system: dict[str, Any]) -> None:
+    rpc: RpcClient = system["rpc"]
+    volunteer_id = await confirm_an_activity(system)
+
+    assert await eventually(lambda: total_of(rpc, volunteer_id)) == 210
 
     async def sent() -> linkage_rpc.TransferList | None:
-        view = await rpc.call(linkage_rpc.LIST_TRANSFERS, linkage_rpc.TransfersRequest(volunteer_id=volunteer.id))
+        view = await rpc.call(linkage_rpc.LIST_TRANSFERS, linkage_rpc.TransfersRequest(volunteer_id=volunteer_id))
         return view if view.items and view.items[0].status == "sent" else None
 
     transfers = await eventually(sent)
     assert transfers.items[0].portal_reference
+
+
+@dataclass
+class Batches:
+    handed_out: list[int] = field(default_factory=list)
+    """Sizes of the batches the consumers' in-memory feeds handed out."""
+    handled: list[int] = field(default_factory=list)
+    """Sizes of the batches `EventConsumer.handle` was given."""
+
+
+@pytest.fixture
+def batches(monkeypatch: pytest.MonkeyPatch) -> Batches:
+    """Records batches from before the services start (request it before `system`)."""
+    seen = Batches()
+    real_next_batch, real_handle = MemoryFeed.next_batch, EventConsumer.handle
+
+    async def next_batch(self: MemoryFeed, max_size: int, timeout: float) -> list[Msg]:
+        batch = await real_next_batch(self, max_size, timeout)
+        if batch:
+            seen.handed_out.append(len(batch))
+        return batch
+
+    async def handle(self: EventConsumer, messages: Sequence[Msg]) -> None:
+        seen.handled.append(len(messages))
+        await real_handle(self, messages)
+
+    monkeypatch.setattr(MemoryFeed, "next_batch", next_batch)
+    monkeypatch.setattr(EventConsumer, "handle", handle)
+    return seen
+
+
+async def test_events_reach_the_handlers_through_the_consumer_loop(batches: Batches, system: dict[str, Any]) -> None:
+    """In memory as on a server: every event is taken from the consumer's feed in a batch by `EventConsumer.run`
+    and handed to `handle` there (one transaction, then the acks), not handled by the test broker's subscriber."""
+    consumers = [consumer for app in system["apps"].values() for consumer in app.consumers]
+
+    async def loops_running() -> bool:
+        return all(consumer.running for consumer in consumers)
+
+    await eventually(loops_running, timeout=2.0, what="every consumer's loop running in memory")
+    volunteer_id = await confirm_an_activity(system)
+
+    assert await eventually(lambda: total_of(system["rpc"], volunteer_id)) == 210
+    assert batches.handled, "no event reached a consumer"
+    assert batches.handled == batches.handed_out, "every batch handled came from a consumer's feed"
+    assert all(consumer.problem is None for consumer in consumers)
 
 
 async def test_refusals_travel_back_as_error_bodies(system: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ extension attributes. A breaking change is a new model with the next version, pu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar, Generic, Literal, TypeVar, cast
@@ -125,12 +126,47 @@ class _TypeOnly(BaseModel):
     type: str
 
 
+_TYPE_FIELD = re.compile(rb'"type"\s*:\s*"([^"\\]+)"')
+_ENVELOPES: dict[str, type[Envelope[Event]]] = {}
+
+
 def decode_event(raw: bytes, *, nats_subject: str | None = None, bus: Bus | None = None) -> Envelope[Event]:
     """Parse and validate one event; `InvalidEvent` says exactly what is wrong with it.
 
     When `nats_subject` is given, the envelope must agree with the subject it arrived on, so that an event
     cannot claim another region or type than the one its subscribers selected it by.
     """
+    envelope = _decode_as_announced(raw)
+    if envelope is None:
+        envelope = _decode(raw)
+    if nats_subject is not None:
+        expected = envelope.nats_subject(bus or Bus())
+        if nats_subject != expected:
+            raise InvalidEvent(
+                f"{envelope.type} for region {envelope.region} belongs on {expected}, arrived on {nats_subject}"
+            )
+    return envelope
+
+
+def _decode_as_announced(raw: bytes) -> Envelope[Event] | None:
+    """The common case in one parse: validate against the model of the first `"type"` found in the text, and keep
+    the result only if the envelope's own `type` is that one. None when that does not hold or anything is wrong
+    (`_decode` then says exactly what)."""
+    found = _TYPE_FIELD.search(raw)
+    if found is None:
+        return None
+    type_ = found.group(1).decode(errors="replace")
+    model = _envelope_model(type_)
+    if model is None:
+        return None
+    try:
+        envelope = model.model_validate_json(raw)
+    except ValidationError:
+        return None
+    return envelope if envelope.type == type_ else None
+
+
+def _decode(raw: bytes) -> Envelope[Event]:
     try:
         type_ = _TypeOnly.model_validate_json(raw).type
     except ValidationError as exc:
@@ -140,18 +176,24 @@ def decode_event(raw: bytes, *, nats_subject: str | None = None, bus: Bus | None
         if error["type"] == "model_type":
             raise InvalidEvent("an event is a JSON object") from None
         raise InvalidEvent("the envelope has no 'type'") from None
-    model = EVENT_TYPES.get(type_)
+    model = _envelope_model(type_)
     if model is None:
         raise UnknownEventType(_unknown_type_reason(type_))
     try:
-        envelope: Envelope[Event] = Envelope[model].model_validate_json(raw)  # type: ignore[valid-type]
+        return model.model_validate_json(raw)
     except ValidationError as exc:
         raise InvalidEvent(f"{type_}: {_describe(exc)}") from None
-    if nats_subject is not None:
-        expected = envelope.nats_subject(bus or Bus())
-        if nats_subject != expected:
-            raise InvalidEvent(f"{type_} for region {envelope.region} belongs on {expected}, arrived on {nats_subject}")
-    return envelope
+
+
+def _envelope_model(type_: str) -> type[Envelope[Event]] | None:
+    """`Envelope[<the event's model>]`, built once per type (pydantic's own lookup costs more than the parse)."""
+    model = _ENVELOPES.get(type_)
+    if model is None:
+        event_model = EVENT_TYPES.get(type_)
+        if event_model is None:
+            return None
+        model = _ENVELOPES[type_] = Envelope[event_model]  # type: ignore[valid-type]
+    return model
 
 
 def _unknown_type_reason(type_: str) -> str:

@@ -1,10 +1,12 @@
 """Event consumers: a durable pull consumer that takes events in batches, applies each batch in one transaction
 with its inbox, and acknowledges only after that transaction committed.
 
-On a server the messages come through a `PullFeed` (`run`): FastStream 0.7.8's batch loop drops the messages it
-has gathered when nats-py ends a fetch with the built-in `TimeoutError` (it catches only nats-py's own), and
-nats-py's `fetch` itself could lose track of a delivered message on a short timeout; either way the message waited
-for `ack_wait`. The FastStream subscriber (`subscribe`) serves the in-memory `TestNatsBroker`; both end in `handle`.
+`run` is the consumer's one loop, on a server and in memory alike: batches from a feed (`vms_platform.pull`), each
+handled by `handle`. On a server the feed is a `PullFeed` on the durable consumer (FastStream 0.7.8's batch loop
+drops the messages it has gathered when nats-py ends a fetch with the built-in `TimeoutError`, and nats-py's
+`fetch` itself could lose track of a delivered message on a short timeout; either way the message waited for
+`ack_wait`). With FastStream's `TestNatsBroker` (no server) it is a `MemoryFeed` that the subscriber attached by
+`subscribe` fills, so the in-memory tests go through the same loop.
 
 - A message that is not a valid event (malformed, unknown type or version, wrong subject) is parked as a dead
   letter with the reason and acknowledged: it could never succeed.
@@ -40,7 +42,8 @@ from vms_platform.deadletter import DeadLetters, Delivery
 from vms_platform.inbox import claim
 from vms_platform.jetstream import ConsumerSpec
 from vms_platform.logging import get_logger, trace
-from vms_platform.pull import PullFeed
+from vms_platform.pull import Feed, MemoryFeed, PullFeed
+from vms_platform.retry import Policy
 
 log = get_logger("vms.consumer")
 
@@ -59,9 +62,15 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError, OSError, TimeoutError))
 
 
+REDELIVERY = Policy(first=1.0, cap=60.0)
+"""Delays before a failed event (or a batch the database could not take) is delivered again."""
+
+
 def retry_delay(deliveries: int) -> float:
-    """Seconds before the next delivery of a failed event: 1, 2, 4, … up to a minute."""
-    return float(min(60, 2 ** max(0, deliveries - 1)))
+    """Seconds before the next delivery of an event delivered `deliveries` times: 1, 2, 4, … up to a minute."""
+    # A database outage of a day redelivers a batch over a thousand times; long before that the delay is at its
+    # cap, and 2.0 ** 1024 would not fit a float.
+    return REDELIVERY.delay_after(min(max(1, deliveries), 64))
 
 
 class EventConsumer:
@@ -83,15 +92,39 @@ class EventConsumer:
         self.bus = bus
         self.deadletters = deadletters
         self.on_commit = on_commit
+        self._memory: MemoryFeed | None = None
+        self._feed: Feed | None = None
 
     @property
     def name(self) -> str:
         return self.spec.durable
 
-    async def run(self, nc: Client, stop: asyncio.Event, *, batch_size: int) -> None:
-        """Handle batches until `stop` is set. The durable consumer must exist (`vms nats-setup`)."""
-        feed = PullFeed(nc, stream=self.bus.stream_name(self.spec.stream), durable=self.spec.durable, batch=batch_size)
+    @property
+    def running(self) -> bool:
+        """Whether `run` is taking batches."""
+        return self._feed is not None
+
+    @property
+    def problem(self) -> str | None:
+        """What keeps events from coming while the consumer runs (its stream or durable consumer missing,
+        JetStream unavailable), with the time it began; None when all is well."""
+        return self._feed.problem if self._feed is not None else None
+
+    async def run(self, nc: Client | None, stop: asyncio.Event, *, batch_size: int) -> None:
+        """Handle batches until `stop` is set: from the durable consumer on `nc` (declared by `vms nats-setup`;
+        while it is missing, the feed waits for it and `problem` says so), or, with `nc=None`, from the in-memory
+        feed that the subscriber attached by `subscribe` fills."""
+        if nc is not None:
+            feed: Feed = PullFeed(
+                nc, stream=self.bus.stream_name(self.spec.stream), durable=self.spec.durable, batch=batch_size
+            )
+        elif self._memory is not None:
+            feed = self._memory
+        else:
+            raise RuntimeError(f"consumer {self.name}: no connection, and no in-memory feed (see `subscribe`)")
         await feed.start()
+        self._feed = feed
+        waker = asyncio.create_task(_wake_when_set(stop, feed), name=f"stop-{self.name}")
         try:
             while not stop.is_set():
                 messages = await feed.next_batch(batch_size, timeout=0.5)
@@ -104,13 +137,17 @@ class EventConsumer:
                     # delivered again after ack_wait.
                     log.exception("batch not handled", consumer=self.name, size=len(messages))
         finally:
+            waker.cancel()
+            self._feed = None
             await feed.stop()
 
     def subscribe(self, router: NatsRouter, *, batch_size: int) -> None:
-        """Attach this consumer to `router` as a FastStream batch subscriber (used with `TestNatsBroker`)."""
+        """Attach this consumer to `router` as a FastStream batch subscriber (for `TestNatsBroker`, which has no
+        server to pull from) that fills the consumer's in-memory feed; `run(None, ...)` handles what it gets."""
+        feed = self._memory = MemoryFeed()
 
         async def on_batch(message: Annotated[NatsBatchMessage, Context("message")]) -> None:
-            await self.handle(message.raw_message)
+            feed.put(message.raw_message)
 
         router.subscriber(
             self.spec.filter_subject(self.bus),
@@ -180,7 +217,8 @@ class EventConsumer:
             retry_in=delay,
             error=repr(exc),
         )
-        await asyncio.gather(*(m.nak(delay=delay) for m in messages))
+        for msg in messages:
+            await msg.nak(delay=delay)
 
     async def _failed(self, msg: Msg, envelope: Envelope[Event], exc: Exception) -> None:
         if is_transient(exc):
@@ -213,9 +251,17 @@ class EventConsumer:
         await _ack([msg])
 
 
+async def _wake_when_set(stop: asyncio.Event, feed: Feed) -> None:
+    """A stopping consumer does not wait out the feed's timeout."""
+    await stop.wait()
+    feed.wake()
+
+
 async def _ack(messages: Sequence[Msg]) -> None:
-    if messages:
-        await asyncio.gather(*(m.ack() for m in messages))
+    # One after the other: an ack only queues a few bytes for the connection, and a task per message would cost
+    # more than the ack.
+    for msg in messages:
+        await msg.ack()
 
 
 def traced(envelope: Envelope[Any]) -> Any:

@@ -28,7 +28,8 @@ class Policy:
         """The delay after the `failures`-th failure in a row (1 → `first`); 0 when nothing failed."""
         if failures <= 0:
             return 0.0
-        return float(min(self.cap, self.first * self.factor ** (failures - 1)))
+        # The exponent is bounded: an outage of a thousand failures in a row must not overflow the float.
+        return float(min(self.cap, self.first * self.factor ** min(failures - 1, 64)))
 
 
 @dataclass

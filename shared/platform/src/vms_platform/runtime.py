@@ -139,6 +139,7 @@ class ServiceApp:
             on_commit=on_commit,
         )
         self.consumers.append(consumer)
+        self.add_health_check(lambda: consumer.problem)
         return consumer
 
     def add_health_check(self, check: Callable[[], str | None]) -> None:
@@ -216,19 +217,21 @@ class ServiceApp:
         await self.broker.config.connection_state.connection.flush()
         nc = self.broker.config.connection_state.connection
         js = self.broker.config.connection_state.stream
-        for consumer in [] if self._in_memory else self.consumers:
-            stream = self.bus.stream_name(consumer.spec.stream)
-            try:
-                await js.consumer_info(stream, consumer.spec.durable)
-            except (NotFoundError, NatsTimeoutError) as exc:
-                # Missing, or not visible to this service's NATS user: services never declare consumers.
-                raise StartupError(
-                    f"durable consumer {stream}/{consumer.spec.durable} is missing ({exc!r}); "
-                    "declare it first with `vms nats-setup --nats-url ...`"
-                ) from exc
+        for consumer in self.consumers:
+            if not self._in_memory:
+                stream = self.bus.stream_name(consumer.spec.stream)
+                try:
+                    await js.consumer_info(stream, consumer.spec.durable)
+                except (NotFoundError, NatsTimeoutError) as exc:
+                    # Missing, or not visible to this service's NATS user: services never declare consumers.
+                    raise StartupError(
+                        f"durable consumer {stream}/{consumer.spec.durable} is missing ({exc!r}); "
+                        "declare it first with `vms nats-setup --nats-url ...`"
+                    ) from exc
+            # In memory (TestNatsBroker) the same loop takes what the consumer's subscriber receives.
             self._tasks.append(
                 asyncio.create_task(
-                    consumer.run(nc, self._stop, batch_size=self.settings.batch_size),
+                    consumer.run(None if self._in_memory else nc, self._stop, batch_size=self.settings.batch_size),
                     name=f"consumer-{consumer.name}",
                 )
             )
