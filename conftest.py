@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+import nats
 import pytest
+from nats.js import JetStreamContext
 
 from vms_contracts.subjects import Bus
 from vms_platform.testing import (
@@ -32,6 +34,14 @@ def nats_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def postgres_admin_url() -> Iterator[str | None]:
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture
+async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
+    """A JetStream context on the test server, to publish events and look at streams and consumers."""
+    nc = await nats.connect(nats_url)
+    yield nc.jetstream()
+    await nc.close()
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ concurrent in each process. PostgreSQL only: SQLite runs one writer at a time, s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
 from typing import Any
 from uuid import UUID
 
-import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
@@ -37,13 +36,6 @@ pytestmark = pytest.mark.postgres
 YESTERDAY = today_kst() - timedelta(days=1)
 HOURS_MIGRATIONS = str(files("vms_hours") / "migrations")
 REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 async def start(stack: AsyncExitStack, app: ServiceApp, migrations: str) -> ServiceApp:

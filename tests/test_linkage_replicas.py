@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
-import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
@@ -56,13 +55,6 @@ async def database_url(postgres_admin_url: str | None) -> AsyncIterator[str]:
         pytest.skip(postgres_missing_reason())
     async with fresh_postgres_database(postgres_admin_url, "linkage") as url:
         yield url
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 async def publish(js: JetStreamContext, bus: Bus, envelope: Envelope[Any]) -> None:

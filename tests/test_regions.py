@@ -12,7 +12,6 @@ from datetime import date, time, timedelta
 from importlib.resources import files
 from typing import Any
 
-import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import Table, func, select
@@ -47,13 +46,6 @@ class Deployments:
         self.registry = registry
         self.hours = hours
         self.rpc = rpc
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 @pytest.fixture

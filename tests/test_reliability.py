@@ -9,13 +9,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from importlib.resources import files
 from typing import Any
 from uuid import UUID, uuid4
 
-import nats
 import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
@@ -42,13 +40,6 @@ from vms_rewards.settings import RewardsSettings
 
 REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
 REWARDS_MIGRATIONS = str(files("vms_rewards") / "migrations")
-
-
-@pytest.fixture
-async def js(nats_url: str) -> AsyncIterator[JetStreamContext]:
-    nc = await nats.connect(nats_url)
-    yield nc.jetstream()
-    await nc.close()
 
 
 async def publish(js: JetStreamContext, bus: Bus, envelope: Envelope[Any], *, msg_id: str | None = None) -> None:

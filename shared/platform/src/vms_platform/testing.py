@@ -20,7 +20,7 @@ import sysconfig
 import time as clock
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID, uuid4
@@ -32,6 +32,7 @@ from vms_contracts.envelope import Envelope
 from vms_contracts.events import HoursConfirmedV1
 from vms_contracts.streams import STREAMS
 from vms_contracts.subjects import Bus
+from vms_platform.clock import today_kst
 from vms_platform.db import migrate
 from vms_platform.jetstream import declare
 from vms_platform.runtime import ServiceApp
@@ -184,14 +185,15 @@ async def eventually(check: Callable[[], Awaitable[T | None]], *, timeout: float
 def hours_confirmed(
     volunteer_id: UUID | None = None, minutes: int = 210, *, activity_id: UUID | None = None, region: str = "11"
 ) -> Envelope[HoursConfirmedV1]:
-    """A `hours.confirmed` event as the hours service would publish it (10:00 to 13:30 by default)."""
-    end = (datetime.combine(date(2026, 11, 20), time(10)) + timedelta(minutes=minutes)).time()
+    """A `hours.confirmed` event as the hours service would publish it: yesterday, 10:00 to 13:30 by default."""
+    day = today_kst() - timedelta(days=1)
+    end = (datetime.combine(day, time(10)) + timedelta(minutes=minutes)).time()
     data = HoursConfirmedV1(
         activity_id=activity_id or uuid4(),
         volunteer_id=volunteer_id or uuid4(),
         centre_id=uuid4(),
         centre_name="행복종합사회복지관",
-        activity_date=date(2026, 11, 20),
+        activity_date=day,
         start_time=time(10),
         end_time=end,
         minutes=minutes,
