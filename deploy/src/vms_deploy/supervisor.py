@@ -253,7 +253,8 @@ class System:
     async def _pump(self, child: Child, echo: bool) -> None:
         assert child.process.stdout is not None
         # A local append-only file; its writes are too small to be worth a thread.
-        with open(self.logs / f"{child.name}.log", "a", encoding="utf-8") as log_file:  # noqa: ASYNC230
+        # Line-buffered, so that `tail -f var/log/<service>.log` shows each line as it comes.
+        with open(self.logs / f"{child.name}.log", "a", encoding="utf-8", buffering=1) as log_file:  # noqa: ASYNC230
             async for raw in child.process.stdout:
                 line = raw.decode("utf-8", "replace").rstrip()
                 child.output.append(line)
