@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.regions import REGIONS
+from vms_contracts.subjects import Bus
 from vms_platform.runtime import ServiceApp, StartupError
 from vms_platform.settings import ServiceSettings, parse_regions, redacted
 
@@ -111,3 +114,16 @@ def test_a_rewards_deployment_is_national() -> None:
 def test_passwords_are_not_logged() -> None:
     urls = "nats://hours:s3cret@nats-1:4222,nats://nats-2:4222"
     assert redacted(urls) == "nats://hours:***@nats-1:4222,nats://nats-2:4222"
+
+
+async def test_a_service_on_a_database_never_migrated_says_to_migrate_it(
+    new_database: Any, nats_url: str, bus: Bus
+) -> None:
+    app = ServiceApp(
+        "rewards", ServiceSettings(database_url=await new_database("rewards"), nats_url=nats_url, bus_root=bus.root)
+    )
+    try:
+        with pytest.raises(StartupError, match="migrate it first"):
+            await asyncio.wait_for(app.start(), timeout=30)
+    finally:
+        await app.stop()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from sqlalchemy import Column, MetaData, Table, Uuid, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from vms_platform.db import Database, UtcDateTime
 
@@ -29,8 +30,24 @@ _TABLE = deployment_table(MetaData())
 
 async def deployment_id(db: Database, table: Table = _TABLE) -> UUID:
     """This database's deployment id."""
-    async with db.transaction() as session:
-        found = await session.scalar(select(table.c.id).order_by(table.c.created_at).limit(1))
+    try:
+        async with db.transaction() as session:
+            found = await session.scalar(select(table.c.id).order_by(table.c.created_at).limit(1))
+    except (ProgrammingError, OperationalError) as exc:
+        if _missing_table(exc):
+            raise NoDeploymentId(
+                "the database has no deployment table: migrate it first (`vms-<service> migrate`, or run --migrate)"
+            ) from exc
+        raise
     if found is None:
         raise NoDeploymentId("the database has no deployment id: migrate it first (`vms-<service> migrate`)")
     return UUID(str(found))
+
+
+def _missing_table(exc: Exception) -> bool:
+    """PostgreSQL's undefined_table (42P01), SQLite's "no such table"."""
+    return (
+        getattr(getattr(exc, "orig", None), "sqlstate", None) == "42P01"
+        or "no such table" in str(exc)
+        or ("UndefinedTable" in repr(exc))
+    )

@@ -61,16 +61,17 @@ async def until_it_works(
     policy: Policy = CONNECT,
     what: str,
     stop: asyncio.Event | None = None,
+    worth_retrying: Callable[[Exception], bool] = lambda _exc: True,
     **log_fields: object,
 ) -> T:
     """Call `attempt` until it returns, waiting between failures; each failure is logged with what is awaited.
-    Gives up (raising the last error) only once `stop` is set."""
+    Gives up (raising the error) once `stop` is set, or at once for an error not `worth_retrying`."""
     backoff = Backoff(policy)
     while True:
         try:
             return await attempt()
         except Exception as exc:
-            if stop is not None and stop.is_set():
+            if (stop is not None and stop.is_set()) or not worth_retrying(exc):
                 raise
             delay = backoff.failed()
             log.warning(f"waiting for {what}", error=repr(exc), retry_in=delay, **log_fields)

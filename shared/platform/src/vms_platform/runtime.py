@@ -33,7 +33,7 @@ from vms_platform.clock import KST
 from vms_platform.consumer import BatchHandler, EventConsumer
 from vms_platform.db import Database, migrate
 from vms_platform.deadletter import DeadLetters
-from vms_platform.identity import deployment_id
+from vms_platform.identity import NoDeploymentId, deployment_id
 from vms_platform.jetstream import REGIONAL_SERVICES, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
 from vms_platform.outbox import Outbox, OutboxRelay
@@ -208,9 +208,16 @@ class ServiceApp:
     async def start(self) -> None:
         self.include_routers()
         await self._connect()
-        self.deployment = await until_it_works(
-            lambda: deployment_id(self.db), what="the database", stop=self._stop, database=_safe_url(self.db.url)
-        )
+        try:
+            self.deployment = await until_it_works(
+                lambda: deployment_id(self.db),
+                what="the database",
+                stop=self._stop,
+                worth_retrying=lambda exc: not isinstance(exc, NoDeploymentId),
+                database=_safe_url(self.db.url),
+            )
+        except NoDeploymentId as exc:
+            raise StartupError(str(exc)) from exc
         if not self._in_memory:
             await self._refuse_regions_served_elsewhere()
         await self.broker.start()
