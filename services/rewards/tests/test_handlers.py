@@ -55,3 +55,11 @@ async def test_each_activity_counts_once_however_often_it_arrives(handlers: Rewa
 
 async def test_a_volunteer_without_confirmed_hours_has_zero(handlers: RewardsHandlers) -> None:
     assert await total(handlers, uuid4()) == (0, 0, "0시간")
+
+
+async def test_batches_applied_at_once_add_up(handlers: RewardsHandlers) -> None:
+    """Two replicas apply batches about one volunteer at the same moment: neither addition is lost."""
+    volunteer = uuid4()
+    await asyncio.gather(*(apply(handlers, confirmed(volunteer, 120)) for _ in range(6)))
+    await asyncio.gather(*(apply(handlers, confirmed(volunteer, 30), confirmed(uuid4(), 60)) for _ in range(4)))
+    assert await total(handlers, volunteer) == (6 * 120 + 4 * 30, 10, "14시간")

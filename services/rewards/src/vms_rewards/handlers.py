@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
 from vms_contracts.rpc.rewards import TotalRequest, TotalView
-from vms_platform.db import Database, UtcDateTime, insert_for, upsert
+from vms_platform.db import Database, insert_for
 from vms_platform.messages import format_minutes
 from vms_rewards.db import ledger, totals
 
@@ -21,22 +21,55 @@ class RewardsHandlers:
         self.db = db
 
     async def on_hours_confirmed(self, session: AsyncSession, events: list[Envelope[HoursConfirmedV1]]) -> None:
-        await upsert(
-            session,
-            ledger,
+        """실시간 누적시간: each confirmed activity enters the ledger once (its id is the key), and only what
+        entered is added to its volunteer's total. The additions are atomic increments, so batches applied at once
+        by several replicas add up, where a recount from each transaction's own snapshot would lose one of them;
+        rows are written in key order, so two batches never wait on each other in a circle."""
+        entries = {
+            e.data.activity_id: {
+                "activity_id": e.data.activity_id,
+                "volunteer_id": e.data.volunteer_id,
+                "minutes": e.data.minutes,
+                "activity_date": e.data.activity_date,
+                "confirmed_at": e.data.confirmed_at,
+            }
+            for e in events
+        }
+        entered = (
+            await session.execute(
+                insert_for(session, ledger)
+                .on_conflict_do_nothing(index_elements=["activity_id"])
+                .returning(ledger.c.volunteer_id, ledger.c.minutes),
+                [entries[key] for key in sorted(entries)],
+            )
+        ).all()
+        added: dict[UUID, tuple[int, int]] = {}
+        for volunteer_id, minutes in entered:
+            before = added.get(volunteer_id, (0, 0))
+            added[volunteer_id] = (before[0] + minutes, before[1] + 1)
+        if not added:
+            return
+        now = datetime.now(UTC)
+        statement = insert_for(session, totals)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["volunteer_id"],
+                set_={
+                    "confirmed_minutes": totals.c.confirmed_minutes + statement.excluded.confirmed_minutes,
+                    "confirmed_activities": totals.c.confirmed_activities + statement.excluded.confirmed_activities,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            ),
             [
                 {
-                    "activity_id": e.data.activity_id,
-                    "volunteer_id": e.data.volunteer_id,
-                    "minutes": e.data.minutes,
-                    "activity_date": e.data.activity_date,
-                    "confirmed_at": e.data.confirmed_at,
+                    "volunteer_id": volunteer_id,
+                    "confirmed_minutes": added[volunteer_id][0],
+                    "confirmed_activities": added[volunteer_id][1],
+                    "updated_at": now,
                 }
-                for e in events
+                for volunteer_id in sorted(added)
             ],
-            key=["activity_id"],
         )
-        await _recount(session, {e.data.volunteer_id for e in events})
 
     async def get_total(self, query: TotalRequest) -> TotalView:
         async with self.db.transaction() as session:
@@ -53,27 +86,3 @@ class RewardsHandlers:
             display_en=display.en,
             updated_at=row.updated_at if row else None,
         )
-
-
-async def _recount(session: AsyncSession, volunteers: set[UUID]) -> None:
-    """실시간 누적시간: a volunteer's total is the sum of their confirmed activities in the ledger, where each
-    activity has one row however often its confirmation arrives. One statement for the whole batch."""
-    sums = (
-        select(
-            ledger.c.volunteer_id,
-            func.sum(ledger.c.minutes),
-            func.count(),
-            literal(datetime.now(UTC), UtcDateTime()),
-        )
-        .where(ledger.c.volunteer_id.in_(volunteers))
-        .group_by(ledger.c.volunteer_id)
-    )
-    statement = insert_for(session, totals).from_select(
-        ["volunteer_id", "confirmed_minutes", "confirmed_activities", "updated_at"], sums
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["volunteer_id"],
-            set_={c: statement.excluded[c] for c in ("confirmed_minutes", "confirmed_activities", "updated_at")},
-        )
-    )
