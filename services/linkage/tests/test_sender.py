@@ -29,7 +29,7 @@ from vms_contracts.events.hours import HoursConfirmedV1
 from vms_contracts.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
 from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus
 from vms_contracts.subjects import Bus
-from vms_linkage.db import outbox, transfers
+from vms_linkage.db import outbox, transfers, volunteers
 from vms_linkage.handlers import LinkageHandlers
 from vms_linkage.portal import Portal1365Client, Record
 from vms_linkage.sender import NothingToRequeue, Sender, requeue
@@ -583,3 +583,32 @@ async def test_an_outage_is_one_state_of_1365_and_the_backlog_resumes_at_once(
         f"{stats['faulted']} requests met the outage ({len(probes)} failed probes); "
         f"{closed[0] - opened[0] + 1} log lines from opening to closing, {len(lines)} in all"
     )
+
+
+async def test_the_latest_consent_wins_when_changes_are_applied_at_once(world: World) -> None:
+    """Two replicas apply a volunteer's grant and, a second later, withdrawal at the same moment: whichever
+    commits last, the withdrawal is what linkage holds, so nothing more goes to 1365."""
+    people = [Person(f"동시{i}", date(1990, 1, 1), f"010-4000-{i:04d}") for i in range(30)]
+    for person in people:
+        await world.register(person, consent=False)
+    handlers = world.handlers
+    now = datetime.now(UTC)
+
+    async def apply(person: Person, granted: bool, at: datetime) -> None:
+        change = ConsentChangedV1(
+            volunteer_id=person.id, consent=ConsentKind.PORTAL_1365, granted=granted, changed_at=at, channel="portal"
+        )
+        async with world.db.transaction() as session:
+            await handlers.on_consents_changed(session, [Envelope.wrap(change, source="/t", region="11")])
+
+    # Half the volunteers' grants are sent first, half their withdrawals: every one ends withdrawn.
+    await asyncio.gather(
+        *(
+            apply(person, granted, now if granted else now + timedelta(seconds=1))
+            for i, person in enumerate(people)
+            for granted in ((True, False) if i % 2 else (False, True))
+        )
+    )
+    async with world.db.transaction() as session:
+        held = dict((await session.execute(select(volunteers.c.id, volunteers.c.consent_granted))).all())
+    assert {held[p.id] for p in people} == {False}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import Envelope
@@ -15,7 +16,7 @@ from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferSt
 from vms_linkage import domain
 from vms_linkage.db import transfers, volunteers
 from vms_linkage.sender import Sender
-from vms_platform.db import Database, upsert
+from vms_platform.db import Database, insert_for, upsert
 from vms_platform.messages import text
 
 STATUS_LABELS = {
@@ -35,11 +36,6 @@ class LinkageHandlers:
     def wake(self) -> None:
         """After a commit of confirmations or consents: something may have become sendable."""
         self.sender.wake()
-
-    @property
-    def portal_state(self) -> str:
-        """The 1365 circuit as this replica sees it: `closed` (1365 answers) or `open` (unavailable)."""
-        return self.sender.portal_state
 
     # -- events ------------------------------------------------------------------------------------------------
 
@@ -63,26 +59,34 @@ class LinkageHandlers:
         )
 
     async def on_consents_changed(self, session: AsyncSession, events: list[Envelope[ConsentChangedV1]]) -> None:
+        """The latest change wins, however late or often changes arrive and however many replicas apply them at
+        once: the batch keeps each volunteer's latest, and the write itself compares (`ON CONFLICT … DO UPDATE
+        … WHERE stored is older`), so an older grant can never overwrite a newer withdrawal."""
+        latest: dict[UUID, ConsentChangedV1] = {}
         for e in [e for e in events if e.data.consent == ConsentKind.PORTAL_1365]:
-            stored = (
-                await session.execute(
-                    select(volunteers.c.consent_changed_at).where(volunteers.c.id == e.data.volunteer_id)
-                )
-            ).one_or_none()
-            if stored is not None and not domain.consent_is_newer(stored.consent_changed_at, e.data.changed_at):
-                continue
-            await upsert(
-                session,
-                volunteers,
-                [
-                    {
-                        "id": e.data.volunteer_id,
-                        "consent_granted": e.data.granted,
-                        "consent_changed_at": e.data.changed_at,
-                    }
-                ],
-                key=["id"],
-            )
+            held = latest.get(e.data.volunteer_id)
+            if held is None or domain.consent_is_newer(held.changed_at, e.data.changed_at):
+                latest[e.data.volunteer_id] = e.data
+        if not latest:
+            return
+        statement = insert_for(session, volunteers)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["id"],
+                set_={
+                    "consent_granted": statement.excluded.consent_granted,
+                    "consent_changed_at": statement.excluded.consent_changed_at,
+                },
+                where=or_(
+                    volunteers.c.consent_changed_at.is_(None),
+                    volunteers.c.consent_changed_at < statement.excluded.consent_changed_at,
+                ),
+            ),
+            [
+                {"id": key, "consent_granted": latest[key].granted, "consent_changed_at": latest[key].changed_at}
+                for key in sorted(latest)
+            ],
+        )
 
     async def on_hours_confirmed(self, session: AsyncSession, events: list[Envelope[HoursConfirmedV1]]) -> None:
         now = datetime.now(UTC)
