@@ -2,8 +2,11 @@
 outbox relay) and the others stand by, taking over as soon as the holder is gone.
 
 - PostgreSQL: a session advisory lock (`pg_try_advisory_lock`) on a connection of its own. It is released the
-  moment the holder's connection ends, whether the process stopped, crashed or lost the network, so a standby
-  takes over within one poll.
+  moment the holder's connection ends (the process stopped or crashed), so a standby takes over within one poll.
+  A holder whose host or network vanished leaves a session the server cannot see end: that session is set to
+  end itself once idle for `IDLE_SESSION_SECONDS` (the holder speaks on it every few seconds while it leads), and
+  the holder stops relaying as soon as it cannot reach the database within `CHECK_SECONDS`. So the lead changes
+  hands within about half a minute, and never has two relaying holders for longer than one check.
 - SQLite: an exclusive `flock` on a file beside the database, released by the kernel when the process ends.
   (An SQLite database is used by one machine's processes only, the embedded run.)
 """
@@ -25,6 +28,11 @@ from vms_platform.db import Database, is_sqlite
 from vms_platform.logging import get_logger
 
 log = get_logger("vms.leader")
+
+IDLE_SESSION_SECONDS = 30
+"""The lead's session ends itself after this long without a word from its holder (PostgreSQL 14+)."""
+CHECK_SECONDS = 5.0
+"""How long the holder waits for the database to confirm its lead before it gives the lead up."""
 
 
 class Lead(Protocol):
@@ -58,9 +66,14 @@ class AdvisoryLead:
     async def acquire(self) -> bool:
         if self._connection is not None:
             return await self.holds()
-        connection = await self.db.engine.connect()
+        connection = await asyncio.wait_for(self.db.engine.connect(), CHECK_SECONDS)
         try:
-            got = bool(await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}))
+            await connection.execute(text(f"SET idle_session_timeout = '{IDLE_SESSION_SECONDS * 1000}'"))
+            got = bool(
+                await asyncio.wait_for(
+                    connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}), CHECK_SECONDS
+                )
+            )
             # The lock belongs to the session, not the transaction: end the transaction, keep the session.
             await connection.commit()
         except Exception:
@@ -76,8 +89,11 @@ class AdvisoryLead:
         if self._connection is None:
             return False
         try:
-            held = await self._connection.scalar(
-                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            held = await asyncio.wait_for(
+                self._connection.scalar(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+                ),
+                CHECK_SECONDS,
             )
             await self._connection.commit()
         except Exception as exc:
@@ -98,10 +114,13 @@ class AdvisoryLead:
         await self._drop()
 
     async def _drop(self) -> None:
+        """Forget the lead's connection without waiting on a network that may be gone."""
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):
-                await connection.close()
+                await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), CHECK_SECONDS)
 
 
 class FileLead:

@@ -123,8 +123,8 @@ class OutboxRelay:
     """Publishes unsent rows in order, many in flight at once, and marks what JetStream acknowledged.
 
     Of a deployment's replicas, one relays at a time (`vms_platform.leader`): the others stand by and take over
-    when it is gone. So each row is published once and the stream keeps the order in which the deployment
-    committed its events. A row is marked sent only if it was not reset for republishing (`generation`) after
+    when it is gone. So each row is published once, in the order the deployment committed its events (a publish
+    that failed is retried after later rows went out). A row is marked sent only if it was not reset for republishing (`generation`) after
     the pass read it; otherwise it stays unsent and goes out again.
     """
 
