@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 import vms_platform.consumer as consumer_module
 from vms_contracts.envelope import Envelope
+from vms_contracts.rpc.health import HealthRequest
 from vms_contracts.rpc.registry import REGISTER_VOLUNTEER, RegisterVolunteer
 from vms_contracts.rpc.rewards import TotalRequest
 from vms_contracts.subjects import Bus
@@ -318,3 +319,25 @@ async def test_a_committed_range_can_be_published_again(
 
         await eventually(sent_twice, what="the relay sending the range again")
     assert (await js.stream_info(bus.stream_name("REGISTRY"))).state.messages == 1
+
+
+async def test_a_service_started_before_its_consumer_is_declared_waits_and_then_consumes(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext
+) -> None:
+    """As after the JetStream store was lost, or before `vms nats-setup` ran: it starts, says what is missing
+    in health, and consumes by itself once the consumer is declared."""
+    stream = bus.stream_name("HOURS")
+    await js.delete_consumer(stream, "rewards-hours")
+    app = create_rewards(rewards_settings(bus, nats_url, await new_database("rewards")))
+    volunteer = uuid4()
+    async with running(app, REWARDS_MIGRATIONS):
+        await publish(js, bus, hours_confirmed(volunteer))
+
+        async def reported() -> list[str]:
+            return (await app.health(HealthRequest())).problems
+
+        (problem,) = await eventually(reported, what="health naming the missing consumer")
+        assert f"{stream}/rewards-hours" in problem
+        await js.add_consumer(stream, CONSUMERS["rewards-hours"].config(bus))
+        assert await eventually(lambda: total_minutes(app, volunteer), timeout=30) == 210
+        assert (await app.health(HealthRequest())).problems == []

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1, HoursRecordedV1
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
-from vms_contracts.ids import new_id
+from vms_contracts.ids import new_id, region_of
+from vms_contracts.regions import NATIONAL
 from vms_contracts.rpc.hours import (
     ActivityList,
     ActivityRef,
@@ -82,7 +83,8 @@ class HoursHandlers:
                 exception_reason=cmd.exception_reason,
             )
             values = {
-                "id": new_id(centre.region),
+                # Owned where the centre is: the region its id names, where confirmations will be sent.
+                "id": new_id(region_of(cmd.centre_id) or NATIONAL),
                 "centre_id": cmd.centre_id,
                 "volunteer_id": cmd.volunteer_id,
                 "region": centre.region,

@@ -68,9 +68,7 @@ REDELIVERY = Policy(first=1.0, cap=60.0)
 
 def retry_delay(deliveries: int) -> float:
     """Seconds before the next delivery of an event delivered `deliveries` times: 1, 2, 4, … up to a minute."""
-    # A database outage of a day redelivers a batch over a thousand times; long before that the delay is at its
-    # cap, and 2.0 ** 1024 would not fit a float.
-    return REDELIVERY.delay_after(min(max(1, deliveries), 64))
+    return REDELIVERY.delay_after(max(1, deliveries))
 
 
 class EventConsumer:
@@ -201,7 +199,8 @@ class EventConsumer:
     async def _apply(self, items: Sequence[tuple[Msg, Envelope[Event]]]) -> None:
         async with self.db.transaction() as session:
             new = await claim(session, self.inbox, self.name, [e.id for _, e in items])
-            fresh = [e for _, e in items if e.id in new]
+            # Once each: a redelivery can land in the same batch as the message it repeats.
+            fresh = list({e.id: e for _, e in items if e.id in new}.values())
             for type_, run in groupby(fresh, key=lambda e: e.type):
                 await self.handlers[type_](session, list(run))
         if new and self.on_commit is not None:

@@ -124,8 +124,8 @@ class OutboxRelay:
 
     Of a deployment's replicas, one relays at a time (`vms_platform.leader`): the others stand by and take over
     when it is gone. So each row is published once, in the order the deployment committed its events (a publish
-    that failed is retried after later rows went out). A row is marked sent only if it was not reset for republishing (`generation`) after
-    the pass read it; otherwise it stays unsent and goes out again.
+    that failed is retried after later rows went out). A row is marked sent only if it was not reset for
+    republishing (`generation`) after the pass read it; otherwise it stays unsent and goes out again.
     """
 
     def __init__(

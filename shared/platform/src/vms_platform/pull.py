@@ -383,8 +383,6 @@ class PullFeed(_Batches):
             )
         self._trouble = trouble
         self._pending = None
-        # An outage may last days: past the cap more failures change nothing, and 2.0 ** 1024 overflows.
-        self._backoff.failures = min(self._backoff.failures, 64)
         await asyncio.sleep(self._backoff.failed())
 
     def _working(self) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from vms_platform.aio import wait_any
 from vms_platform.logging import get_logger
 
 log = get_logger("vms.retry")
@@ -75,4 +76,6 @@ async def until_it_works(
                 raise
             delay = backoff.failed()
             log.warning(f"waiting for {what}", error=repr(exc), retry_in=delay, **log_fields)
-            await asyncio.sleep(delay)
+            await wait_any(stop, None, delay) if stop is not None else await asyncio.sleep(delay)
+            if stop is not None and stop.is_set():
+                raise

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
@@ -105,17 +106,18 @@ def serve(
     handler: Callable[[Req], Awaitable[Res]],
     *,
     regions: Sequence[str],
-    slots: asyncio.Semaphore,
+    slots: asyncio.Semaphore | None,
     workers: int,
 ) -> None:
     """Answer `rpc` with `handler` for each region in `regions`.
 
     Each region is a subscription of its own in the queue group `<service>-<region>`, so the replicas of the
     deployment that serves a region share its requests, and no other deployment ever receives them. Requests are
-    answered concurrently: up to `workers` per subscription, and at most as many at once in this whole process as
-    `slots` allows. A request about something
-    another region owns (`Rpc.owner`) is refused rather than answered from the wrong database. Every reply names
-    the regions this deployment serves (`vms-regions`), for callers that ask every region (`RpcClient.gather`).
+    answered concurrently: up to `workers` (at least 2) per subscription, and at most as many at once in this whole
+    process as `slots` allows (None: not counted, for what must answer even when the process is busy, as health).
+    A request about something another region owns (`Rpc.owner`) is refused rather than answered from the wrong
+    database. Every reply names the regions this deployment serves (`vms-regions`), for callers that ask every
+    region (`RpcClient.gather`).
     """
     served = ",".join(regions)
 
@@ -126,7 +128,7 @@ def serve(
             raise NotOwnedHere(owner=owner, asked=asked)
         request_id = (message.headers or {}).get(REQUEST_ID_HEADER)
         with trace(causation_id=request_id, correlation_id=request_id):
-            async with slots:
+            async with slots if slots is not None else contextlib.nullcontext():
                 result = await handler(request)
         return Response(result.model_dump(mode="json"), headers={REGIONS_HEADER: served})
 

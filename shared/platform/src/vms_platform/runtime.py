@@ -21,7 +21,7 @@ from uuid import UUID
 
 from faststream.nats import NatsBroker, NatsRouter
 from nats.errors import TimeoutError as NatsTimeoutError
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, text
 
@@ -94,7 +94,7 @@ class ServiceApp:
         self._stop = asyncio.Event()
         self._routers_included = False
         self._in_memory = False
-        self.serve(health_rpc(service), self.health)
+        self.serve(health_rpc(service), self.health, counted=False)
 
     # -- wiring ------------------------------------------------------------------------------------------------
 
@@ -110,14 +110,15 @@ class ServiceApp:
         )
         return self.outbox
 
-    def serve(self, rpc: Rpc[Req, Res], handler: Callable[[Req], Awaitable[Res]]) -> None:
+    def serve(self, rpc: Rpc[Req, Res], handler: Callable[[Req], Awaitable[Res]], *, counted: bool = True) -> None:
+        """Answer `rpc` for the regions this deployment serves; `counted` requests share the process's limit."""
         serve(
             self.rpc_router,
             self.bus,
             rpc,
             handler,
             regions=self.settings.served_regions,
-            slots=self.request_slots,
+            slots=self.request_slots if counted else None,
             workers=self.settings.max_concurrent_requests,
         )
 
@@ -229,12 +230,15 @@ class ServiceApp:
                 stream = self.bus.stream_name(consumer.spec.stream)
                 try:
                     await js.consumer_info(stream, consumer.spec.durable)
-                except (NotFoundError, NatsTimeoutError) as exc:
-                    # Missing, or not visible to this service's NATS user: services never declare consumers.
-                    raise StartupError(
-                        f"durable consumer {stream}/{consumer.spec.durable} is missing ({exc!r}); "
-                        "declare it first with `vms nats-setup --nats-url ...`"
-                    ) from exc
+                except (NotFoundError, NatsTimeoutError, ServiceUnavailableError) as exc:
+                    # Missing, not visible to this service's NATS user, or JetStream not up yet: services never
+                    # declare consumers. The consumer's feed waits for it, reports it in health, and resumes.
+                    log.warning(
+                        "durable consumer missing; waiting for it (declare it with `vms nats-setup`)",
+                        stream=stream,
+                        consumer=consumer.spec.durable,
+                        error=repr(exc),
+                    )
             # In memory (TestNatsBroker) the same loop takes what the consumer's subscriber receives.
             self._tasks.append(
                 asyncio.create_task(
@@ -260,10 +264,18 @@ class ServiceApp:
         rpc = health_rpc(self.service)
 
         async def answer_for(region: str) -> HealthView | None:
-            try:
-                return await self.rpc.call(rpc, HealthRequest(), region=region, timeout=2.0)
-            except (ServiceUnavailable, ServiceTimeout):
-                return None
+            """Who answers `region`: None only when nobody does. A deployment that answers late is still there."""
+            for _attempt in range(3):
+                try:
+                    return await self.rpc.call(rpc, HealthRequest(), region=region, timeout=2.0)
+                except ServiceUnavailable:
+                    return None
+                except ServiceTimeout:
+                    continue
+            raise StartupError(
+                f"region {region}: something answers {self.service}'s requests there but did not say which "
+                "deployment it is within 6 s; make sure no other deployment serves it, then start again"
+            )
 
         answers = await asyncio.gather(*(answer_for(r) for r in self.settings.served_regions))
         others: dict[UUID | None, tuple[HealthView, list[str]]] = {}
@@ -293,6 +305,9 @@ class ServiceApp:
             done, pending = await asyncio.wait(self._tasks, timeout=self.settings.shutdown_timeout)
             for task in pending:
                 task.cancel()
+            # Let what was cancelled finish its own clean-up (a feed handing back what it held, a relay giving up
+            # its lead) before the connection and the database it needs are closed.
+            await asyncio.gather(*pending, return_exceptions=True)
             for task in done:
                 if not task.cancelled() and task.exception() is not None:
                     log.error("background task failed", task=task.get_name(), error=repr(task.exception()))
@@ -310,7 +325,12 @@ class ServiceApp:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
         try:
-            await self.start()
+            try:
+                await self.start()
+            except Exception:
+                if self._stop.is_set():  # told to stop while still waiting for NATS or the database
+                    return
+                raise
             await self._stop.wait()
         finally:
             await self.stop()
