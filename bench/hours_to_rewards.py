@@ -258,46 +258,54 @@ def print_profile(profiler: cProfile.Profile) -> None:
 INSERT_INBOX = """
 INSERT INTO inbox (consumer, event_id, handled_at) VALUES ($1, $2, $3) ON CONFLICT (consumer, event_id) DO NOTHING
 """
-UPSERT_LEDGER = """
-INSERT INTO ledger (activity_id, volunteer_id, minutes, activity_date, confirmed_at) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (activity_id) DO UPDATE SET volunteer_id = EXCLUDED.volunteer_id, minutes = EXCLUDED.minutes,
-    activity_date = EXCLUDED.activity_date, confirmed_at = EXCLUDED.confirmed_at
+ENTER_LEDGER = """
+INSERT INTO ledger (activity_id, volunteer_id, minutes, activity_date, confirmed_at)
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::date[], $5::timestamptz[])
+ON CONFLICT (activity_id) DO NOTHING
+RETURNING volunteer_id, minutes
 """
-RECOMPUTE_TOTALS = """
+ADD_TO_TOTALS = """
 INSERT INTO totals (volunteer_id, confirmed_minutes, confirmed_activities, updated_at)
-SELECT l.volunteer_id, sum(l.minutes), count(*), $2
-FROM unnest($1::uuid[]) AS v(id) JOIN ledger AS l ON l.volunteer_id = v.id
-GROUP BY l.volunteer_id
-ON CONFLICT (volunteer_id) DO UPDATE SET confirmed_minutes = EXCLUDED.confirmed_minutes,
-    confirmed_activities = EXCLUDED.confirmed_activities, updated_at = EXCLUDED.updated_at
+SELECT v, m, n, $4 FROM unnest($1::uuid[], $2::int[], $3::int[]) AS t(v, m, n)
+ON CONFLICT (volunteer_id) DO UPDATE SET confirmed_minutes = totals.confirmed_minutes + EXCLUDED.confirmed_minutes,
+    confirmed_activities = totals.confirmed_activities + EXCLUDED.confirmed_activities,
+    updated_at = EXCLUDED.updated_at
 """
 
 
 async def apply_batch(connection: asyncpg.Connection, durable: str, messages: list[Msg]) -> None:
-    """The rewards consumer's writes for one batch, in one transaction, ending in the same rows: inbox rows,
-    ledger rows upserted by activity, and the totals of the batch's volunteers recomputed from their ledger rows
-    (inside PostgreSQL). Every statement is idempotent, so a redelivered batch changes nothing; unlike the
-    service, it does not first read which events the inbox already holds."""
+    """The rewards consumer's writes for one batch, in one transaction, ending in the same rows: inbox rows, the
+    activities not yet in the ledger entered (ordered by id), and their minutes added to their volunteers' totals
+    (ordered by volunteer), as rewards does. Every statement is idempotent, so a redelivered batch changes
+    nothing; unlike the service, it does not first read which events the inbox already holds."""
     now = datetime.now(UTC)
     inbox_rows = []
-    ledger_rows = []
+    entries: dict[UUID, tuple[UUID, UUID, int, date, datetime]] = {}
     for msg in messages:
         doc = json.loads(msg.data)
         data = doc["data"]
         inbox_rows.append((durable, UUID(doc["id"]), now))
-        ledger_rows.append(
-            (
-                UUID(data["activity_id"]),
-                UUID(data["volunteer_id"]),
-                int(data["minutes"]),
-                date.fromisoformat(data["activity_date"]),
-                datetime.fromisoformat(data["confirmed_at"]),
-            )
+        activity = UUID(data["activity_id"])
+        entries[activity] = (
+            activity,
+            UUID(data["volunteer_id"]),
+            int(data["minutes"]),
+            date.fromisoformat(data["activity_date"]),
+            datetime.fromisoformat(data["confirmed_at"]),
         )
+    ordered = [entries[key] for key in sorted(entries)]
     async with connection.transaction():
         await connection.executemany(INSERT_INBOX, inbox_rows)
-        await connection.executemany(UPSERT_LEDGER, ledger_rows)
-        await connection.execute(RECOMPUTE_TOTALS, list({row[1] for row in ledger_rows}), now)
+        entered = await connection.fetch(ENTER_LEDGER, *(list(column) for column in zip(*ordered, strict=True)))
+        added: dict[UUID, list[int]] = {}
+        for row in entered:
+            sums = added.setdefault(row["volunteer_id"], [0, 0])
+            sums[0] += row["minutes"]
+            sums[1] += 1
+        volunteers = sorted(added)
+        await connection.execute(
+            ADD_TO_TOTALS, volunteers, [added[v][0] for v in volunteers], [added[v][1] for v in volunteers], now
+        )
 
 
 async def run_ceiling(
