@@ -1,12 +1,16 @@
 """The contracts hold together: subjects, streams, consumers, the message catalogue."""
 
+from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import Any
 
 import pytest
 from faststream.nats.schemas.js_stream import is_subject_match_wildcard
+from pydantic_core import PydanticCustomError
 
 from vms_contracts.envelope import EVENT_TYPES
 from vms_contracts.errors import ErrorKind
+from vms_contracts.events import RETIRED
 from vms_contracts.regions import REGIONS, UnknownRegion, normalize_region
 from vms_contracts.streams import STREAMS
 from vms_contracts.subjects import SERVICES, Bus
@@ -97,9 +101,12 @@ def test_phone_numbers_are_normalized(raw: str, normal: str) -> None:
     assert normalize_phone(raw) == normal
 
 
-def test_bad_phone_number_is_refused_in_both_languages() -> None:
-    with pytest.raises(ValueError, match=r"전화번호.*phone"):
+def test_bad_phone_number_is_refused_with_its_rule_in_both_languages() -> None:
+    with pytest.raises(PydanticCustomError) as refused:
         normalize_phone("12345")
+    assert refused.value.type == "phone_format"
+    assert CATALOGUE["FIELD_phone_format"].ko.startswith("전화번호")
+    assert "phone" in CATALOGUE["FIELD_phone_format"].en
 
 
 def test_seventeen_regions_and_legacy_codes() -> None:
@@ -119,3 +126,46 @@ def test_seventeen_regions_and_legacy_codes() -> None:
 )
 def test_months_before_clamps_to_month_end(day: date, months: int, expected: date) -> None:
     assert months_before(day, months) == expected
+
+
+# -- events carry the minimum ------------------------------------------------------------------------------------
+
+PERSONAL_WORDS = {"name", "phone", "mobile", "tel", "address", "addr", "birth", "email", "resident", "rrn", "jumin"}
+"""Words in a field's name that say it holds something about a person (DESIGN: events carry the minimum)."""
+
+ORGANISATION_FIELDS = {
+    # A management centre is an organisation: its name and office number are what it publishes about itself.
+    ("vms.registry.centre.registered.v1", "name"),
+    ("vms.registry.centre.registered.v1", "phone"),
+    ("vms.hours.confirmed.v1", "centre_name"),
+}
+
+
+def field_paths(schema: Mapping[str, Any], defs: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """Every field of an event's data, nested ones as `outer.inner`."""
+    for name, prop in schema.get("properties", {}).items():
+        path = f"{prefix}{name}"
+        yield path
+        for option in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            ref = option.get("$ref")
+            if isinstance(ref, str):
+                yield from field_paths(defs[ref.rsplit("/", 1)[-1]], defs, f"{path}.")
+
+
+def test_no_event_carries_a_persons_details() -> None:
+    found = []
+    for type_, model in EVENT_TYPES.items():
+        schema = model.model_json_schema(mode="serialization")
+        for path in field_paths(schema, schema.get("$defs", {})):
+            words = set(path.replace(".", "_").lower().split("_"))
+            if words & PERSONAL_WORDS and (type_, path) not in ORGANISATION_FIELDS:
+                found.append(f"{type_}: {path}")
+    assert not found, "events carry ids and what happened; ask the registry for a person's details"
+
+
+def test_retired_event_types_name_their_successor() -> None:
+    for retired, successor in RETIRED.items():
+        assert retired in EVENT_TYPES and successor in EVENT_TYPES and successor not in RETIRED
+        old, new = EVENT_TYPES[retired], EVENT_TYPES[successor]
+        assert (old.event_service, old.event_name) == (new.event_service, new.event_name)
+        assert old.event_version < new.event_version

@@ -20,10 +20,20 @@ class ErrorKind(StrEnum):
 
 
 class FieldError(BaseModel):
-    field: str
-    message: str = Field(description="Korean text for people")
-    message_en: str
-    type: str
+    """One field that was refused, and the rule it broke."""
+
+    field: str = Field(
+        description="The field, `outer.inner` when nested; `(body)` for the body as a whole (not JSON, not an object)"
+    )
+    message: str = Field(description="Korean text for people: the rule the value broke, with its limit")
+    message_en: str = Field(description="The same in English")
+    type: str = Field(
+        description="Which rule: pydantic's error type (`string_too_long`, `missing`, …) or the contract's own "
+        "(`time_offset`, `phone_format`, …)"
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict, description='The rule\'s numbers and values, e.g. `{"max_length": 100}`'
+    )
 
 
 class ErrorBody(BaseModel):

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler, Strict
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 NATIONAL = "00"
 
@@ -83,3 +85,44 @@ def normalize_region(code: str) -> str:
 
 RegionCode = Annotated[str, AfterValidator(normalize_region)]
 """A 2-digit region code, validated and normalized at every boundary."""
+
+PROVINCES: tuple[str, ...] = tuple(sorted(code for code in REGIONS if code != NATIONAL))
+"""The 17 시·도: where a volunteer lives and a centre stands (never `00`, which is the national scope)."""
+
+
+def check_province(code: str) -> str:
+    """One of the 17 시·도 as it is coded today; a replaced code is refused with its successor named, not mapped,
+    so that what a client sends is what is stored."""
+    if code in PROVINCES:
+        return code
+    if code in LEGACY_CODES:
+        legacy = LEGACY_CODES[code]
+        raise PydanticCustomError(
+            "region_replaced",
+            "{code} was replaced by {successor} on {changed}",
+            {
+                "code": code,
+                "successor": legacy.replaced_by,
+                "name": REGIONS[legacy.replaced_by].name,
+                "changed": legacy.until.isoformat(),
+            },
+        )
+    raise PydanticCustomError(
+        "region_province",
+        "not one of the {count} province codes: {codes}",
+        {"count": len(PROVINCES), "codes": ", ".join(PROVINCES)},
+    )
+
+
+class _Provinces:
+    """Checked by `check_province`, shown in the JSON schema as the list of the 17 codes."""
+
+    def __get_pydantic_core_schema__(self, source: object, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(check_province, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return {**handler(schema), "enum": list(PROVINCES)}
+
+
+ProvinceCode = Annotated[str, Strict(), _Provinces()]
+"""A 2-digit 시·도 code as a client sends it: one of the 17, written as a string."""

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
-KST = timezone(timedelta(hours=9), "KST")
+from vms_contracts.types import KST, today_kst
 
-
-def today_kst() -> date:
-    return datetime.now(KST).date()
+__all__ = ["KST", "months_before", "today_kst"]
 
 
 def months_before(day: date, months: int) -> date:

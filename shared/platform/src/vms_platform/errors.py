@@ -6,6 +6,7 @@ gateway through `HTTP_STATUS`, the one mapping from kind to status.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -24,15 +25,35 @@ HTTP_STATUS: dict[ErrorKind, int] = {
 
 
 def field_error(err: Mapping[str, Any], *, skip: int = 0) -> FieldError:
-    """One of pydantic's errors as a client reads it: where (without the first `skip` parts of its location),
-    what in Korean and English. Our own validators already say both, `한국어 / English`."""
-    location = ".".join(str(part) for part in list(err["loc"])[skip:]) or "(body)"
-    known = CATALOGUE.get(f"FIELD_{err['type']}")
-    if known is not None:
-        return FieldError(field=location, message=known.ko, message_en=known.en, type=err["type"])
-    message = str(err["msg"]).removeprefix("Value error, ")
-    ko, _, en = message.partition(" / ")
-    return FieldError(field=location, message=ko, message_en=en or message, type=err["type"])
+    """One of pydantic's errors as a client reads it: where (without the first `skip` parts of its location), and
+    the rule it broke in Korean and English, from the catalogue's `FIELD_<type>` filled with the error's context
+    (the limit, the pattern, the allowed values), which also travels as `params`."""
+    kind = str(err["type"])
+    location = list(err.get("loc", ()))
+    params = {key: _plain(value) for key, value in (err.get("ctx") or {}).items()}
+    code = f"FIELD_{kind}"
+    if kind == "json_invalid":
+        # The body could not be read at all: its location is where the parser stopped, not a field.
+        field = "(body)"
+        position = next((part for part in reversed(location) if isinstance(part, int)), None)
+        if position is not None:
+            params["position"] = position
+            code = "FIELD_json_invalid_at"
+        params.setdefault("error", str(err.get("msg", "")))
+    else:
+        field = ".".join(str(part) for part in location[skip:]) or "(body)"
+        if kind == "missing" and field == "(body)":
+            code = "FIELD_body_missing"
+    if code in CATALOGUE:
+        with contextlib.suppress(KeyError, IndexError, ValueError):
+            known = text(code, **params)
+            return FieldError(field=field, message=known.ko, message_en=known.en, type=kind, params=params)
+    message = str(err.get("msg", "")).removeprefix("Value error, ")
+    ko, separator, en = message.partition(" / ")
+    if separator:  # a validator of our own that says it in both languages, `한국어 / English`
+        return FieldError(field=field, message=ko, message_en=en, type=kind, params=params)
+    generic = text("FIELD_invalid", detail=message)
+    return FieldError(field=field, message=generic.ko, message_en=generic.en, type=kind, params=params)
 
 
 class DomainError(Exception):

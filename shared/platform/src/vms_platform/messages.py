@@ -36,25 +36,115 @@ CATALOGUE: dict[str, Text] = {
         "이 요청의 자료는 {owner} 지역이 관리합니다. {owner} 지역으로 보내야 합니다 (받은 곳: {asked} 지역).",
         "What this request is about belongs to region {owner}; send it to region {owner} (it came to {asked}).",
     ),
-    # Field errors, by pydantic's error type
+    # Field errors, by error type: pydantic's own, and those of the contract's field types (`vms_contracts.types`,
+    # `vms_contracts.regions`). Parameters are the error's context: the numbers of the rule that was broken.
+    "FIELD_invalid": Text("올바른 값이 아닙니다.", "Not a valid value: {detail}"),
     "FIELD_missing": Text("필수 항목입니다.", "This field is required."),
-    "FIELD_string_too_short": Text("너무 짧습니다.", "Too short."),
-    "FIELD_string_too_long": Text("너무 깁니다.", "Too long."),
-    "FIELD_string_pattern_mismatch": Text("형식이 맞지 않습니다.", "Not in the expected format."),
-    "FIELD_string_type": Text("문자열이어야 합니다.", "Must be text."),
-    "FIELD_uuid_parsing": Text("올바른 ID가 아닙니다.", "Not a valid id."),
-    "FIELD_uuid_type": Text("올바른 ID가 아닙니다.", "Not a valid id."),
-    "FIELD_date_parsing": Text("날짜 형식이 아닙니다 (YYYY-MM-DD).", "Not a date (YYYY-MM-DD)."),
-    "FIELD_date_from_datetime_parsing": Text("날짜 형식이 아닙니다 (YYYY-MM-DD).", "Not a date (YYYY-MM-DD)."),
-    "FIELD_time_parsing": Text("시각 형식이 아닙니다 (HH:MM).", "Not a time (HH:MM)."),
-    "FIELD_bool_parsing": Text("참/거짓(true/false)이어야 합니다.", "Must be true or false."),
-    "FIELD_bool_type": Text("참/거짓(true/false)이어야 합니다.", "Must be true or false."),
-    "FIELD_int_parsing": Text("정수여야 합니다.", "Must be a whole number."),
-    "FIELD_enum": Text("허용된 값이 아닙니다.", "Not one of the allowed values."),
-    "FIELD_json_invalid": Text("JSON 형식이 아닙니다.", "Not valid JSON."),
+    "FIELD_body_missing": Text("요청 본문(JSON 객체)이 필요합니다.", "The request needs a body: a JSON object."),
+    "FIELD_extra_forbidden": Text(
+        "알 수 없는 항목입니다. 이 요청이 받는 항목만 보내 주세요.",
+        "Unknown field: this request does not take it.",
+    ),
+    "FIELD_json_invalid": Text("본문이 올바른 JSON이 아닙니다.", "The body is not valid JSON: {error}."),
+    "FIELD_json_invalid_at": Text(
+        "본문이 올바른 JSON이 아닙니다 ({position}번째 문자 부근).",
+        "The body is not valid JSON (near character {position}): {error}.",
+    ),
     "FIELD_model_type": Text("JSON 객체여야 합니다.", "Must be a JSON object."),
     "FIELD_model_attributes_type": Text("JSON 객체여야 합니다.", "Must be a JSON object."),
-    "FIELD_extra_forbidden": Text("알 수 없는 항목입니다.", "Unknown field."),
+    "FIELD_dict_type": Text("JSON 객체여야 합니다.", "Must be a JSON object."),
+    "FIELD_string_type": Text(
+        "문자열이어야 합니다 (따옴표로 감싼 JSON 문자열).", "Must be a string (a JSON string in quotes)."
+    ),
+    "FIELD_string_unicode": Text(
+        "올바른 유니코드 문자열이 아닙니다 (짝 없는 서로게이트 문자 등).",
+        "Not a valid Unicode string (a lone surrogate, for instance).",
+    ),
+    "FIELD_string_too_short": Text(
+        "최소 {min_length}자 이상이어야 합니다.", "Must be at least {min_length} characters long."
+    ),
+    "FIELD_string_too_long": Text(
+        "최대 {max_length}자까지 입력할 수 있습니다.", "Must be at most {max_length} characters long."
+    ),
+    "FIELD_string_pattern_mismatch": Text(
+        "형식이 맞지 않습니다 (정규식 {pattern}).", "Not in the expected format (regular expression {pattern})."
+    ),
+    "FIELD_text_control_character": Text(
+        "제어 문자({character})는 쓸 수 없습니다.", "Must not contain a control character ({character})."
+    ),
+    "FIELD_text_line_break": Text(
+        "한 줄로 입력해 주세요: 줄바꿈이나 탭({character})은 쓸 수 없습니다.",
+        "Must be one line: no line break or tab ({character}).",
+    ),
+    "FIELD_text_surrounding_space": Text(
+        "앞뒤에 공백 없이 입력해 주세요 (공백만으로도 안 됩니다).",
+        "Must not begin or end with a space (nor be only spaces).",
+    ),
+    "FIELD_text_format": Text("이 항목에 쓸 수 없는 글자가 있습니다.", "Contains characters this field does not take."),
+    "FIELD_login_id_format": Text(
+        "아이디는 영문 소문자로 시작하고 영문 소문자(a–z), 숫자, _로 된 {min_length}–{max_length}자입니다.",
+        "A login id is {min_length} to {max_length} lowercase letters a–z, digits or _, starting with a letter.",
+    ),
+    "FIELD_channel_format": Text(
+        "영문 소문자로 시작하고 영문 소문자(a–z), 숫자, _로 된 {max_length}자 이내의 낱말이어야 합니다.",
+        "Must be one word of up to {max_length} lowercase letters a–z, digits or _, starting with a letter.",
+    ),
+    "FIELD_phone_format": Text(
+        "전화번호 형식이 아닙니다: 0으로 시작하는 숫자(0–9) 9–11자리, 사이에 - 또는 공백을 둘 수 있습니다 "
+        "(예: {example}).",
+        "Not a Korean phone number: 9 to 11 digits 0–9 starting with 0, optionally split by - or a space "
+        "(e.g. {example}).",
+    ),
+    "FIELD_id_format": Text(
+        "ID 형식이 아닙니다: 8-4-4-4-12자리 16진수 UUID여야 합니다 (예: {example}).",
+        "Not an id: a UUID written as 8-4-4-4-12 hex digits (e.g. {example}).",
+    ),
+    "FIELD_uuid_parsing": Text("ID 형식이 아닙니다 (UUID).", "Not an id (a UUID)."),
+    "FIELD_uuid_type": Text("ID 형식이 아닙니다 (UUID).", "Not an id (a UUID)."),
+    "FIELD_date_format": Text(
+        "날짜는 YYYY-MM-DD 형식의 문자열이어야 합니다 (예: {example}).",
+        "A date is a string written YYYY-MM-DD (e.g. {example}).",
+    ),
+    "FIELD_date_invalid": Text("없는 날짜입니다: {value}", "There is no such day: {value}."),
+    "FIELD_date_parsing": Text("날짜 형식이 아닙니다 (YYYY-MM-DD).", "Not a date (YYYY-MM-DD)."),
+    "FIELD_date_from_datetime_parsing": Text("날짜 형식이 아닙니다 (YYYY-MM-DD).", "Not a date (YYYY-MM-DD)."),
+    "FIELD_birth_date_range": Text(
+        "생년월일은 {earliest}부터 오늘({latest})까지의 날짜여야 합니다.",
+        "A birth date is between {earliest} and today ({latest}).",
+    ),
+    "FIELD_activity_date_range": Text(
+        "활동일은 자원봉사활동기본법 시행일인 {earliest} 이후여야 합니다.",
+        "An activity date is {earliest} or later, when the Framework Act on Volunteer Service came into force.",
+    ),
+    "FIELD_time_format": Text(
+        "시각은 HH:MM 또는 HH:MM:SS 형식의 문자열이어야 합니다 (예: {example}).",
+        "A time is a string written HH:MM or HH:MM:SS (e.g. {example}).",
+    ),
+    "FIELD_time_offset": Text(
+        "시각은 시간대 표시 없이 한국 시간으로 적어 주세요 (예: {example}, 받은 값: {value}).",
+        "Times are Korean time without an offset (e.g. {example}; got {value}).",
+    ),
+    "FIELD_time_parsing": Text("시각 형식이 아닙니다 (HH:MM).", "Not a time (HH:MM)."),
+    "FIELD_bool_type": Text(
+        "true 또는 false여야 합니다 (따옴표 없는 JSON 참/거짓 값).",
+        "Must be true or false (a JSON boolean, not a string or a number).",
+    ),
+    "FIELD_bool_parsing": Text(
+        "true 또는 false여야 합니다 (따옴표 없는 JSON 참/거짓 값).",
+        "Must be true or false (a JSON boolean, not a string or a number).",
+    ),
+    "FIELD_int_type": Text("정수여야 합니다.", "Must be a whole number."),
+    "FIELD_int_parsing": Text("정수여야 합니다.", "Must be a whole number."),
+    "FIELD_enum": Text("허용된 값이 아닙니다: {expected} 중 하나여야 합니다.", "Must be one of {expected}."),
+    "FIELD_literal_error": Text("허용된 값이 아닙니다: {expected} 중 하나여야 합니다.", "Must be one of {expected}."),
+    "FIELD_region_province": Text(
+        "{count}개 시·도 코드 중 하나여야 합니다 (00 전국은 아님): {codes}",
+        "Must be one of the {count} province codes (not 00, national): {codes}.",
+    ),
+    "FIELD_region_replaced": Text(
+        "{code}는 {changed}에 {successor}({name})로 바뀐 코드입니다. {successor}를 보내 주세요.",
+        "{code} was replaced by {successor} on {changed}; send {successor}.",
+    ),
 }
 
 
@@ -66,7 +156,7 @@ def register(texts: Mapping[str, Text]) -> None:
     CATALOGUE.update(texts)
 
 
-def text(code: str, **params: Any) -> Text:
+def text(code: str, /, **params: Any) -> Text:
     """The Korean and English text for `code`, with `params` filled in."""
     template = CATALOGUE[code]
     return Text(template.ko.format(**params), template.en.format(**params))

@@ -5,6 +5,9 @@ A request goes to `vms.<region>.<service>.rpc.<name>`, where `<region>` is the r
 (`vms_contracts.errors`) with the header `vms-status: error`. The caller's request id travels as `vms-request-id`
 and becomes the causation id of whatever the request changes. Every reply says, in `vms-regions`, which regions
 the instance that answered serves, so that a question asked of every region reaches each instance once.
+
+Every request model is a `vms_contracts.types.RequestModel` made of the field types there: a field it does not
+know, or a value not written the one way its type takes, is refused with the field named, never guessed at.
 """
 
 from __future__ import annotations

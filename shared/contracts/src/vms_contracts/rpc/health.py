@@ -7,9 +7,10 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from vms_contracts.rpc import Rpc
+from vms_contracts.types import RequestModel
 
 
-class HealthRequest(BaseModel):
+class HealthRequest(RequestModel):
     pass
 
 

@@ -9,27 +9,38 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from vms_contracts.rpc import Rpc
-from vms_contracts.types import LongText
+from vms_contracts.types import EARLIEST_ACTIVITY_DATE, ActivityDate, Id, KoreanTime, LongText, RequestModel
 
 
-class RecordActivity(BaseModel):
-    centre_id: UUID
-    volunteer_id: UUID
-    activity_date: date = Field(description="활동일 (Korean date)", examples=["2026-11-20"])
-    start_time: time = Field(description="시작 시각 (KST)", examples=["10:00"])
-    end_time: time = Field(description="종료 시각 (KST), same day", examples=["13:30"])
+class ActivityDetails(RequestModel):
+    """What a centre says of an activity; the centre itself is named by the address it is sent to (the gateway's
+    path) or by `RecordActivity.centre_id`."""
+
+    volunteer_id: Id
+    activity_date: ActivityDate = Field(
+        description=f"활동일 (Korean date, `YYYY-MM-DD`; from {EARLIEST_ACTIVITY_DATE}, not in the future)",
+        examples=["2026-11-20"],
+    )
+    start_time: KoreanTime = Field(description="시작 시각 (KST, `HH:MM` or `HH:MM:SS`, no offset)", examples=["10:00"])
+    end_time: KoreanTime = Field(
+        description="종료 시각 (KST, `HH:MM` or `HH:MM:SS`, no offset), the same day", examples=["13:30"]
+    )
     description: LongText = Field(description="활동내용", examples=["어르신 말벗 및 식사 보조"])
     exception_reason: LongText | None = Field(
         default=None, description="Why a day over the limit or a late entry must be accepted"
     )
 
 
-class ActivityRef(BaseModel):
-    activity_id: UUID
+class RecordActivity(ActivityDetails):
+    centre_id: Id
 
 
-class VolunteerActivities(BaseModel):
-    volunteer_id: UUID
+class ActivityRef(RequestModel):
+    activity_id: Id
+
+
+class VolunteerActivities(RequestModel):
+    volunteer_id: Id
 
 
 class ActivityStatus(StrEnum):

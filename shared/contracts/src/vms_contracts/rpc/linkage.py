@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel
 
 from vms_contracts.rpc import Rpc
+from vms_contracts.types import Id, RequestModel
 
 
 class TransferStatus(StrEnum):
@@ -24,8 +25,8 @@ class TransferStatus(StrEnum):
     in a way that cannot be read: not retried; an operator may put it back (`vms-linkage requeue`)."""
 
 
-class TransfersRequest(BaseModel):
-    volunteer_id: UUID
+class TransfersRequest(RequestModel):
+    volunteer_id: Id
 
 
 class TransferView(BaseModel):

@@ -5,22 +5,32 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool
 
 from vms_contracts.events.registry import ConsentKind
-from vms_contracts.regions import RegionCode
+from vms_contracts.regions import ProvinceCode
 from vms_contracts.rpc import Rpc
-from vms_contracts.types import BirthDate, LoginId, PersonName, PhoneNumber, ShortText
+from vms_contracts.types import (
+    EARLIEST_BIRTH_DATE,
+    BirthDate,
+    Channel,
+    Id,
+    LoginId,
+    PersonName,
+    PhoneNumber,
+    RequestModel,
+    ShortText,
+)
 
 
-class RegisterCentre(BaseModel):
+class RegisterCentre(RequestModel):
     name: ShortText = Field(description="관리센터 이름", examples=["행복종합사회복지관"])
-    region: RegionCode = Field(description="2-digit 시·도 code", examples=["11"])
+    region: ProvinceCode = Field(description="2-digit 시·도 code", examples=["11"])
     phone: PhoneNumber | None = Field(default=None, examples=["02-1234-5678"])
 
 
-class CentreRef(BaseModel):
-    centre_id: UUID
+class CentreRef(RequestModel):
+    centre_id: Id
 
 
 class CentreView(BaseModel):
@@ -31,16 +41,21 @@ class CentreView(BaseModel):
     registered_at: AwareDatetime
 
 
-class RegisterVolunteer(BaseModel):
-    login_id: LoginId = Field(description="아이디: 4–20 lowercase letters, digits or _", examples=["hong_gildong"])
+class RegisterVolunteer(RequestModel):
+    login_id: LoginId = Field(
+        description="아이디: 4–20 lowercase letters a–z, digits or _, starting with a letter", examples=["hong_gildong"]
+    )
     name: PersonName = Field(description="성명", examples=["홍길동"])
-    birth_date: BirthDate = Field(description="생년월일 (never a 주민등록번호)", examples=["2001-04-05"])
+    birth_date: BirthDate = Field(
+        description=f"생년월일, `YYYY-MM-DD` from {EARLIEST_BIRTH_DATE} to today (never a 주민등록번호)",
+        examples=["2001-04-05"],
+    )
     phone: PhoneNumber = Field(description="휴대전화", examples=["010-1234-5678"])
-    region: RegionCode = Field(description="2-digit 시·도 code of residence", examples=["11"])
+    region: ProvinceCode = Field(description="2-digit 시·도 code of residence", examples=["11"])
 
 
-class VolunteerRef(BaseModel):
-    volunteer_id: UUID
+class VolunteerRef(RequestModel):
+    volunteer_id: Id
 
 
 class ConsentsView(BaseModel):
@@ -59,11 +74,16 @@ class VolunteerView(BaseModel):
     consents: ConsentsView
 
 
-class SetConsent(BaseModel):
-    volunteer_id: UUID
+class ConsentChoice(RequestModel):
+    """Given or withdrawn: a JSON `true` or `false`, nothing that merely looks like one."""
+
+    granted: StrictBool = Field(description="동의 여부")
+
+
+class SetConsent(ConsentChoice):
+    volunteer_id: Id
     consent: ConsentKind
-    granted: bool
-    channel: str = Field(default="portal", max_length=40)
+    channel: Channel = Field(default="portal", description="Where the volunteer said so", examples=["portal"])
 
 
 class ConsentView(BaseModel):

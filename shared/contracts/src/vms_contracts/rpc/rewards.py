@@ -7,10 +7,11 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel
 
 from vms_contracts.rpc import Rpc
+from vms_contracts.types import Id, RequestModel
 
 
-class TotalRequest(BaseModel):
-    volunteer_id: UUID
+class TotalRequest(RequestModel):
+    volunteer_id: Id
 
 
 class TotalView(BaseModel):

@@ -1,0 +1,116 @@
+"""A request the registry cannot take at face value is refused with its fields named, and leaves nothing behind:
+no row, no event. Sent as raw JSON over a real NATS server to the running service, on SQLite and PostgreSQL
+(where a NUL byte in a name used to end in an internal error, and on SQLite in the database)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from importlib.resources import files
+from typing import Any
+
+import nats
+import pytest
+from sqlalchemy import Table, func, select
+
+from vms_contracts.rpc import REQUEST_ID_HEADER, STATUS_HEADER, Rpc
+from vms_contracts.rpc import registry as rpc
+from vms_contracts.subjects import Bus
+from vms_platform.runtime import ServiceApp
+from vms_platform.testing import running
+from vms_registry.app import create_app
+from vms_registry.db import centres, consents, outbox, volunteers
+from vms_registry.settings import RegistrySettings
+
+VOLUNTEER: dict[str, Any] = {
+    "login_id": "hong_gildong",
+    "name": "홍길동",
+    "birth_date": "2001-04-05",
+    "phone": "010-1234-5678",
+    "region": "11",
+}
+
+
+@pytest.fixture
+async def registry(bus: Bus, nats_url: str, new_database: Any) -> AsyncIterator[ServiceApp]:
+    settings = RegistrySettings(nats_url=nats_url, database_url=await new_database("registry"), bus_root=bus.root)
+    async with running(create_app(settings), str(files("vms_registry") / "migrations")) as app:
+        yield app
+
+
+async def ask(app: ServiceApp, request: Rpc[Any, Any], body: dict[str, Any], region: str) -> tuple[bool, Any]:
+    """Send `body` as a client would, as JSON text; (refused?, the reply)."""
+    nc = await nats.connect(app.settings.nats_url)
+    try:
+        reply = await nc.request(
+            request.subject(app.bus, region),
+            json.dumps(body).encode(),
+            timeout=10,
+            headers={REQUEST_ID_HEADER: "test"},
+        )
+    finally:
+        await nc.close()
+    return (reply.headers or {}).get(STATUS_HEADER) == "error", json.loads(reply.data)
+
+
+async def rows(app: ServiceApp, table: Table) -> int:
+    async with app.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def fields(reply: dict[str, Any]) -> dict[str, str]:
+    assert reply["code"] == "INVALID_REQUEST", reply
+    return {f["field"]: f["type"] for f in reply["fields"]}
+
+
+async def test_a_nul_byte_in_a_name_is_refused_and_nothing_is_stored(registry: ServiceApp) -> None:
+    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, {**VOLUNTEER, "name": "홍\x00길동"}, "11")
+    assert refused
+    assert fields(reply) == {"name": "text_control_character"}
+    assert (await rows(registry, volunteers), await rows(registry, outbox)) == (0, 0)
+
+
+async def test_every_wrong_field_of_a_registration_is_named_at_once(registry: ServiceApp) -> None:
+    wrong = {
+        **VOLUNTEER,
+        "login_id": "Hong",
+        "name": "홍길동\n",
+        "birth_date": 0,
+        "phone": "010١٢٣٤٥٦٧٨",
+        "nickname": "길동",
+    }
+    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, wrong, "11")
+    assert refused
+    assert fields(reply) == {
+        "login_id": "login_id_format",
+        "name": "text_line_break",
+        "birth_date": "date_format",
+        "phone": "phone_format",
+        "nickname": "extra_forbidden",
+    }
+    assert all(f["message"] and f["message_en"] for f in reply["fields"])
+    assert (await rows(registry, volunteers), await rows(registry, outbox)) == (0, 0)
+
+
+async def test_a_centre_in_the_national_region_is_refused(registry: ServiceApp) -> None:
+    refused, reply = await ask(registry, rpc.REGISTER_CENTRE, {"name": "행복종합사회복지관", "region": "00"}, "00")
+    assert refused
+    assert fields(reply) == {"region": "region_province"}
+    assert (await rows(registry, centres), await rows(registry, outbox)) == (0, 0)
+
+
+async def test_consent_is_given_only_by_true(registry: ServiceApp) -> None:
+    """`"yes"` and `1` once counted as consent, and were announced as such."""
+    refused, volunteer = await ask(registry, rpc.REGISTER_VOLUNTEER, VOLUNTEER, "11")
+    assert not refused
+    events = await rows(registry, outbox)
+    request = {"volunteer_id": volunteer["id"], "consent": "portal1365"}
+    for granted in ["yes", 1, "true", None]:
+        refused, reply = await ask(registry, rpc.SET_CONSENT, {**request, "granted": granted}, "11")
+        assert refused, granted
+        assert fields(reply) == {"granted": "bool_type"}, granted
+    assert (await rows(registry, consents), await rows(registry, outbox)) == (0, events)
+
+    refused, consent = await ask(registry, rpc.SET_CONSENT, {**request, "granted": True}, "11")
+    assert not refused and consent["granted"] is True
+    assert (await rows(registry, consents), await rows(registry, outbox)) == (1, events + 1)
