@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := $(wildcard shared/contracts/pyproject.toml shared/platform/pyproject.toml services/*/pyproject.toml services/linkage/simulators/pyproject.toml deploy/pyproject.toml)
 
-.PHONY: up test lint typecheck pytest bench install constraints clean
+.PHONY: up test lint typecheck pytest bench api-check install constraints clean
 
 up: $(STAMP) ## start everything: embedded NATS, every service, portal on http://127.0.0.1:8000
 	$(BIN)/vms up
@@ -29,6 +29,9 @@ pytest: $(STAMP)
 
 bench: $(STAMP) ## benchmarks (need VMS_TEST_NATS_URL and VMS_TEST_POSTGRES_URL, or Docker)
 	$(BIN)/python bench/hours_to_rewards.py
+
+api-check: $(STAMP) ## schemathesis, every check, against a running system (`make up`; another with URL=http://…)
+	$(BIN)/st run $(or $(URL),http://127.0.0.1:8000)/openapi.json --checks all --generation-database none
 
 install: $(STAMP)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-
-import uvicorn
+import asyncio
 
 from vms_gateway.app import create_app
+from vms_gateway.server import server
 from vms_gateway.settings import GatewaySettings
 from vms_platform.logging import configure_logging
 
@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.parse_args(argv)
     settings = GatewaySettings()
     configure_logging("gateway", fmt=settings.log_format, level=settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False)
+    stopping = asyncio.Event()
+    server(create_app(settings, stopping), settings, stopping).run()
 
 
 if __name__ == "__main__":

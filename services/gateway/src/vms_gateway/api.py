@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, time
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from vms_contracts.events.registry import ConsentKind
 from vms_contracts.rpc import Rpc
@@ -17,13 +17,14 @@ from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import linkage as linkage_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.rpc import rewards as rewards_rpc
-from vms_contracts.rpc.health import HealthRequest, health_rpc
+from vms_contracts.rpc.health import HealthRequest, HealthView, health_rpc
 from vms_contracts.subjects import SERVICES
-from vms_contracts.types import LongText
+from vms_gateway.errors import ErrorResponse
+from vms_gateway.openapi import BODY, EVERY_ROUTE, refusals
 from vms_platform.errors import DomainError
 from vms_platform.rpc import RemoteError, RpcClient
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", responses=refusals(*EVERY_ROUTE))
 
 Req = TypeVar("Req", bound=BaseModel)
 Res = TypeVar("Res", bound=BaseModel)
@@ -55,39 +56,53 @@ def services(request: Request) -> Services:
 
 Call = Annotated[Services, Depends(services)]
 
+
+def _request(model: type[Req], **values: Any) -> Req:
+    """A service's request, made from what the client sent. A rule of that request which the route's own body model
+    does not check is still the client's error: a 422 naming the field, not a failure of the gateway."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
 # -- management centres ----------------------------------------------------------------------------------------
 
 
-@router.post("/centres", status_code=201, tags=["centres"], summary="관리센터 등록")
+@router.post(
+    "/centres", status_code=201, tags=["centres"], summary="관리센터 등록", responses=refusals(*BODY, 409, 504)
+)
 async def register_centre(body: registry_rpc.RegisterCentre, call: Call) -> registry_rpc.CentreView:
     return await call(registry_rpc.REGISTER_CENTRE, body)
 
 
-@router.get("/centres/{centre_id}", tags=["centres"], summary="관리센터 조회")
+@router.get("/centres/{centre_id}", tags=["centres"], summary="관리센터 조회", responses=refusals(404, 422, 504))
 async def get_centre(centre_id: UUID, call: Call) -> registry_rpc.CentreView:
     return await call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=centre_id))
 
 
-class ActivityBody(BaseModel):
-    volunteer_id: UUID
-    activity_date: date = Field(description="활동일", examples=["2026-11-20"])
-    start_time: time = Field(description="시작 시각 (KST)", examples=["10:00"])
-    end_time: time = Field(description="종료 시각 (KST)", examples=["13:30"])
-    description: LongText = Field(description="활동내용", examples=["어르신 말벗 및 식사 보조"])
-    exception_reason: LongText | None = Field(default=None, description="예외 사유 (over 8 h a day, or late)")
+@router.post(
+    "/centres/{centre_id}/activities",
+    status_code=201,
+    tags=["hours"],
+    summary="봉사활동 실적 입력",
+    responses=refusals(*BODY, 404, 409, 504),
+)
+async def record_activity(centre_id: UUID, body: hours_rpc.ActivityDetails, call: Call) -> hours_rpc.ActivityView:
+    return await call(hours_rpc.RECORD_ACTIVITY, _request(hours_rpc.RecordActivity, centre_id=centre_id, **dict(body)))
 
 
-@router.post("/centres/{centre_id}/activities", status_code=201, tags=["hours"], summary="봉사활동 실적 입력")
-async def record_activity(centre_id: UUID, body: ActivityBody, call: Call) -> hours_rpc.ActivityView:
-    return await call(hours_rpc.RECORD_ACTIVITY, hours_rpc.RecordActivity(centre_id=centre_id, **body.model_dump()))
-
-
-@router.get("/activities/{activity_id}", tags=["hours"], summary="봉사활동 실적 조회")
+@router.get(
+    "/activities/{activity_id}", tags=["hours"], summary="봉사활동 실적 조회", responses=refusals(404, 422, 504)
+)
 async def get_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityView:
     return await call(hours_rpc.GET_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity_id))
 
 
-@router.post("/activities/{activity_id}/confirm", tags=["hours"], summary="봉사활동 실적 확인")
+@router.post(
+    "/activities/{activity_id}/confirm", tags=["hours"], summary="봉사활동 실적 확인", responses=refusals(404, 422, 504)
+)
 async def confirm_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityView:
     return await call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity_id))
 
@@ -95,35 +110,39 @@ async def confirm_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityV
 # -- volunteers ------------------------------------------------------------------------------------------------
 
 
-@router.post("/volunteers", status_code=201, tags=["volunteers"], summary="회원가입")
+@router.post(
+    "/volunteers", status_code=201, tags=["volunteers"], summary="회원가입", responses=refusals(*BODY, 409, 504)
+)
 async def register_volunteer(body: registry_rpc.RegisterVolunteer, call: Call) -> registry_rpc.VolunteerView:
     return await call(registry_rpc.REGISTER_VOLUNTEER, body)
 
 
-@router.get("/volunteers/{volunteer_id}", tags=["volunteers"], summary="회원정보")
+@router.get("/volunteers/{volunteer_id}", tags=["volunteers"], summary="회원정보", responses=refusals(404, 422, 504))
 async def get_volunteer(volunteer_id: UUID, call: Call) -> registry_rpc.VolunteerView:
     return await call.volunteer(volunteer_id)
-
-
-class ConsentBody(BaseModel):
-    granted: bool = Field(description="동의 여부")
 
 
 @router.put(
     "/volunteers/{volunteer_id}/consents/{consent}",
     tags=["volunteers"],
     summary="연계 동의 (마이페이지 → 회원정보 → 개인정보 → 1365자원봉사포털 연계동의)",
+    responses=refusals(*BODY, 404, 504),
 )
 async def set_consent(
-    volunteer_id: UUID, consent: ConsentKind, body: ConsentBody, call: Call
+    volunteer_id: UUID, consent: ConsentKind, body: registry_rpc.ConsentChoice, call: Call
 ) -> registry_rpc.ConsentView:
     return await call(
         registry_rpc.SET_CONSENT,
-        registry_rpc.SetConsent(volunteer_id=volunteer_id, consent=consent, granted=body.granted),
+        _request(registry_rpc.SetConsent, volunteer_id=volunteer_id, consent=consent, granted=body.granted),
     )
 
 
-@router.get("/volunteers/{volunteer_id}/activities", tags=["volunteers"], summary="봉사실적조회")
+@router.get(
+    "/volunteers/{volunteer_id}/activities",
+    tags=["volunteers"],
+    summary="봉사실적조회",
+    responses=refusals(404, 422, 504),
+)
 async def list_activities(volunteer_id: UUID, call: Call) -> hours_rpc.ActivityList:
     await call.volunteer(volunteer_id)
     parts = await call.everywhere(hours_rpc.LIST_ACTIVITIES, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id))
@@ -131,13 +150,20 @@ async def list_activities(volunteer_id: UUID, call: Call) -> hours_rpc.ActivityL
     return hours_rpc.ActivityList(items=sorted(items.values(), key=lambda a: (a.activity_date, a.start_time)))
 
 
-@router.get("/volunteers/{volunteer_id}/hours", tags=["volunteers"], summary="누적 봉사시간")
+@router.get(
+    "/volunteers/{volunteer_id}/hours", tags=["volunteers"], summary="누적 봉사시간", responses=refusals(404, 422, 504)
+)
 async def get_total(volunteer_id: UUID, call: Call) -> rewards_rpc.TotalView:
     await call.volunteer(volunteer_id)
     return await call(rewards_rpc.GET_TOTAL, rewards_rpc.TotalRequest(volunteer_id=volunteer_id))
 
 
-@router.get("/volunteers/{volunteer_id}/transfers", tags=["volunteers"], summary="1365 연계 현황")
+@router.get(
+    "/volunteers/{volunteer_id}/transfers",
+    tags=["volunteers"],
+    summary="1365 연계 현황",
+    responses=refusals(404, 422, 504),
+)
 async def list_transfers(volunteer_id: UUID, call: Call) -> linkage_rpc.TransferList:
     await call.volunteer(volunteer_id)
     return await call(linkage_rpc.LIST_TRANSFERS, linkage_rpc.TransfersRequest(volunteer_id=volunteer_id))
@@ -146,25 +172,50 @@ async def list_transfers(volunteer_id: UUID, call: Call) -> linkage_rpc.Transfer
 # -- operations ------------------------------------------------------------------------------------------------
 
 
-@router.get("/health", tags=["operations"], summary="Is every service up, in every region?")
+class DeploymentHealth(HealthView):
+    status: Literal["up", "degraded"]
+
+
+class ServiceHealth(BaseModel):
+    status: Literal["up", "degraded", "down"]
+    deployments: list[DeploymentHealth] = Field(default_factory=list, description="each deployment that answered")
+    error: str | None = Field(default=None, description="why the service could not be asked (when down)")
+
+
+class SystemHealth(BaseModel):
+    status: Literal["up", "degraded"]
+    services: dict[str, ServiceHealth]
+
+
+@router.get(
+    "/health",
+    tags=["operations"],
+    summary="Is every service up, in every region?",
+    response_model=SystemHealth,
+    responses={
+        503: {
+            "model": SystemHealth | ErrorResponse,
+            "description": "Some service is down or degraded (the same report), or the gateway is too busy to ask.",
+        }
+    },
+)
 async def health(call: Call) -> JSONResponse:
     """Each service's deployments (the national one, and each region that runs its own), each with its
     database, outbox and what keeps it from working fully. 503 unless every one is up."""
 
-    async def one(service: str) -> dict[str, Any]:
+    async def one(service: str) -> ServiceHealth:
         try:
             views = await call.rpc.gather(health_rpc(service), HealthRequest(), timeout=2.0, request_id=call.request_id)
         except (DomainError, RemoteError) as exc:
-            return {"status": "down", "error": str(exc)}
+            return ServiceHealth(status="down", error=str(exc))
         deployments = [
-            {"status": "up" if v.database == "ok" and not v.problems else "degraded", **v.model_dump(mode="json")}
+            DeploymentHealth(status="up" if v.database == "ok" and not v.problems else "degraded", **dict(v))
             for v in views
         ]
-        status = "up" if all(d["status"] == "up" for d in deployments) else "degraded"
-        return {"status": status, "deployments": deployments}
+        status = "up" if all(d.status == "up" for d in deployments) else "degraded"
+        return ServiceHealth(status=status, deployments=deployments)
 
     results = dict(zip(SERVICES, await asyncio.gather(*(one(s) for s in SERVICES)), strict=True))
-    healthy = all(r["status"] == "up" for r in results.values())
-    return JSONResponse(
-        {"status": "up" if healthy else "degraded", "services": results}, status_code=200 if healthy else 503
-    )
+    healthy = all(r.status == "up" for r in results.values())
+    report = SystemHealth(status="up" if healthy else "degraded", services=results)
+    return JSONResponse(report.model_dump(mode="json"), status_code=200 if healthy else 503)

@@ -1,39 +1,42 @@
 """The gateway: FastAPI in front of NATS request/reply.
 
-Every refusal has one shape, `{"error": ErrorBody}`, with the HTTP status from `vms_platform.errors.HTTP_STATUS`:
-422 for invalid input (with the fields), 404 for an unknown volunteer, centre or record, 409 for a conflict,
-503/504 naming the service that is down or late. No request hangs longer than the RPC timeout.
+Every refusal has one shape, `{"error": ErrorBody}` (`vms_gateway.errors`): 422 for invalid input (with the
+fields), 404 for an unknown volunteer, centre, record or address, 409 for a conflict, 503/504 naming the service
+that is down or late, and the gateway's own refusals (400, 405, 408, 413, 431, 503 when too busy, 500). No request
+hangs longer than the RPC timeout, and no client holds more than the limits of `GatewaySettings`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from faststream.nats import NatsBroker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vms_contracts.errors import ErrorBody, ErrorKind
-from vms_contracts.ids import new_id
+from vms_contracts.errors import ErrorKind
 from vms_contracts.subjects import inbox_prefix
-from vms_gateway import api, events_page, portal
+from vms_gateway import api, docs, events_page, openapi, portal
+from vms_gateway.edge import Edge, Limits
+from vms_gateway.errors import Refusal, error_response
 from vms_gateway.settings import GatewaySettings
-from vms_platform.errors import HTTP_STATUS, DomainError, error_body, field_error
-from vms_platform.logging import get_logger, trace
-from vms_platform.retry import until_it_works
+from vms_platform.errors import DomainError, error_body, field_error
+from vms_platform.logging import get_logger
+from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
 from vms_platform.settings import redacted
 
 log = get_logger("vms.gateway")
 
-REQUEST_ID = "X-Request-ID"
 
-
-def create_app(settings: GatewaySettings) -> FastAPI:
+def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None) -> FastAPI:
+    """The application; `stopping`, once set, ends a start that is still waiting for NATS."""
     broker = NatsBroker(
         [s.strip() for s in settings.nats_url.split(",")],
         name="vms-gateway",
@@ -45,8 +48,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await until_it_works(broker.connect, what="NATS", nats=redacted(settings.nats_url))
-        log.info("gateway started", nats=redacted(settings.nats_url), port=settings.port)
+        if await _connect(broker, settings, stopping or asyncio.Event()):
+            log.info("gateway started", nats=redacted(settings.nats_url), port=settings.port)
         yield
         await broker.stop()
 
@@ -54,48 +57,87 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title="VMS 사회복지자원봉사 종합관리 시스템 API",
         description=(
             "REST API of the national social-welfare volunteer management system. Every refusal is "
-            '`{"error": {code, kind, message (Korean), message_en, params, fields}}`.'
+            '`{"error": {code, kind, message (Korean), message_en, params, fields}}`, whatever its status. '
+            f"A request body is at most {settings.max_body_bytes} bytes of JSON, sent within "
+            f"{settings.body_timeout:g} s of its headers."
         ),
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.broker = broker
     app.state.rpc = RpcClient(broker, settings.bus, timeout=settings.rpc_timeout)
-
-    @app.middleware("http")
-    async def request_id(request: Request, call_next: Any) -> Response:
-        rid = request.headers.get(REQUEST_ID) or str(new_id())
-        request.state.request_id = rid
-        with trace(causation_id=rid, correlation_id=rid):
-            response: Response = await call_next(request)
-        response.headers[REQUEST_ID] = rid
-        return response
+    app.add_middleware(
+        Edge,
+        limits=Limits(
+            max_body_bytes=settings.max_body_bytes,
+            body_timeout=settings.body_timeout,
+            max_concurrent_requests=settings.max_concurrent_requests,
+        ),
+    )
 
     @app.exception_handler(RemoteError)
     async def on_remote_error(_request: Request, exc: RemoteError) -> JSONResponse:
-        return _error_response(exc.body)
+        return error_response(exc.body)
 
     @app.exception_handler(DomainError)
     async def on_domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return _error_response(exc.body())
+        return error_response(exc.body())
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [field_error(err, skip=1 if err["loc"][:1] == ("body",) else 0) for err in exc.errors()]
         body = error_body("INVALID_REQUEST", ErrorKind.INVALID).model_copy(update={"fields": fields})
-        return _error_response(body)
+        return error_response(body)
 
     @app.exception_handler(StarletteHTTPException)
-    async def on_http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, Refusal):
+            return error_response(exc.body, exc.status_code, exc.headers)
+        headers = dict(exc.headers or {})
         if exc.status_code == 404:
-            return _error_response(error_body("NOT_FOUND", ErrorKind.NOT_FOUND))
-        return JSONResponse({"error": {"code": "HTTP_ERROR", "message": str(exc.detail)}}, status_code=exc.status_code)
+            body = error_body("NOT_FOUND", ErrorKind.NOT_FOUND)
+        elif exc.status_code == 405:
+            allowed = headers.get("Allow") or "-"
+            body = error_body("METHOD_NOT_ALLOWED", ErrorKind.INVALID, method=request.method, allowed=allowed)
+        elif exc.status_code == 400:
+            # FastAPI's answer to a body it could not parse for another reason than its syntax.
+            body = error_body("BODY_UNREADABLE", ErrorKind.INVALID)
+        else:
+            body = error_body("REQUEST_REFUSED", ErrorKind.INVALID, status=exc.status_code)
+        return error_response(body, exc.status_code, headers)
 
     app.include_router(api.router)
     app.include_router(portal.router)
     app.include_router(events_page.router)
+    app.include_router(docs.router(app))
+    openapi.install(app)
     return app
 
 
-def _error_response(body: ErrorBody) -> JSONResponse:
-    return JSONResponse({"error": body.model_dump(mode="json")}, status_code=HTTP_STATUS[body.kind])
+async def _connect(broker: NatsBroker, settings: GatewaySettings, stopping: asyncio.Event) -> bool:
+    """Connect to NATS, however long it takes, unless `stopping` is set first (False then)."""
+    nats_url = redacted(settings.nats_url)
+    connecting = asyncio.ensure_future(until_it_works(broker.connect, what="NATS", nats=nats_url))
+    stop = asyncio.ensure_future(stopping.wait())
+    # nats-py keeps trying the first connection by itself (`max_reconnect_attempts=-1`) and says nothing while it
+    # does, so the wait is reported from here.
+    waited = Backoff(CONNECT)
+    since = time.monotonic()
+    try:
+        while not connecting.done() and not stop.done():
+            await asyncio.wait({connecting, stop}, timeout=waited.failed(), return_when=asyncio.FIRST_COMPLETED)
+            if not connecting.done() and not stop.done():
+                log.warning("waiting for NATS", nats=nats_url, waited_s=round(time.monotonic() - since, 1))
+    finally:
+        stop.cancel()
+        if not connecting.done():
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+    if connecting.cancelled():
+        log.info("stopped before NATS could be reached", nats=nats_url)
+        return False
+    connecting.result()
+    return True

@@ -1,4 +1,5 @@
-"""The web portal's texts, Korean first (added to the catalogue of `vms_platform.messages`)."""
+"""The gateway's texts, Korean first (added to the catalogue of `vms_platform.messages`): the portal's, and the
+refusals the gateway itself gives before a request reaches any service."""
 
 from vms_platform.messages import Text, register
 
@@ -29,6 +30,39 @@ register(
             "한국사회복지회관 4층 · 02-2077-3995",
             "Nationwide line 1688-1090 (weekdays 09:00–18:00) · Korea National Council on Social Welfare, "
             "14 Mallijae-ro, Mapo-gu, Seoul 04195 · +82-2-2077-3995",
+        ),
+        # Refusals at the HTTP edge; each says the limit it enforces.
+        "REQUEST_MALFORMED": Text("HTTP 요청 형식이 올바르지 않습니다.", "The HTTP request is malformed."),
+        "BODY_UNREADABLE": Text(
+            "요청 본문을 읽을 수 없습니다 (UTF-8 JSON이 아니거나, 너무 깊게 중첩되었습니다).",
+            "The request body cannot be read (not UTF-8 JSON, or nested too deeply).",
+        ),
+        "METHOD_NOT_ALLOWED": Text(
+            "이 주소는 {method} 요청을 받지 않습니다 (받는 요청: {allowed}).",
+            "This address does not accept {method} (it accepts {allowed}).",
+        ),
+        "REQUEST_TIMEOUT": Text(
+            "요청이 {seconds}초 안에 다 도착하지 않아 연결을 닫습니다.",
+            "The request did not arrive in full within {seconds} s; the connection is closed.",
+        ),
+        "REQUEST_TOO_LARGE": Text(
+            "요청 본문이 너무 큽니다 (최대 {limit_bytes}바이트).",
+            "The request body is too large (at most {limit_bytes} bytes).",
+        ),
+        "HEADERS_TOO_LARGE": Text(
+            "요청 헤더가 너무 큽니다 (요청 줄과 헤더를 합쳐 최대 {limit_bytes}바이트).",
+            "The request headers are too large (at most {limit_bytes} bytes with the request line).",
+        ),
+        "GATEWAY_BUSY": Text(
+            "지금은 요청이 너무 많아 처리할 수 없습니다 (동시에 최대 {limit}개). 잠시 후 다시 시도해 주세요.",
+            "Too many requests at once (at most {limit}); please try again shortly.",
+        ),
+        "TOO_MANY_CONNECTIONS": Text(
+            "지금은 연결이 너무 많아 받을 수 없습니다 (최대 {limit}개). 잠시 후 다시 시도해 주세요.",
+            "Too many open connections (at most {limit}); please try again shortly.",
+        ),
+        "REQUEST_REFUSED": Text(
+            "요청을 처리할 수 없습니다 (HTTP {status}).", "The request cannot be served (HTTP {status})."
         ),
     }
 )

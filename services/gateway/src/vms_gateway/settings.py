@@ -16,6 +16,34 @@ class GatewaySettings(BaseSettings):
     log_format: LogFormat = "auto"
     log_level: str = "INFO"
 
+    # What one client may ask of the gateway. Each limit is answered in the usual error shape, never by a
+    # process that grows or waits without end.
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=0, description="largest request body accepted (413 beyond), counted as it arrives"
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="largest request line and headers together (431 beyond)"
+    )
+    header_timeout: float = Field(
+        default=5.0, gt=0, description="seconds a client may take to send a request's line and headers"
+    )
+    body_timeout: float = Field(
+        default=10.0, gt=0, description="seconds a client may take to send a request's body, once its headers are in"
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, description="seconds an idle connection is kept open for the client's next request"
+    )
+    max_connections: int = Field(
+        default=1000, ge=1, description="open connections at once; a connection beyond is answered 503 and closed"
+    )
+    max_concurrent_requests: int = Field(
+        default=200, ge=1, description="requests being answered at once; a request beyond is answered 503 at once"
+    )
+
+    shutdown_timeout: int = Field(
+        default=10, ge=1, description="seconds the requests being answered get to finish when the gateway stops"
+    )
+
     @property
     def bus(self) -> Bus:
         return Bus(self.bus_root)

@@ -1,0 +1,137 @@
+"""What the gateway takes from a client before any service is asked: one request id, a bounded body, a bounded
+wait for it, a bounded number of requests at once, and an answer in the usual error shape whatever goes wrong.
+
+The connection itself (how long its headers may take, how many connections at once) is bounded one level down,
+where uvicorn reads it (`vms_gateway.server`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vms_contracts.errors import ErrorKind
+from vms_contracts.ids import new_id
+from vms_gateway.errors import Refusal, error_response, refusal, seconds
+from vms_platform.errors import error_body
+from vms_platform.logging import get_logger, trace
+
+log = get_logger("vms.gateway")
+
+REQUEST_ID = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def accepted_request_id(value: str | None) -> str:
+    """The client's request id if it is a short token of safe characters, else a fresh one. It is echoed to the
+    client, written in log lines and becomes the causation id of the events the request causes, which
+    integrators read: nothing longer or stranger than a token travels that far."""
+    if value is not None and _SAFE_REQUEST_ID.fullmatch(value):
+        return value
+    return str(new_id())
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int
+    body_timeout: float
+    max_concurrent_requests: int
+
+
+class Edge:
+    """ASGI middleware in front of the whole application (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = accepted_request_id(headers.get(REQUEST_ID))
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                message = {**message, "headers": [*kept, (b"x-request-id", request_id.encode("ascii"))]}
+            await send(message)
+
+        with trace(causation_id=request_id, correlation_id=request_id):
+            try:
+                self._refuse_at_once(headers)
+                self.in_flight += 1
+                try:
+                    body = _BoundedBody(receive, self.limits)
+                    await self.app(scope, body.receive, send_with_id)
+                finally:
+                    self.in_flight -= 1
+            except Refusal as exc:
+                # Refused before the application ran, or raised where no handler renders it.
+                if started:
+                    raise
+                await error_response(exc.body, exc.status_code, exc.headers)(scope, receive, send_with_id)
+            except Exception as exc:
+                # The traceback says what failed; the request's content stays out of the log line.
+                log.exception("request failed", method=scope["method"], path=scope["path"], error=type(exc).__name__)
+                if started:
+                    raise
+                response = error_response(error_body("INTERNAL_ERROR", ErrorKind.INTERNAL), 500)
+                await response(scope, receive, send_with_id)
+
+    def _refuse_at_once(self, headers: Headers) -> None:
+        """Refusals that need no byte of the body: a declared length over the limit, or too many requests.
+
+        The connection stays open after a 413: closing it while the client is still sending would reset it, and the
+        client would lose the answer. What it still sends of the body is read and dropped, for at most the time its
+        next request's headers may take (`vms_gateway.server`)."""
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limits.max_body_bytes:
+            raise refusal(413, "REQUEST_TOO_LARGE", limit_bytes=self.limits.max_body_bytes)
+        if self.in_flight >= self.limits.max_concurrent_requests:
+            limit = self.limits.max_concurrent_requests
+            raise refusal(503, "GATEWAY_BUSY", ErrorKind.UNAVAILABLE, retry_after=1, limit=limit)
+
+
+class _BoundedBody:
+    """The request body as the application reads it: at most `max_body_bytes`, counted as it streams in (a
+    chunked body declares no length), and complete within `body_timeout` seconds of the first read."""
+
+    def __init__(self, receive: Receive, limits: Limits) -> None:
+        self._receive = receive
+        self._limits = limits
+        self._received = 0
+        self._complete = False
+        self._deadline: float | None = None
+
+    async def receive(self) -> Message:
+        if self._complete:
+            # After the body, only a disconnect can come; waiting for it is the application's business.
+            return await self._receive()
+        loop = asyncio.get_running_loop()
+        if self._deadline is None:
+            self._deadline = loop.time() + self._limits.body_timeout
+        try:
+            async with asyncio.timeout_at(self._deadline):
+                message = await self._receive()
+        except TimeoutError:
+            raise refusal(408, "REQUEST_TIMEOUT", close=True, seconds=seconds(self._limits.body_timeout)) from None
+        if message["type"] != "http.request":
+            self._complete = True
+            return message
+        self._received += len(message.get("body", b""))
+        if self._received > self._limits.max_body_bytes:
+            raise refusal(413, "REQUEST_TOO_LARGE", limit_bytes=self._limits.max_body_bytes)
+        if not message.get("more_body", False):
+            self._complete = True
+        return message

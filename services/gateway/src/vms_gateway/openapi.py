@@ -1,0 +1,64 @@
+"""The OpenAPI document says what each route can answer: its success, and each refusal in the error shape
+(`vms_gateway.errors`), with the statuses below. The request rules are the models' own (`vms_contracts`), as
+FastAPI writes them from the models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from vms_gateway.edge import REQUEST_ID
+from vms_gateway.errors import ErrorResponse
+
+REFUSALS: dict[int, str] = {
+    400: "The body cannot be read: it is not UTF-8 JSON, or it is nested too deeply.",
+    404: "What the request names does not exist (`VOLUNTEER_NOT_FOUND`, `CENTRE_NOT_FOUND`, …).",
+    408: "The body did not arrive in full in time; the connection is closed.",
+    409: "The request conflicts with what exists (a login id taken, an overlapping activity, …).",
+    413: "The body is larger than the gateway accepts; the connection is closed.",
+    422: "The request is not valid (`fields` says which and why), or breaks one of the brochure's rules.",
+    500: "Something went wrong inside the gateway or a service.",
+    503: "A service is not available (`params.service` names it), or the gateway has too many requests at once "
+    "(`GATEWAY_BUSY`, with `Retry-After`).",
+    504: "A service did not answer in time (`params.service` names it).",
+}
+
+BODY = (400, 408, 413, 422)
+"""What a route that reads a body can refuse, before any service is asked."""
+
+EVERY_ROUTE = (500, 503)
+
+
+def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route for these refusals, each in the error shape."""
+    return {status: {"model": ErrorResponse, "description": REFUSALS[status]} for status in sorted(set(statuses))}
+
+
+def install(app: FastAPI) -> None:
+    """Generate the document once, with the `X-Request-ID` header that every answer carries."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            request_id = {
+                "description": "The request's id: the client's own `X-Request-ID` if it is 1–64 characters of "
+                "`A–Z a–z 0–9 . _ : -`, else a new one. Services record it as the cause of what the request changed.",
+                "required": True,
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
+            }
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    for response in operation.get("responses", {}).values():
+                        response.setdefault("headers", {})[REQUEST_ID] = request_id
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,201 @@
+"""The REST API keeps the promises of its OpenAPI document, and its documentation pages work without the internet.
+
+Schemathesis (`--checks all`) runs against the whole system as `make up` runs it — the gateway and the four
+services, each its own process, on a real NATS — on PostgreSQL when there is one (where text the services store
+meets its strictest backend), else on SQLite. The number of examples is bounded and the seed fixed, so that a run
+takes seconds and a failure can be replayed (`st replay <id>` with the printed id, against a running system).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sysconfig
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+
+from conftest import need_postgres
+from vms_deploy.supervisor import SERVICES, Plan, System, free_port
+from vms_gateway.app import create_app
+from vms_gateway.docs import ASSETS, ASSETS_PREFIX
+from vms_gateway.settings import GatewaySettings
+from vms_platform.testing import fresh_bus, fresh_postgres_database, postgres_required
+
+pytestmark = pytest.mark.slow
+
+SEED = os.environ.get("VMS_TEST_SCHEMATHESIS_SEED", "20061")
+MAX_EXAMPLES = os.environ.get("VMS_TEST_SCHEMATHESIS_EXAMPLES", "25")
+
+SCHEMATHESIS_CONFIG = """\
+# The brochure's rules that depend on the day they are checked (a birth date not after today, an activity entered
+# within 3 months of its date) or on two fields together (an activity ends after it starts) cannot be written in a
+# JSON Schema: a request valid by the schema may break them, and is answered 422 naming the field and the rule.
+[[operations]]
+include-method = "POST"
+include-path-regex = "^/api/v1/(volunteers|centres/\\\\{centre_id\\\\}/activities)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409", "422"]
+"""
+
+
+def _quiet(_line: str) -> None:
+    """The supervisor's progress lines; the services' logs are kept in the plan's data folder."""
+
+
+@pytest.fixture(scope="module")
+async def gateway_url(
+    tmp_path_factory: pytest.TempPathFactory, nats_url: str, postgres_admin_url: str | None
+) -> AsyncIterator[str]:
+    data_dir = tmp_path_factory.mktemp("vms-schema")
+    async with AsyncExitStack() as stack:
+        bus = await stack.enter_async_context(fresh_bus(nats_url))
+        if postgres_admin_url is not None:
+            databases = {
+                s: await stack.enter_async_context(fresh_postgres_database(postgres_admin_url, s)) for s in SERVICES
+            }
+        else:
+            if postgres_required():
+                need_postgres(postgres_admin_url)  # fails: PostgreSQL was asked for
+            databases = {s: f"sqlite:///{data_dir / s}.db" for s in SERVICES}
+        plan = Plan(
+            data_dir=data_dir / "var",
+            gateway_port=free_port(),
+            sim_port=free_port(),
+            nats_url=nats_url,
+            database_urls=databases,
+            bus_root=bus.root,
+            echo_logs=False,
+            extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2"},
+        )
+        system = System(plan, progress=_quiet)
+        stack.push_async_callback(system.stop)
+        await system.start()
+        yield system.gateway_url
+
+
+def _tool(name: str) -> str:
+    return str(Path(sysconfig.get_path("scripts")) / name)
+
+
+async def test_schemathesis_finds_no_failure_of_any_kind(gateway_url: str, tmp_path: Path) -> None:
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(SCHEMATHESIS_CONFIG)
+    command = [
+        _tool("st"),
+        "--config-file",
+        str(config),
+        "run",
+        f"{gateway_url}/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        MAX_EXAMPLES,
+        "--seed",
+        SEED,
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "10",
+        "--no-color",
+    ]
+    # In a thread: the supervisor's tasks on this loop keep reading the services' output meanwhile.
+    result = await asyncio.to_thread(
+        subprocess.run, command, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
+    )
+    report = result.stdout + result.stderr
+    (tmp_path / "schemathesis.txt").write_text(report)
+    failures = report[report.find("FAILURES") :] if "FAILURES" in report else report
+    assert result.returncode == 0, failures[:30000]
+
+
+# -- the documentation pages -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    # The pages ask no service anything: the application alone serves them.
+    transport = httpx.ASGITransport(app=create_app(GatewaySettings()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        yield client
+
+
+def _references(page: str) -> list[str]:
+    """Every address a page loads or names: src and href attributes, and the document Swagger UI fetches."""
+    found = re.findall(r"""(?:src|href|spec-url)\s*=\s*["']([^"']+)["']""", page)
+    found += re.findall(r"""url:\s*["']([^"']+)["']""", page)
+    return found
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_a_documentation_page_loads_everything_from_the_gateway(client: httpx.AsyncClient, page: str) -> None:
+    response = await client.get(page)
+    assert response.status_code == 200
+    html = response.text
+    assert not re.search(r"(https?:)?//[a-z0-9]", html, re.IGNORECASE), "no address elsewhere, not even a font"
+    references = _references(html)
+    assert references and "/openapi.json" in references
+    for reference in references:
+        assert reference.startswith("/") and not reference.startswith("//"), reference
+        asset = await client.get(urljoin("http://gateway", reference))
+        assert asset.status_code == 200, reference
+        assert asset.content, reference
+
+
+async def test_every_asset_is_served_with_its_type(client: httpx.AsyncClient) -> None:
+    for name, media_type in ASSETS.items():
+        response = await client.get(f"{ASSETS_PREFIX}/{name}")
+        assert response.status_code == 200, name
+        assert response.headers["content-type"].startswith(media_type), (name, response.headers["content-type"])
+        assert len(response.content) > 1000, name
+    missing = await client.get(f"{ASSETS_PREFIX}/nothing.js")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "NOT_FOUND"
+
+
+async def test_the_document_lists_each_routes_refusals_in_the_error_shape(client: httpx.AsyncClient) -> None:
+    document: dict[str, Any] = (await client.get("/openapi.json")).json()
+    error = {"$ref": "#/components/schemas/ErrorResponse"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            where = f"{method.upper()} {path}"
+            assert {"500", "503"} <= set(responses), where
+            if operation.get("requestBody"):
+                assert {"400", "408", "413", "422"} <= set(responses), where
+            if "{" in path:
+                assert {"404", "422"} <= set(responses), where
+            for status, response in responses.items():
+                assert "X-Request-ID" in response["headers"], (where, status)
+                if status.startswith(("4", "5")) and path != "/api/v1/health":
+                    assert response["content"]["application/json"]["schema"] == error, (where, status)
+            assert "HTTPValidationError" not in str(operation), where
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+async def test_swagger_ui_shows_the_operations_in_a_browser(gateway_url: str, tmp_path: Path) -> None:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium here (apt-get install chromium)")
+    command = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--dump-dom",
+        "--virtual-time-budget=5000",
+        f"{gateway_url}/docs",
+    ]
+    result = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=60, check=False)
+    dom = result.stdout
+    assert "opblock" in dom, (result.returncode, result.stderr[-3000:], dom[-3000:])
+    for summary in ("회원가입", "관리센터 등록", "봉사활동 실적 입력", "누적 봉사시간"):
+        assert summary in dom, summary
