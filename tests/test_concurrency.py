@@ -236,7 +236,7 @@ async def test_two_registry_replicas_publish_each_event_once_and_one_takes_over(
             )
 
         async def all_published(total: int) -> bool:
-            count, _, unsent = await outbox_rows(replicas[1], registry_outbox, "vms.registry.volunteer.registered.v1")
+            count, _, unsent = await outbox_rows(replicas[1], registry_outbox, "vms.registry.volunteer.registered.v2")
             return count == total and unsent == 0
 
         await register("first", 300)

@@ -16,11 +16,13 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
 import httpx
 import nats
 import pytest
+from sqlalchemy import select
 
 from conftest import need_postgres
 from vms_contracts.events import (
@@ -29,11 +31,12 @@ from vms_contracts.events import (
     HoursConfirmedV1,
     HoursRecordedV1,
     TransferSentV1,
-    VolunteerRegisteredV1,
+    VolunteerRegisteredV2,
 )
 from vms_contracts.subjects import Bus
 from vms_deploy.supervisor import SERVICES, Plan, System, free_port
 from vms_platform.clock import today_kst
+from vms_platform.db import Database
 from vms_platform.testing import eventually, fresh_bus, fresh_postgres_database
 
 pytestmark = pytest.mark.slow
@@ -74,23 +77,49 @@ class Vms:
     def pid(self, service: str) -> int:
         return next(c.process.pid for c in self.system.children if c.name == service)
 
-    async def events_about(self, stream: str, ids: Iterable[str]) -> Counter[str]:
-        """How many events of each type `stream` holds about these volunteers, centres or activities."""
-        wanted = set(ids)
+    async def messages(self, stream: str) -> list[bytes]:
+        """Every message `stream` holds, as it was published."""
         nc = await nats.connect(self.nats_url)
         try:
             js = nc.jetstream()
             name = self.bus.stream_name(stream)
             state = (await js.stream_info(name)).state
-            found: Counter[str] = Counter()
-            for sequence in range(max(state.first_seq, 1), state.last_seq + 1):
-                event = json.loads((await js.get_msg(name, sequence)).data or b"{}")
-                data = event.get("data") or {}
-                if wanted & {event.get("subject"), data.get("volunteer_id"), data.get("centre_id")}:
-                    found[event["type"]] += 1
-            return found
+            return [
+                (await js.get_msg(name, sequence)).data or b""
+                for sequence in range(max(state.first_seq, 1), state.last_seq + 1)
+            ]
         finally:
             await nc.close()
+
+    async def events(self, stream: str) -> list[dict[str, Any]]:
+        """Every event `stream` holds."""
+        return [json.loads(data or b"{}") for data in await self.messages(stream)]
+
+    async def events_about(self, stream: str, ids: Iterable[str]) -> Counter[str]:
+        """How many events of each type `stream` holds about these volunteers, centres or activities."""
+        wanted = set(ids)
+        found: Counter[str] = Counter()
+        for event in await self.events(stream):
+            data = event.get("data") or {}
+            if wanted & {event.get("subject"), data.get("volunteer_id"), data.get("centre_id")}:
+                found[event["type"]] += 1
+        return found
+
+    async def rows_holding(self, service: str, values: Iterable[str]) -> list[str]:
+        """Where in `service`'s database any of `values` can be found: every table, every row, every column."""
+        metadata = import_module(f"vms_{service}.db").metadata
+        wanted = set(values)
+        found: list[str] = []
+        db = Database(self.plan.database_urls[service])
+        try:
+            async with db.transaction() as session:
+                for table in metadata.sorted_tables:
+                    for row in (await session.execute(select(table))).all():
+                        cells = " ".join(v.decode(errors="replace") if isinstance(v, bytes) else str(v) for v in row)
+                        found += [f"{service}.{table.name}: {value}" for value in wanted if value in cells]
+        finally:
+            await db.close()
+        return found
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -290,7 +319,7 @@ async def test_each_event_goes_on_the_bus_once_however_often_it_was_asked_for(
     ours = (centre_id, volunteer_id)
     assert await vms.events_about("REGISTRY", ours) == {
         CentreRegisteredV1.event_type: 1,
-        VolunteerRegisteredV1.event_type: 1,
+        VolunteerRegisteredV2.event_type: 1,
         ConsentChangedV1.event_type: 1,
     }
     assert await vms.events_about("HOURS", ours) == {HoursRecordedV1.event_type: 1, HoursConfirmedV1.event_type: 1}
@@ -314,6 +343,36 @@ async def test_confirmed_hours_reach_the_total_and_1365(api: httpx.AsyncClient, 
     assert item["status_label"] == "전송 완료"
     record = ok(await portal.get(f"/api/v1/records/VMS/{activity_id}"))
     assert (record["recordNo"], record["actMinutes"]) == (item["portal_reference"], 210)
+
+
+async def test_who_a_volunteer_is_stays_with_the_registry(
+    vms: Vms, api: httpx.AsyncClient, portal: httpx.AsyncClient
+) -> None:
+    """The registration goes on the bus as ids, region and time; linkage asks the registry for the name, birth date
+    and phone when it sends, and 1365 files the record under the member who joined with them. No event and no
+    other service's database holds them."""
+    person = Person("oh_sumin", "오수민", "01013572468", birth_date="1999-12-31")
+    centre_id = await register_centre(api, "온누리종합사회복지관")
+    volunteer_id = await register(api, person)
+    await consent(api, volunteer_id, granted=True)
+    member = ok(await portal.post("/members", json=person.member_1365()), 201)["memberNo"]
+    activity_id = await record_and_confirm(api, centre_id, activity(volunteer_id, *MORNING))
+
+    await transfers_become(api, volunteer_id, ["sent"])
+    assert ok(await portal.get(f"/api/v1/records/VMS/{activity_id}"))["memberNo"] == member
+
+    (registered,) = [
+        e for e in await vms.events("REGISTRY") if e["subject"] == volunteer_id and "volunteer.registered" in e["type"]
+    ]
+    assert registered["type"] == VolunteerRegisteredV2.event_type
+    assert set(registered["data"]) == {"volunteer_id", "region", "registered_at"}
+    details = (person.name, person.birth_date, person.phone, "010-1357-2468")
+    for stream in ("REGISTRY", "HOURS", "LINKAGE", "DEADLETTER"):
+        messages = [m.decode(errors="replace") for m in await vms.messages(stream)]
+        assert not [d for d in details for m in messages if d in m], f"{stream} carries the person's details"
+    for service in ("hours", "rewards", "linkage"):
+        assert await vms.rows_holding(service, details) == []
+    assert await vms.rows_holding("registry", details), "the registry is where they are kept"
 
 
 async def test_withdrawn_consent_holds_transfers_until_given_again(
@@ -392,5 +451,5 @@ async def test_a_restart_continues_where_it_stopped(vms: Vms, api: httpx.AsyncCl
     assert await vms.events_about("HOURS", ours) == {HoursRecordedV1.event_type: 3, HoursConfirmedV1.event_type: 3}
     assert await vms.events_about("REGISTRY", ours) == {
         CentreRegisteredV1.event_type: 1,
-        VolunteerRegisteredV1.event_type: 1,
+        VolunteerRegisteredV2.event_type: 1,
     }

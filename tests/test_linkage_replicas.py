@@ -2,10 +2,12 @@
 volunteers reach the 1365 simulator once each — none twice, none missing — and every transfer is `sent`.
 
 The replicas share the durable consumers (each event is applied by one of them) and claim the records they send
-(`FOR UPDATE SKIP LOCKED`), so neither sends what the other holds."""
+(`FOR UPDATE SKIP LOCKED`), so neither sends what the other holds. Who each volunteer is, both ask the registry
+(running beside them) when they send."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -22,13 +24,15 @@ from sqlalchemy import func, select
 
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
-from vms_contracts.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
+from vms_contracts.events.registry import ConsentKind
+from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import Bus
 from vms_linkage.app import create_app
 from vms_linkage.db import transfers
 from vms_linkage.portal import Portal1365Client, Record
 from vms_linkage.settings import LinkageSettings
 from vms_platform.clock import today_kst
+from vms_platform.rpc import RpcClient
 from vms_platform.runtime import ServiceApp
 from vms_platform.testing import (
     eventually,
@@ -37,11 +41,14 @@ from vms_platform.testing import (
     postgres_required,
     running,
 )
+from vms_registry.app import create_app as create_registry
+from vms_registry.settings import RegistrySettings
 from vms_simulators.portal1365.app import create_app as create_portal
 
 pytestmark = pytest.mark.postgres
 
 MIGRATIONS = str(files("vms_linkage") / "migrations")
+REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
 VOLUNTEERS = 100
 RECORDS_EACH = 4  # an hour each, on one day: within 1365's 8 hours
 YESTERDAY = today_kst() - timedelta(days=1)
@@ -49,12 +56,22 @@ YESTERDAY = today_kst() - timedelta(days=1)
 
 @pytest.fixture
 async def database_url(postgres_admin_url: str | None) -> AsyncIterator[str]:
-    if postgres_admin_url is None:
+    async with fresh_postgres_database(need_postgres(postgres_admin_url), "linkage") as url:
+        yield url
+
+
+@pytest.fixture
+async def registry_url(postgres_admin_url: str | None) -> AsyncIterator[str]:
+    async with fresh_postgres_database(need_postgres(postgres_admin_url), "registry") as url:
+        yield url
+
+
+def need_postgres(admin_url: str | None) -> str:
+    if admin_url is None:
         if postgres_required():
             pytest.fail(postgres_missing_reason() + " (VMS_TEST_REQUIRE_POSTGRES=1)")
         pytest.skip(postgres_missing_reason())
-    async with fresh_postgres_database(postgres_admin_url, "linkage") as url:
-        yield url
+    return admin_url
 
 
 async def publish(js: JetStreamContext, bus: Bus, envelope: Envelope[Any]) -> None:
@@ -82,7 +99,7 @@ def confirmed(volunteer_id: UUID, n: int) -> Envelope[HoursConfirmedV1]:
 
 
 async def test_two_replicas_send_each_record_to_1365_once(
-    database_url: str, nats_url: str, bus: Bus, js: JetStreamContext, tmp_path: Path
+    database_url: str, registry_url: str, nats_url: str, bus: Bus, js: JetStreamContext, tmp_path: Path
 ) -> None:
     sim = create_portal(f"sqlite:///{tmp_path / 'sim1365.db'}")
     sent_by: Counter[str] = Counter()
@@ -113,12 +130,29 @@ async def test_two_replicas_send_each_record_to_1365_once(
         first = await stack.enter_async_context(running(replica("linkage-a"), MIGRATIONS))
         await stack.enter_async_context(running(replica("linkage-b"), MIGRATIONS))
 
-        # Volunteers who consent in VMS and on 1365, and their confirmed hours, as registry and hours publish them.
-        now = datetime.now(UTC)
-        activities: list[Envelope[HoursConfirmedV1]] = []
-        for n in range(VOLUNTEERS):
-            volunteer_id, phone = uuid4(), f"010-7777-{n:04d}"
-            birth_date = date(1990, 1, 1) + timedelta(days=n)
+        common: dict[str, Any] = {"nats_url": nats_url, "bus_root": bus.root, "relay_poll_interval": 0.05}
+        registry = create_registry(RegistrySettings(database_url=registry_url, instance="registry-1", **common))
+        await stack.enter_async_context(running(registry, REGISTRY_MIGRATIONS))
+        rpc = RpcClient(registry.broker, bus, timeout=10)
+
+        # Volunteers who register and consent in VMS (the registry announces the consents) and join 1365 with the
+        # same details; their confirmed hours as hours publishes them.
+        async def volunteer(n: int) -> UUID:
+            birth_date, phone = date(1990, 1, 1) + timedelta(days=n), f"010-7777-{n:04d}"
+            registered = await rpc.call(
+                registry_rpc.REGISTER_VOLUNTEER,
+                registry_rpc.RegisterVolunteer(
+                    login_id=f"volunteer_{n:03d}",
+                    name=f"봉사자{n:03d}",
+                    birth_date=birth_date,
+                    phone=phone,
+                    region="11",
+                ),
+            )
+            await rpc.call(
+                registry_rpc.SET_CONSENT,
+                registry_rpc.SetConsent(volunteer_id=registered.id, consent=ConsentKind.PORTAL_1365, granted=True),
+            )
             joined = await portal.post(
                 "/members",
                 json={
@@ -129,38 +163,10 @@ async def test_two_replicas_send_each_record_to_1365_once(
                 },
             )
             assert joined.status_code == 201, joined.text
-            await publish(
-                js,
-                bus,
-                Envelope.wrap(
-                    VolunteerRegisteredV1(
-                        volunteer_id=volunteer_id,
-                        name=f"봉사자{n:03d}",
-                        birth_date=birth_date,
-                        phone=phone,
-                        region="11",
-                        registered_at=now,
-                    ),
-                    source="/vms/registry/test",
-                    region="11",
-                ),
-            )
-            await publish(
-                js,
-                bus,
-                Envelope.wrap(
-                    ConsentChangedV1(
-                        volunteer_id=volunteer_id,
-                        consent=ConsentKind.PORTAL_1365,
-                        granted=True,
-                        changed_at=now,
-                        channel="portal",
-                    ),
-                    source="/vms/registry/test",
-                    region="11",
-                ),
-            )
-            activities += [confirmed(volunteer_id, k) for k in range(RECORDS_EACH)]
+            return registered.id
+
+        volunteer_ids = await asyncio.gather(*(volunteer(n) for n in range(VOLUNTEERS)))
+        activities = [confirmed(volunteer_id, k) for volunteer_id in volunteer_ids for k in range(RECORDS_EACH)]
         for envelope in activities:
             await publish(js, bus, envelope)
         total = len(activities)

@@ -216,6 +216,27 @@ def test_envelope_is_the_generic_one_in_every_schema(event_docs: list[docs.Event
     assert Envelope.model_fields.keys() == set(CLOUDEVENTS_ATTRIBUTES)
 
 
+def test_a_retired_version_is_documented_as_such_and_not_as_sent(
+    generated: dict[str, str], asyncapi: dict[str, Any], event_docs: list[docs.EventDoc]
+) -> None:
+    """`volunteer.registered.v1` carried personal data: v2 replaced it at once. v1 stays readable, for what the
+    REGISTRY stream holds from before, but nothing says VMS sends it."""
+    by_type = {d.event_type: d for d in event_docs}
+    old, new = by_type["vms.registry.volunteer.registered.v1"], by_type["vms.registry.volunteer.registered.v2"]
+    assert (old.replaced_by, new.replaced_by) == (new.event_type, None)
+    assert old.schema["deprecated"] is True and "deprecated" not in new.schema
+    assert [f.name for f in new.fields] == ["volunteer_id", "region", "registered_at"]
+    channel = asyncapi["channels"]["registry.volunteer.registered"]
+    assert set(channel["messages"]) == {old.event_type, new.event_type}
+    sent = asyncapi["operations"]["registry.volunteer.registered"]["messages"]
+    assert sent == [{"$ref": f"#/channels/registry.volunteer.registered/messages/{new.event_type}"}]
+    assert asyncapi["components"]["schemas"][old.event_type]["deprecated"] is True
+    assert f"`{old.event_type}` (read `{new.event_type}`)" in generated[docs.README_FILE]
+    for doc in event_docs:
+        if doc.replaced_by is None:
+            assert "deprecated" not in doc.schema, doc.event_type
+
+
 # -- a new event shows up, or says what it lacks --------------------------------------------------------------
 
 

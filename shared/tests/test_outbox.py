@@ -7,10 +7,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import select
 
+from vms_contracts.events.registry import VolunteerRegisteredV1
 from vms_contracts.subjects import Bus
 from vms_platform.db import Database, new_metadata
 from vms_platform.outbox import Outbox, OutboxRelay, outbox_table
@@ -108,3 +110,11 @@ async def test_one_relay_of_a_deployment_publishes_and_another_takes_over(db: Da
     await running[1]
     assert sorted(published.ids) == sorted(ids + more)
     assert {attempts for _, attempts in await sent_state(db)} == {1}
+
+
+async def test_a_retired_event_version_is_never_staged(db: Database) -> None:
+    retired = VolunteerRegisteredV1(volunteer_id=uuid4(), region="11", registered_at=datetime.now(UTC))
+    with pytest.raises(TypeError, match="retired"):
+        async with db.transaction() as session:
+            await relay(db, Published()).outbox.stage_many(session, [(retired, "11")])
+    assert await sent_state(db) == []

@@ -7,6 +7,7 @@ run side by side (SQLite runs one writer at a time and can only show that the an
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
@@ -16,13 +17,13 @@ from uuid import UUID
 import pytest
 from sqlalchemy import func, select
 
-from vms_contracts.envelope import Envelope
-from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
+from vms_contracts.envelope import Envelope, decode_event
+from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.rpc.hours import ActivityRef, ActivityStatus, RecordActivity, VolunteerActivities
 from vms_contracts.subjects import Bus
 from vms_hours import domain
-from vms_hours.db import activities, outbox
+from vms_hours.db import activities, known_volunteers, outbox
 from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
 from vms_platform.clock import today_kst
@@ -43,14 +44,7 @@ class Hours:
 
     async def volunteer(self) -> UUID:
         volunteer = new_id("11")
-        event = VolunteerRegisteredV1(
-            volunteer_id=volunteer,
-            name="홍길동",
-            birth_date=date(2001, 4, 5),
-            phone="010-1234-5678",
-            region="11",
-            registered_at=datetime.now(UTC),
-        )
+        event = VolunteerRegisteredV2(volunteer_id=volunteer, region="11", registered_at=datetime.now(UTC))
         async with self.handlers.db.transaction() as session:
             await self.handlers.on_volunteers_registered(session, [Envelope.wrap(event, source="/t", region="11")])
         return volunteer
@@ -107,6 +101,38 @@ async def refusals(results: list[Any]) -> list[str]:
     unexpected = [r for r in results if isinstance(r, BaseException) and not isinstance(r, DomainError)]
     assert not unexpected, unexpected
     return sorted(r.code for r in results if isinstance(r, DomainError))
+
+
+async def test_a_registration_from_before_is_kept_without_the_persons_details(hours: Hours) -> None:
+    """A deployment reading the REGISTRY stream from its start meets v1 registrations, which carry a name, birth
+    date and phone: it learns that the volunteer exists, and where, and keeps nothing else."""
+    volunteer = new_id("26")
+    old = {
+        "specversion": "1.0",
+        "id": str(new_id("26")),
+        "type": "vms.registry.volunteer.registered.v1",
+        "source": "/vms/registry/registry-1",
+        "time": "2026-01-05T01:00:00Z",
+        "region": "26",
+        "subject": str(volunteer),
+        "datacontenttype": "application/json",
+        "data": {
+            "volunteer_id": str(volunteer),
+            "name": "홍길동",
+            "birth_date": "2001-04-05",
+            "phone": "010-1234-5678",
+            "region": "26",
+            "registered_at": "2026-01-05T01:00:00Z",
+        },
+    }
+    envelope = decode_event(json.dumps(old).encode())
+    async with hours.handlers.db.transaction() as session:
+        await hours.handlers.on_volunteers_registered(session, [envelope])
+    async with hours.handlers.db.transaction() as session:
+        rows = [row._asdict() for row in (await session.execute(select(known_volunteers))).all()]
+    assert rows == [{"id": volunteer, "region": "26"}]
+    view = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "11:00"))
+    assert view.volunteer_id == volunteer
 
 
 async def test_a_record_belongs_to_its_centres_region(hours: Hours) -> None:

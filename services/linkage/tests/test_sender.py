@@ -1,6 +1,7 @@
-"""The sender to 1365 through the real database, on SQLite and PostgreSQL, against the 1365 simulator in process:
-due records go once, records wait for consent, refusals the volunteer can fix come back later, refusals that can
-never heal are parked, an unavailable 1365 is one state of 1365 rather than of each record."""
+"""The sender to 1365 through the real database, on SQLite and PostgreSQL, against the 1365 simulator in process and
+the registry's own handlers on a database of their own: due records go once, records wait for consent, refusals
+the volunteer can fix come back later, refusals that can never heal are parked, an unavailable 1365 is one state of
+1365 rather than of each record, and who a volunteer is comes from the registry when their records are sent."""
 
 from __future__ import annotations
 
@@ -21,25 +22,36 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from faststream.nats import NatsBroker
+from sqlalchemy import func, insert, select, update
 from structlog.testing import capture_logs
 
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
-from vms_contracts.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
+from vms_contracts.events.registry import ConsentChangedV1, ConsentKind
 from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus
+from vms_contracts.rpc.registry import GET_VOLUNTEER, VolunteerRef, VolunteerView
 from vms_contracts.subjects import Bus
-from vms_linkage.db import outbox, transfers, volunteers
+from vms_linkage.db import metadata, outbox, transfers, volunteers
 from vms_linkage.handlers import LinkageHandlers
+from vms_linkage.members import LookUp
 from vms_linkage.portal import Portal1365Client, Record
 from vms_linkage.sender import NothingToRequeue, Sender, requeue
 from vms_linkage.settings import LinkageSettings
 from vms_platform.clock import today_kst
 from vms_platform.db import Database, migrate
 from vms_platform.outbox import Outbox
+from vms_platform.rpc import RpcClient
+from vms_platform.testing import running
+from vms_registry.app import create_app as create_registry
+from vms_registry.db import outbox as registry_outbox
+from vms_registry.db import volunteers as registry_volunteers
+from vms_registry.handlers import RegistryHandlers
+from vms_registry.settings import RegistrySettings
 from vms_simulators.portal1365.app import create_app as create_portal
 
 MIGRATIONS = str(files("vms_linkage") / "migrations")
+REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
 YESTERDAY = today_kst() - timedelta(days=1)
 
 
@@ -63,14 +75,47 @@ HONG = Person("홍길동", date(2001, 4, 5), "010-1234-5678")
 
 
 @dataclass
+class Lookups:
+    """The registry's answers as the sender asks for them: how many, and how many at once."""
+
+    registry: RegistryHandlers
+    asked: list[UUID] = field(default_factory=list)
+    in_flight: int = 0
+    most_at_once: int = 0
+
+    async def __call__(self, volunteer_id: UUID) -> VolunteerView:
+        self.asked.append(volunteer_id)
+        self.in_flight += 1
+        self.most_at_once = max(self.most_at_once, self.in_flight)
+        try:
+            await asyncio.sleep(0.01)  # a round trip's worth, so that questions asked one after another show
+            return await self.registry.get_volunteer(VolunteerRef(volunteer_id=volunteer_id))
+        finally:
+            self.in_flight -= 1
+
+
+@dataclass
 class World:
     url: str
     db: Database
+    registry_url: str
+    registry_db: Database
     transport: httpx.ASGITransport
     portal: httpx.AsyncClient
     stack: AsyncExitStack
     bus: Bus = field(default_factory=lambda: Bus("t"))
     _handlers: LinkageHandlers | None = None
+    _lookups: Lookups | None = None
+
+    @property
+    def lookups(self) -> Lookups:
+        """The registry as the senders ask it (by default)."""
+        if self._lookups is None:
+            source = "/vms/registry/test"
+            self._lookups = Lookups(
+                RegistryHandlers(self.registry_db, Outbox(registry_outbox, bus=self.bus, source=source))
+            )
+        return self._lookups
 
     @property
     def handlers(self) -> LinkageHandlers:
@@ -79,27 +124,31 @@ class World:
             self._handlers = self.sender()[1]
         return self._handlers
 
-    def sender(self, **overrides: Any) -> tuple[Sender, LinkageHandlers]:
+    def sender(self, *, registry: LookUp | None = None, **overrides: Any) -> tuple[Sender, LinkageHandlers]:
         settings = LinkageSettings(database_url=self.url, instance="test", **overrides)
         client = Portal1365Client("http://sim1365", timeout=settings.portal1365_timeout, transport=self.transport)
         self.stack.push_async_callback(client.close)
-        sender = Sender(self.db, Outbox(outbox, bus=self.bus, source="/vms/linkage/test"), client, settings)
+        linkage_outbox = Outbox(outbox, bus=self.bus, source="/vms/linkage/test")
+        sender = Sender(self.db, linkage_outbox, client, settings, registry=registry or self.lookups)
         return sender, LinkageHandlers(self.db, sender)
 
     # -- what other services tell linkage, applied through its handlers ----------------------------------------
 
     async def register(self, person: Person, *, consent: bool = True) -> None:
-        handlers = self.handlers
-        registered = VolunteerRegisteredV1(
-            volunteer_id=person.id,
-            name=person.name,
-            birth_date=person.birth_date,
-            phone=person.phone,
-            region="11",
-            registered_at=datetime.now(UTC),
-        )
-        async with self.db.transaction() as session:
-            await handlers.on_volunteers_registered(session, [Envelope.wrap(registered, source="/t", region="11")])
+        """The volunteer as the registry keeps them (under the test's own id), and their consent as linkage hears
+        of it."""
+        async with self.registry_db.transaction() as session:
+            await session.execute(
+                insert(registry_volunteers).values(
+                    id=person.id,
+                    login_id=f"v{person.id.hex[:12]}",
+                    name=person.name,
+                    birth_date=person.birth_date,
+                    phone=person.phone,
+                    region="11",
+                    registered_at=datetime.now(UTC),
+                )
+            )
         if consent:
             await self.consent(person, True)
 
@@ -178,15 +227,19 @@ class World:
 @pytest.fixture
 async def world(new_database: Callable[[str], Awaitable[str]], tmp_path: Path) -> AsyncIterator[World]:
     url = await new_database("linkage")
+    # The registry only answers here (its own tests run it on both backends): a file of its own is enough.
+    registry_url = f"sqlite:///{tmp_path / 'registry.db'}"
     await asyncio.to_thread(migrate, url, MIGRATIONS)
+    await asyncio.to_thread(migrate, registry_url, REGISTRY_MIGRATIONS)
     sim = create_portal(f"sqlite:///{tmp_path / 'sim1365.db'}")
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(sim.router.lifespan_context(sim))
         transport = httpx.ASGITransport(app=sim)
         portal = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://sim1365"))
-        db = Database(url)
+        db, registry_db = Database(url), Database(registry_url)
         stack.push_async_callback(db.close)
-        yield World(url, db, transport, portal, stack)
+        stack.push_async_callback(registry_db.close)
+        yield World(url, db, registry_url, registry_db, transport, portal, stack)
 
 
 async def shown(handlers: LinkageHandlers, person: Person) -> TransferList:
@@ -278,6 +331,172 @@ async def test_withdrawing_consent_holds_the_records_not_yet_offered(world: Worl
     await world.consent(HONG, True)
     assert await sender.send_due() == 4
     assert set((await world.statuses()).values()) == {"sent"}
+
+
+# -- who the volunteer is ---------------------------------------------------------------------------------------
+
+
+async def details_kept(world: World, person: Person) -> list[str]:
+    """Where in linkage's database the person's name, birth date or phone can be found (every table, every row)."""
+    wanted = {person.name, person.birth_date.isoformat(), person.birth_date.strftime("%Y%m%d"), person.phone}
+    wanted.add(person.phone.replace("-", ""))
+    found = []
+    async with world.db.transaction() as session:
+        for table in metadata.sorted_tables:
+            for row in (await session.execute(select(table))).all():
+                text = " ".join(str(v.decode(errors="replace") if isinstance(v, bytes) else v) for v in row)
+                found += [f"{table.name}: {value}" for value in wanted if value in text]
+    return found
+
+
+async def test_who_the_volunteer_is_is_asked_of_the_registry_when_sending_and_never_kept(world: World) -> None:
+    """1365 finds its member by name, birth date and phone as the registry holds them at the moment of sending (a
+    phone changed since the registration included); linkage keeps none of them."""
+    sender, _ = world.sender()
+    await world.register(HONG)
+    new_phone = Person(HONG.name, HONG.birth_date, "010-8765-4321", HONG.id)
+    async with world.registry_db.transaction() as session:
+        await session.execute(
+            update(registry_volunteers).where(registry_volunteers.c.id == HONG.id).values(phone=new_phone.phone)
+        )
+    member = await world.join_1365(new_phone)
+    ids = await world.confirm(HONG, count=2, spread=True)
+
+    assert await sender.send_due() == 2
+    assert set((await world.statuses()).values()) == {"sent"}
+    for activity_id in ids:
+        record = (await world.portal.get(f"/api/v1/records/VMS/{activity_id}")).json()
+        assert record["memberNo"] == member
+    assert world.lookups.asked == [HONG.id], "asked once for the pass, not once per record"
+    assert await details_kept(world, HONG) == []
+    assert await details_kept(world, new_phone) == []
+
+
+async def test_a_pass_asks_the_registry_about_each_volunteer_once_and_all_at_once(world: World) -> None:
+    sender, _ = world.sender()
+    people = [Person(f"봉사자{n}", date(1995, 1, 1 + n), f"010-3333-{n:04d}") for n in range(10)]
+    for person in people:
+        await world.register(person)
+        await world.join_1365(person)
+        await world.confirm(person, count=3, spread=True)
+
+    started = clock.monotonic()
+    assert await sender.send_due() == 30
+    assert sorted(world.lookups.asked) == sorted(p.id for p in people)
+    assert world.lookups.most_at_once == len(people), "the questions went out together, not one after another"
+    assert clock.monotonic() - started < 5
+
+
+async def test_a_volunteer_the_registry_does_not_know_waits_and_the_others_go(world: World) -> None:
+    """Neither lost nor sent: the record keeps its place (pending, no attempt) and is offered again later, without
+    holding back the records of volunteers the registry knows."""
+    sender, handlers = world.sender()
+    stranger = Person("김철수", date(1990, 1, 1), "010-9999-0000")
+    await world.register(HONG)
+    await world.consent(stranger, True)  # linkage heard of the consent, the registry knows no such volunteer
+    for person in (HONG, stranger):
+        await world.join_1365(person)
+    (hongs,) = await world.confirm(HONG)
+    (strangers,) = await world.confirm(stranger, day=YESTERDAY - timedelta(days=1))
+
+    with capture_logs() as logs:
+        assert await sender.send_due() == 1
+    rows = await world.transfers()
+    assert rows[hongs].status == "sent"
+    waiting = rows[strangers]
+    assert (waiting.status, waiting.attempts, waiting.claim_token, waiting.reason_code) == ("pending", 0, None, None)
+    assert waiting.next_attempt_at > datetime.now(UTC) + timedelta(seconds=sender.settings.lookup_retry_seconds - 5)
+    assert (await world.sim_stats())["received"] == 1
+    assert await world.events("transfer.failed") == []
+    assert [e["event"] for e in logs if e["log_level"] == "warning"] == [
+        "the registry does not know volunteers whose records are due; their records wait"
+    ]
+    assert (await shown(handlers, stranger)).items[0].status == TransferStatus.PENDING
+    asked = len(world.lookups.asked)
+    assert await sender.send_due() == 0
+    assert len(world.lookups.asked) == asked, "not asked again before its time"
+
+    # The registry learns of the volunteer: the record goes, once.
+    await world.register(stranger, consent=False)
+    await world.time_passes()
+    assert await sender.send_due() == 1
+    assert (await world.statuses())[strangers] == "sent"
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["duplicates"]) == (2, 0)
+
+
+async def test_a_registry_that_does_not_answer_leaves_the_records_due(world: World, nats_url: str, bus: Bus) -> None:
+    """Over NATS, as linkage runs: while no registry answers, every record keeps its place (pending, no attempt,
+    no claim) and nothing reaches 1365; one warning, and health says so. Once the registry answers, each record
+    goes once."""
+    people = [HONG, Person("이영희", date(1988, 8, 8), "010-2222-1111")]
+    for person in people:
+        await world.register(person)
+        await world.join_1365(person)
+        await world.confirm(person, count=2, spread=True)
+    broker = NatsBroker(nats_url, logger=None)
+    await broker.connect()
+    world.stack.push_async_callback(broker.stop)
+    rpc = RpcClient(broker, bus, timeout=2)
+
+    async def look_up(volunteer_id: UUID) -> VolunteerView:
+        return await rpc.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id))
+
+    sender, _ = world.sender(registry=look_up)
+
+    with capture_logs() as logs:
+        assert await sender.send_due() == 0
+        assert await sender.send_due() == 0, "nothing due until they are asked about again"
+    rows = (await world.transfers()).values()
+    assert {(r.status, r.attempts, r.claim_token) for r in rows} == {("pending", 0, None)}
+    assert all(r.next_attempt_at > r.created_at for r in rows)
+    assert (await world.sim_stats())["received"] == 0
+    assert [e["event"] for e in logs if e["log_level"] == "warning"] == [
+        "the registry does not say who volunteers are: their records wait"
+    ]
+    problem = sender.registry_problem()
+    assert problem is not None and "SERVICE_UNAVAILABLE" in problem
+
+    settings = RegistrySettings(
+        database_url=world.registry_url, nats_url=nats_url, bus_root=bus.root, instance="registry-test"
+    )
+    async with running(create_registry(settings), REGISTRY_MIGRATIONS):
+        await world.time_passes()
+        with capture_logs() as logs:
+            assert await sender.send_due() == 4
+    assert set((await world.statuses()).values()) == {"sent"}
+    assert {r.attempts for r in (await world.transfers()).values()} == {1}
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["duplicates"], stats["received"]) == (4, 0, 4)
+    assert len(await world.events("transfer.sent")) == 4
+    assert sender.registry_problem() is None
+    assert "the registry answers again" in [e["event"] for e in logs]
+
+
+async def test_words_of_1365_that_quote_the_volunteer_are_kept_and_announced_without_the_details(
+    world: World,
+) -> None:
+    """A refusal 1365 words with the member's name, birth date and mobile number: the record is parked with 1365's
+    words, and neither linkage's database nor `transfer.failed` holds the details they quoted."""
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG)
+    await world.portal.post("/_sim/faults", json={"kind": "echo", "count": 1})
+
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.reason_code) == ("rejected", "PORTAL_REJECTED")
+    assert row.reason_detail == "98 ***(***, ***) 회원의 요청을 처리할 수 없습니다."
+    (event,) = await world.events("transfer.failed")
+    assert (
+        event["data"]["reason"]
+        == "1365 자원봉사포털이 실적을 받지 않았습니다: 98 ***(***, ***) 회원의 요청을 처리할 수 없습니다."
+    )
+    assert (await shown(handlers, HONG)).items[0].reason_en == (
+        "1365 refused the record: 98 ***(***, ***) 회원의 요청을 처리할 수 없습니다."
+    )
+    assert await details_kept(world, HONG) == []
 
 
 # -- refusals ----------------------------------------------------------------------------------------------------

@@ -62,6 +62,9 @@ async def staged(registry: RegistryHandlers, event_type: str) -> list[dict[str, 
     return [json.loads(p)["data"] for p in payloads]
 
 
+REGISTERED = "vms.registry.volunteer.registered.v2"
+
+
 def consent(volunteer: VolunteerView, granted: bool) -> SetConsent:
     return SetConsent(volunteer_id=volunteer.id, consent=ConsentKind.PORTAL_1365, granted=granted)
 
@@ -75,12 +78,27 @@ async def test_a_volunteer_belongs_to_their_region(registry: RegistryHandlers) -
     assert (await registry.get_centre(CentreRef(centre_id=centre.id))).name == "해운대종합사회복지관"
 
 
+async def test_a_registration_is_announced_without_the_persons_details(registry: RegistryHandlers) -> None:
+    """Who the volunteer is stays in the registry; the event says who registered (an id) where and when."""
+    volunteer = await registry.register_volunteer(person(region="26"))
+    (event,) = await staged(registry, REGISTERED)
+    assert event == {
+        "volunteer_id": str(volunteer.id),
+        "region": "26",
+        "registered_at": volunteer.registered_at.isoformat().replace("+00:00", "Z"),
+    }
+    assert await staged(registry, "vms.registry.volunteer.registered.v1") == []
+    # Asked for, the registry answers with them.
+    found = await registry.get_volunteer(VolunteerRef(volunteer_id=volunteer.id))
+    assert (found.name, found.birth_date, found.phone) == ("홍길동", date(2001, 4, 5), "010-1234-5678")
+
+
 async def test_registering_twice_is_one_volunteer_and_a_taken_login_id_is_refused(registry: RegistryHandlers) -> None:
     first = await registry.register_volunteer(person())
     assert (await registry.register_volunteer(person())).id == first.id
     with pytest.raises(domain.LoginIdTaken):
         await registry.register_volunteer(person(name="김영희"))
-    assert len(await staged(registry, "vms.registry.volunteer.registered.v1")) == 1
+    assert len(await staged(registry, REGISTERED)) == 1
 
 
 async def test_a_consent_is_announced_only_when_it_changes(registry: RegistryHandlers) -> None:
@@ -135,4 +153,4 @@ async def test_consents_changed_back_and_forth_at_once_end_as_their_last_event_s
 async def test_one_volunteer_registering_many_times_at_once_is_one_volunteer(registry: RegistryHandlers) -> None:
     views = await asyncio.gather(*(registry.register_volunteer(person()) for _ in range(6)))
     assert len({v.id for v in views}) == 1
-    assert len(await staged(registry, "vms.registry.volunteer.registered.v1")) == 1
+    assert len(await staged(registry, REGISTERED)) == 1

@@ -1,6 +1,6 @@
 """Wiring only: which requests hours answers, which events it follows, where its events go."""
 
-from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
+from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.rpc import hours as rpc
 from vms_hours.db import inbox, outbox
 from vms_hours.handlers import HoursHandlers
@@ -19,6 +19,7 @@ def create_app(settings: HoursSettings) -> ServiceApp:
     app.consume(
         CONSUMERS["hours-registry"],
         {
+            VolunteerRegisteredV2: handlers.on_volunteers_registered,
             VolunteerRegisteredV1: handlers.on_volunteers_registered,
             CentreRegisteredV1: handlers.on_centres_registered,
         },

@@ -9,12 +9,12 @@ from vms_platform.outbox import outbox_table
 
 metadata = new_metadata()
 
-# Projection of the registry (from its events, or asked for when an event has not arrived yet).
+# Projection of the registry (from its events, or asked for when an event has not arrived yet): that a volunteer
+# exists, and where. Who they are (name, birth date, phone) stays with the registry, asked for when needed.
 known_volunteers = Table(
     "known_volunteers",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("name", String(50), nullable=False),
     Column("region", String(2), nullable=False),
 )
 

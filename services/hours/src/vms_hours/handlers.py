@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1, HoursRecordedV1
-from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1
+from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.regions import NATIONAL
 from vms_contracts.rpc.hours import (
@@ -23,7 +23,7 @@ from vms_contracts.rpc.hours import (
     RecordActivity,
     VolunteerActivities,
 )
-from vms_contracts.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, CentreView, VolunteerRef, VolunteerView
+from vms_contracts.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, VolunteerRef
 from vms_hours import domain
 from vms_hours.db import activities, known_centres, known_volunteers, volunteer_days
 from vms_hours.settings import HoursSettings
@@ -169,20 +169,21 @@ class HoursHandlers:
     # -- registry facts ----------------------------------------------------------------------------------------
 
     async def _centre(self, centre_id: UUID) -> Row[Any]:
-        return await self._known(
-            known_centres, centre_id, lambda: self.registry.call(GET_CENTRE, CentreRef(centre_id=centre_id))
-        )
+        async def ask() -> dict[str, Any]:
+            found = await self.registry.call(GET_CENTRE, CentreRef(centre_id=centre_id))
+            return {"id": found.id, "name": found.name, "region": found.region}
+
+        return await self._known(known_centres, centre_id, ask)
 
     async def _volunteer(self, volunteer_id: UUID) -> Row[Any]:
-        return await self._known(
-            known_volunteers,
-            volunteer_id,
-            lambda: self.registry.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id)),
-        )
+        async def ask() -> dict[str, Any]:
+            found = await self.registry.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id))
+            # The registry answers with the person's details too; of them, hours keeps none.
+            return {"id": found.id, "region": found.region}
 
-    async def _known(
-        self, table: Table, key: UUID, ask_registry: Callable[[], Awaitable[CentreView | VolunteerView]]
-    ) -> Row[Any]:
+        return await self._known(known_volunteers, volunteer_id, ask)
+
+    async def _known(self, table: Table, key: UUID, ask_registry: Callable[[], Awaitable[dict[str, Any]]]) -> Row[Any]:
         """A centre or volunteer from this service's projection, or from the registry if its event has not arrived
         yet; the registry's refusal (not found, say) is passed on as it is."""
         async with self.db.transaction() as session:
@@ -191,18 +192,22 @@ class HoursHandlers:
             return row
         found = await ask_registry()
         async with self.db.transaction() as session:
-            await upsert(session, table, [{"id": found.id, "name": found.name, "region": found.region}], key=["id"])
+            await upsert(session, table, [found], key=["id"])
             return (await session.execute(select(table).where(table.c.id == key))).one()
 
     # -- events ------------------------------------------------------------------------------------------------
 
     async def on_volunteers_registered(
-        self, session: AsyncSession, events: list[Envelope[VolunteerRegisteredV1]]
+        self,
+        session: AsyncSession,
+        events: list[Envelope[VolunteerRegisteredV2]] | list[Envelope[VolunteerRegisteredV1]],
     ) -> None:
+        """Both versions: v1 registrations still on the stream (a deployment that reads it from the start) name a
+        volunteer as well; of either, only the id and region are kept."""
         await upsert(
             session,
             known_volunteers,
-            [{"id": e.data.volunteer_id, "name": e.data.name, "region": e.data.region} for e in events],
+            [{"id": e.data.volunteer_id, "region": e.data.region} for e in events],
             key=["id"],
         )
 

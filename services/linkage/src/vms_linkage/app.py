@@ -1,8 +1,11 @@
 """Wiring only: which events linkage follows, what it answers, and its sender to 1365."""
 
+from uuid import UUID
+
 from vms_contracts.events.hours import HoursConfirmedV1
-from vms_contracts.events.registry import ConsentChangedV1, VolunteerRegisteredV1
+from vms_contracts.events.registry import ConsentChangedV1
 from vms_contracts.rpc import linkage as rpc
+from vms_contracts.rpc.registry import GET_VOLUNTEER, VolunteerRef, VolunteerView
 from vms_linkage.db import inbox, outbox
 from vms_linkage.handlers import LinkageHandlers
 from vms_linkage.portal import Portal1365Client
@@ -15,15 +18,17 @@ from vms_platform.runtime import ServiceApp
 def create_app(settings: LinkageSettings, *, portal: Portal1365Client | None = None) -> ServiceApp:
     app = ServiceApp("linkage", settings)
     portal = portal or Portal1365Client(settings.portal1365_url, timeout=settings.portal1365_timeout)
-    sender = Sender(app.db, app.use_outbox(outbox), portal, settings)
+
+    async def look_up(volunteer_id: UUID) -> VolunteerView:
+        return await app.rpc.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id))
+
+    sender = Sender(app.db, app.use_outbox(outbox), portal, settings, registry=look_up)
     handlers = LinkageHandlers(app.db, sender)
     app.serve(rpc.LIST_TRANSFERS, handlers.list_transfers)
     app.consume(
         CONSUMERS["linkage-registry"],
-        {
-            VolunteerRegisteredV1: handlers.on_volunteers_registered,
-            ConsentChangedV1: handlers.on_consents_changed,
-        },
+        # Registrations say nothing linkage needs: who a volunteer is, it asks the registry when sending.
+        {ConsentChangedV1: handlers.on_consents_changed},
         inbox=inbox,
         on_commit=handlers.wake,
     )
@@ -35,5 +40,6 @@ def create_app(settings: LinkageSettings, *, portal: Portal1365Client | None = N
     )
     app.add_background(sender.run)
     app.add_health_check(sender.portal_problem)
+    app.add_health_check(sender.registry_problem)
     app.on_stop(portal.close)
     return app

@@ -1,4 +1,4 @@
-"""The linkage service's own database: what it knows of each volunteer, and one transfer per activity."""
+"""The linkage service's own database: whether each volunteer consents, and one transfer per activity."""
 
 from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Table, Text, Time, Uuid, false
 
@@ -9,15 +9,12 @@ from vms_platform.outbox import outbox_table
 
 metadata = new_metadata()
 
-# Projection of the registry: who the volunteer is on 1365's terms, and whether they consented in VMS.
+# Projection of the registry: whether each volunteer consents to 1365 linkage in VMS. Who they are on 1365's terms
+# (name, birth date, phone) is asked of the registry when their records are sent, never kept (`vms_linkage.members`).
 volunteers = Table(
     "volunteers",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("name", String(50), nullable=True),
-    Column("birth_date", Date, nullable=True),
-    Column("phone", String(20), nullable=True),
-    Column("region", String(2), nullable=True),
     Column("consent_granted", Boolean, nullable=False, server_default=false()),
     Column("consent_changed_at", UtcDateTime, nullable=True),
 )

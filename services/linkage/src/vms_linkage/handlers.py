@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
-from vms_contracts.events.registry import ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
+from vms_contracts.events.registry import ConsentChangedV1, ConsentKind
 from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus, TransferView
 from vms_linkage import domain
 from vms_linkage.db import transfers, volunteers
@@ -38,25 +38,6 @@ class LinkageHandlers:
         self.sender.wake()
 
     # -- events ------------------------------------------------------------------------------------------------
-
-    async def on_volunteers_registered(
-        self, session: AsyncSession, events: list[Envelope[VolunteerRegisteredV1]]
-    ) -> None:
-        await upsert(
-            session,
-            volunteers,
-            [
-                {
-                    "id": e.data.volunteer_id,
-                    "name": e.data.name,
-                    "birth_date": e.data.birth_date,
-                    "phone": e.data.phone,
-                    "region": e.data.region,
-                }
-                for e in events
-            ],
-            key=["id"],
-        )
 
     async def on_consents_changed(self, session: AsyncSession, events: list[Envelope[ConsentChangedV1]]) -> None:
         """The latest change wins, however late or often changes arrive and however many replicas apply them at

@@ -11,6 +11,13 @@
   Only if a pass loses its claim before it can record an answer (the process paused past the lease, the database
   gone between sending and settling) is a record offered again; 1365 takes a record once per `sourceRecordId`,
   so the repeat is answered with the same record number.
+- **Who the volunteer is.** Linkage keeps no one's name, birth date or phone. Once a pass holds its records, it
+  asks the registry for their volunteers, each once and all at once (`members`), and forgets the answers when
+  the pass ends. A volunteer the registry does not know, or did not answer for (it is down, or late), holds that
+  volunteer's records: they keep their status and attempts, and wait `lookup_retry_seconds`, so that a region
+  whose registry is down does not hold the head of the queue while the others' records go. One warning when the
+  registry stops answering, one line when it answers again (and health says so meanwhile). Should 1365's answer
+  quote the details back, its words are kept and announced without them (`Member.scrub`).
 - **Consent.** Only records of volunteers who consent in VMS are claimed, and each claimed record's consent is read
   again once its request is ready to go, by a read that begins after that moment (`ConsentReads`). So once a
   withdrawal has committed, at most the requests already past their read — at most `send_concurrency` per replica,
@@ -28,9 +35,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -44,6 +52,7 @@ from vms_contracts.events.linkage import TransferFailedV1, TransferSentV1
 from vms_contracts.rpc.linkage import TransferStatus
 from vms_linkage import domain
 from vms_linkage.db import transfers, volunteers
+from vms_linkage.members import LookUp, Member, Unanswered, Unknown, members
 from vms_linkage.portal import Portal1365Client, PortalUnavailable, Record
 from vms_linkage.settings import CLAIM_MARGIN_SECONDS, LinkageSettings
 from vms_platform.aio import wait_any
@@ -70,6 +79,10 @@ class Held(StrEnum):
 
     CONSENT_WITHDRAWN = "consent_withdrawn"
     CONSENT_UNREAD = "consent_unread"
+    VOLUNTEER_UNKNOWN = "volunteer_unknown"
+    """The registry does not know the volunteer: waits `lookup_retry_seconds`."""
+    REGISTRY_UNANSWERED = "registry_unanswered"
+    """The registry did not say who the volunteer is: waits `lookup_retry_seconds`."""
     PORTAL_UNAVAILABLE = "portal_unavailable"
     CLAIM_LAPSING = "claim_lapsing"
     STOPPING = "stopping"
@@ -90,6 +103,8 @@ class Broken:
 
 
 Result = domain.PortalAnswer | domain.UnreadableAnswer | Held | NoAnswer | Broken
+
+LOOKUP_HELD = (Held.VOLUNTEER_UNKNOWN, Held.REGISTRY_UNANSWERED)
 
 
 class ConsentReads:
@@ -129,11 +144,13 @@ class Sender:
         portal: Portal1365Client,
         settings: LinkageSettings,
         *,
+        registry: LookUp,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
         self.outbox = outbox
         self.portal = portal
+        self.registry = registry
         self.settings = settings
         self.clock = clock
         self.circuit = domain.PortalCircuit(
@@ -143,6 +160,8 @@ class Sender:
         """Set when something may have become sendable: a confirmation or a consent arrived."""
         self.log = log.bind(instance=settings.instance)
         self._opened_wall: datetime | None = None
+        self._registry_silent_since: datetime | None = None
+        self._registry_error: str | None = None
         self._stop: asyncio.Event | None = None
 
     def wake(self) -> None:
@@ -162,6 +181,16 @@ class Sender:
         return (
             f"1365 unavailable since {self._opened_wall.isoformat(timespec='seconds')} "
             f"({self.circuit.last_error}); records wait, probing every ≤{self.circuit.policy.cap:g} s"
+        )
+
+    def registry_problem(self) -> str | None:
+        """For health: None while the registry says who the volunteers are, else since when it has not."""
+        if self._registry_silent_since is None:
+            return None
+        return (
+            f"the registry has not said who volunteers are since "
+            f"{self._registry_silent_since.isoformat(timespec='seconds')} ({self._registry_error}); their records "
+            f"wait, asked again every {self.settings.lookup_retry_seconds:g} s"
         )
 
     # -- the loop ----------------------------------------------------------------------------------------------
@@ -199,6 +228,8 @@ class Sender:
             return 0
         # A request may start only while the claim outlasts it, by the claim's own (monotonic) start.
         start_by = started + self.settings.claim_seconds - self.settings.portal1365_timeout - CLAIM_MARGIN_SECONDS
+        # Held for this pass only: the details go to 1365 and are forgotten with the pass.
+        found = await members(self.registry, (row.volunteer_id for row in rows))
         gate = asyncio.Semaphore(self.settings.send_concurrency)
         consents = ConsentReads(lambda: self._consenting({row.volunteer_id for row in rows}))
         opened = False
@@ -212,13 +243,18 @@ class Sender:
                     return Held.STOPPING
                 if self.clock() > start_by:
                     return Held.CLAIM_LAPSING
+                member = found[row.volunteer_id]
+                if isinstance(member, Unknown):
+                    return Held.VOLUNTEER_UNKNOWN
+                if isinstance(member, Unanswered):
+                    return Held.REGISTRY_UNANSWERED
                 try:
                     if not await consents.granted(row.volunteer_id):
                         return Held.CONSENT_WITHDRAWN
                 except Exception:  # its database failed: not known to consent, so not sent now
                     return Held.CONSENT_UNREAD
                 try:
-                    return await self.portal.send(_record(row))
+                    return _scrubbed(await self.portal.send(_record(row, member)), member)
                 except PortalUnavailable as exc:
                     if probing:
                         self.circuit.probe_failed(self.clock(), str(exc))
@@ -236,6 +272,7 @@ class Sender:
             self._opened_wall = None
         await self._settle(token, rows, results)
         await self._report(results, opened=opened, probing=probing, closed_after=closed_after)
+        self._report_registry(found.values())
         return sum(1 for r in results if not isinstance(r, Held))
 
     # -- database ----------------------------------------------------------------------------------------------
@@ -251,10 +288,6 @@ class Sender:
                 due.c.next_attempt_at <= now,
                 or_(due.c.claimed_until.is_(None), due.c.claimed_until < now),
                 volunteers.c.consent_granted.is_(True),
-                # 1365 finds the member by name, birth date and phone: without them there is nothing to offer.
-                volunteers.c.name.is_not(None),
-                volunteers.c.birth_date.is_not(None),
-                volunteers.c.phone.is_not(None),
             )
             .order_by(due.c.next_attempt_at, due.c.activity_id)
             .limit(limit)
@@ -277,8 +310,7 @@ class Sender:
                 return []
             return (
                 await session.execute(
-                    select(transfers, volunteers.c.name, volunteers.c.birth_date, volunteers.c.phone)
-                    .join(volunteers, volunteers.c.id == transfers.c.volunteer_id)
+                    select(transfers)
                     .where(transfers.c.activity_id.in_(claimed))
                     .order_by(transfers.c.next_attempt_at, transfers.c.activity_id)
                 )
@@ -302,8 +334,12 @@ class Sender:
         events: list[tuple[Event, str]] = []
         untouched: list[UUID] = []
         broken: list[UUID] = []
+        unidentified: list[UUID] = []
         async with self.db.transaction() as session:
             for row, result in zip(rows, results, strict=True):
+                if isinstance(result, Held) and result in LOOKUP_HELD:
+                    unidentified.append(row.activity_id)
+                    continue
                 if isinstance(result, Held | NoAnswer):
                     untouched.append(row.activity_id)
                     continue
@@ -342,6 +378,14 @@ class Sender:
                     update(transfers)
                     .where(transfers.c.activity_id.in_(broken), held)
                     .values(next_attempt_at=now + refused_retry, updated_at=now, **release)
+                )
+            if unidentified:
+                # Nothing happened to the record itself (no attempt, same status): it only waits its turn again.
+                lookup_retry = timedelta(seconds=self.settings.lookup_retry_seconds)
+                await session.execute(
+                    update(transfers)
+                    .where(transfers.c.activity_id.in_(unidentified), held)
+                    .values(next_attempt_at=now + lookup_retry, **release)
                 )
             if events:
                 await self.outbox.stage_many(session, events)
@@ -394,6 +438,34 @@ class Sender:
             self.log.warning("records offered to 1365; some could not be offered", first_error=first_broken, **counts)
         elif counts["sent"] or counts["refused"] or counts["rejected"]:
             self.log.info("records offered to 1365", **counts)
+
+    def _report_registry(self, found: Iterable[Member | Unknown | Unanswered]) -> None:
+        """A line when the registry stops saying who volunteers are, and one when it does again; a warning for
+        volunteers it does not know, which only a fault elsewhere explains (hours records only known volunteers)."""
+        answers = list(found)
+        silent = [a for a in answers if isinstance(a, Unanswered)]
+        unknown = sum(1 for a in answers if isinstance(a, Unknown))
+        if unknown:
+            self.log.warning(
+                "the registry does not know volunteers whose records are due; their records wait",
+                volunteers=unknown,
+                retry_in=self.settings.lookup_retry_seconds,
+            )
+        if silent and self._registry_silent_since is None:
+            self._registry_silent_since = datetime.now(UTC)
+            self._registry_error = silent[0].error
+            self.log.warning(
+                "the registry does not say who volunteers are: their records wait",
+                volunteers=len(silent),
+                error=silent[0].error,
+                retry_in=self.settings.lookup_retry_seconds,
+            )
+        elif silent:
+            self._registry_error = silent[0].error
+        elif answers and self._registry_silent_since is not None:
+            silent_for = datetime.now(UTC) - self._registry_silent_since
+            self._registry_silent_since = self._registry_error = None
+            self.log.info("the registry answers again", silent_seconds=round(silent_for.total_seconds(), 1))
 
     async def _waiting_or_none(self) -> int | None:
         try:
@@ -468,12 +540,21 @@ def _event(
     )
 
 
-def _record(row: Row[Any]) -> Record:
+def _scrubbed(
+    answer: domain.PortalAnswer | domain.UnreadableAnswer, member: Member
+) -> domain.PortalAnswer | domain.UnreadableAnswer:
+    """1365's answer as it is kept and announced: its words without the member's details."""
+    if isinstance(answer, domain.UnreadableAnswer):
+        return dataclasses.replace(answer, detail=member.scrub(answer.detail))
+    return dataclasses.replace(answer, message=member.scrub(answer.message))
+
+
+def _record(row: Row[Any], member: Member) -> Record:
     return Record(
         activity_id=row.activity_id,
-        name=row.name,
-        birth_date=row.birth_date,
-        phone=row.phone,
+        name=member.name,
+        birth_date=member.birth_date,
+        phone=member.phone,
         region=row.region,
         activity_date=row.activity_date,
         start_time=row.start_time,

@@ -27,6 +27,12 @@ class LinkageSettings(ServiceSettings):
         description="how long a sending pass holds the records it claimed; a replica that stops mid-pass leaves "
         "them to another after this long. Records it could not start in time are left for the next pass.",
     )
+    lookup_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="when to offer again a record whose volunteer the registry did not identify (it did not answer, "
+        "or does not know them); the record keeps its status and attempts meanwhile",
+    )
     probe_first_seconds: float = Field(
         default=1.0, gt=0, description="while 1365 is unavailable: the first probe after this long, then less often"
     )

@@ -15,7 +15,7 @@ from vms_contracts.events.registry import (
     CentreRegisteredV1,
     ConsentChangedV1,
     ConsentKind,
-    VolunteerRegisteredV1,
+    VolunteerRegisteredV2,
 )
 from vms_contracts.ids import new_id
 from vms_contracts.rpc.registry import (
@@ -104,14 +104,8 @@ class RegistryHandlers:
             )
             await self.outbox.stage(
                 session,
-                VolunteerRegisteredV1(
-                    volunteer_id=volunteer_id,
-                    name=cmd.name,
-                    birth_date=cmd.birth_date,
-                    phone=cmd.phone,
-                    region=cmd.region,
-                    registered_at=now,
-                ),
+                # Ids and what happened: who the volunteer is stays here, asked for by whoever needs it.
+                VolunteerRegisteredV2(volunteer_id=volunteer_id, region=cmd.region, registered_at=now),
                 region=cmd.region,
             )
             return VolunteerView(

@@ -38,6 +38,7 @@ import vms_contracts.events  # registers every event type
 import vms_contracts.rpc
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
 from vms_contracts.errors import ErrorBody
+from vms_contracts.events import RETIRED
 from vms_contracts.regions import LEGACY_CODES, REGIONS, normalize_region
 from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc
 from vms_contracts.rpc.health import health_rpc
@@ -96,7 +97,6 @@ EXAMPLE_TIME = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)
 """14:00 KST on the day of the example activity."""
 EXAMPLE_VALUES: dict[str, Any] = {
     "activity_date": "2026-11-20",
-    "birth_date": "2001-04-05",
     "centre_name": "행복종합사회복지관",
     "channel": "portal",
     "consent": "portal1365",
@@ -104,8 +104,6 @@ EXAMPLE_VALUES: dict[str, Any] = {
     "end_time": "13:30:00",
     "granted": True,
     "minutes": 210,
-    "name": "홍길동",
-    "phone": "010-1234-5678",
     "portal_reference": "V0000001234",
     "reason": "1365 자원봉사포털에 해당 회원이 없습니다. 1365에 가입한 뒤 다시 전송됩니다.",
     "reason_code": "PORTAL_NO_MEMBER",
@@ -215,7 +213,10 @@ def _envelope_schema(model: type[Event], ref_template: str) -> dict[str, Any]:
     properties["subject"]["description"] = (
         f"The id of the aggregate the event is about: `data.{model.aggregate_field}`."
     )
-    head = {"title": model.event_type, "description": _docstring(model), "type": "object"}
+    head: dict[str, Any] = {"title": model.event_type, "description": _docstring(model), "type": "object"}
+    if model.event_type in RETIRED:
+        # Still found on the streams, never published again: readers should move to its successor.
+        head["deprecated"] = True
     return {**head, **_without(schema, "title", "description", "type", "$defs"), "$defs": schema.get("$defs", {})}
 
 
@@ -405,6 +406,8 @@ class EventDoc:
     example: dict[str, Any]
     fields: tuple[FieldDoc, ...]
     """The fields of `data`."""
+    replaced_by: str | None = None
+    """For a retired type (no longer published, still on the streams): the type published instead."""
 
     @property
     def schema_file(self) -> str:
@@ -441,6 +444,7 @@ def event_docs() -> list[EventDoc]:
                 schema=schema,
                 example=schema["examples"][0],
                 fields=tuple(describe_fields(_resolve(schema["properties"]["data"], defs), defs)),
+                replaced_by=RETIRED.get(event_type),
             )
         )
     return docs
@@ -560,6 +564,7 @@ def asyncapi_document(events: Sequence[EventDoc] | None = None) -> dict[str, Any
         events_by_channel.setdefault(f"{doc.service}.{doc.name}", []).append(doc)
     for channel_id, docs in events_by_channel.items():
         first = docs[0]
+        published = [doc for doc in docs if doc.replaced_by is None]
         for doc in docs:
             payload = components.add(doc.event_type, _envelope_schema(doc.model, _COMPONENT_REF))
             messages[doc.event_type] = {
@@ -589,12 +594,15 @@ def asyncapi_document(events: Sequence[EventDoc] | None = None) -> dict[str, Any
             "messages": {doc.event_type: {"$ref": f"#/components/messages/{doc.event_type}"} for doc in docs},
             "x-stream": first.stream,
         }
+        if not published:
+            continue
         operations[channel_id] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{channel_id}"},
             "title": f"{first.service} publishes {first.name}",
-            "summary": first_paragraph(first.description),
-            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{doc.event_type}"} for doc in docs],
+            "summary": first_paragraph(published[0].description),
+            # What the service sends now; a retired version is only read from what the stream kept.
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{doc.event_type}"} for doc in published],
             "tags": [{"name": first.service}],
         }
 
@@ -733,7 +741,9 @@ own transaction commits, and skip the ids you have already handled.
 the header `vms-status: error`. Integrators use the gateway's REST API instead.
 
 Adding an optional field to an event keeps its version; any other change is a new version, published beside the
-old one until its consumers have moved."""
+old one until its consumers have moved. When what the old version carries must stop flowing (personal data), the
+new version replaces it at once: the old one is retired, never published again, and its schema is kept, marked
+`deprecated`, for reading what the streams still hold from before."""
 
 
 # -- the README --------------------------------------------------------------------------------------------------
@@ -755,12 +765,14 @@ def readme(events: Sequence[EventDoc] | None = None) -> str:
         for r in request_docs()
     )
     regions = ", ".join(f"`{code}` {region.short}" for code, region in sorted(REGIONS.items()))
+    retired = "; ".join(f"`{d.event_type}` (read `{d.replaced_by}`)" for d in events if d.replaced_by) or "none"
     return _README.format(
         version=package_version("vms-contracts"),
         envelope_rows=envelope_rows,
         event_rows=event_rows,
         request_rows=request_rows,
         regions=regions,
+        retired=retired,
         content_type=EVENT_CONTENT_TYPE,
         status_header=STATUS_HEADER,
     )
@@ -829,6 +841,10 @@ ignore fields you do not know. Anything else (removing or renaming a field, chan
 it required) is a **new version, `.v<N+1>`, published beside the old one** on the same subject until its
 consumers have moved: for one change, both versions are published, each with its own `id`. Choose the version you
 read by `type`.
+
+When what a version carries must stop flowing (personal data, say), the next version **replaces it at once**: the
+old version is **retired**, no longer published, and its schema stays here, marked `deprecated`, for the messages
+the streams still hold from before. Retired: {retired}.
 
 ## Events
 

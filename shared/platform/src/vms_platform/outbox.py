@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
+from vms_contracts.events import RETIRED
 from vms_contracts.streams import stream_of
 from vms_contracts.subjects import Bus
 from vms_platform.aio import wait_any
@@ -81,6 +82,10 @@ class Outbox:
         return (await self.stage_many(session, [(data, region)]))[0]
 
     async def stage_many(self, session: AsyncSession, items: Sequence[tuple[Event, str]]) -> list[Envelope[Event]]:
+        for data, _region in items:
+            if data.event_type in RETIRED:
+                # A retired version is readable, never published again: what it carried must stop flowing.
+                raise TypeError(f"{data.event_type} is retired; publish {RETIRED[data.event_type]}")
         causation_id, correlation_id = current_trace()
         envelopes: list[Envelope[Event]] = [
             Envelope.wrap(

@@ -6,10 +6,27 @@ Importing this package registers every type in `vms_contracts.envelope.EVENT_TYP
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
 from vms_contracts.events.hours import HoursConfirmedV1, HoursRecordedV1
 from vms_contracts.events.linkage import TransferFailedV1, TransferSentV1
-from vms_contracts.events.registry import CentreRegisteredV1, ConsentChangedV1, ConsentKind, VolunteerRegisteredV1
+from vms_contracts.events.registry import (
+    CentreRegisteredV1,
+    ConsentChangedV1,
+    ConsentKind,
+    VolunteerRegisteredV1,
+    VolunteerRegisteredV2,
+)
+
+RETIRED: dict[str, str] = {
+    VolunteerRegisteredV1.event_type: VolunteerRegisteredV2.event_type,
+}
+"""Event types no service publishes any more, each with the type that replaced it.
+
+A version is retired at once, instead of being published beside its successor, when what it carried must stop
+flowing (`volunteer.registered.v1` carried a volunteer's name, birth date and phone). It stays in the catalogue
+so that the messages the streams still hold from before are read as what they are, and skipped by consumers that
+do not follow them, rather than parked as dead letters of an unknown type, which would copy them once more."""
 
 __all__ = [
     "EVENT_TYPES",
+    "RETIRED",
     "CentreRegisteredV1",
     "ConsentChangedV1",
     "ConsentKind",
@@ -20,4 +37,5 @@ __all__ = [
     "TransferFailedV1",
     "TransferSentV1",
     "VolunteerRegisteredV1",
+    "VolunteerRegisteredV2",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
@@ -23,20 +22,33 @@ class CentreRegisteredV1(Event):
 
     centre_id: UUID
     name: str
+    """The centre's name, as it presents itself to the public (an organisation's, never a person's)."""
     region: RegionCode
     phone: str | None = None
+    """The centre's office number, published on its own signboard and website: an organisation's number, not a
+    person's, so it may travel with the event."""
     registered_at: AwareDatetime
 
 
 @event("registry", "volunteer.registered", 1, aggregate="volunteer_id")
 class VolunteerRegisteredV1(Event):
-    """A volunteer registered (회원가입). Carries what linkage needs to find them on 1365; never a 주민등록번호."""
+    """Retired: no longer published; `vms.registry.volunteer.registered.v2` replaced it. Messages of this version
+    still on the stream also carry the volunteer's name, birth date and phone: this model leaves them unread, and
+    no reader may use or keep them."""
 
     volunteer_id: UUID
-    name: str
-    birth_date: date
-    phone: str
     region: RegionCode
+    registered_at: AwareDatetime
+
+
+@event("registry", "volunteer.registered", 2, aggregate="volunteer_id")
+class VolunteerRegisteredV2(Event):
+    """A volunteer registered (회원가입). Who they are stays with the registry: a service that needs their details
+    asks it (`registry.get_volunteer`) when it needs them, and keeps no copy."""
+
+    volunteer_id: UUID
+    region: RegionCode
+    """2-digit 시·도 code of the region the volunteer lives in, whose registry keeps them."""
     registered_at: AwareDatetime
 
 

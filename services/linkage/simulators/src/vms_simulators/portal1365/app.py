@@ -2,8 +2,9 @@
 
 - `POST /api/v1/records`: what VMS calls to transfer one activity record (idempotent per source record id).
 - `/members…`: what a volunteer does on 1365 itself: join, consent to receive records, merge duplicate ids.
-- `POST /_sim/faults`: make the next calls (or every call for some seconds) fail, to rehearse an outage, or answer
-  HTTP 200 with an XML error page as some government portals do; `DELETE /_sim/faults` ends it.
+- `POST /_sim/faults`: make the next calls (or every call for some seconds) fail, to rehearse an outage, answer
+  HTTP 200 with an XML error page as some government portals do, or refuse in words that quote the volunteer's
+  details back; `DELETE /_sim/faults` ends it.
 - `GET /_sim/stats`: what it received, including every duplicate transfer of a record it already holds.
 """
 
@@ -112,9 +113,16 @@ class Tally:
         )
 
 
-def _fault_response(fault: Fault) -> Response:
+def _fault_response(fault: Fault, transfer: RecordTransfer) -> Response:
     if fault.kind is FaultKind.XML_PAGE:
         return Response(XML_ERROR_PAGE, status_code=200, media_type="text/xml;charset=UTF-8")
+    if fault.kind is FaultKind.ECHO:
+        volunteer = transfer.volunteer
+        code = ResultCode.UNEXPECTED
+        message = RESULT_MESSAGES[code].format(
+            name=volunteer.name, birth_date=volunteer.birth_date, mobile=volunteer.mobile
+        )
+        return JSONResponse({"resultCode": code.value, "resultMsg": message}, status_code=200)
     code = ResultCode.TEMPORARY_ERROR
     return JSONResponse({"resultCode": code.value, "resultMsg": RESULT_MESSAGES[code]}, status_code=fault.status)
 
@@ -146,7 +154,7 @@ def create_app(database_url: str) -> FastAPI:
         fault = faults.take()
         if fault is not None:
             tally.faulted += 1
-            return _fault_response(fault)
+            return _fault_response(fault, transfer)
         result, duplicate = await store_record(transfer)
         if duplicate:
             tally.duplicate(transfer.source_record_id)

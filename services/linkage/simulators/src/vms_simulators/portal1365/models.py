@@ -22,6 +22,8 @@ class ResultCode(StrEnum):
     DAILY_LIMIT = "21"
     TOO_LATE = "22"
     TEMPORARY_ERROR = "99"
+    UNEXPECTED = "98"
+    """Not one of the codes of the transfer API: only the `echo` fault answers it."""
 
 
 RESULT_MESSAGES: dict[ResultCode, str] = {
@@ -32,6 +34,7 @@ RESULT_MESSAGES: dict[ResultCode, str] = {
     ResultCode.DAILY_LIMIT: "1일 인정 봉사시간(8시간)을 초과합니다.",
     ResultCode.TOO_LATE: "활동일로부터 3개월이 지난 실적은 등록할 수 없습니다.",
     ResultCode.TEMPORARY_ERROR: "일시적인 장애입니다.",
+    ResultCode.UNEXPECTED: "{name}({birth_date}, {mobile}) 회원의 요청을 처리할 수 없습니다.",
 }
 
 
@@ -100,6 +103,9 @@ class FaultKind(StrEnum):
     """Answer HTTP `status` with 1365's temporary-failure JSON (`resultCode` 99), as an outage would."""
     XML_PAGE = "xml_page"
     """Answer HTTP 200 with an XML error page instead of JSON, as some government portals do."""
+    ECHO = "echo"
+    """Refuse the record with a result code VMS does not know, in words that quote the volunteer's name, birth date
+    and mobile number back, as a portal that echoes the request in its error messages does."""
 
 
 class Fault(Wire):
