@@ -1,6 +1,6 @@
 """docker-compose.yml lays the system out as in production: each service its own database and its own NATS user,
-configured by environment variables only, started after the JetStream setup job. Checked by parsing the file, so
-no Docker engine is needed."""
+configured by environment variables only, started after the JetStream setup job; it refuses to start without its
+secrets, which .env.example lists. Checked by parsing the file, so no Docker engine is needed."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
+from vms_contracts.subjects import Bus
+from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, parse_integrators
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
 NATS_CONFIG_DIR = ROOT / "deploy" / "nats"
 
 SERVICES = ("registry", "hours", "rewards", "linkage")
@@ -25,10 +29,9 @@ NATS_NODES = ("nats-1", "nats-2", "nats-3")
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
 
-def interpolate(value: str, env: dict[str, str] | None = None) -> str:
-    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$$`, resolved against `env` (empty: every
-    variable takes its default, as on a machine where the operator set nothing)."""
-    env = env or {}
+def interpolate(value: str, env: dict[str, str]) -> str:
+    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}` and `$$`, resolved against
+    `env`; a `:?` variable that is unset or empty raises KeyError, as Compose refuses to start."""
 
     def replace(match: re.Match[str]) -> str:
         if match.group(0) == "$$":
@@ -45,6 +48,22 @@ def interpolate(value: str, env: dict[str, str] | None = None) -> str:
         return ""
 
     return _VARIABLE.sub(replace, value)
+
+
+def example_variables() -> dict[str, str]:
+    """The variables .env.example lists, with the value it gives each."""
+    found: dict[str, str] = {}
+    if not ENV_EXAMPLE.is_file():
+        return found
+    for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            found[name.strip()] = value.strip()
+    return found
+
+
+OPERATOR_ENV = {name: f"{name.lower().replace('_', '-')}-value" for name in example_variables()}
+"""What an operator who filled in .env.example gives Compose: a distinct value for every variable."""
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +84,7 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
     raw = service.get("environment") or {}
     if isinstance(raw, list):
         raw = dict(item.split("=", 1) if "=" in item else (item, "") for item in raw)
-    return {str(k): interpolate(str(v)) for k, v in raw.items()}
+    return {str(k): interpolate(str(v), OPERATOR_ENV) for k, v in raw.items()}
 
 
 def raw_environment(service: dict[str, Any]) -> dict[str, str]:
@@ -279,7 +298,7 @@ def test_each_program_connects_to_every_node_as_its_own_nats_user(
 def test_no_two_programs_share_a_nats_password(services: dict[str, dict[str, Any]]) -> None:
     node = raw_environment(services["nats-1"])
     passwords = {key: value for key, value in node.items() if key.startswith("NATS_") and key.endswith("_PASSWORD")}
-    resolved = [interpolate(v) for v in passwords.values()]
+    resolved = [interpolate(v, OPERATOR_ENV) for v in passwords.values()]
     assert len(set(resolved)) == len(resolved), "every NATS user has a password of its own"
     assert len(set(passwords.values())) == len(passwords), "every NATS password comes from its own variable"
 
@@ -331,10 +350,69 @@ def test_only_the_gateway_and_local_views_are_published(services: dict[str, dict
 
 
 def test_interpolation_helper() -> None:
-    assert interpolate("a${X:-d}b") == "adb"
+    assert interpolate("a${X:-d}b", {}) == "adb"
     assert interpolate("${X:-d}", {"X": "v"}) == "v"
     assert interpolate("${X:-d}", {"X": ""}) == "d"
     assert interpolate("${X-d}", {"X": ""}) == ""
-    assert interpolate("$${X}") == "${X}"
-    with pytest.raises(KeyError):
-        interpolate("${X:?set it}")
+    assert interpolate("$${X}", {}) == "${X}"
+    assert interpolate("${X:?set it}", {"X": "v"}) == "v"
+    for env in ({}, {"X": ""}):
+        with pytest.raises(KeyError, match="X must be set"):
+            interpolate("${X:?set it}", env)
+
+
+# -- secrets -------------------------------------------------------------------------------------------------------
+
+
+def references(text: str) -> list[re.Match[str]]:
+    return [m for m in _VARIABLE.finditer(text) if m.group(0) != "$$"]
+
+
+def test_no_secret_has_a_default() -> None:
+    """Every variable the file reads is a password, and each is required (`${VAR:?…}`): with one missing, Compose
+    refuses to start and says which, instead of running with a password anyone can read here."""
+    text = COMPOSE.read_text(encoding="utf-8")
+    found = references(text)
+    assert found, "the passwords come from variables"
+    loose = sorted({m.group(0) for m in found if m.group("op") != ":?" or not m.group("arg").strip()})
+    assert not loose, f"required, with a message saying what to do: {loose}"
+    assert all(re.search(r"(PASSWORD|SECRET|TOKEN|KEY)$", m.group("name")) for m in found)
+
+
+def test_every_password_in_an_environment_comes_from_a_required_variable(services: dict[str, dict[str, Any]]) -> None:
+    """No password is written in the file, in a variable of its own or inside a URL."""
+    required = r"\$\{[A-Z0-9_]+:\?[^}]+\}"
+    for name, service in services.items():
+        for key, value in raw_environment(service).items():
+            if key.endswith("PASSWORD"):
+                assert re.fullmatch(required, value), f"{name}: {key} is {value!r}"
+            for password in re.findall(r"://[^:/@$]+:(\$\{[^}]*\}|[^@/]*)@", value):
+                assert re.fullmatch(required, password), f"{name}: {key} holds the password {password!r}"
+
+
+def test_compose_refuses_to_start_without_any_one_of_its_secrets(services: dict[str, dict[str, Any]]) -> None:
+    names = sorted({m.group("name") for m in references(COMPOSE.read_text(encoding="utf-8"))})
+    for missing in names:
+        for value in (None, ""):
+            env = {k: v for k, v in OPERATOR_ENV.items() if k != missing}
+            if value is not None:
+                env[missing] = value
+            with pytest.raises(KeyError, match=f"{missing} must be set"):
+                for service in services.values():
+                    for raw in raw_environment(service).values():
+                        interpolate(raw, env)
+
+
+def test_env_example_names_every_secret_and_holds_no_value() -> None:
+    read = {m.group("name") for m in references(COMPOSE.read_text(encoding="utf-8"))}
+    listed = example_variables()
+    assert set(listed) == read, f"missing: {sorted(read - set(listed))}, unused: {sorted(set(listed) - read)}"
+    assert not any(listed.values()), "the example holds no password, not even a sample one"
+
+
+def test_nats_setup_declares_the_integrators_consumer_the_nats_users_know(services: dict[str, dict[str, Any]]) -> None:
+    declared = parse_integrators(environment(services["nats-setup"]).get(INTEGRATORS_VARIABLE, ""), Bus())
+    assert declared, "the integrator reads through a consumer the operator declares"
+    accounts = (NATS_CONFIG_DIR / "accounts.conf").read_text(encoding="utf-8")
+    for consumer in declared:
+        assert f'"$JS.API.CONSUMER.MSG.NEXT.{consumer.stream}.{consumer.durable}"' in accounts

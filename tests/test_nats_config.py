@@ -2,31 +2,40 @@
 each user limited to its own subjects (DESIGN.md, "Security").
 
 - `nats-server -t` accepts every file, and refuses them when a password variable is missing.
-- A real server runs accounts.conf, with the streams and durable consumers declared as `vms nats-setup` declares
-  them; on it every user tries what it must be able to do and what it must not. What the design allows each
-  user is written here, independently of accounts.conf. Each user signing in with the value of
-  `$NATS_<USER>_PASSWORD` shows that its password is that variable.
+- A real server runs accounts.conf, with the streams and durable consumers declared by `vms nats-setup` (the
+  integrator's too, from `VMS_NATS_INTEGRATORS`); on it every user tries what it must be able to do and what it
+  must not. What the design allows each user is written here, independently of accounts.conf: a program publishes
+  the events its service owns (from the event catalogue) and the requests its code makes (read from the code, so
+  that a new call fails here until it is granted); integrators read only through the pull consumer the operator
+  declared for them; a reply can be aimed at neither a stream nor a request subject (the real registry answers).
+  Each user signing in with the value of `$NATS_<USER>_PASSWORD` shows that its password is that variable.
 - What one running server cannot show is read from the files: the cluster nodes' settings, that the local server
   listens on this host only, and that accounts.conf has no user beyond the known ones.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import importlib
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from datetime import date, timedelta
 from datetime import time as dt_time
+from functools import partial
 from importlib import metadata
 from importlib.resources import files
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from uuid import uuid4
 
@@ -34,17 +43,23 @@ import nats
 import pytest
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
 
+from vms_contracts.rpc import Rpc
+from vms_contracts.rpc.health import health_rpc
 from vms_contracts.rpc.hours import CONFIRM_ACTIVITY, RECORD_ACTIVITY, ActivityRef, ActivityStatus, RecordActivity
 from vms_contracts.rpc.registry import REGISTER_CENTRE, REGISTER_VOLUNTEER, RegisterCentre, RegisterVolunteer
 from vms_contracts.streams import STREAMS, stream_of
 from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
+from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, parse_integrators, setup
 from vms_hours.app import create_app as create_hours
 from vms_hours.settings import HoursSettings
 from vms_platform.clock import today_kst
 from vms_platform.deadletter import DeadLetters, list_dead_letters, replay_dead_letter
-from vms_platform.jetstream import CONSUMERS, declare
+from vms_platform.jetstream import CONSUMERS
 from vms_platform.rpc import RpcClient
 from vms_platform.testing import eventually, running
 from vms_registry.app import create_app as create_registry
@@ -70,12 +85,34 @@ REGIONAL_PASSWORD_ENV = {f"NATS_{user.upper().replace('-', '_')}_PASSWORD": PASS
 BUS = Bus()
 STREAM_NAMES = [spec.name(BUS) for spec in STREAMS.values()]
 INTEGRATOR_DURABLE = "integrator-hours"
-
-RPC_CALLS = {"gateway": set(SERVICES), "hours": {"registry"}}
-"""Who asks whom by request/reply (besides a service asking itself)."""
+INTEGRATOR_FILTER = "vms.*.hours.>"
+INTEGRATORS = f"{INTEGRATOR_DURABLE}={INTEGRATOR_FILTER}"
+"""What the operator gives `vms nats-setup` (`VMS_NATS_INTEGRATORS`) for the integrator accounts.conf knows."""
+INTEGRATOR_API_PREFIX = "JS.VMS.API"
+"""Where the integrator, in an account of its own, reaches the JetStream API of the VMS account."""
 
 
 # -- the design, stated independently of accounts.conf ------------------------------------------------------------
+
+
+def contract_requests(service: str) -> list[Rpc[Any, Any]]:
+    """Every request `service` answers: those of its contract module, and `health`."""
+    module = importlib.import_module(f"vms_contracts.rpc.{service}")
+    return [*(v for v in vars(module).values() if isinstance(v, Rpc)), health_rpc(service)]
+
+
+RPC_CALLS: dict[str, set[tuple[str, str]]] = {
+    "registry": set(),
+    "hours": {("registry", "get_centre"), ("registry", "get_volunteer")},
+    "rewards": set(),
+    "linkage": {("registry", "get_volunteer")},
+    # The REST API and the portal front every request of every service, health included.
+    "gateway": {(rpc.service, rpc.name) for service in SERVICES for rpc in contract_requests(service)},
+}
+"""Who asks whom what, (service, request name), besides each service asking its own `health` at start (whether
+another deployment already serves its regions)."""
+
+PROGRAM_PACKAGES = {**{service: f"vms_{service}" for service in SERVICES}, "gateway": "vms_gateway"}
 
 
 def event_subjects(service: str, region: str) -> list[str]:
@@ -86,12 +123,20 @@ def event_subjects(service: str, region: str) -> list[str]:
 
 
 def rpc_subjects(service: str) -> list[str]:
-    return [BUS.rpc_subject("11", service, "health"), BUS.rpc_subject("00", service, "get_volunteer")]
+    """Every request `service` answers, in two regions, and one it does not answer yet."""
+    names = [rpc.name for rpc in contract_requests(service)] + ["something_new"]
+    return [BUS.rpc_subject(region, service, name) for region in ("11", "00") for name in names]
+
+
+def is_catalogued_event(subject: str) -> bool:
+    parts = subject.split(".")
+    return any(matches(pattern, subject) for pattern in stream_of(parts[2]).subjects(BUS))
 
 
 def may_publish(user: str, subject: str) -> bool:
-    """Events by their service (and by `setup`, replaying a dead letter); requests to the services the design
-    lets `user` call; dead letters by the consumer that gave up. Replies only through `allow_responses`."""
+    """Events of the catalogue by their service (and by `setup`, replaying a dead letter); the requests the
+    design lets `user` make, and a service its own `health`; dead letters by the consumer that gave up. Replies
+    only through `allow_responses`."""
     parts = subject.split(".")
     if subject.startswith(BUS.deadletter_subject("")):
         durable = parts[2]
@@ -99,8 +144,8 @@ def may_publish(user: str, subject: str) -> bool:
     if parts[0] == BUS.root:
         service = parts[2]
         if parts[3] == "rpc":
-            return user == service or service in RPC_CALLS.get(user, set())
-        return user in (service, "setup")
+            return (user == service and parts[4] == "health") or (service, parts[4]) in RPC_CALLS.get(user, set())
+        return user in (service, "setup") and is_catalogued_event(subject)
     return False
 
 
@@ -113,8 +158,8 @@ def bus_subjects() -> list[str]:
 
 
 def jetstream_admin_subjects(user: str) -> list[str]:
-    """Declaring, changing or removing streams and the services' consumers, and reading streams directly: the
-    operator's `setup` alone."""
+    """Declaring, changing or removing streams and consumers (the services' and the integrator's), and reading
+    streams directly: the operator's `setup` alone."""
     subjects = [
         f"$JS.API.STREAM.{verb}.{stream}"
         for stream in STREAM_NAMES
@@ -122,15 +167,59 @@ def jetstream_admin_subjects(user: str) -> list[str]:
     ]
     subjects += [f"$JS.API.CONSUMER.CREATE.{stream}" for stream in STREAM_NAMES]  # ephemeral consumers
     subjects += [f"$JS.API.CONSUMER.CREATE.{stream}.{user}-own" for stream in STREAM_NAMES]
-    for durable, spec in CONSUMERS.items():
-        stream = BUS.stream_name(spec.stream)
+    durables = {durable: (spec.stream, spec.filter_subject(BUS)) for durable, spec in CONSUMERS.items()}
+    durables[INTEGRATOR_DURABLE] = ("HOURS", INTEGRATOR_FILTER)
+    for durable, (base, filter_subject) in durables.items():
+        stream = BUS.stream_name(base)
         subjects += [
             f"$JS.API.CONSUMER.CREATE.{stream}.{durable}",
-            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{spec.filter_subject(BUS)}",
+            f"$JS.API.CONSUMER.CREATE.{stream}.{durable}.{filter_subject}",
             f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.{durable}",
             f"$JS.API.CONSUMER.DELETE.{stream}.{durable}",
         ]
     return subjects
+
+
+def requests_in_code(program: str) -> set[tuple[str, str]]:
+    """The requests `program`'s code names: each `Rpc` of the contract it refers to, other than its own service's
+    (which it answers), and every service's `health` where it refers to `health_rpc` (the gateway's health page
+    asks them all; a service's own start-up check is the platform's)."""
+    package = importlib.import_module(PROGRAM_PACKAGES[program])
+    found: set[tuple[str, str]] = set()
+    for path in Path(str(package.__file__)).parent.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules: dict[str, ModuleType] = {}
+        named: list[object] = []
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level == 0
+                and (node.module or "").startswith("vms_contracts.rpc")
+            ):
+                for alias in node.names:
+                    module = importlib.import_module(str(node.module))
+                    value = getattr(module, alias.name, None)
+                    if value is None:
+                        value = importlib.import_module(f"{node.module}.{alias.name}")
+                    if isinstance(value, ModuleType):
+                        modules[alias.asname or alias.name] = value
+                    else:
+                        named.append(value)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
+                named.append(getattr(modules[node.value.id], node.attr, None))
+        for value in named:
+            if isinstance(value, Rpc):
+                found.add((value.service, value.name))
+            elif value is health_rpc:
+                found |= {(service, "health") for service in SERVICES}
+    return {call for call in found if call[0] != program}
+
+
+@pytest.mark.parametrize("program", list(PROGRAM_PACKAGES))
+def test_the_design_grants_each_program_the_requests_its_code_makes(program: str) -> None:
+    """No more (hours has no business changing a consent), no fewer (a new call is refused by the server)."""
+    assert requests_in_code(program) == RPC_CALLS[program]
 
 
 # -- nats-server's own check of every file -----------------------------------------------------------------------
@@ -297,7 +386,10 @@ class Client:
             name=f"test-{user}",
             inbox_prefix=inbox_prefix(user),
         )
-        return cls(nc, errors)
+        client = cls(nc, errors)
+        if user == "integrator":
+            client.js = nc.jetstream(prefix=INTEGRATOR_API_PREFIX)
+        return client
 
     async def settle(self) -> None:
         """Wait until the server has answered everything sent so far. It may report a violation after the PONG
@@ -381,15 +473,16 @@ include "{ACCOUNTS.name}"
         log.close()
 
 
+def url_of(server: str, user: str) -> str:
+    return server.replace("nats://", f"nats://{user}:{PASSWORDS[user]}@")
+
+
 @pytest.fixture(scope="module")
 async def server(accounts_server: str) -> str:
-    """That server with the streams and durable consumers declared by the `setup` user, as `vms nats-setup`
-    declares them."""
-    setup = await Client.connect(accounts_server, "setup")
-    await declare(setup.js, BUS)
-    await setup.settle()
-    assert not setup.errors, setup.errors
-    await setup.close()
+    """That server with the streams and durable consumers declared by `vms nats-setup` as the `setup` user, the
+    integrator's pull consumer among them."""
+    report = await setup(url_of(accounts_server, "setup"), BUS, integrators=parse_integrators(INTEGRATORS, BUS))
+    assert f"consumer HOURS/{INTEGRATOR_DURABLE}: created (pull, {INTEGRATOR_FILTER})" in report
     return accounts_server
 
 
@@ -465,13 +558,30 @@ async def test_requests_are_answered_through_allow_responses(server: str) -> Non
     for service in SERVICES:
         reply = await gateway.nc.request(f"vms.26.{service}.rpc.health", b"{}", timeout=5)
         assert reply.data == f"{service}:vms.26.{service}.rpc.health".encode()
-    hours = answering["hours"]
-    reply = await hours.nc.request("vms.00.registry.rpc.get_volunteer", b"{}", timeout=5)
-    assert reply.data == b"registry:vms.00.registry.rpc.get_volunteer"
+    for asking in ("hours", "linkage"):
+        reply = await answering[asking].nc.request("vms.00.registry.rpc.get_volunteer", b"{}", timeout=5)
+        assert reply.data == b"registry:vms.00.registry.rpc.get_volunteer"
     await asyncio.gather(*(client.settle() for client in (*answering.values(), gateway)))
     for client in (*answering.values(), gateway):
         assert not client.errors, client.errors
         await client.close()
+
+
+@needs_server
+@pytest.mark.parametrize("user", ["hours", "linkage"])
+async def test_a_service_that_looks_volunteers_up_may_not_change_them(server: str, user: str) -> None:
+    client = await Client.connect(server, user)
+    changes = [
+        rpc.subject(BUS, "00")
+        for rpc in contract_requests("registry")
+        if rpc.name not in ("get_volunteer", "get_centre", "health")
+    ]
+    assert {subject.rsplit(".", 1)[1] for subject in changes} >= {"set_consent", "register_volunteer"}
+    for subject in changes:
+        await client.nc.publish(subject, b"{}", reply=f"{inbox_prefix(user)}.x")
+    await client.settle()
+    await client.close()
+    expect(client, "publish", dict.fromkeys(changes, False), user)
 
 
 def matches(pattern: str, subject: str) -> bool:
@@ -557,7 +667,22 @@ async def test_a_durable_consumer_is_read_and_acknowledged_by_its_owner_only(ser
 
 
 @needs_server
-async def test_integrator_consumes_hour_events_through_its_own_durable_and_nothing_else(server: str) -> None:
+async def test_nats_setup_declares_the_integrators_consumers_from_the_environment(server: str) -> None:
+    """`vms nats-setup` as the operator runs it (the fixture called the same code with the same pairs)."""
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [str(Path(sysconfig.get_path("scripts")) / "vms"), "nats-setup"],
+        env={**os.environ, "VMS_NATS_URL": url_of(server, "setup"), INTEGRATORS_VARIABLE: INTEGRATORS},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"consumer HOURS/{INTEGRATOR_DURABLE}: up to date (pull, {INTEGRATOR_FILTER})" in result.stdout
+
+
+@needs_server
+async def test_integrator_reads_hour_events_through_the_pull_consumer_the_operator_declared(server: str) -> None:
     hours = await Client.connect(server, "hours")
     subject = event_subjects("hours", "11")[0]
     payload = f"hour event {time.time_ns()}".encode()
@@ -565,22 +690,60 @@ async def test_integrator_consumes_hour_events_through_its_own_durable_and_nothi
 
     integrator = await Client.connect(server, "integrator")
     js = integrator.js
-    await js.account_info()
-    assert (await js.stream_info("HOURS")).config.name == "HOURS"
-    sub = await js.pull_subscribe("vms.*.hours.>", durable=INTEGRATOR_DURABLE, stream="HOURS")
+    info = await js.consumer_info("HOURS", INTEGRATOR_DURABLE)
+    assert (info.config.filter_subject, info.config.deliver_subject) == (INTEGRATOR_FILTER, None), "a pull consumer"
+    sub = await js.pull_subscribe_bind(durable=INTEGRATOR_DURABLE, stream="HOURS")
     await (await next_with(sub, payload)).ack()
-    assert (await js.consumer_info("HOURS", INTEGRATOR_DURABLE)).config.filter_subject == "vms.*.hours.>"
-    await js.delete_consumer("HOURS", INTEGRATOR_DURABLE)
     await integrator.settle()
     assert not integrator.errors, integrator.errors
+    await hours.close()
+    await integrator.close()
 
-    forbidden = [f"$JS.API.STREAM.INFO.{s}" for s in STREAM_NAMES if s != "HOURS"]
-    forbidden += [f"$JS.API.DIRECT.GET.{s}" for s in STREAM_NAMES]
+
+@needs_server
+async def test_integrator_may_not_create_change_or_delete_a_consumer_nor_read_anything_else(server: str) -> None:
+    """Were it allowed to create a consumer, a push consumer would have JetStream deliver events wherever it says:
+    into a registry request subject, say."""
+    async with AsyncExitStack() as stack:
+        clients = {user: await Client.connect(server, user) for user in ("integrator", "registry", "setup", "hours")}
+        for client in clients.values():
+            stack.push_async_callback(client.close)
+        await _integrator_is_refused(*clients.values())
+
+
+async def _integrator_is_refused(integrator: Client, registry: Client, setup_user: Client, hours: Client) -> None:
+    heard: list[Msg] = []
+
+    async def hear(msg: Msg) -> None:
+        heard.append(msg)
+
+    await registry.nc.subscribe("vms.*.registry.rpc.>", cb=hear)
+    await registry.settle()
+    for durable in (INTEGRATOR_DURABLE, "integrator-push"):
+        push = ConsumerConfig(
+            durable_name=durable, deliver_subject="vms.00.registry.rpc.set_consent", filter_subject=INTEGRATOR_FILTER
+        )
+        with pytest.raises(NatsTimeoutError):  # the server refuses the request: no answer comes
+            await integrator.js.add_consumer("HOURS", push, timeout=0.5)
+
+    forbidden = ["$JS.API.INFO", "$JS.API.STREAM.NAMES", "$JS.API.STREAM.LIST"]
+    forbidden += [
+        f"$JS.API.{what}.{s}" for s in STREAM_NAMES for what in ("STREAM.INFO", "DIRECT.GET", "STREAM.MSG.GET")
+    ]
+    forbidden += [f"$JS.API.CONSUMER.{what}.{s}" for s in STREAM_NAMES for what in ("NAMES", "LIST", "CREATE")]
+    for s in STREAM_NAMES:
+        for durable in (INTEGRATOR_DURABLE, "integrator-push"):
+            forbidden += [
+                f"$JS.API.CONSUMER.CREATE.{s}.{durable}",
+                f"$JS.API.CONSUMER.CREATE.{s}.{durable}.{INTEGRATOR_FILTER}",
+                f"$JS.API.CONSUMER.DURABLE.CREATE.{s}.{durable}",
+                f"$JS.API.CONSUMER.DELETE.{s}.{durable}",
+            ]
     forbidden += [
         f"$JS.API.CONSUMER.{verb}.{s}.{INTEGRATOR_DURABLE}"
         for s in STREAM_NAMES
         if s != "HOURS"
-        for verb in ("CREATE", "DURABLE.CREATE", "INFO", "MSG.NEXT")
+        for verb in ("INFO", "MSG.NEXT")
     ]
     for durable, spec in CONSUMERS.items():
         stream = BUS.stream_name(spec.stream)
@@ -589,21 +752,131 @@ async def test_integrator_consumes_hour_events_through_its_own_durable_and_nothi
     for subject in forbidden:
         await integrator.nc.publish(subject, b"{}", reply=f"{inbox_prefix('integrator')}.x")
     await integrator.settle()
-    await hours.close()
-    await integrator.close()
     expect(integrator, "publish", dict.fromkeys(forbidden, False), "integrator")
+
+    info = await setup_user.js.consumer_info("HOURS", INTEGRATOR_DURABLE)
+    assert (info.config.deliver_subject, info.config.filter_subject) == (None, INTEGRATOR_FILTER), "unchanged"
+    with pytest.raises(NotFoundError):
+        await setup_user.js.consumer_info("HOURS", "integrator-push")
+    await hours.js.publish("vms.11.hours.confirmed", b"{}", headers={"Nats-Msg-Id": f"push-{time.time_ns()}"})
+    await registry.settle()
+    assert not heard, "no hour event reached a registry request subject"
+
+
+@needs_server
+async def test_integrator_cannot_have_jetstream_write_into_a_stream(server: str) -> None:
+    """JetStream answers a look-up, and delivers a fetch, to whatever reply subject the caller gives, and
+    nats-server checks no reply subject against permissions. The integrator's account is its own: a reply subject
+    it names is one of that account, where no stream keeps anything."""
+    async with AsyncExitStack() as stack:
+        clients = {user: await Client.connect(server, user) for user in ("integrator", "hours", "setup")}
+        for client in clients.values():
+            stack.push_async_callback(client.close)
+        integrator, hours, setup_user = clients.values()
+
+        async def stored() -> dict[str, int]:
+            return {s: (await setup_user.js.stream_info(s)).state.messages for s in ("REGISTRY", "HOURS")}
+
+        await hours.js.publish("vms.11.hours.confirmed", b"{}", headers={"Nats-Msg-Id": f"aimed-{time.time_ns()}"})
+        before = await stored()
+        api = f"{INTEGRATOR_API_PREFIX}.CONSUMER"
+        await integrator.nc.publish(f"{api}.INFO.HOURS.{INTEGRATOR_DURABLE}", b"", reply="vms.11.hours.confirmed")
+        await integrator.nc.publish(
+            f"{api}.MSG.NEXT.HOURS.{INTEGRATOR_DURABLE}",
+            b'{"batch": 1, "no_wait": true}',
+            reply="vms.00.registry.volunteer.registered",
+        )
+        assert (await integrator.js.consumer_info("HOURS", INTEGRATOR_DURABLE)).delivered.consumer_seq >= 1
+        await asyncio.sleep(0.3)  # time for JetStream's answers to land, were they stored
+        assert await stored() == before
+        await integrator.settle()
+        assert not integrator.errors, "the look-up and the fetch themselves are the integrator's to make"
+
+
+@needs_server
+async def test_a_reply_cannot_be_aimed_at_a_stream_or_a_request(server: str, tmp_path: Path) -> None:
+    """The registry may publish its answer wherever the caller's reply subject points (`allow_responses`, even
+    past a `deny`), so the gateway could aim it at an event subject, which a stream keeps, or at a request
+    subject. The real registry answers only to inboxes. The same holds for what JetStream delivers into a request
+    subject for whoever may fetch: its reply is an acknowledgement subject, and an answer would acknowledge it."""
+    app = create_registry(
+        RegistrySettings(nats_url=url_of(server, "registry"), database_url=f"sqlite:///{tmp_path}/r.db", regions="*")
+    )
+    heard: list[Msg] = []
+
+    async def hear(msg: Msg) -> None:
+        heard.append(msg)
+
+    async def stored() -> dict[str, int]:
+        return {s: (await setup_user.js.stream_info(s)).state.messages for s in ("REGISTRY", "HOURS")}
+
+    async with AsyncExitStack() as stack:
+        clients = {user: await Client.connect(server, user) for user in ("registry", "gateway", "setup", "hours")}
+        for client in clients.values():
+            stack.push_async_callback(client.close)
+        listener, gateway, setup_user, hours = clients.values()
+        await stack.enter_async_context(running(app, str(files("vms_registry") / "migrations")))
+        # Once the registry has started (its start-up check would take a listener for another deployment).
+        await listener.nc.subscribe("vms.*.registry.rpc.>", cb=hear)  # hears every request to the registry
+        await listener.settle()
+        before = await stored()
+        health = health_rpc("registry").subject(BUS, "00")
+        aims = [
+            "vms.00.registry.volunteer.registered",  # its own event: the registry may publish there anyway
+            "vms.11.hours.confirmed",  # another service's event: allowed as a response only
+            "vms.00.registry.rpc.set_consent",  # a request made in the registry's name
+            "$JS.API.STREAM.DELETE.REGISTRY",
+        ]
+        for reply in aims:
+            await gateway.nc.publish(health, b"{}", reply=reply)
+        await gateway.nc.publish(health, b"[]", reply=aims[0])  # invalid: a refusal is an answer too
+        answer = await gateway.nc.request(health, b"{}", timeout=10)
+        assert json.loads(answer.data)["service"] == "registry", "through an inbox, answered"
+
+        await setup_user.js.add_consumer(
+            "HOURS",
+            ConsumerConfig(
+                durable_name="aimed-at-a-request",
+                deliver_policy=DeliverPolicy.NEW,
+                ack_policy=AckPolicy.EXPLICIT,
+                filter_subject="vms.*.hours.confirmed",
+            ),
+        )
+        await hours.js.publish("vms.11.hours.confirmed", b"{}", headers={"Nats-Msg-Id": f"aimed-{time.time_ns()}"})
+        await setup_user.nc.publish(
+            "$JS.API.CONSUMER.MSG.NEXT.HOURS.aimed-at-a-request",
+            b'{"batch": 1, "no_wait": true}',
+            reply="vms.00.registry.rpc.set_consent",
+        )
+
+        async def delivered() -> bool:
+            return any(m.reply.startswith("$JS.ACK.HOURS.aimed-at-a-request.") for m in heard)
+
+        await eventually(delivered, what="JetStream's delivery into the registry's request subject")
+        await asyncio.sleep(0.5)  # time to answer, were it answered
+        after = await stored()
+        pending = (await setup_user.js.consumer_info("HOURS", "aimed-at-a-request")).num_ack_pending
+        await setup_user.js.delete_consumer("HOURS", "aimed-at-a-request")
+        for client in clients.values():
+            await client.settle()
+            assert not client.errors, client.errors
+
+    assert after == {"REGISTRY": before["REGISTRY"], "HOURS": before["HOURS"] + 1}, "no answer was stored"
+    # A delivery keeps the subject its event was published on; the registry's answer would have come as a
+    # request of its own, on vms.00.registry.rpc.set_consent.
+    assert sorted(m.subject for m in heard) == sorted([health] * 6 + ["vms.11.hours.confirmed"]), (
+        "no answer arrived as a request"
+    )
+    assert pending == 1, "JetStream's delivery was not answered, so not acknowledged"
 
 
 @needs_server
 async def test_a_regional_deployment_runs_as_its_own_users_and_stays_in_its_region(server: str, tmp_path: Path) -> None:
     """Region 26's registry and hours, started as the template's users beside the national registry, work end to
     end (requests, events, their own durable consumer), and may not touch another region or another durable."""
-    setup = await Client.connect(server, "setup")
-    await declare(setup.js, BUS, regional=["26"])
-    await setup.close()
+    await setup(url_of(server, "setup"), BUS, regional=["26"], integrators=[])
 
-    def url(user: str) -> str:
-        return server.replace("nats://", f"nats://{user}:{PASSWORDS[user]}@")
+    url = partial(url_of, server)
 
     apps = {
         "registry": create_registry(

@@ -1,12 +1,15 @@
-"""Log lines are JSON in production and carry the ids of the message being handled."""
+"""Log lines are JSON in production, carry the ids of the message being handled, and never a password."""
 
 import json
 import logging
+import sys
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from vms_platform.logging import configure_logging, current_trace, get_logger, trace
+from vms_platform.logging import LogFormat, configure_logging, current_trace, get_logger, scrub, trace
 
 
 @pytest.fixture
@@ -40,3 +43,87 @@ def test_an_event_staged_while_handling_another_is_caused_by_it() -> None:
         assert current_trace() == ("e-1", "req-9")
     with trace(causation_id="req-9", correlation_id="req-9"):
         assert current_trace() == ("req-9", "req-9")
+
+
+# -- no secret in any line ------------------------------------------------------------------------------------------
+
+NATS_PASSWORD = "nats-S3cret-pw"
+DB_PASSWORD = "pg-S3cret-pw"
+NATS_URLS = f"nats://hours:{NATS_PASSWORD}@nats-1:4222,nats://hours:{NATS_PASSWORD}@nats-2:4222"
+DATABASE_URL = f"postgresql://hours:{DB_PASSWORD}@hours-db:5432/hours"
+
+
+@pytest.fixture
+def restore_hooks() -> Iterator[None]:
+    hooks = sys.excepthook, threading.excepthook
+    yield
+    sys.excepthook, threading.excepthook = hooks
+
+
+def _connect(url: str) -> None:
+    servers = url.split(",")  # a local a terminal traceback shows
+    raise ConnectionError(f"cannot reach {servers[0]}")
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_no_line_carries_a_password_written_in_a_url(
+    capsys: pytest.CaptureFixture[str], restore_logging: None, restore_hooks: None, fmt: LogFormat
+) -> None:
+    """Whichever way a URL reaches a line: our own fields (flat or nested), a library's message and its
+    arguments, an exception's text and, in a terminal, the local variables of its traceback."""
+    configure_logging("hours", fmt=fmt)
+    log = get_logger("test")
+    log.info("connecting", nats=NATS_URLS, database=DATABASE_URL, nested={"urls": [NATS_URLS], "n": 1})
+    log.info(f"connecting to {DATABASE_URL}")
+    logging.getLogger("nats.aio.client").error("nats: cannot connect to %s", NATS_URLS)
+    logging.getLogger("faststream").warning("Connection broken with %r", {"servers": NATS_URLS.split(",")})
+    logging.getLogger("uvicorn.error").warning("database %s", DATABASE_URL)
+    try:
+        _connect(NATS_URLS)
+    except ConnectionError:
+        log.exception("request failed")
+        logging.getLogger("sqlalchemy.pool").exception("pool error at %s", DATABASE_URL)
+    sys.excepthook(ValueError, ValueError(f"bad URL {DATABASE_URL}"), None)
+    output = capsys.readouterr().err
+    assert NATS_PASSWORD not in output and DB_PASSWORD not in output, output
+    assert output.count("nats://hours:***@nats-1:4222") >= 3, "the user and the host stay: which server, which account"
+    assert "postgresql://hours:***@hours-db:5432/hours" in output
+    if fmt == "json":
+        lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+        assert len(lines) == 8
+        assert lines[-1]["event"] == "uncaught exception" and "bad URL" in lines[-1]["exception"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("nats://hours:s3cret@nats-1:4222", "nats://hours:***@nats-1:4222"),
+        ("nats://s3cret-token@nats-1:4222", "nats://***@nats-1:4222"),
+        ("postgresql+asyncpg://u:p@ss'w:rd@db/x", "postgresql+asyncpg://u:***@db/x"),
+        ("['nats://a:s3cret@h1', 'nats://a:s3cret@h2']", "['nats://a:***@h1', 'nats://a:***@h2']"),
+        ("http://user@example.org/path", "http://user@example.org/path"),
+        ("nats://nats-1:4222 and mail@example.org", "nats://nats-1:4222 and mail@example.org"),
+        ("https://example.org/a?next=http://x:y@z", "https://example.org/a?next=http://x:***@z"),
+    ],
+)
+def test_a_password_in_a_url_is_masked_and_nothing_else(text: str, shown: str) -> None:
+    assert scrub(text) == shown
+
+
+def test_a_line_logged_from_another_thread_names_its_service(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    configure_logging("hours", fmt="json")
+    worker = threading.Thread(target=lambda: logging.getLogger("aiosqlite").warning("from a driver's thread"))
+    worker.start()
+    worker.join()
+    (line,) = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert line["service"] == "hours"
+
+
+def test_masking_takes_linear_time_on_any_line() -> None:
+    """A line is whatever a client or a library put in it: a long run of scheme-like text took seconds once."""
+    started = time.perf_counter()
+    for text in (".a" * 20_000 + "://" + "b" * 20_000, "a://" + "u" * 30_000 + ":" + "p" * 30_000 + " "):
+        scrub(text)
+    assert time.perf_counter() - started < 0.5

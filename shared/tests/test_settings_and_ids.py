@@ -114,6 +114,18 @@ def test_a_rewards_deployment_is_national() -> None:
 def test_passwords_are_not_logged() -> None:
     urls = "nats://hours:s3cret@nats-1:4222,nats://nats-2:4222"
     assert redacted(urls) == "nats://hours:***@nats-1:4222,nats://nats-2:4222"
+    assert redacted("nats://s3cret-token@nats-1:4222") == "nats://***@nats-1:4222"
+
+
+def test_settings_show_their_urls_without_passwords() -> None:
+    """Settings end up in tracebacks (a terminal's shows local variables) and error reports."""
+    settings = ServiceSettings(
+        nats_url="nats://hours:nats-s3cret@nats-1:4222", database_url="postgresql://hours:pg-s3cret@db/hours"
+    )
+    shown = repr(settings) + str(settings)
+    assert "s3cret" not in shown, shown
+    assert "nats://hours:***@nats-1:4222" in shown and "postgresql://hours:***@db/hours" in shown
+    assert settings.nats_url == "nats://hours:nats-s3cret@nats-1:4222", "the value itself is untouched"
 
 
 async def test_a_service_on_a_database_never_migrated_says_to_migrate_it(

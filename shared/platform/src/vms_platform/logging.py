@@ -1,17 +1,26 @@
 """structlog, set up once per process: JSON lines in production, readable lines in a terminal.
 
 Every line carries `service`, `event_id` and `causation_id` (null where there is none) so that one event can be
-followed through every service. Standard-library loggers (uvicorn, FastStream, Alembic) go through the same
-processors.
+followed through every service. Standard-library loggers (uvicorn, FastStream, nats-py, Alembic) and uncaught
+exceptions go through the same processors.
+
+No line carries a secret written in a URL: NATS and database URLs hold their passwords
+(`nats://hours:<password>@nats-1:4222`), and such a URL can reach a line in many ways besides our own fields: a
+library's message, an exception's text, the local variables a terminal traceback shows. So the password in every
+`scheme://user:password@` (and a NATS token, `nats://<token>@`) is replaced by `***` in every value before the
+line is rendered, and once more in the rendered line.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
+import threading
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import datetime
+from types import TracebackType
 from typing import Any, Literal
 
 import structlog
@@ -20,18 +29,72 @@ LogFormat = Literal["auto", "json", "console"]
 
 _TRACE_KEYS = ("event_id", "causation_id", "correlation_id")
 
+MASK = "***"
 
-def _with_trace_keys(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    for key in _TRACE_KEYS:
-        event_dict.setdefault(key, None)
+_URL_CREDENTIALS = re.compile(
+    # The password runs to the last `@` before the host part ends, so that a password with an unencoded `@` or
+    # `'` is hidden whole; what follows a `/`, a `?`, a `#` or white space is never taken for a password. A scheme
+    # is short: bounding it keeps the search linear on any line (a long run of `.a.a.a…://` took seconds).
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s:/?#@]*)(?::(?P<password>[^\s/?#]*))?@"
+)
+_TOKEN_SCHEMES = frozenset({"nats://", "tls://", "ws://", "wss://"})
+"""Schemes whose user part alone is a secret: NATS reads `nats://<token>@host` as a token."""
+
+
+def _mask(match: re.Match[str]) -> str:
+    scheme, user = match.group("scheme"), match.group("user")
+    if match.group("password") is not None:
+        return f"{scheme}{user}:{MASK}@"
+    if scheme.lower() in _TOKEN_SCHEMES and user:
+        return f"{scheme}{MASK}@"
+    return match.group(0)
+
+
+def scrub(text: str) -> str:
+    """`text` with the password of every URL in it replaced: `nats://hours:s3cret@nats-1:4222` →
+    `nats://hours:***@nats-1:4222` (the user and the host stay, to tell which server and account)."""
+    return _URL_CREDENTIALS.sub(_mask, text) if "://" in text else text
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_scrubbed(item) for item in value]
+        return items if isinstance(value, list) else tuple(items)
+    # Any other object is rendered through its text: replace it by that text only when the text holds a URL.
+    text = str(value)
+    return scrub(text) if "://" in text else value
+
+
+def _scrub_values(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key != "exc_info":  # rendered by the console renderer itself, and scrubbed with its line
+            event_dict[key] = _scrubbed(event_dict[key])
     return event_dict
+
+
+def _scrub_line(_logger: Any, _name: str, line: Any) -> Any:
+    """The rendered line: covers what the renderer itself adds, such as a traceback and its local variables."""
+    return scrub(line) if isinstance(line, str) else line
 
 
 def configure_logging(service: str, *, fmt: LogFormat = "auto", level: str = "INFO") -> None:
     if fmt == "auto":
         fmt = "console" if sys.stderr.isatty() else "json"
+
+    def with_service(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        # Bound context does not follow a line logged from another thread (a database driver's, say).
+        event_dict.setdefault("service", service)
+        return event_dict
+
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        with_service,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True) if fmt == "json" else _local_time,
@@ -53,7 +116,9 @@ def configure_logging(service: str, *, fmt: LogFormat = "auto", level: str = "IN
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info if fmt == "json" else _drop_empty_trace_keys,
+            _scrub_values,
             renderer,
+            _scrub_line,
         ],
     )
     handler = logging.StreamHandler(sys.stderr)
@@ -61,10 +126,42 @@ def configure_logging(service: str, *, fmt: LogFormat = "auto", level: str = "IN
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # A library that writes through a handler of its own would write past every processor above, in a format of
+    # its own: FastStream gives `faststream` a stderr handler and stops it from propagating. Every logger known
+    # by now writes through the root handler instead.
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger) and (logger.handlers or not logger.propagate):
+            logger.handlers.clear()
+            logger.propagate = True
     for noisy in ("faststream", "uvicorn.access", "alembic", "httpx", "nats"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # An exception nobody caught would otherwise be printed by Python itself, past every processor above.
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, traceback: TracebackType | None) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, traceback)
+        return
+    logging.getLogger("vms").critical("uncaught exception", exc_info=(kind, error, traceback))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+        return
+    name = args.thread.name if args.thread is not None else "?"
+    logging.getLogger("vms").critical(
+        f"uncaught exception in thread {name}", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+    )
+
+
+def _with_trace_keys(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in _TRACE_KEYS:
+        event_dict.setdefault(key, None)
+    return event_dict
 
 
 def _drop_empty_trace_keys(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

@@ -1,15 +1,23 @@
 """Request/reply over core NATS, as the services serve and call it (the models and subjects are the contract's:
-`vms_contracts.rpc`)."""
+`vms_contracts.rpc`).
+
+A service answers only to a reply subject under an inbox prefix (`is_inbox`). The caller chooses the reply
+subject, and NATS lets the service publish its answer there whatever it is (`allow_responses`, even past the
+service's `deny` list): aimed at an event subject, the answer would be stored in that event's stream; aimed at
+a request subject, it would be a request made in the service's name. Such a request is not handled at all.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-from faststream import Context, Response
+from faststream import BaseMiddleware, Context, Response
+from faststream.exceptions import SkipMessage
 from faststream.middlewares import ExceptionMiddleware
 from faststream.nats import NatsBroker, NatsRouter
 from faststream.nats.message import NatsMessage
@@ -58,6 +66,30 @@ class NotOwnedHere(DomainError):
 
 # -- serving ---------------------------------------------------------------------------------------------------
 
+_INBOX = re.compile(r"^_INBOX(?:_[A-Za-z0-9_-]+)?(?:\.[^.\s*>]+)+$")
+"""Our programs' inbox prefixes, `_INBOX_<program>` (`vms_contracts.subjects.inbox_prefix`), or nats-py's
+default `_INBOX`, then one or more tokens without wildcards. No stream keeps such a subject and no service listens
+to one."""
+
+
+def is_inbox(subject: str) -> bool:
+    """Whether a service may send its answer to `subject`."""
+    return _INBOX.match(subject) is not None
+
+
+class AnswerOnlyToInboxes(BaseMiddleware):
+    """Drops a request whose reply subject is not an inbox, before it is decoded: even a refusal is an answer."""
+
+    async def on_receive(self) -> None:
+        reply = str(getattr(self.msg, "reply", "") or "")
+        if reply and not is_inbox(reply):
+            log.warning(
+                "request dropped: its reply subject is not an inbox",
+                subject=str(getattr(self.msg, "subject", "")),
+                reply=reply[:200],
+            )
+            raise SkipMessage
+
 
 def _refusal(body: ErrorBody) -> Response:
     return Response(body.model_dump(mode="json"), headers={STATUS_HEADER: "error"})
@@ -87,6 +119,7 @@ def rpc_router() -> NatsRouter:
     """A router whose endpoints answer every failure with a refusal instead of leaving the caller waiting."""
     return NatsRouter(
         middlewares=[
+            AnswerOnlyToInboxes,
             ExceptionMiddleware(
                 publish_handlers={
                     ValidationError: _on_invalid,
@@ -94,7 +127,7 @@ def rpc_router() -> NatsRouter:
                     RemoteError: _on_remote_refusal,
                     Exception: _on_unexpected,
                 }
-            )
+            ),
         ]
     )
 

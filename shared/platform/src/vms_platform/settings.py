@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import os
 import socket
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterator
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vms_contracts.regions import NATIONAL, REGIONS, normalize_region
 from vms_contracts.subjects import Bus
-from vms_platform.logging import LogFormat
+from vms_platform.logging import LogFormat, scrub
 
 
 def _default_instance() -> str:
@@ -72,6 +73,11 @@ class ServiceSettings(BaseSettings):
         """`` for the national deployment, `26` (or `26-27`) for a regional one: names its durable consumers."""
         return "" if self.national else "-".join(self.served_regions)
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Settings end up in tracebacks and error reports: their URLs are shown without their passwords.
+        for name, value in super().__repr_args__():
+            yield name, scrub(value) if isinstance(value, str) else value
+
     def variable(self, field: str) -> str:
         """The environment variable that sets `field` (`VMS_HOURS_DATABASE_URL`)."""
         return f"{self.model_config.get('env_prefix', '')}{field}".upper()
@@ -95,13 +101,4 @@ def parse_regions(value: str) -> tuple[list[str], bool]:
 
 def redacted(urls: str) -> str:
     """Server URLs as they may be logged: `nats://hours:secret@nats-1:4222` → `nats://hours:***@nats-1:4222`."""
-
-    def one(url: str) -> str:
-        parts = urlsplit(url.strip())
-        if parts.password is None:
-            return url.strip()
-        netloc = parts.netloc.rsplit("@", 1)[1]
-        user = parts.username or ""
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-
-    return ",".join(one(u) for u in urls.split(","))
+    return ",".join(scrub(url.strip()) for url in urls.split(","))

@@ -1,0 +1,122 @@
+"""A service answers a request only to a reply subject under an inbox prefix.
+
+NATS lets a caller choose any reply subject, and lets the service publish its answer there (`allow_responses`,
+deploy/nats/accounts.conf), even to a subject the service's permissions deny. A reply aimed at an event subject
+would be stored in that event's stream; one aimed at a request subject would be a request made in the service's
+name. So what asks for such a reply is not handled at all. Checked on the real test server; the same rule holds
+under the production permissions (tests/test_nats_config.py, with the real registry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+from pydantic import BaseModel
+
+from vms_contracts.rpc import Rpc
+from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
+from vms_platform.rpc import is_inbox, rpc_router, serve
+
+
+class Ping(BaseModel):
+    text: str
+
+
+class Pong(BaseModel):
+    text: str
+
+
+PING = Rpc("registry", "ping", Ping, Pong)
+
+
+@pytest.mark.parametrize(
+    ("reply", "answered"),
+    [
+        ("_INBOX_gateway.k3Ja9.1", True),
+        ("_INBOX_hours-26.k3Ja9.1", True),
+        ("_INBOX.k3Ja9.1", True),  # nats-py's default prefix
+        ("vms.00.registry.volunteer.registered", False),
+        ("vms.00.registry.rpc.set_consent", False),
+        ("$JS.API.STREAM.DELETE.REGISTRY", False),
+        ("$JS.ACK.HOURS.rewards-hours.1.2.3.4.0", False),
+        ("_INBOX_gateway", False),
+        ("_INBOX_", False),
+        ("_INBOXES.x", False),
+        ("_INBOX_gateway.>", False),
+        ("_INBOX_gateway.*.x", False),
+    ],
+)
+def test_only_an_inbox_is_a_reply_subject(reply: str, answered: bool) -> None:
+    assert is_inbox(reply) is answered
+
+
+@pytest.mark.parametrize("program", [*SERVICES, "gateway", "setup", "integrator", "registry-26", "hours-26-27"])
+def test_every_programs_inbox_is_answered(program: str) -> None:
+    assert is_inbox(f"{inbox_prefix(program)}.Xq3lWJ8yfG2sNY0cRbTz1a.17")
+
+
+class Served:
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def ping(self, request: Ping) -> Pong:
+        self.asked.append(request.text)
+        return Pong(text=request.text)
+
+
+@pytest.fixture
+async def served(nats_url: str, bus: Bus) -> AsyncIterator[Served]:
+    served = Served()
+    router = rpc_router()
+    serve(router, bus, PING, served.ping, regions=["00"], slots=None, workers=2)
+    broker = NatsBroker(nats_url, logger=None)
+    broker.include_router(router)
+    await broker.start()
+    yield served
+    await broker.stop()
+
+
+async def _asked_after(client: Client, subject: str, served: Served, text: str) -> None:
+    """Ask once more through a real inbox and let what was sent before it be handled first."""
+    assert (await client.request(subject, Pong(text=text).model_dump_json().encode(), timeout=5)).data
+    await asyncio.sleep(0.2)
+
+
+async def test_a_reply_aimed_at_a_stream_or_a_request_is_never_sent(nats_url: str, bus: Bus, served: Served) -> None:
+    subject = PING.subject(bus)
+    event_subject = bus.event_subject("00", "registry", "volunteer.registered")
+    client = await nats.connect(nats_url, inbox_prefix=inbox_prefix("gateway"))
+    js = client.jetstream()
+    stream = bus.stream_name("REGISTRY")
+    heard: list[str] = []
+
+    async def hear(msg: nats.aio.msg.Msg) -> None:
+        heard.append(msg.data.decode())
+
+    await client.subscribe(subject, cb=hear)  # every message on the request subject, the service's own included
+    await client.flush()
+    before = (await js.stream_info(stream)).state.messages
+
+    await client.publish(subject, b'{"text": "into the stream"}', reply=event_subject)
+    await client.publish(subject, b'{"no": "text"}', reply=event_subject)  # a refusal would be a reply too
+    await client.publish(subject, b'{"text": "as a request"}', reply=subject)
+    await _asked_after(client, subject, served, "through an inbox")
+
+    assert served.asked == ["through an inbox"], "what asked for a reply outside an inbox was not handled"
+    assert (await js.stream_info(stream)).state.messages == before, "nothing was stored as an event"
+    assert len(heard) == 4, f"no reply arrived as a request: {heard}"
+    await client.close()
+
+
+async def test_a_request_without_a_reply_subject_is_handled(nats_url: str, bus: Bus, served: Served) -> None:
+    """Nothing to answer, so nothing can land anywhere: a publish without a reply is handled as before."""
+    client = await nats.connect(nats_url)
+    await client.publish(PING.subject(bus), b'{"text": "no reply wanted"}')
+    await _asked_after(client, PING.subject(bus), served, "through the default inbox")
+    assert sorted(served.asked) == ["no reply wanted", "through the default inbox"]
+    await client.close()

@@ -1,0 +1,248 @@
+"""No secret in any log line: every service, the gateway and `vms nats-setup`, started as the operator starts them
+with passwords in their NATS, database and 1365 portal URLs, are read line by line, whichever logger wrote the
+line (ours, FastStream's, nats-py's, uvicorn's, a database driver's) and whatever happened: waiting for a NATS
+server that is not up yet, serving requests, losing the server and finding it again, stopping.
+
+The server requires the password (a real nats-server with a user and password); the PostgreSQL the tests use
+accepts any password from this host, so the password in the database URLs is carried, logged if anything logs
+it, and otherwise ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sysconfig
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import make_url
+
+from vms_contracts.subjects import SERVICES
+from vms_platform.clock import today_kst
+from vms_platform.testing import (
+    eventually,
+    fresh_postgres_database,
+    postgres_missing_reason,
+    postgres_required,
+)
+
+pytestmark = pytest.mark.slow
+
+SCRIPTS = Path(sysconfig.get_path("scripts"))
+NATS_USER, NATS_PASSWORD = "vms", "Nats-Pw-4e1c9a0b"
+DB_PASSWORD = "Pg-Pw-7d20f5c3"
+PORTAL_PASSWORD = "Portal-Pw-b81e6d42"
+SECRETS = (NATS_PASSWORD, DB_PASSWORD, PORTAL_PASSWORD)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class NatsServer:
+    """A nats-server with JetStream that signs clients in with a password, and can be stopped and started again
+    on the same port and store."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = _free_port()
+        self.config = workdir / "nats.conf"
+        self.config.write_text(
+            f"""
+listen: 127.0.0.1:{self.port}
+jetstream {{ store_dir: "{workdir / "jetstream"}" }}
+authorization {{ users: [ {{ user: {NATS_USER}, password: "{NATS_PASSWORD}" }} ] }}
+""",
+            encoding="utf-8",
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, *, second_node: bool = False) -> str:
+        one = f"nats://{NATS_USER}:{NATS_PASSWORD}@127.0.0.1:{self.port}"
+        # A cluster's URL list, as in production; the second address is the same server.
+        return f"{one},nats://{NATS_USER}:{NATS_PASSWORD}@localhost:{self.port}" if second_node else one
+
+    async def start(self) -> None:
+        self.process = await asyncio.to_thread(
+            subprocess.Popen,
+            [str(SCRIPTS / "nats-server"), "-c", str(self.config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        async def listening() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return True
+            except OSError:
+                return False
+
+        await eventually(listening, timeout=15, what="nats-server listening")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[NatsServer]:
+    server = NatsServer(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def databases(postgres_admin_url: str | None) -> AsyncIterator[dict[str, str]]:
+    """A PostgreSQL database per service, each URL carrying a password."""
+    if postgres_admin_url is None:
+        if postgres_required():
+            pytest.fail(postgres_missing_reason() + " (VMS_TEST_REQUIRE_POSTGRES=1)")
+        pytest.skip(postgres_missing_reason())
+    async with AsyncExitStack() as stack:
+        urls = {}
+        for service in SERVICES:
+            url = await stack.enter_async_context(fresh_postgres_database(postgres_admin_url, f"secrets_{service}"))
+            urls[service] = make_url(url).set(password=DB_PASSWORD).render_as_string(hide_password=False)
+        yield urls
+
+
+class Program:
+    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.name, self.log = name, log
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    async def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.process.wait), 20)
+        except TimeoutError:
+            self.process.kill()
+            await asyncio.to_thread(self.process.wait)
+
+    def lines(self) -> list[str]:
+        return self.log.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+async def test_no_password_reaches_a_log_line(
+    tmp_path: Path, nats_server: NatsServer, databases: dict[str, str]
+) -> None:
+    gateway_port, portal_port = _free_port(), _free_port()  # nothing listens on the portal's port
+    programs: list[Program] = []
+
+    def start(name: str, command: list[str], env: dict[str, str]) -> None:
+        programs.append(Program(name, command, env, tmp_path / f"{name}.log"))
+
+    try:
+        # Started before the server is up: the first thing they log is their wait for it.
+        for service in SERVICES:
+            prefix = f"VMS_{service.upper()}_"
+            env = {
+                f"{prefix}NATS_URL": nats_server.url(second_node=True),
+                f"{prefix}DATABASE_URL": databases[service],
+                f"{prefix}LOG_FORMAT": "json",
+                f"{prefix}LOG_LEVEL": "DEBUG",
+                f"{prefix}RELAY_POLL_INTERVAL": "0.2",
+            }
+            if service == "linkage":
+                env[f"{prefix}PORTAL1365_URL"] = f"http://vms:{PORTAL_PASSWORD}@127.0.0.1:{portal_port}"
+            start(service, [str(SCRIPTS / f"vms-{service}"), "run", "--migrate"], env)
+        gateway_env = {
+            "VMS_GATEWAY_NATS_URL": nats_server.url(second_node=True),
+            "VMS_GATEWAY_PORT": str(gateway_port),
+            "VMS_GATEWAY_LOG_LEVEL": "DEBUG",
+            "VMS_GATEWAY_LOG_FORMAT": "console",  # the terminal's format: tracebacks show local variables
+        }
+        start("gateway", [str(SCRIPTS / "vms-gateway"), "run"], gateway_env)
+
+        async def waiting_for_nats() -> bool:
+            return all(
+                "waiting for NATS" in program.log.read_text(encoding="utf-8", errors="replace") for program in programs
+            )
+
+        await eventually(waiting_for_nats, timeout=60, what="every program waiting for the NATS server")
+        await nats_server.start()
+        start("nats-setup", [str(SCRIPTS / "vms"), "nats-setup"], {"VMS_NATS_URL": nats_server.url()})
+        assert await asyncio.to_thread(programs[-1].process.wait, 60) == 0, programs[-1].lines()
+
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway_port}/api/v1", timeout=10) as http:
+
+            async def answering() -> bool:
+                """Every service answers (linkage reports 1365 down once it has something to send there)."""
+                try:
+                    services = (await http.get("/health")).json().get("services", {})
+                except (httpx.HTTPError, ValueError):
+                    return False
+                return set(services) == set(SERVICES) and all(
+                    s["status"] in ("up", "degraded") for s in services.values()
+                )
+
+            await eventually(answering, timeout=60, what="every service up behind the gateway")
+            await _use_the_system(http)
+            nats_server.stop()  # a lost server: every program reconnects on its own
+            await asyncio.sleep(0.5)
+            await nats_server.start()
+            await eventually(answering, timeout=30, what="every service back after the server returned")
+            await _use_the_system(http)
+    finally:
+        await asyncio.gather(*(program.stop() for program in programs))
+
+    lines = {program.name: program.lines() for program in programs}
+    leaks = [f"{name}: {line}" for name, text in lines.items() for line in text if any(s in line for s in SECRETS)]
+    assert not leaks, "\n".join(leaks)
+    for service in SERVICES:
+        logged = [json.loads(line) for line in lines[service]]  # every line went through our processors
+        started = next(entry for entry in logged if entry["event"] == "service started")
+        assert started["nats"].startswith(f"nats://{NATS_USER}:***@127.0.0.1:")
+        assert started["database"].startswith("postgresql+asyncpg://postgres:***@")
+    gateway = "\n".join(lines["gateway"])
+    assert "Uvicorn running on" in gateway and f"nats://{NATS_USER}:***@127.0.0.1:{nats_server.port}" in gateway
+
+
+async def _use_the_system(http: httpx.AsyncClient) -> None:
+    """A centre, a volunteer who consents to 1365, an activity recorded and confirmed (hours asks the registry,
+    rewards and linkage consume; linkage tries the 1365 portal, which is not there), and a few refusals."""
+    centre = (await http.post("/centres", json={"name": "행복종합사회복지관", "region": "11"})).json()
+    login = f"secret_{os.urandom(3).hex()}"
+    volunteer = (
+        await http.post(
+            "/volunteers",
+            json={
+                "login_id": login,
+                "name": "김봉사",
+                "birth_date": "1990-01-01",
+                "phone": "010-1234-5678",
+                "region": "11",
+            },
+        )
+    ).json()
+    await http.put(f"/volunteers/{volunteer['id']}/consents/portal1365", json={"granted": True})
+    activity = (
+        await http.post(
+            f"/centres/{centre['id']}/activities",
+            json={
+                "volunteer_id": volunteer["id"],
+                "activity_date": str(today_kst() - timedelta(days=1)),
+                "start_time": "10:00",
+                "end_time": "12:00",
+                "description": "어르신 말벗",
+            },
+        )
+    ).json()
+    assert (await http.post(f"/activities/{activity['id']}/confirm")).status_code == 200
+    assert (await http.get("/volunteers/not-an-id")).status_code == 422
+    assert (await http.post("/volunteers", content=b"{")).status_code in (400, 422)
