@@ -9,8 +9,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
+import signal
+import sysconfig
+import time
 from datetime import UTC, date, datetime
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -25,6 +30,7 @@ from vms_contracts.rpc.health import HealthRequest
 from vms_contracts.rpc.registry import REGISTER_VOLUNTEER, RegisterVolunteer
 from vms_contracts.rpc.rewards import TotalRequest
 from vms_contracts.subjects import Bus
+from vms_deploy.supervisor import free_port
 from vms_platform.consumer import PermanentError
 from vms_platform.deadletter import H_REASON, list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import CONSUMERS
@@ -341,3 +347,44 @@ async def test_a_service_started_before_its_consumer_is_declared_waits_and_then_
         await js.add_consumer(stream, CONSUMERS["rewards-hours"].config(bus))
         assert await eventually(lambda: total_minutes(app, volunteer), timeout=30) == 210
         assert (await app.health(HealthRequest())).problems == []
+
+
+# -- stopping --------------------------------------------------------------------------------------------------
+
+
+async def test_a_service_waiting_for_nats_at_start_stops_on_sigterm(tmp_path: Path) -> None:
+    """NATS is not there (not yet started, or down): the service says it waits, and SIGTERM still ends it at once,
+    so that a supervisor or an orchestrator never has to kill it."""
+    database = f"sqlite:///{tmp_path / 'registry.db'}"
+    env = {
+        **os.environ,
+        "VMS_REGISTRY_NATS_URL": f"nats://127.0.0.1:{free_port()}",  # nothing listens there
+        "VMS_REGISTRY_DATABASE_URL": database,
+        "VMS_REGISTRY_LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [str(Path(sysconfig.get_path("scripts")) / "vms-registry"), "run", "--migrate"]
+    service = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    assert service.stdout is not None
+    try:
+
+        async def waiting_line() -> bytes:
+            assert service.stdout is not None
+            async for line in service.stdout:
+                if b"waiting for NATS" in line:
+                    return line
+            raise AssertionError(f"vms-registry exited with {await service.wait()} before waiting for NATS")
+
+        line = await asyncio.wait_for(waiting_line(), 15)
+        assert b"127.0.0.1" in line
+        service.send_signal(signal.SIGTERM)
+        asked = time.monotonic()
+        code = await asyncio.wait_for(service.wait(), 5)
+        assert time.monotonic() - asked < 3, "stopped, but not promptly"
+        assert code == 0
+    finally:
+        if service.returncode is None:
+            service.kill()
+            await service.wait()

@@ -5,6 +5,9 @@ vms nats-setup [--regional 26]  declare JetStream streams and consumers (before 
 vms deadletter list         what consumers could not handle, and why
 vms deadletter replay SEQ   send one back to where it came from, once its cause is fixed
 vms docs [--check]          write the event documentation (docs/events/) from the contracts, or check it
+
+The commands that talk to NATS take the server from `--nats-url`, else from `VMS_NATS_URL`, else from the
+`vms up` running on the data folder (`--data`, `VMS_DATA_DIR`, `var/`), else nats://127.0.0.1:4222.
 """
 
 from __future__ import annotations
@@ -18,18 +21,94 @@ import sys
 from pathlib import Path
 
 import nats
+from nats.errors import Error as NatsError
+from nats.js.errors import NotFoundError
 
 from vms_contracts.docs import stale_documents, write_documents
 from vms_contracts.subjects import Bus, inbox_prefix
-from vms_deploy.nats_setup import setup
-from vms_deploy.supervisor import Plan, run_forever
+from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, IntegratorConfigError, parse_integrators, setup
+from vms_deploy.supervisor import Plan, RestartPolicy, both, run_forever, running_system
 from vms_platform.deadletter import list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import deployment_name
-from vms_platform.settings import parse_regions
+from vms_platform.messages import Text, register
+from vms_platform.retry import Policy
+from vms_platform.settings import parse_regions, redacted
+
+DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+STREAM_NOT_FOUND = 10059
+MESSAGE_NOT_FOUND = 10037
+"""JetStream's error codes for a stream, and a message of a stream, that does not exist."""
+
+register(
+    {
+        "OPS_USING_RUNNING_SYSTEM": Text(
+            "NATS {nats}: {data}에서 실행 중인 `vms up` (pid {pid})",
+            "NATS {nats}: the `vms up` running on {data} (pid {pid})",
+        ),
+        "OPS_NATS_UNREACHABLE": Text(
+            "{nats}의 NATS에 연결할 수 없습니다 ({error}). `vms up`이 실행 중이면 그 데이터 폴더를 --data로, "
+            "아니면 NATS 서버를 --nats-url (또는 VMS_NATS_URL)로 지정하세요.",
+            "cannot reach NATS at {nats} ({error}). If `vms up` runs, name its data folder with --data; otherwise "
+            "name the NATS server with --nats-url (or VMS_NATS_URL).",
+        ),
+        "OPS_NO_DEADLETTER_STREAM": Text(
+            "{nats}에 배달 실패 스트림 {stream}이(가) 없습니다: 이 시스템의 NATS와 버스 루트({root})가 맞습니까?",
+            "{nats} has no dead-letter stream {stream}: is it this system's NATS, and its bus root {root}?",
+        ),
+        "OPS_NO_SUCH_DEAD_LETTER": Text(
+            "배달 실패 메시지 {sequence}이(가) 없습니다: `vms deadletter list`로 번호를 확인하세요",
+            "there is no dead letter {sequence}: `vms deadletter list` shows their numbers",
+        ),
+        "OPS_NO_DEAD_LETTERS": Text("배달 실패 메시지가 없습니다", "no dead letters"),
+        "OPS_REPLAYED": Text(
+            "배달 실패 메시지 {sequence}을(를) {subject}로 다시 보냈습니다",
+            "dead letter {sequence} sent again to {subject}",
+        ),
+    }
+)
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def _restart_delays(value: str) -> Policy:
+    """`1,60` → restart delays from 1 s, doubling, at most 60 s."""
+    try:
+        first, cap = (float(part) for part in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("two numbers of seconds, the first and the longest delay: e.g. 1,60") from None
+    if not 0 < first <= cap:
+        raise argparse.ArgumentTypeError("the first delay must be above 0 and at most the longest")
+    return Policy(first=first, cap=cap)
+
+
+def _bus_options(parser: argparse.ArgumentParser) -> None:
+    """Where an operator command finds the bus: given, or the running `vms up`'s (see the module's docstring)."""
+    parser.add_argument("--nats-url", default=os.environ.get("VMS_NATS_URL"), help="NATS server(s), comma-separated")
+    parser.add_argument("--bus-root", default=os.environ.get("VMS_BUS_ROOT"), help="subject root (vms)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(_env("VMS_DATA_DIR", "var")),
+        help="the data folder of a running `vms up` whose NATS to use when no URL is given (var/)",
+    )
+
+
+def _bus_target(args: argparse.Namespace) -> tuple[str, Bus]:
+    nats_url: str | None = args.nats_url
+    bus_root: str | None = args.bus_root
+    if nats_url is None:
+        running = running_system(args.data)
+        if running is not None and running.nats_url:
+            nats_url = running.nats_url
+            bus_root = bus_root or running.bus_root
+            # On stderr: what `deadletter list` prints on stdout stays one JSON object per line.
+            print(
+                both("OPS_USING_RUNNING_SYSTEM", nats=redacted(nats_url), data=running.data_dir, pid=running.pid),
+                file=sys.stderr,
+            )
+    return nats_url or DEFAULT_NATS_URL, Bus(bus_root or "vms")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,11 +122,18 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--nats-port", type=int, default=4222, help="embedded NATS port (4222, or a free one)")
     up.add_argument("--nats-url", default=None, help="use this NATS server instead of the embedded one")
     up.add_argument("--quiet", action="store_true", help="do not echo the services' logs (they stay in var/log)")
+    up.add_argument(
+        "--restart-delays",
+        type=_restart_delays,
+        default=RestartPolicy().delays,
+        metavar="FIRST,LONGEST",
+        help="seconds before restarting a process that exited: the first delay, doubled while it keeps exiting, "
+        "up to the longest (1,60)",
+    )
 
     nats_setup = commands.add_parser("nats-setup", help="declare JetStream streams and consumers")
-    nats_setup.add_argument("--nats-url", default=_env("VMS_NATS_URL", "nats://127.0.0.1:4222"))
+    _bus_options(nats_setup)
     nats_setup.add_argument("--replicas", type=int, choices=(1, 3, 5), default=int(_env("VMS_NATS_REPLICAS", "1")))
-    nats_setup.add_argument("--bus-root", default=_env("VMS_BUS_ROOT", "vms"))
     nats_setup.add_argument(
         "--regional",
         action="append",
@@ -58,11 +144,18 @@ def main(argv: list[str] | None = None) -> None:
         "to declare too; repeat for each (env VMS_NATS_REGIONAL, space-separated)",
     )
 
+    nats_setup.add_argument(
+        "--integrators",
+        default=_env(INTEGRATORS_VARIABLE, ""),
+        metavar="NAME=FILTER ...",
+        help="integrators' pull consumers on HOURS to declare, space-separated `name=filter` pairs, e.g. "
+        "`integrator-hours=vms.*.hours.>` (env VMS_NATS_INTEGRATORS)",
+    )
+
     dead = commands.add_parser("deadletter", help="inspect and replay dead letters")
     dead.add_argument("action", choices=("list", "replay"))
     dead.add_argument("sequence", nargs="?", type=int, help="the dead letter to replay")
-    dead.add_argument("--nats-url", default=_env("VMS_NATS_URL", "nats://127.0.0.1:4222"))
-    dead.add_argument("--bus-root", default=_env("VMS_BUS_ROOT", "vms"))
+    _bus_options(dead)
     dead.add_argument("--limit", type=int, default=50)
 
     docs = commands.add_parser("docs", help="write the event documentation (AsyncAPI, JSON Schemas) from the code")
@@ -78,30 +171,51 @@ def main(argv: list[str] | None = None) -> None:
             nats_port=args.nats_port,
             nats_url=args.nats_url,
             echo_logs=not args.quiet,
+            restarts=RestartPolicy(delays=args.restart_delays),
         )
         sys.exit(asyncio.run(run_forever(plan)))
+    if args.command == "docs":
+        sys.exit(_docs(args.out, check=args.check))
+    if args.command == "deadletter" and args.action == "replay" and args.sequence is None:
+        parser.error("deadletter replay needs the sequence number shown by `vms deadletter list`")
+    nats_url, bus = _bus_target(args)
     if args.command == "nats-setup":
-        report = setup(args.nats_url, Bus(args.bus_root), replicas=args.replicas, regional=args.regional)
+        try:
+            integrators = parse_integrators(args.integrators, bus)
+        except IntegratorConfigError as exc:
+            sys.exit(str(exc))
+        report = setup(nats_url, bus, replicas=args.replicas, regional=args.regional, integrators=integrators)
         for line in asyncio.run(report):
             print(line)
         return
-    if args.command == "docs":
-        sys.exit(_docs(args.out, check=args.check))
-    if args.action == "replay" and args.sequence is None:
-        parser.error("deadletter replay needs the sequence number shown by `vms deadletter list`")
-    sys.exit(asyncio.run(_deadletter(args.action, args.sequence, args.nats_url, Bus(args.bus_root), args.limit)))
+    sys.exit(asyncio.run(_deadletter(args.action, args.sequence, nats_url, bus, args.limit)))
+
+
+async def _quiet(_error: Exception) -> None:
+    """nats-py's error callback: a failed connection is reported once, by the command, not per attempt."""
 
 
 async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus, limit: int) -> int:
-    nc = await nats.connect(
-        [s.strip() for s in nats_url.split(",")], name="vms-deadletter", inbox_prefix=inbox_prefix("setup")
-    )
+    try:
+        # Each server tried twice, then a clear answer: an operator command must not retry for minutes.
+        nc = await nats.connect(
+            [s.strip() for s in nats_url.split(",")],
+            name="vms-deadletter",
+            inbox_prefix=inbox_prefix("setup"),
+            connect_timeout=2,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.5,
+            error_cb=_quiet,
+        )
+    except (OSError, NatsError) as exc:
+        print(both("OPS_NATS_UNREACHABLE", nats=redacted(nats_url), error=type(exc).__name__), file=sys.stderr)
+        return 1
     try:
         js = nc.jetstream()
         if action == "replay":
             assert sequence is not None
             subject = await replay_dead_letter(js, bus, sequence)
-            print(f"dead letter {sequence} sent again to {subject}")
+            print(both("OPS_REPLAYED", sequence=sequence, subject=subject))
             return 0
         letters = await list_dead_letters(js, bus, limit=limit)
         for letter in letters:
@@ -120,8 +234,17 @@ async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus
                 )
             )
         if not letters:
-            print("no dead letters")
+            print(both("OPS_NO_DEAD_LETTERS"))
         return 0
+    except NotFoundError as exc:
+        if exc.err_code == MESSAGE_NOT_FOUND and sequence is not None:
+            print(both("OPS_NO_SUCH_DEAD_LETTER", sequence=sequence), file=sys.stderr)
+            return 1
+        if exc.err_code != STREAM_NOT_FOUND:
+            raise
+        stream = bus.stream_name("DEADLETTER")
+        print(both("OPS_NO_DEADLETTER_STREAM", nats=redacted(nats_url), stream=stream, root=bus.root), file=sys.stderr)
+        return 1
     finally:
         await nc.close()
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,7 +39,7 @@ from vms_platform.identity import NoDeploymentId, deployment_id
 from vms_platform.jetstream import REGIONAL_SERVICES, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
 from vms_platform.outbox import Outbox, OutboxRelay
-from vms_platform.retry import until_it_works
+from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RpcClient, ServiceTimeout, ServiceUnavailable, rpc_router, serve
 from vms_platform.settings import ServiceSettings, redacted
 
@@ -295,7 +297,22 @@ class ServiceApp:
             )
 
     async def _connect(self) -> None:
-        await until_it_works(self.broker.connect, what="NATS", stop=self._stop, nats=redacted(self.settings.nats_url))
+        nats_url = redacted(self.settings.nats_url)
+        connecting = asyncio.ensure_future(
+            until_it_works(self.broker.connect, what="NATS", stop=self._stop, nats=nats_url)
+        )
+        # nats-py keeps trying the first connection by itself (`max_reconnect_attempts=-1`) and says nothing while
+        # it does, so the wait is reported from here: a service waiting for NATS is seen waiting.
+        waited = Backoff(CONNECT)
+        since = time.monotonic()
+        try:
+            while not connecting.done():
+                await asyncio.wait({connecting}, timeout=waited.failed())
+                if not connecting.done():
+                    log.warning("waiting for NATS", nats=nats_url, waited_s=round(time.monotonic() - since, 1))
+        finally:
+            connecting.cancel()
+        connecting.result()
 
     async def stop(self) -> None:
         self._stop.set()
@@ -325,8 +342,22 @@ class ServiceApp:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
         try:
+            # Starting may wait a long time (for NATS, the database, other deployments' answers), and not every
+            # wait can be told to give up: SIGTERM ends the start wherever it is, so the process stops promptly.
+            starting = asyncio.ensure_future(self.start())
+            stopping = asyncio.ensure_future(self._stop.wait())
             try:
-                await self.start()
+                await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+            if not starting.done():
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await starting
+                log.info("stopped before it had started")
+                return
+            try:
+                starting.result()
             except Exception:
                 if self._stop.is_set():  # told to stop while still waiting for NATS or the database
                     return

@@ -1,0 +1,290 @@
+"""`vms up` as an operator runs it: one process, its own NATS, a data folder, and a system that heals.
+
+One run is started for the whole module (starting takes seconds) on a folder and ports of its own; each test
+disturbs it in one way and leaves it running and healthy, except the last, which kills it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sysconfig
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from vms_deploy.supervisor import LOCK_FILE, RUN_FILE, free_port, running_system
+from vms_platform.testing import eventually
+
+pytestmark = pytest.mark.slow
+
+VMS = str(Path(sysconfig.get_path("scripts")) / "vms")
+RESTART_DELAYS = "0.2,0.8"
+"""Short delays, so that a crash loop shows within seconds."""
+
+
+def operator_env() -> dict[str, str]:
+    """The environment of an operator who has told the commands nothing: no URL, no folder."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VMS_NATS_URL", "VMS_BUS_ROOT", "VMS_DATA_DIR"}}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@dataclass
+class Up:
+    """A `vms up` started in `folder` (its data in `folder/var`, the default), its console kept in a file."""
+
+    folder: Path
+    process: asyncio.subprocess.Process
+    console: Path
+    gateway_port: int
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "var"
+
+    @property
+    def health_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}/api/v1/health"
+
+    def run_file(self) -> dict[str, Any]:
+        return dict(json.loads((self.data / RUN_FILE).read_text(encoding="utf-8")))
+
+    def pid(self, name: str) -> int:
+        return int(self.run_file()["processes"][name])
+
+    def said(self) -> str:
+        return self.console.read_text(encoding="utf-8", errors="replace")
+
+    def log(self, name: str) -> str:
+        return (self.data / "log" / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+
+    async def healthy(self) -> bool:
+        try:
+            async with httpx.AsyncClient(timeout=5) as http:
+                return (await http.get(self.health_url)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+async def start_vms_up(folder: Path, *extra: str) -> Up:
+    gateway_port = free_port()
+    console = folder / f"console-{gateway_port}.txt"
+    with open(console, "wb") as out:  # noqa: ASYNC230 (a file the child writes to; opening it does not block)
+        process = await asyncio.create_subprocess_exec(
+            VMS,
+            "up",
+            "--quiet",
+            "--port", str(gateway_port),
+            "--sim-port", str(free_port()),
+            "--nats-port", str(free_port()),
+            "--restart-delays", RESTART_DELAYS,
+            *extra,
+            cwd=folder,
+            env=operator_env(),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+    return Up(folder, process, console, gateway_port)
+
+
+async def until_running(up: Up, timeout: float = 60) -> None:
+    async def running() -> bool:
+        if up.process.returncode is not None:
+            raise AssertionError(f"vms up exited with {up.process.returncode}:\n{up.said()}")
+        try:
+            return up.run_file()["status"] == "running" and await up.healthy()
+        except (OSError, ValueError, KeyError):
+            return False
+
+    await eventually(running, timeout=timeout, what="vms up running and healthy")
+
+
+async def stop_vms_up(up: Up) -> int:
+    if up.process.returncode is None:
+        up.process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(up.process.wait(), 30)
+
+
+@pytest.fixture(scope="module")
+async def up(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Up]:
+    running = await start_vms_up(tmp_path_factory.mktemp("up"))
+    try:
+        await until_running(running)
+        yield running
+    finally:
+        if running.process.returncode is None:
+            await stop_vms_up(running)
+
+
+async def health(up: Up) -> tuple[int, dict[str, Any]]:
+    async with httpx.AsyncClient(timeout=5) as http:
+        response = await http.get(up.health_url)
+        return response.status_code, response.json()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def held_port() -> Iterator[socket.socket]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # Past the killed server's connections still in TIME_WAIT; a listening socket stays exclusive.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        yield s
+
+
+# -- the tests, in the order they disturb the run ----------------------------------------------------------------
+
+
+async def test_logs_are_written_while_it_runs(up: Up) -> None:
+    assert up.process.returncode is None
+    assert "service started" in up.log("registry")
+    assert "gateway started" in up.log("gateway")
+    assert "Server is ready" in up.log("nats")
+    assert "✓ registry up" in up.log("vms")
+
+
+async def test_a_second_run_on_the_same_folder_is_refused_naming_the_first(up: Up) -> None:
+    nats_starts = up.log("nats").count("Starting nats-server")
+    second = await start_vms_up(up.folder)
+    assert await asyncio.wait_for(second.process.wait(), 20) == 1
+    said = second.said()
+    first = up.run_file()
+    assert f"pid {up.process.pid}" in said
+    assert f"since {first['since']}" in said
+    assert f"portal http://127.0.0.1:{up.gateway_port}" in said
+    assert f"NATS {first['nats']}" in said
+    assert "이미 다른 `vms up`이 쓰고 있습니다" in said
+    # It started nothing and took nothing from the first run.
+    assert up.log("nats").count("Starting nats-server") == nats_starts
+    assert up.run_file()["pid"] == up.process.pid
+    assert await up.healthy()
+
+
+async def test_operator_commands_find_the_running_system(up: Up) -> None:
+    nats_url = up.run_file()["nats"]
+    assert not nats_url.endswith(":4222")  # the run's own port, not the default
+    for command in (["deadletter", "list"], ["nats-setup"]):
+        done = await asyncio.create_subprocess_exec(
+            VMS,
+            *command,
+            cwd=up.folder,
+            env=operator_env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(done.communicate(), 20)
+        assert done.returncode == 0, err.decode()
+        assert f"NATS {nats_url}" in err.decode(), err.decode()
+        if command[0] == "deadletter":
+            assert "no dead letters" in out.decode()
+    found = running_system(up.data)
+    assert found is not None and found.pid == up.process.pid
+
+
+async def test_a_killed_service_is_restarted_and_named_while_it_is_down(up: Up) -> None:
+    killed = up.pid("rewards")
+    os.kill(killed, signal.SIGKILL)
+
+    async def rewards_down() -> dict[str, Any] | None:
+        status, report = await health(up)
+        return report if status == 503 and report["services"]["rewards"]["status"] == "down" else None
+
+    report = await eventually(rewards_down, timeout=10, what="health naming rewards as down")
+    assert report["services"]["registry"]["status"] == "up"  # the rest keeps running
+
+    await eventually(up.healthy, timeout=20, what="rewards restarted and the system healthy again")
+    assert up.pid("rewards") != killed
+    assert up.run_file()["restarts"]["rewards"] == 1
+    assert "rewards exited (code -9 (SIGKILL)); restarting it in 0.2 s" in up.log("vms")
+    assert "restarted after 0.2 s" in up.log("rewards")
+    assert up.log("rewards").count("service started") == 2
+
+
+async def test_a_killed_nats_is_restarted_and_the_services_reconnect(up: Up) -> None:
+    killed = up.pid("nats")
+    os.kill(killed, signal.SIGKILL)
+
+    async def restarted() -> bool:
+        return up.pid("nats") != killed
+
+    await eventually(restarted, timeout=10, what="NATS restarted")
+    await eventually(up.healthy, timeout=20, what="every service back on the restarted NATS")
+    assert "nats exited (code -9 (SIGKILL))" in up.log("vms")
+    done = await asyncio.create_subprocess_exec(
+        VMS, "deadletter", "list", cwd=up.folder, env=operator_env(), stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await asyncio.wait_for(done.communicate(), 20)
+    assert done.returncode == 0 and b"no dead letters" in out  # JetStream's store survived
+
+
+async def test_a_service_that_keeps_crashing_is_reported_and_the_rest_keeps_running(
+    up: Up, held_port: socket.socket
+) -> None:
+    """The gateway cannot bind its port (something took it): it exits at every start, the supervisor backs off
+    and reports it, the services keep running; once the port is free again, it comes back by itself."""
+    others: Mapping[str, int] = {s: up.pid(s) for s in ("registry", "hours", "rewards", "linkage")}
+    os.kill(up.pid("gateway"), signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            held_port.bind(("127.0.0.1", up.gateway_port))
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the killed gateway's port did not come free"
+            await asyncio.sleep(0.01)
+    held_port.listen()
+
+    async def reported() -> bool:
+        return "gateway keeps crashing: 3 times in a row" in up.log("vms")
+
+    await eventually(reported, timeout=30, what="the crash loop reported")
+    assert up.run_file()["crashing"] == ["gateway"]
+    assert all(alive(pid) for pid in others.values())
+    assert {s: up.pid(s) for s in others} == others
+
+    held_port.close()
+    await eventually(up.healthy, timeout=20, what="the gateway back once its port is free")
+
+
+async def test_a_run_killed_with_sigkill_leaves_no_lock_behind(up: Up) -> None:
+    """Its children stop by themselves (the kernel tells them to) and the folder is free again: the next run
+    starts on the same data, and stops promptly on SIGTERM, leaving nothing behind."""
+    first = up.run_file()
+    os.kill(up.process.pid, signal.SIGKILL)
+    await up.process.wait()
+
+    async def released() -> bool:
+        return running_system(up.data) is None
+
+    await eventually(released, timeout=15, what="the killed run's children gone and the folder free")
+    assert (up.data / RUN_FILE).exists()  # left behind, and not believed: the lock says no run is alive
+    again = await start_vms_up(up.folder)
+    try:
+        await until_running(again)
+        second = again.run_file()
+        assert second["pid"] == again.process.pid
+        assert running_system(up.data) is not None
+    finally:
+        asked = time.monotonic()
+        assert await stop_vms_up(again) == 0
+    assert time.monotonic() - asked < 20
+    assert not any(alive(pid) for pid in [*first["processes"].values(), *second["processes"].values()])
+    assert not (up.data / RUN_FILE).exists()
+    assert (up.data / LOCK_FILE).exists() and running_system(up.data) is None
+    assert "everything stopped" in again.said()
