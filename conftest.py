@@ -12,6 +12,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from vms_contracts.subjects import Bus
+from vms_deploy.supervisor import SERVICES, Plan, free_port
 from vms_platform.testing import (
     fresh_bus,
     fresh_postgres_database,
@@ -88,3 +89,29 @@ async def postgres_database(postgres_admin_url: str | None) -> AsyncIterator[New
             return await stack.enter_async_context(fresh_postgres_database(admin, label))
 
         yield make
+
+
+async def whole_system_plan(
+    stack: AsyncExitStack, data_dir: Path, nats_url: str, postgres_admin_url: str | None
+) -> tuple[Plan, Bus]:
+    """The plan of the whole system as `vms up` runs it (`System(plan).start()`), on a fresh bus namespace and a
+    fresh database per service: PostgreSQL when `postgres_admin_url` is given, else SQLite files in `data_dir`.
+    What it creates is removed when `stack` closes."""
+    bus = await stack.enter_async_context(fresh_bus(nats_url))
+    if postgres_admin_url is not None:
+        databases = {
+            s: await stack.enter_async_context(fresh_postgres_database(postgres_admin_url, s)) for s in SERVICES
+        }
+    else:
+        databases = {s: f"sqlite:///{data_dir / s}.db" for s in SERVICES}
+    plan = Plan(
+        data_dir=data_dir / "var",
+        gateway_port=free_port(),
+        sim_port=free_port(),
+        nats_url=nats_url,
+        database_urls=databases,
+        bus_root=bus.root,
+        echo_logs=False,
+        extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2"},
+    )
+    return plan, bus

@@ -23,12 +23,12 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from conftest import need_postgres
-from vms_deploy.supervisor import SERVICES, Plan, System, free_port
+from conftest import need_postgres, whole_system_plan
+from vms_deploy.supervisor import System
 from vms_gateway.app import create_app
 from vms_gateway.docs import ASSETS, ASSETS_PREFIX
 from vms_gateway.settings import GatewaySettings
-from vms_platform.testing import fresh_bus, fresh_postgres_database, postgres_required
+from vms_platform.testing import postgres_required
 
 pytestmark = pytest.mark.slow
 
@@ -56,25 +56,9 @@ async def gateway_url(
 ) -> AsyncIterator[str]:
     data_dir = tmp_path_factory.mktemp("vms-schema")
     async with AsyncExitStack() as stack:
-        bus = await stack.enter_async_context(fresh_bus(nats_url))
-        if postgres_admin_url is not None:
-            databases = {
-                s: await stack.enter_async_context(fresh_postgres_database(postgres_admin_url, s)) for s in SERVICES
-            }
-        else:
-            if postgres_required():
-                need_postgres(postgres_admin_url)  # fails: PostgreSQL was asked for
-            databases = {s: f"sqlite:///{data_dir / s}.db" for s in SERVICES}
-        plan = Plan(
-            data_dir=data_dir / "var",
-            gateway_port=free_port(),
-            sim_port=free_port(),
-            nats_url=nats_url,
-            database_urls=databases,
-            bus_root=bus.root,
-            echo_logs=False,
-            extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2"},
-        )
+        if postgres_admin_url is None and postgres_required():
+            need_postgres(postgres_admin_url)  # fails: PostgreSQL was asked for
+        plan, _bus = await whole_system_plan(stack, data_dir, nats_url, postgres_admin_url)
         system = System(plan, progress=_quiet)
         stack.push_async_callback(system.stop)
         await system.start()

@@ -24,7 +24,7 @@ import nats
 import pytest
 from sqlalchemy import select
 
-from conftest import need_postgres
+from conftest import need_postgres, whole_system_plan
 from vms_contracts.events import (
     CentreRegisteredV1,
     ConsentChangedV1,
@@ -34,10 +34,10 @@ from vms_contracts.events import (
     VolunteerRegisteredV2,
 )
 from vms_contracts.subjects import Bus
-from vms_deploy.supervisor import SERVICES, Plan, System, free_port
+from vms_deploy.supervisor import Plan, System
 from vms_platform.clock import today_kst
 from vms_platform.db import Database
-from vms_platform.testing import eventually, fresh_bus, fresh_postgres_database
+from vms_platform.testing import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -133,21 +133,7 @@ async def vms(
     admin = need_postgres(postgres_admin_url) if backend == "postgres" else None
     data_dir = tmp_path_factory.mktemp(f"vms-{backend}")
     async with AsyncExitStack() as stack:
-        bus = await stack.enter_async_context(fresh_bus(nats_url))
-        if admin is not None:
-            databases = {s: await stack.enter_async_context(fresh_postgres_database(admin, s)) for s in SERVICES}
-        else:
-            databases = {s: f"sqlite:///{data_dir / s}.db" for s in SERVICES}
-        plan = Plan(
-            data_dir=data_dir / "var",
-            gateway_port=free_port(),
-            sim_port=free_port(),
-            nats_url=nats_url,
-            database_urls=databases,
-            bus_root=bus.root,
-            echo_logs=False,
-            extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2"},
-        )
+        plan, bus = await whole_system_plan(stack, data_dir, nats_url, admin)
         running = Vms(plan, bus, nats_url, System(plan, progress=_quiet))
 
         async def stop() -> None:
