@@ -220,6 +220,66 @@ def test_text_does_not_begin_or_end_with_a_space(validate: Validate, written: st
     assert error.type == "text_surrounding_space"
 
 
+# Characters a text may hold but not show: each was stored with 201 as a centre's name.
+INVISIBLE: dict[str, tuple[str, str]] = {
+    "a zero-width space alone": ("\u200b", "text_zero_width_edge"),
+    "zero-width joiners alone": ("\u200d\u200d", "text_zero_width_edge"),
+    "ending with a word joiner": ("센터\u2060", "text_zero_width_edge"),
+    "a byte order mark first": ("\ufeff센터", "text_invisible_character"),
+    "a byte order mark inside": ("센\ufeff터", "text_invisible_character"),
+    "a right-to-left override": ("센터\u202e악성", "text_bidi_control"),
+    "a left-to-right mark": ("센터\u200e", "text_bidi_control"),
+    "a right-to-left isolate": ("\u2067센터\u2069", "text_bidi_control"),
+    "combining marks alone": ("\u0301\u0301", "text_combining_start"),
+    "a combining mark first": ("\u20dd센터", "text_combining_start"),
+    "a half mark first": ("\ufe20a", "text_combining_start"),
+    "private use": ("\ue000", "text_private_use"),
+    "private use inside": ("센\uf8ff터", "text_private_use"),
+    "a noncharacter": ("\uffff", "text_noncharacter"),
+    "a noncharacter inside": ("센\ufdd0터", "text_noncharacter"),
+    "U+FFFE": ("센터\ufffe", "text_noncharacter"),
+}
+
+
+@BOTH_MODES
+@pytest.mark.parametrize(("written", "rule"), INVISIBLE.values(), ids=list(INVISIBLE))
+def test_text_shows_what_it_holds(validate: Validate, written: str, rule: str) -> None:
+    cases: list[tuple[type[BaseModel], dict[str, Any], str]] = [
+        (RegisterVolunteer, VOLUNTEER, "name"),
+        (RegisterCentre, CENTRE, "name"),
+        (RecordActivity, ACTIVITY, "description"),
+    ]
+    for model, payload, field in cases:
+        error = only_error(validate, model, {**payload, field: written}, field)
+        assert error.type == rule, (model, field)
+        assert has_hangul(error.message) and error.message_en and "{" not in error.message + error.message_en
+
+
+@BOTH_MODES
+def test_an_invisible_character_is_named(validate: Validate) -> None:
+    error = only_error(validate, RegisterCentre, {**CENTRE, "name": "센터\u202e악성"}, "name")
+    assert error.params == {"character": "U+202E"}
+    assert "U+202E" in error.message and "U+202E" in error.message_en
+
+
+VISIBLE: dict[str, str] = {
+    "Hangul syllables": "행복종합사회복지관",
+    "decomposed Hangul, as macOS sends it": unicodedata.normalize("NFD", "행복복지관"),
+    "a family emoji, joined inside": "우리 가족 \U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "a joiner between letters": "가\u200d나",
+    "an accent after its letter": "Cafe\u0301",
+    "a combining mark after a space": "a \u0301b",
+}
+
+
+@BOTH_MODES
+@pytest.mark.parametrize("written", VISIBLE.values(), ids=list(VISIBLE))
+def test_text_that_shows_itself_is_taken(validate: Validate, written: str) -> None:
+    accepted = validate(RegisterCentre, {**CENTRE, "name": written})
+    assert isinstance(accepted, RegisterCentre)
+    assert accepted.name == written
+
+
 def test_a_lone_surrogate_is_refused() -> None:
     """A JSON parser may hand one over (`"\\ud800"`); no database can store it."""
     error = only_error(python_mode, RegisterVolunteer, {**VOLUNTEER, "name": "홍\ud800"}, "name")
@@ -557,6 +617,26 @@ SAMPLES: dict[str, list[Any]] = {
         "가" * 50,
         "가" * 51,
         "a\rb",
+        *(written for written, _ in INVISIBLE.values()),
+        *VISIBLE.values(),
+        "\u0300",
+        "\u036f",
+        "\u1ab0a",
+        "\u1dffa",
+        "\u20d0a",
+        "\u20ffa",
+        "\ufe2fa",
+        "a\u200c",
+        "\u200ca",
+        "\u2066a",
+        "a\u2068",
+        "a\ue000b",
+        "\uf8ff",
+        "\ufdef",
+        "\ufdcf",
+        "\ufdf0",
+        "\ufffd",
+        "\ufffe",
         5,
         None,
         True,

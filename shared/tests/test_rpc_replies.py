@@ -18,7 +18,8 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from pydantic import BaseModel
 
-from vms_contracts.rpc import Rpc
+from vms_contracts.errors import ErrorBody, ErrorKind
+from vms_contracts.rpc import STATUS_HEADER, Rpc
 from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
 from vms_platform.rpc import is_inbox, rpc_router, serve
 
@@ -120,3 +121,46 @@ async def test_a_request_without_a_reply_subject_is_handled(nats_url: str, bus: 
     await _asked_after(client, PING.subject(bus), served, "through the default inbox")
     assert sorted(served.asked) == ["no reply wanted", "through the default inbox"]
     await client.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b'{"text": NaN}', None),
+        (b'{"text": "' + b"\xc0\xaf" + b'"}', None),
+        (b"\xef\xbb\xbf" + b'{"text": "a byte order mark first"}', None),
+        (b'{"text": 1' + b"0" * 5000 + b"}", None),
+        (b"{not json", {"content-type": "application/json"}),
+        (b"[" * 3000 + b"]" * 3000, {"content-type": "text/plain"}),
+    ],
+    ids=["NaN", "overlong UTF-8", "BOM", "a 5,000-digit number", "declared JSON", "declared text"],
+)
+async def test_a_body_that_cannot_be_read_is_an_invalid_request(
+    nats_url: str, bus: Bus, served: Served, body: bytes, headers: dict[str, str] | None
+) -> None:
+    """Whatever the caller declares the body to be, it is read as JSON, and what cannot be read is the caller's
+    fault (INVALID_REQUEST at the body), never an internal error."""
+    client = await nats.connect(nats_url)
+    reply = await client.request(PING.subject(bus), body, headers=headers, timeout=5)
+    await client.close()
+    assert (reply.headers or {}).get(STATUS_HEADER) == "error"
+    refusal = ErrorBody.model_validate_json(reply.data)
+    assert (refusal.code, refusal.kind) == ("INVALID_REQUEST", ErrorKind.INVALID)
+    assert [(f.field, f.type) for f in refusal.fields] == [("(body)", "json_invalid")]
+    assert served.asked == []
+
+
+async def test_an_empty_body_is_a_missing_request(nats_url: str, bus: Bus, served: Served) -> None:
+    client = await nats.connect(nats_url)
+    reply = await client.request(PING.subject(bus), b"", timeout=5)
+    await client.close()
+    refusal = ErrorBody.model_validate_json(reply.data)
+    assert refusal.code == "INVALID_REQUEST"
+    assert [f.field for f in refusal.fields] == ["(body)"]
+
+
+async def test_a_json_body_is_read_whatever_its_declared_type(nats_url: str, bus: Bus, served: Served) -> None:
+    client = await nats.connect(nats_url)
+    reply = await client.request(PING.subject(bus), b'{"text": "x"}', headers={"content-type": "text/plain"}, timeout=5)
+    await client.close()
+    assert Pong.model_validate_json(reply.data) == Pong(text="x")

@@ -114,3 +114,61 @@ async def test_consent_is_given_only_by_true(registry: ServiceApp) -> None:
     refused, consent = await ask(registry, rpc.SET_CONSENT, {**request, "granted": True}, "11")
     assert not refused and consent["granted"] is True
     assert (await rows(registry, consents), await rows(registry, outbox)) == (1, events + 1)
+
+
+async def test_a_name_that_hides_what_it_holds_is_refused_and_nothing_is_stored(registry: ServiceApp) -> None:
+    """Each of these was stored as a centre's name."""
+    hidden = {
+        "\u200b": "text_zero_width_edge",
+        "\u200d\u200d": "text_zero_width_edge",
+        "\ufeff센터": "text_invisible_character",
+        "센터\u202e악성": "text_bidi_control",
+        "\u0301\u0301": "text_combining_start",
+        "\ue000": "text_private_use",
+        "\uffff": "text_noncharacter",
+    }
+    for name, rule in hidden.items():
+        refused, reply = await ask(registry, rpc.REGISTER_CENTRE, {"name": name, "region": "11"}, "11")
+        assert refused, name
+        assert fields(reply) == {"name": rule}, name
+    assert (await rows(registry, centres), await rows(registry, outbox)) == (0, 0)
+
+    refused, centre = await ask(
+        registry, rpc.REGISTER_CENTRE, {"name": "행복\u1112\u1161\u11ab센터", "region": "11"}, "11"
+    )
+    assert not refused, centre
+    assert (await rows(registry, centres), await rows(registry, outbox)) == (1, 1)
+
+
+async def send(app: ServiceApp, request: Rpc[Any, Any], body: bytes, region: str) -> tuple[bool, Any]:
+    """Send `body` as it is, bytes that need not be JSON; (refused?, the reply)."""
+    nc = await nats.connect(app.settings.nats_url)
+    try:
+        reply = await nc.request(request.subject(app.bus, region), body, timeout=10)
+    finally:
+        await nc.close()
+    return (reply.headers or {}).get(STATUS_HEADER) == "error", json.loads(reply.data)
+
+
+DEPTH = 100_000
+UNDECODABLE: dict[str, bytes] = {
+    "nested arrays": b"[" * DEPTH + b"]" * DEPTH,
+    "nested objects": b'{"a":' * DEPTH + b"1" + b"}" * DEPTH,
+    "a name nested deep": b'{"name": ' + b"[" * DEPTH + b"]" * DEPTH + b', "region": "11"}',
+    "not UTF-8": b'{"name": "\xff\xfe", "region": "11"}',
+    "not JSON": b"name=x&region=11",
+    "cut short": '{"name": "행복'.encode(),
+}
+
+
+@pytest.mark.parametrize("body", UNDECODABLE.values(), ids=list(UNDECODABLE))
+async def test_a_body_that_cannot_be_read_is_refused_as_invalid(registry: ServiceApp, body: bytes) -> None:
+    """A body nested 100,000 deep was answered INTERNAL_ERROR (a RecursionError in the log): the caller sent
+    something wrong, and is told so, like any other request that is not JSON."""
+    refused, reply = await send(registry, rpc.REGISTER_CENTRE, body, "11")
+    assert refused
+    assert reply["code"] == "INVALID_REQUEST", reply
+    assert reply["kind"] == "invalid", reply
+    assert [(f["field"], f["type"]) for f in reply["fields"]] == [("(body)", "json_invalid")], reply
+    assert all(f["message"] and f["message_en"] for f in reply["fields"])
+    assert (await rows(registry, centres), await rows(registry, outbox)) == (0, 0)

@@ -123,20 +123,44 @@ _SURROGATES = _ranges((0xD800, 0xDFFF))
 _SURROGATE = re.compile(f"[{_char_class(_SURROGATES)}]")
 # Long text keeps two of them: tab and line feed.
 _CONTROLS_BUT_LINES = _CONTROLS - {0x09, 0x0A}
+# Characters that change what a reader sees without being seen, refused anywhere: the bidirectional marks,
+# embeddings, overrides and isolates (`센터\u202e악성` shows its end reversed, so a name can pass for another);
+# U+FEFF, a byte order mark that a copy from a file carries in; the noncharacters, which Unicode keeps for a
+# program's own use and never assigns; and the private use area, whose glyphs are whatever a font makes of them.
+# Only the Basic Multilingual Plane is listed: a pattern reads a character beyond it as two surrogates, which the
+# published pattern cannot name (see above), and the pattern and the check must judge every text alike.
+_BIDI_CONTROLS = _ranges((0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
+_BYTE_ORDER_MARK = frozenset({0xFEFF})
+_NONCHARACTERS = _ranges((0xFDD0, 0xFDEF), (0xFFFE, 0xFFFF))
+_PRIVATE_USE = _ranges((0xE000, 0xF8FF))
+_HIDDEN = _BIDI_CONTROLS | _BYTE_ORDER_MARK | _NONCHARACTERS | _PRIVATE_USE
+# Zero-width characters join or part what stands beside them (the joiner inside a family emoji, for one), so
+# they are taken inside a text, never at either end, where they join nothing and a text of them alone is blank.
+_ZERO_WIDTH = _ranges((0x200B, 0x200D), (0x2060, 0x2060))
+# A combining mark belongs to the character before it; first in a text it has none, and a text of marks alone
+# shows nothing to read. The blocks of combining marks: diacritical marks, their extension and supplement, the
+# marks for symbols, and the half marks. (Hangul jamo are letters, not marks: decomposed Hangul, as macOS sends
+# it, begins with a leading consonant and is taken.)
+_COMBINING = _ranges((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
 # What text may not begin or end with: the white space Python's `str.strip()` removes.
 _SPACES = frozenset(ord(c) for c in map(chr, range(0x3001)) if c.isspace())
 _LINE_BREAKS = frozenset("\t\n\u000b\u000c\r\u2028\u2029")
 
 
 def _text_pattern(forbidden: frozenset[int]) -> str:
-    inside, edge = _char_class(forbidden), _char_class(forbidden | _SPACES)
-    return f"^[^{edge}](?:[^{inside}]*[^{edge}])?$"
+    """Something visible first (no space, zero-width character or combining mark), nothing in `forbidden`
+    anywhere, and no space or zero-width character last; a text of one character is both first and last."""
+    inside = forbidden | _HIDDEN
+    last = inside | _SPACES | _ZERO_WIDTH
+    first = last | _COMBINING
+    return f"^[^{_char_class(first)}](?:[^{_char_class(inside)}]*[^{_char_class(last)}])?$"
 
 
 LINE_PATTERN = _text_pattern(_CONTROLS)
-"""One line of text: no control character, no line break or tab, no space at either end."""
+"""One line of text: no control character, no line break or tab, no space at either end, nothing hidden."""
 LONG_TEXT_PATTERN = _text_pattern(_CONTROLS_BUT_LINES)
-"""Text of several lines: line feeds and tabs inside, no other control character, no space at either end."""
+"""Text of several lines: line feeds and tabs inside, no other control character, no space at either end,
+nothing hidden."""
 
 
 class _Text(_Rule):
@@ -150,19 +174,63 @@ class _Text(_Rule):
         if self.matches(value) and _SURROGATE.search(value) is None:
             return value
         for character in value:
-            if ord(character) not in self.forbidden:
-                continue
-            code = f"U+{ord(character):04X}"
-            if character in _LINE_BREAKS and not self.lines:
-                raise _refuse("text_line_break", "must be one line: no line break or tab ({character})", character=code)
-            raise _refuse(
-                "text_control_character", "must not contain a control character ({character})", character=code
-            )
+            refusal = self._refusal_anywhere(character)
+            if refusal is not None:
+                raise refusal
         if value[:1].isspace() or value[-1:].isspace():
             raise _refuse("text_surrounding_space", "must not begin or end with a space")
+        for character in {value[:1], value[-1:]}:
+            if character and ord(character) in _ZERO_WIDTH:
+                raise _refuse(
+                    "text_zero_width_edge",
+                    "must not begin or end with a zero-width character ({character})",
+                    character=f"U+{ord(character):04X}",
+                )
+        if value and ord(value[0]) in _COMBINING:
+            raise _refuse(
+                "text_combining_start",
+                "must not begin with a combining mark ({character}): it belongs after a letter",
+                character=f"U+{ord(value[0]):04X}",
+            )
         # Not reached: a value the pattern refuses has one of the faults above. Kept so that a pattern changed
         # without its diagnosis still refuses.
         raise _refuse("text_format", "not text this field takes")
+
+    def _refusal_anywhere(self, character: str) -> PydanticCustomError | None:
+        """The refusal of `character` wherever it stands in a text, or None if it may stand inside one."""
+        code = ord(character)
+        written = f"U+{code:04X}"
+        if code in self.forbidden:
+            if character in _LINE_BREAKS and not self.lines:
+                return _refuse(
+                    "text_line_break", "must be one line: no line break or tab ({character})", character=written
+                )
+            return _refuse(
+                "text_control_character", "must not contain a control character ({character})", character=written
+            )
+        if code in _BIDI_CONTROLS:
+            return _refuse(
+                "text_bidi_control",
+                "must not contain a text direction control ({character}): it changes how the text reads",
+                character=written,
+            )
+        if code in _BYTE_ORDER_MARK:
+            return _refuse(
+                "text_invisible_character",
+                "must not contain an invisible byte order mark ({character})",
+                character=written,
+            )
+        if code in _NONCHARACTERS:
+            return _refuse(
+                "text_noncharacter", "must not contain a Unicode noncharacter ({character})", character=written
+            )
+        if code in _PRIVATE_USE:
+            return _refuse(
+                "text_private_use",
+                "must not contain a private use character ({character}): it has no agreed meaning",
+                character=written,
+            )
+        return None
 
 
 PersonName = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=50), _Text(LINE_PATTERN, lines=False)]

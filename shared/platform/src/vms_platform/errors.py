@@ -7,7 +7,7 @@ gateway through `HTTP_STATUS`, the one mapping from kind to status.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from vms_contracts.errors import ErrorBody, ErrorKind, FieldError
@@ -54,6 +54,21 @@ def field_error(err: Mapping[str, Any], *, skip: int = 0) -> FieldError:
         return FieldError(field=field, message=ko, message_en=en, type=kind, params=params)
     generic = text("FIELD_invalid", detail=message)
     return FieldError(field=field, message=generic.ko, message_en=generic.en, type=kind, params=params)
+
+
+MAX_FIELD_ERRORS = 20
+"""A refusal lists at most this many fields (and says how many were wrong in all): a body of 75,000 unknown
+fields is refused in a few hundred bytes, not twelve megabytes."""
+
+
+def invalid_request(
+    errors: Sequence[Mapping[str, Any]], *, skip: Callable[[Mapping[str, Any]], int] = lambda _err: 0
+) -> ErrorBody:
+    """The refusal of a request that failed validation: its first `MAX_FIELD_ERRORS` field errors, and, when there
+    were more, `params` says how many (`fields_total`, `fields_shown`)."""
+    shown = [field_error(err, skip=skip(err)) for err in errors[:MAX_FIELD_ERRORS]]
+    params = {"fields_total": len(errors), "fields_shown": len(shown)} if len(errors) > len(shown) else {}
+    return error_body("INVALID_REQUEST", ErrorKind.INVALID).model_copy(update={"fields": shown, "params": params})
 
 
 class DomainError(Exception):

@@ -80,6 +80,29 @@ CATALOGUE: dict[str, Text] = {
         "앞뒤에 공백 없이 입력해 주세요 (공백만으로도 안 됩니다).",
         "Must not begin or end with a space (nor be only spaces).",
     ),
+    "FIELD_text_bidi_control": Text(
+        "글자 방향을 바꾸는 제어 문자({character})는 쓸 수 없습니다: 보이는 글과 실제 글이 달라집니다.",
+        "Must not contain a text direction control ({character}): it makes the text read otherwise than it is.",
+    ),
+    "FIELD_text_invisible_character": Text(
+        "보이지 않는 바이트 순서 표시({character})는 쓸 수 없습니다.",
+        "Must not contain an invisible byte order mark ({character}).",
+    ),
+    "FIELD_text_noncharacter": Text(
+        "유니코드 비문자({character})는 쓸 수 없습니다.", "Must not contain a Unicode noncharacter ({character})."
+    ),
+    "FIELD_text_private_use": Text(
+        "사용자 정의 영역의 문자({character})는 쓸 수 없습니다: 정해진 뜻이 없는 글자입니다.",
+        "Must not contain a private use character ({character}): it has no agreed meaning.",
+    ),
+    "FIELD_text_zero_width_edge": Text(
+        "폭 없는 문자({character})로 시작하거나 끝날 수 없습니다 (그것만으로도 안 됩니다).",
+        "Must not begin or end with a zero-width character ({character}), nor be only such characters.",
+    ),
+    "FIELD_text_combining_start": Text(
+        "결합 문자({character})로 시작할 수 없습니다: 결합 문자는 글자 뒤에 붙습니다.",
+        "Must not begin with a combining mark ({character}): it belongs after a letter.",
+    ),
     "FIELD_text_format": Text("이 항목에 쓸 수 없는 글자가 있습니다.", "Contains characters this field does not take."),
     "FIELD_login_id_format": Text(
         "아이디는 영문 소문자로 시작하고 영문 소문자(a–z), 숫자, _로 된 {min_length}–{max_length}자입니다.",

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from faststream import BaseMiddleware, Context, Response
 from faststream.exceptions import SkipMessage
+from faststream.message import StreamMessage, decode_message
 from faststream.middlewares import ExceptionMiddleware
 from faststream.nats import NatsBroker, NatsRouter
 from faststream.nats.message import NatsMessage
@@ -29,7 +31,7 @@ from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.regions import NATIONAL, REGIONS
 from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc
 from vms_contracts.subjects import Bus
-from vms_platform.errors import DomainError, error_body, field_error
+from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger, trace
 
 log = get_logger("vms.rpc")
@@ -91,14 +93,62 @@ class AnswerOnlyToInboxes(BaseMiddleware):
             raise SkipMessage
 
 
+class UndecodableBody(Exception):
+    """A request body that is not one JSON text in UTF-8: the caller sent it wrong, as with any invalid request."""
+
+    def __init__(self, error: str, position: int | None = None) -> None:
+        self.error = error
+        self.position = position
+        super().__init__(error)
+
+    def as_validation_error(self) -> dict[str, Any]:
+        """In the shape of pydantic's own `json_invalid` error, which `field_error` reports as the body."""
+        location = ("body",) if self.position is None else ("body", self.position)
+        return {"type": "json_invalid", "loc": location, "msg": self.error, "ctx": {"error": self.error}}
+
+
+_MAX_ERROR_TEXT = 200
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python's `json` reads `NaN` and `Infinity`, which JSON does not have and no field of ours takes.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _decode_body(message: StreamMessage[Any]) -> Any:
+    """The request body as JSON, or `UndecodableBody`.
+
+    FastStream's own decoder hands a body it cannot read to validation as bytes (which then reads as "not an
+    object"), trusts a `content-type` header the caller chose, and lets a `RecursionError` through: a body nested
+    100,000 deep was answered as an internal error. Here every body is read one way, strictly (UTF-8, standard
+    JSON), and every way it can fail is the caller's. An empty body stays FastStream's: it reads as a missing
+    body, which the refusal says.
+    """
+    body: bytes = message.body
+    if not body:
+        return decode_message(message)
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError as exc:
+        raise UndecodableBody(f"not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise UndecodableBody("nested too deep") from None
+    except json.JSONDecodeError as exc:
+        raise UndecodableBody(exc.msg[:_MAX_ERROR_TEXT], exc.pos) from None
+    except ValueError as exc:  # a number of more digits than Python reads, a constant refused above
+        raise UndecodableBody(str(exc)[:_MAX_ERROR_TEXT]) from None
+
+
 def _refusal(body: ErrorBody) -> Response:
     return Response(body.model_dump(mode="json"), headers={STATUS_HEADER: "error"})
 
 
 def _on_invalid(exc: ValidationError) -> Response:
-    fields = [field_error(err, skip=1) for err in exc.errors(include_url=False)]
-    body = error_body("INVALID_REQUEST", ErrorKind.INVALID)
-    return _refusal(body.model_copy(update={"fields": fields}))
+    return _refusal(invalid_request(exc.errors(include_url=False), skip=lambda _err: 1))
+
+
+def _on_undecodable(exc: UndecodableBody) -> Response:
+    return _refusal(invalid_request([exc.as_validation_error()]))
 
 
 def _on_domain_error(exc: DomainError) -> Response:
@@ -116,19 +166,22 @@ def _on_unexpected(exc: Exception) -> Response:
 
 
 def rpc_router() -> NatsRouter:
-    """A router whose endpoints answer every failure with a refusal instead of leaving the caller waiting."""
+    """A router whose endpoints read every body as JSON (`_decode_body`) and answer every failure with a refusal
+    instead of leaving the caller waiting."""
     return NatsRouter(
+        decoder=_decode_body,
         middlewares=[
             AnswerOnlyToInboxes,
             ExceptionMiddleware(
                 publish_handlers={
                     ValidationError: _on_invalid,
+                    UndecodableBody: _on_undecodable,
                     DomainError: _on_domain_error,
                     RemoteError: _on_remote_refusal,
                     Exception: _on_unexpected,
                 }
             ),
-        ]
+        ],
     )
 
 
