@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any, Literal, TypeVar
-from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,12 +18,14 @@ from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.rpc import rewards as rewards_rpc
 from vms_contracts.rpc.health import HealthRequest, HealthView, health_rpc
 from vms_contracts.subjects import SERVICES
+from vms_contracts.types import Id
+from vms_gateway.body import StrictJsonRoute
 from vms_gateway.errors import ErrorResponse
 from vms_gateway.openapi import BODY, EVERY_ROUTE, refusals
 from vms_platform.errors import DomainError
 from vms_platform.rpc import RemoteError, RpcClient
 
-router = APIRouter(prefix="/api/v1", responses=refusals(*EVERY_ROUTE))
+router = APIRouter(prefix="/api/v1", responses=refusals(*EVERY_ROUTE), route_class=StrictJsonRoute)
 
 Req = TypeVar("Req", bound=BaseModel)
 Res = TypeVar("Res", bound=BaseModel)
@@ -45,7 +46,7 @@ class Services:
         """Ask every region's deployment once (a volunteer's records may be held in several regions)."""
         return await self.rpc.gather(rpc, request, request_id=self.request_id)
 
-    async def volunteer(self, volunteer_id: UUID) -> registry_rpc.VolunteerView:
+    async def volunteer(self, volunteer_id: Id) -> registry_rpc.VolunteerView:
         """The volunteer, or a 404 that says so, before asking another service about them."""
         return await self(registry_rpc.GET_VOLUNTEER, registry_rpc.VolunteerRef(volunteer_id=volunteer_id))
 
@@ -78,7 +79,7 @@ async def register_centre(body: registry_rpc.RegisterCentre, call: Call) -> regi
 
 
 @router.get("/centres/{centre_id}", tags=["centres"], summary="관리센터 조회", responses=refusals(404, 422, 504))
-async def get_centre(centre_id: UUID, call: Call) -> registry_rpc.CentreView:
+async def get_centre(centre_id: Id, call: Call) -> registry_rpc.CentreView:
     return await call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=centre_id))
 
 
@@ -89,21 +90,21 @@ async def get_centre(centre_id: UUID, call: Call) -> registry_rpc.CentreView:
     summary="봉사활동 실적 입력",
     responses=refusals(*BODY, 404, 409, 504),
 )
-async def record_activity(centre_id: UUID, body: hours_rpc.ActivityDetails, call: Call) -> hours_rpc.ActivityView:
+async def record_activity(centre_id: Id, body: hours_rpc.ActivityDetails, call: Call) -> hours_rpc.ActivityView:
     return await call(hours_rpc.RECORD_ACTIVITY, _request(hours_rpc.RecordActivity, centre_id=centre_id, **dict(body)))
 
 
 @router.get(
     "/activities/{activity_id}", tags=["hours"], summary="봉사활동 실적 조회", responses=refusals(404, 422, 504)
 )
-async def get_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityView:
+async def get_activity(activity_id: Id, call: Call) -> hours_rpc.ActivityView:
     return await call(hours_rpc.GET_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity_id))
 
 
 @router.post(
     "/activities/{activity_id}/confirm", tags=["hours"], summary="봉사활동 실적 확인", responses=refusals(404, 422, 504)
 )
-async def confirm_activity(activity_id: UUID, call: Call) -> hours_rpc.ActivityView:
+async def confirm_activity(activity_id: Id, call: Call) -> hours_rpc.ActivityView:
     return await call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity_id))
 
 
@@ -118,7 +119,7 @@ async def register_volunteer(body: registry_rpc.RegisterVolunteer, call: Call) -
 
 
 @router.get("/volunteers/{volunteer_id}", tags=["volunteers"], summary="회원정보", responses=refusals(404, 422, 504))
-async def get_volunteer(volunteer_id: UUID, call: Call) -> registry_rpc.VolunteerView:
+async def get_volunteer(volunteer_id: Id, call: Call) -> registry_rpc.VolunteerView:
     return await call.volunteer(volunteer_id)
 
 
@@ -129,7 +130,7 @@ async def get_volunteer(volunteer_id: UUID, call: Call) -> registry_rpc.Voluntee
     responses=refusals(*BODY, 404, 504),
 )
 async def set_consent(
-    volunteer_id: UUID, consent: ConsentKind, body: registry_rpc.ConsentChoice, call: Call
+    volunteer_id: Id, consent: ConsentKind, body: registry_rpc.ConsentChoice, call: Call
 ) -> registry_rpc.ConsentView:
     return await call(
         registry_rpc.SET_CONSENT,
@@ -143,7 +144,7 @@ async def set_consent(
     summary="봉사실적조회",
     responses=refusals(404, 422, 504),
 )
-async def list_activities(volunteer_id: UUID, call: Call) -> hours_rpc.ActivityList:
+async def list_activities(volunteer_id: Id, call: Call) -> hours_rpc.ActivityList:
     await call.volunteer(volunteer_id)
     parts = await call.everywhere(hours_rpc.LIST_ACTIVITIES, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id))
     items = {item.id: item for part in parts for item in part.items}
@@ -153,7 +154,7 @@ async def list_activities(volunteer_id: UUID, call: Call) -> hours_rpc.ActivityL
 @router.get(
     "/volunteers/{volunteer_id}/hours", tags=["volunteers"], summary="누적 봉사시간", responses=refusals(404, 422, 504)
 )
-async def get_total(volunteer_id: UUID, call: Call) -> rewards_rpc.TotalView:
+async def get_total(volunteer_id: Id, call: Call) -> rewards_rpc.TotalView:
     await call.volunteer(volunteer_id)
     return await call(rewards_rpc.GET_TOTAL, rewards_rpc.TotalRequest(volunteer_id=volunteer_id))
 
@@ -164,7 +165,7 @@ async def get_total(volunteer_id: UUID, call: Call) -> rewards_rpc.TotalView:
     summary="1365 연계 현황",
     responses=refusals(404, 422, 504),
 )
-async def list_transfers(volunteer_id: UUID, call: Call) -> linkage_rpc.TransferList:
+async def list_transfers(volunteer_id: Id, call: Call) -> linkage_rpc.TransferList:
     await call.volunteer(volunteer_id)
     return await call(linkage_rpc.LIST_TRANSFERS, linkage_rpc.TransfersRequest(volunteer_id=volunteer_id))
 

@@ -2,8 +2,9 @@
 
 Every refusal has one shape, `{"error": ErrorBody}` (`vms_gateway.errors`): 422 for invalid input (with the
 fields), 404 for an unknown volunteer, centre, record or address, 409 for a conflict, 503/504 naming the service
-that is down or late, and the gateway's own refusals (400, 405, 408, 413, 431, 503 when too busy, 500). No request
-hangs longer than the RPC timeout, and no client holds more than the limits of `GatewaySettings`.
+that is down or late, and the gateway's own refusals (400 for a body that is not JSON, 405, 408, 413, 415 for a
+body not sent as `application/json`, 431, 503 when too busy, 500). No request hangs longer than the RPC timeout,
+and no client holds more than the limits of `GatewaySettings`.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vms_contracts.errors import ErrorKind
 from vms_contracts.subjects import inbox_prefix
 from vms_gateway import api, docs, events_page, openapi, portal
+from vms_gateway.body import StrictJsonRoute
 from vms_gateway.edge import Edge, Limits
 from vms_gateway.errors import Refusal, error_response
 from vms_gateway.settings import GatewaySettings
-from vms_platform.errors import DomainError, error_body, field_error
+from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
@@ -65,7 +67,12 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # A redirect would be built from the client's `Host` header: `POST /api/v1/centres/` with `Host:
+        # evil.example` was sent on to http://evil.example/api/v1/centres. An address is answered as written.
+        redirect_slashes=False,
     )
+    # Routes added to the application itself read their bodies as the API's do.
+    app.router.route_class = StrictJsonRoute
     app.state.broker = broker
     app.state.rpc = RpcClient(broker, settings.bus, timeout=settings.rpc_timeout)
     app.add_middleware(
@@ -74,6 +81,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
             max_body_bytes=settings.max_body_bytes,
             body_timeout=settings.body_timeout,
             max_concurrent_requests=settings.max_concurrent_requests,
+            access_log=settings.access_log,
         ),
     )
 
@@ -87,9 +95,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [field_error(err, skip=1 if err["loc"][:1] == ("body",) else 0) for err in exc.errors()]
-        body = error_body("INVALID_REQUEST", ErrorKind.INVALID).model_copy(update={"fields": fields})
-        return error_response(body)
+        return error_response(invalid_request(exc.errors(), skip=lambda err: 1 if err["loc"][:1] == ("body",) else 0))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,8 +1,8 @@
-"""`/docs` (Swagger UI) and `/redoc`, each loading everything from the gateway itself.
+"""`/docs` (Swagger UI), loading everything from the gateway itself.
 
 The system runs on closed government networks, where a page that fetches its scripts from a CDN stays blank. The
-scripts and styles come from the `fastapi-offline` package, which ships the distribution files of Swagger UI and
-ReDoc, and are served under `/docs/assets/`.
+scripts and styles come from the `fastapi-offline` package, which ships the distribution files of Swagger UI, and
+are served under `/docs/assets/`. There is no ReDoc page: its script loads its logo from cdn.redoc.ly.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from starlette.exceptions import HTTPException
 
@@ -19,10 +19,9 @@ ASSETS_PREFIX = "/docs/assets"
 ASSETS: dict[str, str] = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui.css": "text/css",
-    "redoc.standalone.js": "text/javascript",
     "favicon.png": "image/png",
 }
-"""The files the two pages load, by name, with their media types."""
+"""The files the page loads, by name, with their media types."""
 
 
 def _asset_dir() -> Path:
@@ -47,16 +46,6 @@ def router(app: FastAPI) -> APIRouter:
             oauth2_redirect_url=None,
             # Swagger UI would otherwise send the document to an online validator and show its badge.
             swagger_ui_parameters={"validatorUrl": None},
-        )
-
-    @docs.get("/redoc", response_class=HTMLResponse)
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=f"{title} — ReDoc",
-            redoc_js_url=f"{ASSETS_PREFIX}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS_PREFIX}/favicon.png",
-            with_google_fonts=False,
         )
 
     @docs.get(ASSETS_PREFIX + "/{name}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
@@ -16,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vms_contracts.errors import ErrorKind
 from vms_contracts.ids import new_id
-from vms_gateway.errors import Refusal, error_response, refusal, seconds
+from vms_gateway.errors import SECURITY_HEADERS, Refusal, error_response, refusal, seconds
 from vms_platform.errors import error_body
 from vms_platform.logging import get_logger, trace
 
@@ -24,6 +25,8 @@ log = get_logger("vms.gateway")
 
 REQUEST_ID = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_ADDED_HEADERS = [(name.lower().encode("ascii"), value.encode("ascii")) for name, value in SECURITY_HEADERS.items()]
+_ADDED_NAMES = {b"x-request-id", *(name for name, _ in _ADDED_HEADERS)}
 
 
 def accepted_request_id(value: str | None) -> str:
@@ -40,6 +43,7 @@ class Limits:
     max_body_bytes: int
     body_timeout: float
     max_concurrent_requests: int
+    access_log: bool = True
 
 
 class Edge:
@@ -58,13 +62,17 @@ class Edge:
         request_id = accepted_request_id(headers.get(REQUEST_ID))
         scope.setdefault("state", {})["request_id"] = request_id
         started = False
+        status = 0
+        since = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal started
+            nonlocal started, status
             if message["type"] == "http.response.start":
                 started = True
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                message = {**message, "headers": [*kept, (b"x-request-id", request_id.encode("ascii"))]}
+                status = message["status"]
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _ADDED_NAMES]
+                added = [*_ADDED_HEADERS, (b"x-request-id", request_id.encode("ascii"))]
+                message = {**message, "headers": [*kept, *added]}
             await send(message)
 
         with trace(causation_id=request_id, correlation_id=request_id):
@@ -88,6 +96,20 @@ class Edge:
                     raise
                 response = error_response(error_body("INTERNAL_ERROR", ErrorKind.INTERNAL), 500)
                 await response(scope, receive, send_with_id)
+            finally:
+                if self.limits.access_log:
+                    # The query string and the body may hold personal data (a name, a phone number): neither is
+                    # logged. The path holds ids only, and is cut short in case a client sends something else.
+                    client = scope.get("client")
+                    log.info(
+                        "request",
+                        method=scope["method"],
+                        path=scope["path"][:200],
+                        status=status,
+                        duration_ms=round((time.perf_counter() - since) * 1000, 1),
+                        request_id=request_id,
+                        client=f"{client[0]}:{client[1]}" if client else None,
+                    )
 
     def _refuse_at_once(self, headers: Headers) -> None:
         """Refusals that need no byte of the body: a declared length over the limit, or too many requests.

@@ -66,6 +66,15 @@ def error_response(
     return JSONResponse(content, status_code=status or HTTP_STATUS[body.kind], headers=dict(headers or {}))
 
 
+SECURITY_HEADERS: dict[str, str] = {
+    # Nothing the gateway serves is to be sniffed into another type, framed by another site, or told where the
+    # reader came from (an address may hold a volunteer's id).
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
 def raw_response(status: int, body: ErrorBody, headers: Mapping[str, str] | None = None) -> bytes:
     """A whole HTTP/1.1 answer that closes the connection, for where no request was read to answer (the connection
     itself is refused, or its request never arrived)."""
@@ -75,6 +84,6 @@ def raw_response(status: int, body: ErrorBody, headers: Mapping[str, str] | None
         "content-type: application/json",
         f"content-length: {len(payload)}",
         "connection: close",
-        *(f"{name}: {value}" for name, value in (headers or {}).items()),
+        *(f"{name}: {value}" for name, value in {**SECURITY_HEADERS, **(headers or {})}.items()),
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + payload

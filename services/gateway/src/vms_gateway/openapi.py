@@ -13,19 +13,22 @@ from vms_gateway.edge import REQUEST_ID
 from vms_gateway.errors import ErrorResponse
 
 REFUSALS: dict[int, str] = {
-    400: "The body cannot be read: it is not UTF-8 JSON, or it is nested too deeply.",
+    400: "The body is not JSON the gateway reads (`BODY_…`): not UTF-8, a byte order mark, not JSON text, `NaN` or "
+    "`Infinity`, a number longer than 100 characters or out of range, or nested too deeply.",
     404: "What the request names does not exist (`VOLUNTEER_NOT_FOUND`, `CENTRE_NOT_FOUND`, …).",
     408: "The body did not arrive in full in time; the connection is closed.",
     409: "The request conflicts with what exists (a login id taken, an overlapping activity, …).",
     413: "The body is larger than the gateway accepts; the connection is closed.",
-    422: "The request is not valid (`fields` says which and why), or breaks one of the brochure's rules.",
+    415: "The body is not sent as `application/json` (with no charset, or `charset=utf-8`).",
+    422: "The request is not valid (`fields` says which and why: a path id not written 8-4-4-4-12, a member "
+    "named twice, …), or breaks one of the brochure's rules.",
     500: "Something went wrong inside the gateway or a service.",
     503: "A service is not available (`params.service` names it), or the gateway has too many requests at once "
     "(`GATEWAY_BUSY`, with `Retry-After`).",
     504: "A service did not answer in time (`params.service` names it).",
 }
 
-BODY = (400, 408, 413, 422)
+BODY = (400, 408, 413, 415, 422)
 """What a route that reads a body can refuse, before any service is asked."""
 
 EVERY_ROUTE = (500, 503)

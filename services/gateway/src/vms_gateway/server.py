@@ -16,6 +16,8 @@ The body's limits are the application's (`vms_gateway.edge`), where the body is 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from types import FrameType
 from typing import Any, ClassVar
 
@@ -24,9 +26,23 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from vms_contracts.errors import ErrorBody, ErrorKind
+from vms_contracts.ids import new_id
 from vms_gateway.errors import raw_response, seconds
 from vms_gateway.settings import GatewaySettings
 from vms_platform.errors import error_body
+from vms_platform.logging import get_logger
+
+log = get_logger("vms.gateway")
+
+_UVICORN_BARE_WARNING = "Invalid HTTP request received."
+
+
+class _WithoutBareWarning(logging.Filter):
+    """uvicorn's warning for a malformed request names neither the client nor the reason; the gateway logs its own
+    line for each such refusal (`EdgeProtocol._close_with`), so uvicorn's is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _UVICORN_BARE_WARNING
 
 
 class _Connection(h11.Connection):
@@ -47,7 +63,10 @@ class _Connection(h11.Connection):
         try:
             if self.their_state is h11.IDLE:
                 self._check_head_size()
-            return super().next_event()
+            event = super().next_event()
+            if isinstance(event, h11.Request):
+                _refuse_ambiguous_length(event)
+            return event
         except h11.RemoteProtocolError as exc:
             self.protocol_error = exc
             raise
@@ -58,6 +77,15 @@ class _Connection(h11.Connection):
         size = len(pending) if end < 0 else end + 4
         if size > self.max_head_bytes:
             raise h11.RemoteProtocolError("request line and headers too large", error_status_hint=431)
+
+
+def _refuse_ambiguous_length(request: h11.Request) -> None:
+    """RFC 9112 §6.1: a request with both `Content-Length` and `Transfer-Encoding` may be framed one way by a proxy
+    in front and another way here (request smuggling). h11 lets the transfer coding win; the gateway refuses it,
+    and the connection is closed with the answer, since where its next request starts is unknown."""
+    names = {name.lower() for name, _value in request.headers}
+    if b"content-length" in names and b"transfer-encoding" in names:
+        raise h11.RemoteProtocolError("both Content-Length and Transfer-Encoding", error_status_hint=400)
 
 
 class EdgeProtocol(H11Protocol):
@@ -76,7 +104,7 @@ class EdgeProtocol(H11Protocol):
         limit = self.settings.max_connections
         if len(self.connections) > limit:
             body = error_body("TOO_MANY_CONNECTIONS", ErrorKind.UNAVAILABLE, limit=limit)
-            self._close_with(503, body, {"retry-after": "1"})
+            self._close_with(503, body, {"retry-after": "1"}, reason="too many connections")
             return
         self._expect_headers()
 
@@ -99,11 +127,13 @@ class EdgeProtocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         error = self.conn.protocol_error if isinstance(self.conn, _Connection) else None
         status = error.error_status_hint if error is not None else 400
+        # h11's text, cut before it quotes the client's bytes (which could hold a query string, personal data).
+        reason = re.split(r":| b'| bytearray\(", str(error) if error is not None else msg, maxsplit=1)[0]
         if status == 431:
             body = error_body("HEADERS_TOO_LARGE", ErrorKind.INVALID, limit_bytes=self.settings.max_header_bytes)
         else:
             body = error_body("REQUEST_MALFORMED", ErrorKind.INVALID)
-        self._close_with(status, body)
+        self._close_with(status, body, reason=reason)
 
     # -- the deadline for a request's headers ----------------------------------------------------------------------
 
@@ -123,15 +153,26 @@ class EdgeProtocol(H11Protocol):
         started, _ = self.conn.trailing_data
         if self.conn.our_state is h11.IDLE and started:
             timeout = seconds(self.settings.header_timeout)
-            self._close_with(408, error_body("REQUEST_TIMEOUT", ErrorKind.INVALID, seconds=timeout))
+            body = error_body("REQUEST_TIMEOUT", ErrorKind.INVALID, seconds=timeout)
+            self._close_with(408, body, reason="request line and headers not in time")
         else:
             # Nothing of a next request came (or the rest of a body the application did not need): no one is
             # waiting for an answer.
             self.transport.close()
 
-    def _close_with(self, status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> None:
-        """Answer without a request to answer (h11 would refuse to), and close."""
-        self.transport.write(raw_response(status, body, headers))
+    def _close_with(self, status: int, body: ErrorBody, headers: dict[str, str] | None = None, *, reason: str) -> None:
+        """Answer without a request to answer (h11 would refuse to), log who was refused and why, and close."""
+        request_id = str(new_id())
+        client = self.client
+        log.warning(
+            "request refused",
+            status=status,
+            code=body.code,
+            reason=reason[:200],
+            request_id=request_id,
+            client=f"{client[0]}:{client[1]}" if client else None,
+        )
+        self.transport.write(raw_response(status, body, {**(headers or {}), "x-request-id": request_id}))
         self.transport.close()
 
 
@@ -165,6 +206,9 @@ class GatewayServer(uvicorn.Server):
 
 
 def server(app: Any, settings: GatewaySettings, stopping: asyncio.Event) -> GatewayServer:
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _WithoutBareWarning) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(_WithoutBareWarning())
     config = uvicorn.Config(
         app,
         host=settings.host,

@@ -15,6 +15,10 @@ class GatewaySettings(BaseSettings):
     rpc_timeout: float = Field(default=5.0, gt=0, description="seconds a service may take to answer")
     log_format: LogFormat = "auto"
     log_level: str = "INFO"
+    access_log: bool = Field(
+        default=True,
+        description="one log line per request: method, path (never the query), status, duration, request id, client",
+    )
 
     # What one client may ask of the gateway. Each limit is answered in the usual error shape, never by a
     # process that grows or waits without end.
