@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from vms_deploy import cli
 from vms_deploy.supervisor import LOCK_FILE, RUN_FILE, free_port, running_system
 from vms_platform.testing import eventually
 
@@ -255,6 +256,11 @@ async def test_a_service_that_keeps_crashing_is_reported_and_the_rest_keeps_runn
 
     await eventually(reported, timeout=30, what="the crash loop reported")
     assert up.run_file()["crashing"] == ["gateway"]
+    # The report in vms.log holds the gateway's last lines (why it exits), not only where its log is.
+    report = up.log("vms").split("gateway keeps crashing", 1)[1]
+    quoted = [line.split(" | ", 1)[1] for line in report.splitlines() if "  gateway | " in line]
+    assert quoted, report
+    assert all(line in up.log("gateway") for line in quoted)
     assert all(alive(pid) for pid in others.values())
     assert {s: up.pid(s) for s in others} == others
 
@@ -288,3 +294,121 @@ async def test_a_run_killed_with_sigkill_leaves_no_lock_behind(up: Up) -> None:
     assert not (up.data / RUN_FILE).exists()
     assert (up.data / LOCK_FILE).exists() and running_system(up.data) is None
     assert "everything stopped" in again.said()
+    # The stop is in the run's own log too, with what asked for it.
+    own_log = up.log("vms")
+    asked_line = "SIGTERM을(를) 받아 중지합니다… / SIGTERM received: stopping…"
+    assert asked_line in own_log
+    assert "everything stopped" in own_log[own_log.rindex(asked_line) :]
+
+
+# -- operator commands without a run: they never guess which system to act on ------------------------------------
+
+
+def vms_command(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cwd: Path
+) -> tuple[int, str, str]:
+    """`vms <argv>` in this process, from `cwd`, as an operator who set no VMS_* variable; (exit code, out, err)."""
+    for name in ("VMS_NATS_URL", "VMS_BUS_ROOT", "VMS_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(cwd)
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def stale_run(folder: Path) -> Path:
+    """The run file a killed `vms up` leaves behind: its lock is free, the file still names its NATS."""
+    data = folder / "var"
+    data.mkdir(parents=True)
+    (data / LOCK_FILE).touch()
+    run = {
+        "pid": 999_999,
+        "since": "2026-11-20T10:00:00+09:00",
+        "data": str(data),
+        "portal": "http://127.0.0.1:8000",
+        "nats": "nats://127.0.0.1:4222",
+        "bus_root": "vms",
+        "logs": str(data / "log"),
+    }
+    (data / RUN_FILE).write_text(json.dumps(run), encoding="utf-8")
+    return data
+
+
+COMMANDS = [["deadletter", "list"], ["deadletter", "replay", "7"], ["nats-setup"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_a_named_folder_without_a_run_is_refused(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of these once fell back to nats://127.0.0.1:4222, which may be another system, and acted there."""
+    data = stale_run(tmp_path)
+    missing = tmp_path / "nowhere"
+    cases = {
+        str(data): ["pid 999999", "이미 끝났습니다", "has ended"],
+        str(missing): [str(missing), "폴더", "there is no data folder"],
+        str(tmp_path): [str(tmp_path), "실행 중인 `vms up`이 없습니다", "no `vms up` is running"],
+    }
+    for folder, said in cases.items():
+        code, out, err = vms_command([*command, "--data", folder], capsys, monkeypatch, tmp_path)
+        assert code == 1, (folder, err)
+        assert out == ""
+        for words in [*said, "--nats-url", "VMS_NATS_URL"]:
+            assert words in err, (folder, words, err)
+
+
+def test_a_folder_named_by_the_environment_is_held_to_the_same_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = tmp_path / "nowhere"
+    monkeypatch.chdir(tmp_path)
+    for name in ("VMS_NATS_URL", "VMS_BUS_ROOT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VMS_DATA_DIR", str(missing))
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["deadletter", "list"])
+    assert exited.value.code == 1
+    assert str(missing) in capsys.readouterr().err
+
+
+def test_with_nothing_named_the_default_nats_is_tried_and_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing named and `var/` holds no run: the one case where the default address is tried, on stderr."""
+    stale_run(tmp_path)
+    monkeypatch.setattr(cli, "DEFAULT_NATS_URL", f"nats://127.0.0.1:{free_port()}")  # nobody there
+    code, out, err = vms_command(["deadletter", "list"], capsys, monkeypatch, tmp_path)
+    assert code == 1
+    assert f"NATS {cli.DEFAULT_NATS_URL}: 기본 주소" in err and "the default" in err
+    assert "cannot reach NATS" in err
+    assert out == ""
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "x"])
+def test_deadletter_limit_is_at_least_one(
+    limit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = vms_command(["deadletter", "list", "--limit", limit], capsys, monkeypatch, tmp_path)
+    assert code == 2
+    assert "--limit" in err and "1 or more" in err
+
+
+async def test_a_busy_nats_port_given_is_refused_naming_it(tmp_path: Path, held_port: socket.socket) -> None:
+    """It once moved to a random port without a word of refusal, while a busy `--port` was refused."""
+    held_port.bind(("127.0.0.1", 0))
+    held_port.listen()
+    busy = held_port.getsockname()[1]
+    run = await start_vms_up(tmp_path, "--nats-port", str(busy))
+    try:
+        code = await asyncio.wait_for(run.process.wait(), 20)
+    finally:
+        if run.process.returncode is None:
+            await stop_vms_up(run)
+    said = run.said()
+    assert code == 1, said
+    assert f"port {busy} for the embedded NATS is in use" in said
+    assert f"내장 NATS 포트 {busy}" in said
+    assert not (run.data / "log" / "nats.log").exists()  # nothing was started
+    assert f"port {busy} for the embedded NATS is in use" in run.log("vms")

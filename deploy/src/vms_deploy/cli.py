@@ -7,7 +7,9 @@ vms deadletter replay SEQ   send one back to where it came from, once its cause 
 vms docs [--check]          write the event documentation (docs/events/) from the contracts, or check it
 
 The commands that talk to NATS take the server from `--nats-url`, else from `VMS_NATS_URL`, else from the
-`vms up` running on the data folder (`--data`, `VMS_DATA_DIR`, `var/`), else nats://127.0.0.1:4222.
+`vms up` running on the data folder (`--data`, `VMS_DATA_DIR`, `var/`). A folder named with `--data` or
+`VMS_DATA_DIR` that no running `vms up` holds is refused: the commands never guess which system to act on. Only
+when nothing at all was named and `var/` has no run do they try nats://127.0.0.1:4222, and say so.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from nats.js.errors import NotFoundError
 from vms_contracts.docs import stale_documents, write_documents
 from vms_contracts.subjects import Bus, inbox_prefix
 from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, IntegratorConfigError, parse_integrators, setup
-from vms_deploy.supervisor import Plan, RestartPolicy, both, run_forever, running_system
+from vms_deploy.supervisor import RUN_FILE, Plan, RestartPolicy, RunningSystem, both, run_forever, running_system
 from vms_platform.deadletter import list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import deployment_name
 from vms_platform.messages import Text, register
@@ -44,6 +46,32 @@ register(
         "OPS_USING_RUNNING_SYSTEM": Text(
             "NATS {nats}: {data}에서 실행 중인 `vms up` (pid {pid})",
             "NATS {nats}: the `vms up` running on {data} (pid {pid})",
+        ),
+        "OPS_USING_DEFAULT_NATS": Text(
+            "NATS {nats}: 기본 주소 ({data}에서 실행 중인 `vms up`이 없고, --nats-url, VMS_NATS_URL, --data도 "
+            "주어지지 않았습니다)",
+            "NATS {nats}: the default (no `vms up` runs on {data}, and no --nats-url, VMS_NATS_URL or --data was "
+            "given)",
+        ),
+        "OPS_NO_SUCH_DATA_FOLDER": Text(
+            "데이터 폴더 {data}가 없습니다. 실행 중인 `vms up`의 데이터 폴더를 --data로, 또는 NATS 서버를 "
+            "--nats-url (또는 VMS_NATS_URL)로 지정하세요.",
+            "there is no data folder {data}. Name the data folder of a running `vms up` with --data, or the NATS "
+            "server with --nats-url (or VMS_NATS_URL).",
+        ),
+        "OPS_NO_RUN_ON_DATA_FOLDER": Text(
+            "데이터 폴더 {data}에서 실행 중인 `vms up`이 없습니다. 그 폴더로 `vms up --data {data}`를 시작하거나, "
+            "NATS 서버를 --nats-url (또는 VMS_NATS_URL)로 지정하세요.",
+            "no `vms up` is running on the data folder {data}. Start one there (`vms up --data {data}`), or name the "
+            "NATS server with --nats-url (or VMS_NATS_URL).",
+        ),
+        "OPS_STALE_RUN_ON_DATA_FOLDER": Text(
+            "데이터 폴더 {data}의 `vms up` (pid {pid}, {since}부터, NATS {nats})은 이미 끝났습니다: {run_file}은(는) "
+            "그 실행이 남긴 것입니다. 그 폴더로 `vms up --data {data}`를 다시 시작하거나, NATS 서버를 --nats-url "
+            "(또는 VMS_NATS_URL)로 지정하세요.",
+            "the `vms up` of the data folder {data} (pid {pid}, since {since}, NATS {nats}) has ended: {run_file} is "
+            "what it left behind. Start it again (`vms up --data {data}`), or name the NATS server with --nats-url "
+            "(or VMS_NATS_URL).",
         ),
         "OPS_NATS_UNREACHABLE": Text(
             "{nats}의 NATS에 연결할 수 없습니다 ({error}). `vms up`이 실행 중이면 그 데이터 폴더를 --data로, "
@@ -83,23 +111,47 @@ def _restart_delays(value: str) -> Policy:
     return Policy(first=first, cap=cap)
 
 
+def _at_least_one(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, 1 or more: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"1 or more: {number}")
+    return number
+
+
+DEFAULT_DATA_DIR = Path("var")
+
+
 def _bus_options(parser: argparse.ArgumentParser) -> None:
     """Where an operator command finds the bus: given, or the running `vms up`'s (see the module's docstring)."""
     parser.add_argument("--nats-url", default=os.environ.get("VMS_NATS_URL"), help="NATS server(s), comma-separated")
     parser.add_argument("--bus-root", default=os.environ.get("VMS_BUS_ROOT"), help="subject root (vms)")
+    # None when not named, so that a folder the operator named is told apart from the default.
+    named = os.environ.get("VMS_DATA_DIR")
     parser.add_argument(
         "--data",
         type=Path,
-        default=Path(_env("VMS_DATA_DIR", "var")),
-        help="the data folder of a running `vms up` whose NATS to use when no URL is given (var/)",
+        default=Path(named) if named else None,
+        help="the data folder of a running `vms up` whose NATS to use when no URL is given (var/); refused when no "
+        "`vms up` runs on it",
     )
 
 
+class NoRunningSystem(Exception):
+    """A data folder was named and no `vms up` runs on it; the message says why and what to give instead."""
+
+
 def _bus_target(args: argparse.Namespace) -> tuple[str, Bus]:
+    """The NATS URL and bus an operator command acts on (see the module's docstring); `NoRunningSystem` when a
+    named folder has no run, rather than a guess that may be another system."""
     nats_url: str | None = args.nats_url
     bus_root: str | None = args.bus_root
     if nats_url is None:
-        running = running_system(args.data)
+        named: Path | None = args.data
+        folder = named if named is not None else DEFAULT_DATA_DIR
+        running = running_system(folder)
         if running is not None and running.nats_url:
             nats_url = running.nats_url
             bus_root = bus_root or running.bus_root
@@ -108,7 +160,28 @@ def _bus_target(args: argparse.Namespace) -> tuple[str, Bus]:
                 both("OPS_USING_RUNNING_SYSTEM", nats=redacted(nats_url), data=running.data_dir, pid=running.pid),
                 file=sys.stderr,
             )
-    return nats_url or DEFAULT_NATS_URL, Bus(bus_root or "vms")
+        elif named is not None:
+            raise NoRunningSystem(_no_run_on(named))
+        else:
+            nats_url = DEFAULT_NATS_URL
+            print(both("OPS_USING_DEFAULT_NATS", nats=nats_url, data=folder), file=sys.stderr)
+    return nats_url, Bus(bus_root or "vms")
+
+
+def _no_run_on(folder: Path) -> str:
+    if not folder.is_dir():
+        return both("OPS_NO_SUCH_DATA_FOLDER", data=folder)
+    ended = RunningSystem.read(folder)
+    if ended is None:
+        return both("OPS_NO_RUN_ON_DATA_FOLDER", data=folder)
+    return both(
+        "OPS_STALE_RUN_ON_DATA_FOLDER",
+        data=folder,
+        pid=ended.pid,
+        since=ended.since,
+        nats=redacted(ended.nats_url or "-"),
+        run_file=folder / RUN_FILE,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -119,7 +192,12 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--data", type=Path, default=Path(_env("VMS_DATA_DIR", "var")), help="data folder (var/)")
     up.add_argument("--port", type=int, default=int(_env("VMS_PORT", "8000")), help="portal port (8000)")
     up.add_argument("--sim-port", type=int, default=8365, help="1365 simulator port (8365)")
-    up.add_argument("--nats-port", type=int, default=4222, help="embedded NATS port (4222, or a free one)")
+    up.add_argument(
+        "--nats-port",
+        type=int,
+        default=None,
+        help="embedded NATS port; refused when in use (default 4222, or a free one when 4222 is in use)",
+    )
     up.add_argument("--nats-url", default=None, help="use this NATS server instead of the embedded one")
     up.add_argument("--quiet", action="store_true", help="do not echo the services' logs (they stay in var/log)")
     up.add_argument(
@@ -156,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     dead.add_argument("action", choices=("list", "replay"))
     dead.add_argument("sequence", nargs="?", type=int, help="the dead letter to replay")
     _bus_options(dead)
-    dead.add_argument("--limit", type=int, default=50)
+    dead.add_argument("--limit", type=_at_least_one, default=50, help="list at most this many (50)")
 
     docs = commands.add_parser("docs", help="write the event documentation (AsyncAPI, JSON Schemas) from the code")
     docs.add_argument("--out", type=Path, default=Path("docs/events"), help="where to write it (docs/events)")
@@ -178,7 +256,11 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(_docs(args.out, check=args.check))
     if args.command == "deadletter" and args.action == "replay" and args.sequence is None:
         parser.error("deadletter replay needs the sequence number shown by `vms deadletter list`")
-    nats_url, bus = _bus_target(args)
+    try:
+        nats_url, bus = _bus_target(args)
+    except NoRunningSystem as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(1)
     if args.command == "nats-setup":
         try:
             integrators = parse_integrators(args.integrators, bus)

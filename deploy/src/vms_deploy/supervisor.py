@@ -53,6 +53,7 @@ register(
     {
         "UP_STARTING": Text("VMS 시작 중…", "starting VMS…"),
         "UP_STOPPING": Text("중지합니다…", "stopping…"),
+        "UP_STOPPING_ON_SIGNAL": Text("{signal}을(를) 받아 중지합니다…", "{signal} received: stopping…"),
         "UP_STOPPED": Text("모두 중지되었습니다.", "everything stopped."),
         "UP_COULD_NOT_START": Text("VMS를 시작하지 못했습니다:", "VMS could not start:"),
         "UP_MUST_STOP": Text("VMS를 계속 실행할 수 없어 중지합니다:", "VMS cannot keep running and stops:"),
@@ -64,8 +65,10 @@ register(
         "UP_LABEL_LOGS": Text("로그", "logs"),
         "UP_CTRL_C": Text("Ctrl-C로 모두 중지합니다.", "Ctrl-C stops everything."),
         "UP_NATS_OTHER_PORT": Text(
-            "{port}번 포트가 사용 중이어서 내장 NATS는 {other}번 포트를 씁니다",
-            "port {port} is in use; the embedded NATS takes {other}",
+            "기본 포트 {port}번이 사용 중이어서 내장 NATS는 {other}번 포트를 씁니다 (--nats-port로 정한 포트는 "
+            "옮기지 않습니다: 사용 중이면 시작하지 않습니다)",
+            "the default port {port} is in use; the embedded NATS takes {other} (a port given with --nats-port is "
+            "never moved: if it is in use, nothing starts)",
         ),
         "UP_NATS_STARTED": Text(
             "✓ NATS (JetStream): {url} (데이터: {store})", "✓ NATS with JetStream: {url} (data in {store})"
@@ -164,6 +167,7 @@ class SupervisorError(Exception):
 
 
 RESTART_DELAYS = Policy(first=1.0, cap=60.0)
+DEFAULT_NATS_PORT = 4222
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,9 @@ class Plan:
     sim_port: int = 8365
     nats_url: str | None = None
     """An existing NATS server to use; None starts the embedded one."""
-    nats_port: int = 4222
+    nats_port: int | None = None
+    """The embedded NATS's port. None: `DEFAULT_NATS_PORT`, or a free port when that one is in use (said so). A
+    port given is that port or none: when it is in use the system does not start, as for the portal's port."""
     database_urls: Mapping[str, str] = field(default_factory=dict)
     """Per service; by default a SQLite file each in `data_dir`."""
     bus_root: str = "vms"
@@ -361,9 +367,15 @@ class System:
         self.logs.mkdir(exist_ok=True)
         # Line-buffered: the supervisor's own account of the run (restarts above all) is readable as it happens.
         self._own_log = open(self.logs / "vms.log", "a", encoding="utf-8", buffering=1)  # noqa: ASYNC230, SIM115
+        given = (
+            [(plan.nats_port, "내장 NATS", "the embedded NATS")]
+            if plan.nats_url is None and plan.nats_port is not None
+            else []
+        )
         for port, what_ko, what_en in (
             (plan.gateway_port, "포털", "the portal"),
             (plan.sim_port, "1365 시뮬레이터", "the 1365 simulator"),
+            *given,
         ):
             if not port_is_free(port):
                 raise SupervisorError("UP_PORT_IN_USE", port=port, what_ko=what_ko, what_en=what_en)
@@ -464,15 +476,27 @@ class System:
     def _say(self, line: str) -> None:
         """A line of the supervisor's own: on the console and in `log/vms.log`."""
         self.progress(line)
-        if self._own_log is not None:
-            self._own_log.write(f"{datetime.now(KST).isoformat(timespec='seconds')} {line}\n")
+        self.record(line)
+
+    def record(self, text: str) -> None:
+        """Into `log/vms.log` only (what the console shows otherwise), each line with the time: the log is the
+        account of the run that stays once the terminal is gone."""
+        if self._own_log is None:
+            return
+        stamp = datetime.now(KST).isoformat(timespec="seconds")
+        for line in text.splitlines() or [""]:
+            self._own_log.write(f"{stamp} {line}\n")
 
     async def _start_nats(self) -> None:
         plan = self.plan
         port = plan.nats_port
-        if not port_is_free(port):
-            port = free_port()
-            self._say("  " + both("UP_NATS_OTHER_PORT", port=plan.nats_port, other=port))
+        if port is None:
+            port = DEFAULT_NATS_PORT
+            if not port_is_free(port):
+                port = free_port()
+                self._say("  " + both("UP_NATS_OTHER_PORT", port=DEFAULT_NATS_PORT, other=port))
+        elif not port_is_free(port):  # taken since `start` looked
+            raise SupervisorError("UP_PORT_IN_USE", port=port, what_ko="내장 NATS", what_en="the embedded NATS")
         store = plan.data_dir / "nats"
         store.mkdir(exist_ok=True)
         command = [
@@ -584,8 +608,9 @@ class System:
                         log=(self.logs / f"{child.name}.log").resolve(),
                     )
                 )
+                # Its last lines in vms.log too: the reason it keeps exiting, where the operator looks first.
                 for line in child.output[-15:]:
-                    self.progress(f"{child.name:>9} | {line}")
+                    self._say(f"{child.name:>9} | {line}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), delay)
             if self._stopping.is_set():
@@ -631,6 +656,8 @@ class System:
             if child.pump is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(child.pump, 2)
+        if self.holds_data_dir:
+            self._say(both("UP_STOPPED"))
         self._release_data_dir()
 
     def _release_data_dir(self) -> None:
@@ -754,9 +781,18 @@ async def run_forever(plan: Plan) -> int:
     """`vms up`: start everything, report where it is, keep it running, and stop it all on Ctrl-C or SIGTERM."""
     system = System(plan)
     stop = asyncio.Event()
+    received: list[str] = []
     loop = asyncio.get_running_loop()
+
+    def stop_on(sig: signal.Signals) -> None:
+        received.append(sig.name)
+        stop.set()
+
+    def stopping_line() -> str:
+        return both("UP_STOPPING_ON_SIGNAL", signal=received[0]) if received else both("UP_STOPPING")
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stop_on, sig)
     print(both("UP_STARTING"), flush=True)
     started = False
     try:
@@ -765,7 +801,7 @@ async def run_forever(plan: Plan) -> int:
         await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if not starting.done():
             starting.cancel()
-            print(both("UP_STOPPING"), flush=True)
+            system._say(stopping_line())
             return 130
         stopping.cancel()
         starting.result()
@@ -797,14 +833,13 @@ async def run_forever(plan: Plan) -> int:
         stopping.cancel()
         if supervising.done():
             supervising.result()  # only a `SupervisorError` ends supervising before a stop
-        print(both("UP_STOPPING"), flush=True)
+        system._say(stopping_line())
         return 0
     except SupervisorError as exc:
         heading = both("UP_MUST_STOP" if started else "UP_COULD_NOT_START")
         print(f"{heading}\n{exc}", file=sys.stderr, flush=True)
+        system.record(f"{heading}\n{exc}")
         return 1
     finally:
-        held = system.holds_data_dir
         await system.stop()
-        if held:
-            print(both("UP_STOPPED"), flush=True)
+        sys.stdout.flush()
