@@ -164,3 +164,14 @@ async def test_a_json_body_is_read_whatever_its_declared_type(nats_url: str, bus
     reply = await client.request(PING.subject(bus), b'{"text": "x"}', headers={"content-type": "text/plain"}, timeout=5)
     await client.close()
     assert Pong.model_validate_json(reply.data) == Pong(text="x")
+
+
+async def test_a_member_named_twice_is_refused_by_name(nats_url: str, bus: Bus, served: Served) -> None:
+    """`{"text": "a", "text": "b"}`: which was meant cannot be known, on the bus as over HTTP."""
+    client = await nats.connect(nats_url)
+    reply = await client.request(PING.subject(bus), b'{"text": "a", "text": "b"}', timeout=5)
+    await client.close()
+    refusal = ErrorBody.model_validate_json(reply.data)
+    assert (refusal.code, refusal.kind) == ("INVALID_REQUEST", ErrorKind.INVALID)
+    assert [(f.field, f.type) for f in refusal.fields] == [("text", "duplicate_member")]
+    assert served.asked == []

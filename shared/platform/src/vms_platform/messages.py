@@ -36,9 +36,37 @@ CATALOGUE: dict[str, Text] = {
         "이 요청의 자료는 {owner} 지역이 관리합니다. {owner} 지역으로 보내야 합니다 (받은 곳: {asked} 지역).",
         "What this request is about belongs to region {owner}; send it to region {owner} (it came to {asked}).",
     ),
+    # Documents that are not JSON as RFC 8259 defines it (`vms_platform.strict_json`)
+    "BODY_NOT_UTF8": Text(
+        "요청 본문이 UTF-8이 아닙니다 ({position}번째 바이트). JSON 본문은 UTF-8로 보내야 합니다.",
+        "The request body is not UTF-8 (at byte {position}); a JSON body must be sent in UTF-8.",
+    ),
+    "BODY_BYTE_ORDER_MARK": Text(
+        "요청 본문이 바이트 순서 표시(BOM)로 시작합니다. JSON 본문은 BOM 없는 UTF-8이어야 합니다.",
+        "The request body starts with a byte order mark; a JSON body must be UTF-8 without one.",
+    ),
+    "BODY_NOT_JSON": Text(
+        "요청 본문이 올바른 JSON이 아닙니다 ({line}번째 줄 {column}번째 글자).",
+        "The request body is not valid JSON (line {line}, column {column}).",
+    ),
+    "BODY_TOO_DEEP": Text(
+        "요청 본문의 JSON이 너무 깊게 중첩되었습니다.", "The request body's JSON is nested too deeply."
+    ),
+    "BODY_NUMBER_TOO_LONG": Text(
+        "요청 본문의 숫자가 너무 깁니다 ({length}자, 최대 {limit_chars}자).",
+        "A number in the request body is too long ({length} characters, at most {limit_chars}).",
+    ),
+    "BODY_NUMBER_OUT_OF_RANGE": Text(
+        "요청 본문의 숫자가 나타낼 수 있는 범위를 벗어났습니다: {value}",
+        "A number in the request body is out of range: {value}.",
+    ),
+    "BODY_NUMBER_NOT_JSON": Text("{value}은(는) JSON의 숫자가 아닙니다.", "{value} is not a JSON number."),
     # Field errors, by error type: pydantic's own, and those of the contract's field types (`vms_contracts.types`,
     # `vms_contracts.regions`). Parameters are the error's context: the numbers of the rule that was broken.
     "FIELD_invalid": Text("올바른 값이 아닙니다.", "Not a valid value: {detail}"),
+    "FIELD_duplicate_member": Text(
+        "같은 이름의 항목이 두 번 이상 있습니다: {name}", "The member {name} appears more than once."
+    ),
     "FIELD_missing": Text("필수 항목입니다.", "This field is required."),
     "FIELD_body_missing": Text("요청 본문(JSON 객체)이 필요합니다.", "The request needs a body: a JSON object."),
     "FIELD_extra_forbidden": Text(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
@@ -31,6 +30,7 @@ from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.regions import NATIONAL, REGIONS
 from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc
 from vms_contracts.subjects import Bus
+from vms_platform import strict_json
 from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger, trace
 
@@ -107,36 +107,23 @@ class UndecodableBody(Exception):
         return {"type": "json_invalid", "loc": location, "msg": self.error, "ctx": {"error": self.error}}
 
 
-_MAX_ERROR_TEXT = 200
-
-
-def _refuse_constant(name: str) -> Any:
-    # Python's `json` reads `NaN` and `Infinity`, which JSON does not have and no field of ours takes.
-    raise ValueError(f"{name} is not JSON")
-
-
 def _decode_body(message: StreamMessage[Any]) -> Any:
-    """The request body as JSON, or `UndecodableBody`.
+    """The request body as JSON, read strictly (`vms_platform.strict_json`), or `UndecodableBody`.
 
     FastStream's own decoder hands a body it cannot read to validation as bytes (which then reads as "not an
     object"), trusts a `content-type` header the caller chose, and lets a `RecursionError` through: a body nested
-    100,000 deep was answered as an internal error. Here every body is read one way, strictly (UTF-8, standard
-    JSON), and every way it can fail is the caller's. An empty body stays FastStream's: it reads as a missing
-    body, which the refusal says.
+    100,000 deep was answered as an internal error. Here every body is read one way, as the gateway reads an HTTP
+    body, and every way it can fail is the caller's. An empty body stays FastStream's: it reads as a missing body,
+    which the refusal says.
     """
     body: bytes = message.body
     if not body:
         return decode_message(message)
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except UnicodeDecodeError as exc:
-        raise UndecodableBody(f"not UTF-8 text (byte {exc.start})") from None
-    except RecursionError:
-        raise UndecodableBody("nested too deep") from None
-    except json.JSONDecodeError as exc:
-        raise UndecodableBody(exc.msg[:_MAX_ERROR_TEXT], exc.pos) from None
-    except ValueError as exc:  # a number of more digits than Python reads, a constant refused above
-        raise UndecodableBody(str(exc)[:_MAX_ERROR_TEXT]) from None
+        return strict_json.loads(body)
+    except strict_json.UnreadableJson as exc:
+        raise UndecodableBody(str(exc), exc.params.get("position")) from None
+    # A member named twice (`strict_json.DuplicateMember`) is an invalid field, refused by name.
 
 
 def _refusal(body: ErrorBody) -> Response:
@@ -148,6 +135,10 @@ def _on_invalid(exc: ValidationError) -> Response:
 
 
 def _on_undecodable(exc: UndecodableBody) -> Response:
+    return _refusal(invalid_request([exc.as_validation_error()]))
+
+
+def _on_duplicate_member(exc: strict_json.DuplicateMember) -> Response:
     return _refusal(invalid_request([exc.as_validation_error()]))
 
 
@@ -176,6 +167,7 @@ def rpc_router() -> NatsRouter:
                 publish_handlers={
                     ValidationError: _on_invalid,
                     UndecodableBody: _on_undecodable,
+                    strict_json.DuplicateMember: _on_duplicate_member,
                     DomainError: _on_domain_error,
                     RemoteError: _on_remote_refusal,
                     Exception: _on_unexpected,
