@@ -31,7 +31,8 @@ bench: $(STAMP) ## benchmarks (need VMS_TEST_NATS_URL and VMS_TEST_POSTGRES_URL,
 	$(BIN)/python bench/hours_to_rewards.py
 
 api-check: $(STAMP) ## schemathesis, every check, against a running system (`make up`; another with URL=http://…)
-	$(BIN)/st run $(or $(URL),http://127.0.0.1:8000)/openapi.json --checks all --generation-database none
+	$(BIN)/st --config-file tests/schemathesis.toml run $(or $(URL),http://127.0.0.1:8000)/openapi.json \
+		--checks all --generation-database none
 
 install: $(STAMP)
 

@@ -35,15 +35,8 @@ pytestmark = pytest.mark.slow
 SEED = os.environ.get("VMS_TEST_SCHEMATHESIS_SEED", "20061")
 MAX_EXAMPLES = os.environ.get("VMS_TEST_SCHEMATHESIS_EXAMPLES", "25")
 
-SCHEMATHESIS_CONFIG = """\
-# The brochure's rules that depend on the day they are checked (a birth date not after today, an activity entered
-# within 3 months of its date) or on two fields together (an activity ends after it starts) cannot be written in a
-# JSON Schema: a request valid by the schema may break them, and is answered 422 naming the field and the rule.
-[[operations]]
-include-method = "POST"
-include-path-regex = "^/api/v1/(volunteers|centres/\\\\{centre_id\\\\}/activities)$"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409", "422"]
-"""
+SCHEMATHESIS_CONFIG = Path(__file__).with_name("schemathesis.toml")
+"""The one configuration, shared with `make api-check`: what the schema cannot say about the brochure's rules."""
 
 
 def _quiet(_line: str) -> None:
@@ -70,12 +63,10 @@ def _tool(name: str) -> str:
 
 
 async def test_schemathesis_finds_no_failure_of_any_kind(gateway_url: str, tmp_path: Path) -> None:
-    config = tmp_path / "schemathesis.toml"
-    config.write_text(SCHEMATHESIS_CONFIG)
     command = [
         _tool("st"),
         "--config-file",
-        str(config),
+        str(SCHEMATHESIS_CONFIG),
         "run",
         f"{gateway_url}/openapi.json",
         "--checks",
@@ -173,9 +164,11 @@ async def test_the_document_lists_each_routes_refusals_in_the_error_shape(client
         for method, operation in operations.items():
             responses = operation["responses"]
             where = f"{method.upper()} {path}"
-            assert {"500", "503"} <= set(responses), where
+            # What the HTTP edge answers any request: malformed or slow (400, 408), too large (413, 431), a method
+            # the address does not take (405), too many from one client or from all (429, 503), a failure (500).
+            assert {"400", "405", "408", "413", "429", "431", "500", "503"} <= set(responses), where
             if operation.get("requestBody"):
-                assert {"400", "408", "413", "415", "422"} <= set(responses), where
+                assert {"415", "422"} <= set(responses), where
             if "{" in path:
                 assert {"404", "422"} <= set(responses), where
             for status, response in responses.items():
@@ -183,7 +176,35 @@ async def test_the_document_lists_each_routes_refusals_in_the_error_shape(client
                 if status.startswith(("4", "5")) and path != "/api/v1/health":
                     assert response["content"]["application/json"]["schema"] == error, (where, status)
             assert "HTTPValidationError" not in str(operation), where
+            allowed = ", ".join(sorted({m.upper() for m in operations} | ({"HEAD"} if "get" in operations else set())))
+            assert responses["405"]["headers"]["Allow"]["schema"]["enum"] == [allowed], where
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+async def test_the_document_lists_what_the_gateway_answers_on_each_route(client: httpx.AsyncClient) -> None:
+    """A request the gateway refuses at its edge, on a route of each kind, is answered a status that route lists."""
+    document: dict[str, Any] = (await client.get("/openapi.json")).json()
+    listed = {path: {m: set(op["responses"]) for m, op in ops.items()} for path, ops in document["paths"].items()}
+    nobody = "01a2172c-0000-7000-8000-000000000000"
+    confirm = f"/api/v1/activities/{nobody}/confirm"
+    answers = {
+        ("get", "/api/v1/volunteers/{volunteer_id}"): await client.request("DELETE", f"/api/v1/volunteers/{nobody}"),
+        ("post", "/api/v1/activities/{activity_id}/confirm"): await client.post(
+            confirm, headers={"content-length": "2000000"}
+        ),
+        ("get", "/api/v1/health"): await client.get("/api/v1/health", headers={"content-length": "2000000"}),
+    }
+    for (method, path), answer in answers.items():
+        assert str(answer.status_code) in listed[path][method], (method, path, answer.status_code)
+
+
+def test_make_api_check_runs_with_the_tests_configuration() -> None:
+    """`make api-check` against a running system checks what this test checks, with the same configuration."""
+    root = Path(__file__).resolve().parent.parent
+    makefile = (root / "Makefile").read_text()
+    recipe = makefile[makefile.index("\napi-check:") :].split("\n\n", 1)[0]
+    assert f"--config-file {SCHEMATHESIS_CONFIG.relative_to(root)}" in recipe, recipe
+    assert SCHEMATHESIS_CONFIG.is_file()
 
 
 async def test_swagger_ui_shows_the_operations_in_a_browser(gateway_url: str, tmp_path: Path) -> None:

@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
+import sys
 import sysconfig
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +28,8 @@ from uuid import uuid4
 import httpx
 import nats
 import pytest
-from fastapi import FastAPI
+import structlog
+from fastapi import FastAPI, Request
 
 from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.subjects import Bus
@@ -33,6 +37,7 @@ from vms_deploy.supervisor import free_port
 from vms_gateway.app import create_app
 from vms_gateway.settings import GatewaySettings
 from vms_platform.errors import error_body
+from vms_platform.logging import configure_logging
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +49,8 @@ LIMITS = {
     "VMS_GATEWAY_MAX_CONNECTIONS": "40",
     "VMS_GATEWAY_MAX_CONCURRENT_REQUESTS": "5",
     "VMS_GATEWAY_RPC_TIMEOUT": "1",
+    "VMS_GATEWAY_MAX_CONNECTIONS_PER_CLIENT": "25",
+    "VMS_GATEWAY_MAX_REQUESTS_PER_CLIENT": "3",
 }
 """Everything but the body limit, which keeps its default of 1 MB."""
 
@@ -152,8 +159,11 @@ class Connection:
         self.writer = writer
 
     @classmethod
-    async def open(cls, gateway: Gateway) -> Connection:
-        reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
+    async def open(cls, gateway: Gateway, source: str | None = None) -> Connection:
+        """A connection from `source`: on Linux every 127.x.y.z is the loopback, so a test has as many client
+        addresses as it needs."""
+        local = (source, 0) if source is not None else None
+        reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port, local_addr=local)
         return cls(reader, writer)
 
     async def send(self, data: bytes) -> None:
@@ -190,16 +200,16 @@ class Connection:
 
 
 @contextlib.asynccontextmanager
-async def connection(gateway: Gateway) -> AsyncIterator[Connection]:
-    opened = await Connection.open(gateway)
+async def connection(gateway: Gateway, source: str | None = None) -> AsyncIterator[Connection]:
+    opened = await Connection.open(gateway, source)
     try:
         yield opened
     finally:
         await opened.close()
 
 
-async def exchange(gateway: Gateway, request: bytes) -> Answer:
-    async with connection(gateway) as conn:
+async def exchange(gateway: Gateway, request: bytes, source: str | None = None) -> Answer:
+    async with connection(gateway, source) as conn:
         await conn.send(request)
         return await conn.answer()
 
@@ -369,7 +379,8 @@ async def test_connections_beyond_the_cap_are_answered_503_at_once(gateway: Gate
     cap = int(LIMITS["VMS_GATEWAY_MAX_CONNECTIONS"])
     # The connections of earlier tests may still be closing on the server's side.
     await asyncio.sleep(0.3)
-    conns = [await Connection.open(gateway) for _ in range(cap)]
+    # From two addresses, each within its own cap: it is the gateway's cap that is reached.
+    conns = [await Connection.open(gateway, f"127.0.0.{8 + i % 2}") for i in range(cap)]
     try:
         async with connection(gateway) as extra:
             answer = await extra.answer(timeout=2)
@@ -389,7 +400,8 @@ async def test_connections_beyond_the_cap_are_answered_503_at_once(gateway: Gate
 
 async def test_requests_beyond_the_concurrency_cap_are_answered_503_at_once(gateway: Gateway) -> None:
     cap = int(LIMITS["VMS_GATEWAY_MAX_CONCURRENT_REQUESTS"])
-    waiting = [await Connection.open(gateway) for _ in range(cap)]
+    # From two addresses, each within its own cap: it is the gateway's cap that is reached.
+    waiting = [await Connection.open(gateway, f"127.0.0.{6 + i % 2}") for i in range(cap)]
     try:
         for conn in waiting:
             # Each is being answered (its headers are in) while its body is still on its way.
@@ -458,8 +470,8 @@ async def test_every_answer_carries_a_request_id(gateway: Gateway) -> None:
             request("GET", "/api/v1/health", X_Padding="p" * (20 * 1024)), 431, "HEADERS_TOO_LARGE", id="huge headers"
         ),
         pytest.param(
-            b"POST /api/v1/volunteers HTTP/1.1\r\nHost: gateway\r\nTransfer-Encoding: gzip\r\n\r\n",
-            501,
+            b"POST /api/v1/volunteers HTTP/1.1\r\nHost: gateway\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            400,
             "REQUEST_MALFORMED",
             id="unknown transfer coding",
         ),
@@ -560,6 +572,8 @@ async def test_a_body_is_json_in_utf8_and_nothing_else(
         "application/json; charset=latin-1",
         "application/json; charset=utf-16",
         "application/json; profile=x",
+        "application/json; charset=utf-16; charset=utf-8",
+        "application/json; charset=utf-8; charset=utf-8",
         "multipart/form-data; boundary=x",
     ],
 )
@@ -744,6 +758,162 @@ async def test_an_unexpected_failure_is_a_500_in_the_one_shape() -> None:
     assert answer.json()["error"]["code"] == "INTERNAL_ERROR"
     assert "a bug" not in answer.text
     assert answer.headers["x-request-id"]
+
+
+async def _head(gateway: Gateway, path: str) -> tuple[int, dict[str, str], bytes]:
+    """A HEAD request's answer: its status and headers, and whatever follows them before the connection closes."""
+    async with connection(gateway) as conn:
+        await conn.send(request("HEAD", path, Connection="close"))
+        head = await conn.reader.readuntil(b"\r\n\r\n")
+        rest = await asyncio.wait_for(conn.reader.read(), 5)
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
+    return int(status_line.split()[1]), headers, rest
+
+
+async def test_head_is_answered_where_get_is_without_a_body(gateway: Gateway) -> None:
+    get = await exchange(gateway, request("GET", "/api/v1/health"))
+    status, headers, rest = await _head(gateway, "/api/v1/health")
+    assert (status, rest) == (get.status, b""), (status, rest[:200])
+    assert headers["content-type"] == get.headers["content-type"]
+    status, headers, rest = await _head(gateway, "/api/v1/centres")
+    assert (status, headers["allow"], rest) == (405, "POST", b"")
+    wrong = await exchange(gateway, request("DELETE", f"/api/v1/volunteers/{NOBODY}"))
+    assert wrong.status == 405 and wrong.headers["allow"] == "GET, HEAD"
+    assert wrong.error().params == {"method": "DELETE", "allowed": "GET, HEAD"}
+
+
+# -- one client cannot take the gateway from the others ------------------------------------------------------------
+
+
+async def test_one_address_over_its_connection_cap_is_refused_while_another_is_served(gateway: Gateway) -> None:
+    cap = int(LIMITS["VMS_GATEWAY_MAX_CONNECTIONS_PER_CLIENT"])
+    await asyncio.sleep(0.3)  # the connections of earlier tests may still be closing on the server's side
+    idle = [await Connection.open(gateway, "127.0.0.2") for _ in range(cap)]
+    try:
+        async with connection(gateway, "127.0.0.2") as extra:
+            refused = await extra.answer(timeout=2)
+        other = await exchange(gateway, request("GET", "/nowhere"), source="127.0.0.3")
+    finally:
+        for conn in idle:
+            await conn.close()
+    assert refused.status == 429 and refused.closed
+    assert refused.headers["retry-after"] == "1"
+    assert (refused.error().code, refused.error().params) == ("CLIENT_TOO_MANY_CONNECTIONS", {"limit": cap})
+    assert other.status == 404, other
+
+
+async def test_one_address_over_its_request_cap_is_refused_while_another_is_served(gateway: Gateway) -> None:
+    """Requests whose headers are in and whose body never ends held every slot of the gateway for 10 s: now they
+    hold only their own address's."""
+    cap = int(LIMITS["VMS_GATEWAY_MAX_REQUESTS_PER_CLIENT"])
+    waiting = [await Connection.open(gateway, "127.0.0.4") for _ in range(cap)]
+    try:
+        for conn in waiting:
+            await conn.send(request("POST", "/api/v1/volunteers", b'{"login_id": "kim_minji"}')[:-5])
+        await asyncio.sleep(0.2)
+        refused = await exchange(gateway, request("GET", "/api/v1/health"), source="127.0.0.4")
+        other = await exchange(gateway, request("GET", "/api/v1/health"), source="127.0.0.5")
+        assert {(await conn.answer(timeout=5)).status for conn in waiting} == {408}
+        again = await exchange(gateway, request("GET", "/nowhere"), source="127.0.0.4")
+    finally:
+        for conn in waiting:
+            await conn.close()
+    assert refused.status == 429, refused
+    assert refused.headers["retry-after"] == "1"
+    assert (refused.error().code, refused.error().params) == ("CLIENT_TOO_MANY_REQUESTS", {"limit": cap})
+    assert refused.seconds < 0.5
+    assert other.status in (200, 503) and "error" not in json.loads(other.body), other
+    assert again.status == 404
+
+
+# -- what a refusal repeats of the client's -------------------------------------------------------------------------
+
+
+async def test_a_member_named_twice_with_a_lone_surrogate_is_a_422(gateway: Gateway) -> None:
+    """`"\\udfff"` is valid JSON text for a lone surrogate, which UTF-8 cannot carry: repeating it in the refusal
+    made the answer fail (500, and a traceback of 12,000 lines in a terminal)."""
+    answer = await exchange(gateway, json_request("POST", "/api/v1/centres", b'{"\\udfff":0,"\\udfff":0}'))
+    assert answer.status == 422, answer
+    [field] = answer.error().fields
+    assert (field.field, field.type, field.params) == ("\ufffd", "duplicate_member", {"name": "\ufffd"})
+    assert answer.seconds < 1
+
+
+async def test_what_a_refusal_repeats_of_the_request_is_bounded(gateway: Gateway) -> None:
+    unknown = b'{"' + b"u" * 900_000 + b'": 1}'
+    twice = b'{"' + b"d" * 500_000 + b'": 1, "' + b"d" * 500_000 + b'": 2}'
+    method = "M" * 5000
+    answers = [
+        await exchange(gateway, json_request("POST", "/api/v1/centres", unknown)),
+        await exchange(gateway, json_request("POST", "/api/v1/centres", twice)),
+        await exchange(gateway, request(method, "/api/v1/centres", X_Request_ID=f"long-method-{uuid4().hex}")),
+    ]
+    assert [a.status for a in answers] == [422, 422, 405], answers
+    for answer in answers:
+        assert len(answer.body) < 4096, len(answer.body)
+        error = answer.error()
+        for text in [error.message, error.message_en, *(f.field for f in error.fields)]:
+            assert len(text) < 600, len(text)
+    assert "u" * 199 + "…" in [f.field for f in answers[0].error().fields]
+    assert answers[2].error().params["method"] == "M" * 199 + "…"
+    await asyncio.sleep(0.3)
+    [access] = [line for line in _log_lines(gateway) if line.get("request_id") == answers[2].headers["x-request-id"]]
+    assert access["method"] == "M" * 31 + "…" and access["status"] == 405
+
+
+async def test_the_access_log_writes_the_path_as_received(gateway: Gateway) -> None:
+    """As the client wrote it, percent-encoded: a name put in an address is not written out as text."""
+    marker = uuid4().hex
+    name = "/api/v1/volunteers/%ED%99%8D%EA%B8%B8%EB%8F%99"
+    long = "/nowhere/" + "p" * 500
+    for path in (name, long):
+        await exchange(gateway, request("GET", path, X_Request_ID=f"{marker}-{len(path)}"))
+    await asyncio.sleep(0.3)
+    logged = {line["request_id"]: line["path"] for line in _log_lines(gateway) if line.get("event") == "request"}
+    assert logged[f"{marker}-{len(name)}"] == name
+    assert logged[f"{marker}-{len(long)}"] == long[:199] + "…"
+    assert "홍길동" not in gateway.log.read_text()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """A test may set logging up as a process does; what was set before comes back after it."""
+    root = logging.getLogger()
+    handlers, level, config = root.handlers[:], root.level, structlog.get_config()
+    hooks = sys.excepthook, threading.excepthook
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.configure(**config)
+    sys.excepthook, threading.excepthook = hooks
+
+
+async def test_a_failure_with_personal_data_at_hand_is_answered_at_once_and_logged_without_it(
+    capsys: pytest.CaptureFixture[str], restore_logging: None
+) -> None:
+    """In a terminal the traceback showed every frame's locals: the raw body (a name, a birth date), megabytes of
+    it, taking seconds in which the gateway answered nobody."""
+    configure_logging("gateway", fmt="console")  # as `vms up` runs the gateway in a terminal
+    app: FastAPI = create_app(GatewaySettings())
+
+    @app.post("/api/v1/broken")
+    async def broken(request: Request) -> None:
+        body = (await request.body()).decode()
+        raise UnicodeEncodeError("utf-8", body, 0, 1, "surrogates not allowed")
+
+    personal = json.dumps({"name": "홍길동", "birth_date": "1990-03-04", "padding": "x" * 500_000}).encode()
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+        started = time.monotonic()
+        answer = await client.post("/api/v1/broken", content=personal, headers={"content-type": "application/json"})
+        took = time.monotonic() - started
+    output = capsys.readouterr().err
+    assert answer.status_code == 500 and answer.json()["error"]["code"] == "INTERNAL_ERROR"
+    assert took < 0.5, took
+    assert "request failed" in output
+    assert "홍길동" not in output and "1990-03-04" not in output and "x" * 100 not in output
+    assert len(output) < 20_000, len(output)
 
 
 # -- stopping --------------------------------------------------------------------------------------------------------

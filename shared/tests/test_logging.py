@@ -127,3 +127,34 @@ def test_masking_takes_linear_time_on_any_line() -> None:
     for text in (".a" * 20_000 + "://" + "b" * 20_000, "a://" + "u" * 30_000 + ":" + "p" * 30_000 + " "):
         scrub(text)
     assert time.perf_counter() - started < 0.5
+
+
+# -- no local variable in any traceback ------------------------------------------------------------------------------
+
+PERSONAL = "홍길동-1990-03-04-" + "x" * 200_000
+"""A request's raw body as a handler holds it: a name and a birth date, and enough of it to be costly to render."""
+
+
+def _handle(raw_body: str) -> None:
+    held = raw_body  # a local of the failing frame, as a web framework's frames hold the body they parse
+    raise UnicodeEncodeError("utf-8", held[:1], 0, 1, "surrogates not allowed")
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_a_traceback_shows_no_local_variable(
+    capsys: pytest.CaptureFixture[str], restore_logging: None, fmt: LogFormat
+) -> None:
+    """The frames' locals hold what was being handled (a body with personal data): no format renders them, and
+    logging an exception takes milliseconds whatever the locals weigh."""
+    configure_logging("gateway", fmt=fmt)
+    started = time.perf_counter()
+    try:
+        _handle(PERSONAL)
+    except UnicodeEncodeError:
+        get_logger("test").exception("request failed")
+    took = time.perf_counter() - started
+    output = capsys.readouterr().err
+    assert "request failed" in output and "_handle" in output, "the traceback itself is there"
+    assert "홍길동" not in output and "x" * 100 not in output, output[-2000:]
+    assert len(output) < 10_000, len(output)
+    assert took < 0.5, took

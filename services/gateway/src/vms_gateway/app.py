@@ -3,8 +3,9 @@
 Every refusal has one shape, `{"error": ErrorBody}` (`vms_gateway.errors`): 422 for invalid input (with the
 fields), 404 for an unknown volunteer, centre, record or address, 409 for a conflict, 503/504 naming the service
 that is down or late, and the gateway's own refusals (400 for a body that is not JSON, 405, 408, 413, 415 for a
-body not sent as `application/json`, 431, 503 when too busy, 500). No request hangs longer than the RPC timeout,
-and no client holds more than the limits of `GatewaySettings`.
+body not sent as `application/json`, 429 when one client address has too many requests or connections, 431, 503
+when too busy, 500). No request hangs longer than the RPC timeout, and no client holds more than the limits of
+`GatewaySettings`. What a refusal repeats of the request is bounded (`vms_platform.errors.echoed`).
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
             max_body_bytes=settings.max_body_bytes,
             body_timeout=settings.body_timeout,
             max_concurrent_requests=settings.max_concurrent_requests,
+            max_requests_per_client=settings.max_requests_per_client,
             access_log=settings.access_log,
         ),
     )
@@ -105,7 +107,12 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
         if exc.status_code == 404:
             body = error_body("NOT_FOUND", ErrorKind.NOT_FOUND)
         elif exc.status_code == 405:
-            allowed = headers.get("Allow") or "-"
+            methods = [m.strip() for m in (headers.get("Allow") or "").split(",") if m.strip()]
+            if "GET" in methods and "HEAD" not in methods:
+                methods.append("HEAD")  # answered wherever GET is (`StrictJsonRoute`)
+            allowed = ", ".join(sorted(methods)) or "-"
+            if methods:
+                headers["Allow"] = allowed
             body = error_body("METHOD_NOT_ALLOWED", ErrorKind.INVALID, method=request.method, allowed=allowed)
         elif exc.status_code == 400:
             # FastAPI's answer to a body it could not parse for another reason than its syntax.

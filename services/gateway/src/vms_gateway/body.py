@@ -4,7 +4,7 @@
 FastAPI reads any `+json` media type and ignores a `charset`, and Python's `json.loads` takes much that is not
 JSON (see `vms_platform.strict_json`). So a body is read here, before FastAPI does, and refused unless it is:
 
-- sent as `application/json` (with no parameter, or `charset=utf-8`): else 415 `UNSUPPORTED_MEDIA_TYPE`;
+- sent as `application/json` (with no parameter, or `charset=utf-8` once): else 415 `UNSUPPORTED_MEDIA_TYPE`;
 - one JSON text, read strictly: else 400, one of the `BODY_…` codes, which say what is wrong;
 - made of objects whose members have distinct names: else 422 naming the repeated member, as any other invalid
   field.
@@ -22,6 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
 from vms_gateway.errors import refusal
 from vms_platform import strict_json
@@ -34,9 +36,13 @@ def check_media_type(content_type: str | None) -> None:
     if content_type:
         message = Message()
         message["content-type"] = content_type
-        params = {key.lower(): value for key, value in (message.get_params() or [])[1:]}
+        pairs = [(key.lower(), value) for key, value in (message.get_params() or [])[1:]]
+        params = dict(pairs)
         charset = str(params.pop("charset", "utf-8")).lower()
-        if message.get_content_type() == JSON_MEDIA_TYPE and not params and charset in ("utf-8", "utf8"):
+        # A parameter given twice (`charset=utf-16; charset=utf-8`) is read by some with the first value, by others
+        # with the last: which was meant cannot be known.
+        distinct = len(pairs) == len({key for key, _ in pairs})
+        if message.get_content_type() == JSON_MEDIA_TYPE and distinct and not params and charset in ("utf-8", "utf8"):
             return
     received = (content_type or "").strip()[:100] or "-"
     raise refusal(415, "UNSUPPORTED_MEDIA_TYPE", expected=JSON_MEDIA_TYPE, received=received)
@@ -62,8 +68,22 @@ async def read_json_body(request: Request) -> None:
     request._json = parse_json(body)
 
 
+def _as_get(scope: Scope) -> Scope:
+    return {**scope, "method": "GET"} if scope.get("method") == "HEAD" else scope
+
+
 class StrictJsonRoute(APIRoute):
-    """A route whose body, if it takes one, is read by `read_json_body` before FastAPI reads it."""
+    """A route whose body, if it takes one, is read by `read_json_body` before FastAPI reads it.
+
+    A route that answers GET answers HEAD too (RFC 9110 §9.3.2), as GET without the body: the server (uvicorn) sends
+    the headers of the GET answer and drops its body. HEAD is not a separate operation in the OpenAPI document."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return super().matches(_as_get(scope) if "GET" in (self.methods or ()) else scope)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The scope the server holds keeps saying HEAD, which is what makes it leave the body out.
+        await super().handle(_as_get(scope) if "GET" in (self.methods or ()) else scope, receive, send)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

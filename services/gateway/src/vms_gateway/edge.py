@@ -8,7 +8,6 @@ where uvicorn reads it (`vms_gateway.server`).
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass
 
@@ -17,14 +16,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vms_contracts.errors import ErrorKind
 from vms_contracts.ids import new_id
+from vms_contracts.rpc import safe_request_id
 from vms_gateway.errors import SECURITY_HEADERS, Refusal, error_response, refusal, seconds
-from vms_platform.errors import error_body
+from vms_platform.errors import echoed, error_body
 from vms_platform.logging import get_logger, trace
 
 log = get_logger("vms.gateway")
 
 REQUEST_ID = "X-Request-ID"
-_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _ADDED_HEADERS = [(name.lower().encode("ascii"), value.encode("ascii")) for name, value in SECURITY_HEADERS.items()]
 _ADDED_NAMES = {b"x-request-id", *(name for name, _ in _ADDED_HEADERS)}
 
@@ -33,9 +32,27 @@ def accepted_request_id(value: str | None) -> str:
     """The client's request id if it is a short token of safe characters, else a fresh one. It is echoed to the
     client, written in log lines and becomes the causation id of the events the request causes, which
     integrators read: nothing longer or stranger than a token travels that far."""
-    if value is not None and _SAFE_REQUEST_ID.fullmatch(value):
-        return value
-    return str(new_id())
+    return safe_request_id(value) or str(new_id())
+
+
+def logged_path(scope: Scope) -> str:
+    """The path as the client wrote it (percent-encoded, as received, without the query), cut to 200 characters:
+    a decoded path would write a name sent in an address (`/api/v1/volunteers/홍길동`) into the log as text."""
+    raw = scope.get("raw_path")
+    path = raw.decode("ascii", "backslashreplace") if isinstance(raw, bytes) else str(scope.get("path", ""))
+    return echoed(path, 200)
+
+
+def logged_method(scope: Scope) -> str:
+    """The method, cut short: HTTP sets no limit to its length, and a client sent 5,000 characters of it."""
+    return echoed(str(scope.get("method", "")), 32)
+
+
+def client_address(scope: Scope) -> str | None:
+    """The address the connection comes from: what the per-client limits count (behind a reverse proxy, the
+    proxy's address, which is why the proxy enforces such limits there)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class Limits:
     max_body_bytes: int
     body_timeout: float
     max_concurrent_requests: int
+    max_requests_per_client: int = 50
     access_log: bool = True
 
 
@@ -53,6 +71,7 @@ class Edge:
         self.app = app
         self.limits = limits
         self.in_flight = 0
+        self.in_flight_by_client: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,15 +94,16 @@ class Edge:
                 message = {**message, "headers": [*kept, *added]}
             await send(message)
 
+        address = client_address(scope)
         with trace(causation_id=request_id, correlation_id=request_id):
             try:
-                self._refuse_at_once(headers)
-                self.in_flight += 1
+                self._refuse_at_once(headers, address)
+                self._count(address, +1)
                 try:
                     body = _BoundedBody(receive, self.limits)
                     await self.app(scope, body.receive, send_with_id)
                 finally:
-                    self.in_flight -= 1
+                    self._count(address, -1)
             except Refusal as exc:
                 # Refused before the application ran, or raised where no handler renders it.
                 if started:
@@ -91,7 +111,9 @@ class Edge:
                 await error_response(exc.body, exc.status_code, exc.headers)(scope, receive, send_with_id)
             except Exception as exc:
                 # The traceback says what failed; the request's content stays out of the log line.
-                log.exception("request failed", method=scope["method"], path=scope["path"], error=type(exc).__name__)
+                log.exception(
+                    "request failed", method=logged_method(scope), path=logged_path(scope), error=type(exc).__name__
+                )
                 if started:
                     raise
                 response = error_response(error_body("INTERNAL_ERROR", ErrorKind.INTERNAL), 500)
@@ -99,20 +121,32 @@ class Edge:
             finally:
                 if self.limits.access_log:
                     # The query string and the body may hold personal data (a name, a phone number): neither is
-                    # logged. The path holds ids only, and is cut short in case a client sends something else.
+                    # logged. The path holds ids only, and is written as received and cut short in case a client
+                    # sends something else.
                     client = scope.get("client")
                     log.info(
                         "request",
-                        method=scope["method"],
-                        path=scope["path"][:200],
+                        method=logged_method(scope),
+                        path=logged_path(scope),
                         status=status,
                         duration_ms=round((time.perf_counter() - since) * 1000, 1),
                         request_id=request_id,
                         client=f"{client[0]}:{client[1]}" if client else None,
                     )
 
-    def _refuse_at_once(self, headers: Headers) -> None:
-        """Refusals that need no byte of the body: a declared length over the limit, or too many requests.
+    def _count(self, address: str | None, change: int) -> None:
+        self.in_flight += change
+        if address is not None:
+            count = self.in_flight_by_client.get(address, 0) + change
+            if count > 0:
+                self.in_flight_by_client[address] = count
+            else:
+                self.in_flight_by_client.pop(address, None)
+
+    def _refuse_at_once(self, headers: Headers, address: str | None) -> None:
+        """Refusals that need no byte of the body: a declared length over the limit, or too many requests, from
+        this client (429) or from all (503). One client alone cannot fill the gateway: its own cap is below the
+        gateway's, so the others are still served while it is refused.
 
         The connection stays open after a 413: closing it while the client is still sending would reset it, and the
         client would lose the answer. What it still sends of the body is read and dropped, for at most the time its
@@ -120,6 +154,10 @@ class Edge:
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limits.max_body_bytes:
             raise refusal(413, "REQUEST_TOO_LARGE", limit_bytes=self.limits.max_body_bytes)
+        mine = self.in_flight_by_client.get(address, 0) if address is not None else 0
+        if mine >= self.limits.max_requests_per_client:
+            limit = self.limits.max_requests_per_client
+            raise refusal(429, "CLIENT_TOO_MANY_REQUESTS", retry_after=1, limit=limit)
         if self.in_flight >= self.limits.max_concurrent_requests:
             limit = self.limits.max_concurrent_requests
             raise refusal(503, "GATEWAY_BUSY", ErrorKind.UNAVAILABLE, retry_after=1, limit=limit)

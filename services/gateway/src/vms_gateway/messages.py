@@ -63,6 +63,14 @@ register(
             "지금은 연결이 너무 많아 받을 수 없습니다 (최대 {limit}개). 잠시 후 다시 시도해 주세요.",
             "Too many open connections (at most {limit}); please try again shortly.",
         ),
+        "CLIENT_TOO_MANY_REQUESTS": Text(
+            "이 주소에서 보낸 요청이 너무 많습니다 (동시에 최대 {limit}개). 잠시 후 다시 시도해 주세요.",
+            "Too many requests at once from this address (at most {limit}); please try again shortly.",
+        ),
+        "CLIENT_TOO_MANY_CONNECTIONS": Text(
+            "이 주소에서 연 연결이 너무 많습니다 (최대 {limit}개). 잠시 후 다시 시도해 주세요.",
+            "Too many open connections from this address (at most {limit}); please try again shortly.",
+        ),
         "REQUEST_REFUSED": Text(
             "요청을 처리할 수 없습니다 (HTTP {status}).", "The request cannot be served (HTTP {status})."
         ),

@@ -7,8 +7,9 @@ starve a server of sockets). `EdgeProtocol` is uvicorn's h11 protocol with:
 - a deadline for the request line and headers (`header_timeout`), from the moment the connection is open or the
   previous answer was sent; a client that misses it gets a 408 in the usual error shape and the connection closes;
 - a cap on open connections (`max_connections`); one beyond it is answered 503 and closed at once;
-- uvicorn's own plain-text refusals of a malformed request (400, 431 for headers over `max_header_bytes`, 501)
-  answered in the usual error shape.
+- a cap on open connections from one client address (`max_connections_per_client`); one beyond is answered 429;
+- uvicorn's own plain-text refusals of a malformed request (400, 431 for headers over `max_header_bytes`, and 400
+  too for a transfer coding other than `chunked`, for which h11 suggests 501) answered in the usual error shape.
 
 The body's limits are the application's (`vms_gateway.edge`), where the body is read.
 """
@@ -106,6 +107,14 @@ class EdgeProtocol(H11Protocol):
             body = error_body("TOO_MANY_CONNECTIONS", ErrorKind.UNAVAILABLE, limit=limit)
             self._close_with(503, body, {"retry-after": "1"}, reason="too many connections")
             return
+        if self.client is not None:
+            host = self.client[0]
+            mine = sum(1 for other in self.connections if (getattr(other, "client", None) or ("",))[0] == host)
+            per_client = self.settings.max_connections_per_client
+            if mine > per_client:
+                body = error_body("CLIENT_TOO_MANY_CONNECTIONS", ErrorKind.INVALID, limit=per_client)
+                self._close_with(429, body, {"retry-after": "1"}, reason="too many connections from one address")
+                return
         self._expect_headers()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -127,6 +136,10 @@ class EdgeProtocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         error = self.conn.protocol_error if isinstance(self.conn, _Connection) else None
         status = error.error_status_hint if error is not None else 400
+        if status == 501:
+            # h11's hint for a transfer coding other than `chunked` (`gzip, chunked`): the gateway reads no other,
+            # and refuses it as it refuses any request it cannot frame, so every route answers one status for it.
+            status = 400
         # h11's text, cut before it quotes the client's bytes (which could hold a query string, personal data).
         reason = re.split(r":| b'| bytearray\(", str(error) if error is not None else msg, maxsplit=1)[0]
         if status == 431:

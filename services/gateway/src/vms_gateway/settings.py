@@ -43,6 +43,20 @@ class GatewaySettings(BaseSettings):
     max_concurrent_requests: int = Field(
         default=200, ge=1, description="requests being answered at once; a request beyond is answered 503 at once"
     )
+    # Per client address, so that one client cannot use up the caps above for everyone. Behind a reverse proxy every
+    # request comes from the proxy's address: there the proxy enforces these per client, and these are set high.
+    max_connections_per_client: int = Field(
+        default=100,
+        ge=1,
+        description="open connections from one client address; one beyond is answered 429 and closed (behind a "
+        "reverse proxy, the proxy's address: the proxy enforces it per client)",
+    )
+    max_requests_per_client: int = Field(
+        default=50,
+        ge=1,
+        description="requests from one client address being answered at once; one beyond is answered 429 at once "
+        "(behind a reverse proxy, the proxy's address: the proxy enforces it per client)",
+    )
 
     shutdown_timeout: int = Field(
         default=10, ge=1, description="seconds the requests being answered get to finish when the gateway stops"

@@ -7,6 +7,7 @@ gateway through `HTTP_STATUS`, the one mapping from kind to status.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -24,6 +25,22 @@ HTTP_STATUS: dict[ErrorKind, int] = {
 }
 
 
+ECHO_LIMIT = 200
+"""The most characters of anything a client sent (a member's name, a value, an HTTP method) that a refusal repeats:
+an unknown member named with 900 KB came back whole, in a 900 KB answer."""
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def echoed(value: str, limit: int = ECHO_LIMIT) -> str:
+    """`value` as a refusal may repeat it: at most `limit` characters (cut ones end in `…`), and encodable in UTF-8.
+    A JSON escape such as `"\\udfff"` reads as a lone surrogate, which no UTF-8 answer can carry: writing the
+    refusal failed, and the client got a 500 instead. Each is replaced by U+FFFD, as a decoder shows a bad byte."""
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
+
 def field_error(err: Mapping[str, Any], *, skip: int = 0) -> FieldError:
     """One of pydantic's errors as a client reads it: where (without the first `skip` parts of its location), and
     the rule it broke in Korean and English, from the catalogue's `FIELD_<type>` filled with the error's context
@@ -39,16 +56,16 @@ def field_error(err: Mapping[str, Any], *, skip: int = 0) -> FieldError:
         if position is not None:
             params["position"] = position
             code = "FIELD_json_invalid_at"
-        params.setdefault("error", str(err.get("msg", "")))
+        params.setdefault("error", echoed(str(err.get("msg", ""))))
     else:
-        field = ".".join(str(part) for part in location[skip:]) or "(body)"
+        field = echoed(".".join(str(part) for part in location[skip:])) or "(body)"
         if kind == "missing" and field == "(body)":
             code = "FIELD_body_missing"
     if code in CATALOGUE:
         with contextlib.suppress(KeyError, IndexError, ValueError):
             known = text(code, **params)
             return FieldError(field=field, message=known.ko, message_en=known.en, type=kind, params=params)
-    message = str(err.get("msg", "")).removeprefix("Value error, ")
+    message = echoed(str(err.get("msg", "")).removeprefix("Value error, "), 2 * ECHO_LIMIT)
     ko, separator, en = message.partition(" / ")
     if separator:  # a validator of our own that says it in both languages, `한국어 / English`
         return FieldError(field=field, message=ko, message_en=en, type=kind, params=params)
@@ -99,12 +116,16 @@ class RuleViolation(DomainError):
 
 
 def error_body(code: str, kind: ErrorKind, **params: Any) -> ErrorBody:
+    """The refusal `code` with its text filled from `params`, each bounded (`echoed`): whatever of the client's a
+    param holds reaches the answer at most `ECHO_LIMIT` characters long."""
+    params = {key: _plain(value) for key, value in params.items()}
     message = text(code, **params)
     return ErrorBody(code=code, kind=kind, message=message.ko, message_en=message.en, params=params)
 
 
 def _plain(value: Any) -> Any:
-    """Params travel as JSON: keep numbers and strings, render the rest (dates, UUIDs) as text."""
-    if value is None or isinstance(value, (bool, int, float, str)):
+    """Params travel as JSON: keep numbers, render the rest (dates, UUIDs) as text, and bound every text
+    (`echoed`)."""
+    if value is None or isinstance(value, (bool, int, float)):
         return value
-    return str(value)
+    return echoed(value if isinstance(value, str) else str(value))

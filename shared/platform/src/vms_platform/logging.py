@@ -9,6 +9,10 @@ No line carries a secret written in a URL: NATS and database URLs hold their pas
 library's message, an exception's text, the local variables a terminal traceback shows. So the password in every
 `scheme://user:password@` (and a NATS token, `nats://<token>@`) is replaced by `***` in every value before the
 line is rendered, and once more in the rendered line.
+
+No traceback shows local variables, in any format: a frame's locals hold whatever it was handling (a request's
+raw body with a volunteer's name and birth date, a password), and rendering them took seconds and a megabyte per
+exception, during which the process answered nothing.
 """
 
 from __future__ import annotations
@@ -103,7 +107,9 @@ def configure_logging(service: str, *, fmt: LogFormat = "auto", level: str = "IN
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
