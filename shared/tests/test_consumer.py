@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import nats
 import pytest
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import vms_platform.consumer as consumer_module
 from vms_contracts.envelope import Envelope
 from vms_contracts.events import HoursConfirmedV1
+from vms_contracts.events.registry import ConsentChangedV1, ConsentKind
 from vms_contracts.subjects import Bus
 from vms_platform.consumer import EventConsumer, retry_delay
 from vms_platform.db import Database, new_metadata
@@ -183,3 +187,49 @@ async def test_a_stopping_consumer_does_not_wait_out_its_feed(bus: Bus, nats_url
         assert loop.time() - started < 0.3
     finally:
         await nc.close()
+
+
+async def test_a_wrongly_typed_event_is_parked_not_guessed_at(bus: Bus, nats_url: str, db: Database) -> None:
+    """Anyone allowed to publish on an event subject can write an event: a forged `consent.changed` with
+    `"granted": "yes"` is no consent. It is parked with the reason; the same event written right is handled, its
+    dates, UUIDs and enum read from their strings as before."""
+    granted: list[bool] = []
+    parked = Parked()
+
+    async def on_consent(session: AsyncSession, events: list[Envelope[ConsentChangedV1]]) -> None:
+        granted.extend(e.data.granted for e in events)
+
+    consumer = EventConsumer(
+        CONSUMERS["linkage-registry"],
+        {ConsentChangedV1: on_consent},
+        db=db,
+        inbox=inbox,
+        bus=bus,
+        deadletters=DeadLetters(bus, parked),
+    )
+    change = ConsentChangedV1(
+        volunteer_id=uuid4(),
+        consent=ConsentKind.PORTAL_1365,
+        granted=True,
+        changed_at=datetime.now(UTC),
+        channel="portal",
+    )
+    right = Envelope.wrap(change, source="/vms/registry/test", region="11")
+    forged = json.loads(Envelope.wrap(change, source="/vms/registry/test", region="11").to_json())
+    forged["data"]["granted"] = "yes"
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    try:
+        await js.publish(right.nats_subject(bus), json.dumps(forged).encode())
+        await js.publish(right.nats_subject(bus), right.to_json())
+        async with running(consumer, nc):
+
+            async def handled() -> bool:
+                return bool(granted) and bool(parked.reasons)
+
+            await eventually(handled, what="the right event handled and the forged one parked")
+    finally:
+        await nc.close()
+    assert granted == [True], "only the event written right counted"
+    assert len(parked.reasons) == 1
+    assert parked.reasons[0].startswith("invalid event: vms.registry.consent.changed.v1: data.granted: ")

@@ -27,6 +27,7 @@ from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.rpc.hours import RecordActivity
 from vms_contracts.rpc.registry import RegisterCentre, RegisterVolunteer, SetConsent
+from vms_contracts.types import LongText, PersonName, ShortText
 from vms_platform.errors import field_error
 
 Validate = Callable[[type[BaseModel], dict[str, Any]], BaseModel]
@@ -277,7 +278,44 @@ VISIBLE: dict[str, str] = {
 def test_text_that_shows_itself_is_taken(validate: Validate, written: str) -> None:
     accepted = validate(RegisterCentre, {**CENTRE, "name": written})
     assert isinstance(accepted, RegisterCentre)
-    assert accepted.name == written
+    assert accepted.name == unicodedata.normalize("NFC", written)
+
+
+@BOTH_MODES
+def test_text_is_stored_composed(validate: Validate) -> None:
+    """김나래 sent decomposed (as macOS sends it) is the 김나래 that 1365 and everyone else have: one name, stored
+    in Unicode's composed form (NFC), in every text field."""
+    decomposed = unicodedata.normalize("NFD", "김나래")
+    assert len(decomposed) == 7
+    volunteer = validate(RegisterVolunteer, {**VOLUNTEER, "name": decomposed})
+    centre = validate(RegisterCentre, {**CENTRE, "name": unicodedata.normalize("NFD", "행복종합사회복지관")})
+    activity = validate(RecordActivity, {**ACTIVITY, "description": decomposed, "exception_reason": decomposed})
+    assert isinstance(volunteer, RegisterVolunteer) and volunteer.name == "김나래"
+    assert isinstance(centre, RegisterCentre) and centre.name == "행복종합사회복지관"
+    assert isinstance(activity, RecordActivity)
+    assert activity.description == activity.exception_reason == "김나래"
+
+
+@BOTH_MODES
+def test_length_counts_the_composed_text(validate: Validate) -> None:
+    """Once 17 decomposed syllables (51 code points) were too long while 50 composed ones passed."""
+    for syllables in (17, 50):
+        written = unicodedata.normalize("NFD", "가" * syllables)
+        accepted = validate(RegisterVolunteer, {**VOLUNTEER, "name": written})
+        assert isinstance(accepted, RegisterVolunteer) and accepted.name == "가" * syllables
+    error = only_error(
+        validate, RegisterVolunteer, {**VOLUNTEER, "name": unicodedata.normalize("NFD", "가" * 51)}, "name"
+    )
+    assert (error.type, error.params) == ("string_too_long", {"max_length": 50})
+    # A character whose composed form is two (U+0958, a Devanagari letter excluded from composition): 50 sent are
+    # 100 stored, too long for a name.
+    error = only_error(validate, RegisterVolunteer, {**VOLUNTEER, "name": "\u0958" * 50}, "name")
+    assert error.type == "string_too_long"
+
+
+@pytest.mark.parametrize("text_type", [PersonName, ShortText, LongText], ids=["PersonName", "ShortText", "LongText"])
+def test_schema_says_text_is_stored_composed(text_type: Any) -> None:
+    assert "NFC-normalized" in TypeAdapter(text_type).json_schema()["description"]
 
 
 def test_a_lone_surrogate_is_refused() -> None:
@@ -617,6 +655,12 @@ SAMPLES: dict[str, list[Any]] = {
         "가" * 50,
         "가" * 51,
         "a\rb",
+        unicodedata.normalize("NFD", "가" * 17),
+        unicodedata.normalize("NFD", "가" * 50),
+        unicodedata.normalize("NFD", "가" * 51),
+        "\u0958" * 25,
+        "\u0958" * 26,
+        "e\u0301",
         *(written for written, _ in INVISIBLE.values()),
         *VISIBLE.values(),
         "\u0300",
@@ -699,7 +743,9 @@ def test_schema_and_validation_agree(model: type[BaseModel], payload: dict[str, 
     checker = EcmaValidator(schema, format_checker=FormatChecker())
     for value in SAMPLES[kind]:
         candidate = {**payload, field: value}
-        schema_says = checker.is_valid(candidate)
+        # Text is held to its schema as it is stored: composed (NFC).
+        stored = unicodedata.normalize("NFC", value) if kind == "text" and isinstance(value, str) else value
+        schema_says = checker.is_valid({**payload, field: stored})
         for validate in (python_mode, json_mode):
             try:
                 validate(model, candidate)

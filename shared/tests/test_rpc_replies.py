@@ -19,8 +19,9 @@ from nats.aio.client import Client
 from pydantic import BaseModel
 
 from vms_contracts.errors import ErrorBody, ErrorKind
-from vms_contracts.rpc import STATUS_HEADER, Rpc
+from vms_contracts.rpc import REQUEST_ID_HEADER, STATUS_HEADER, Rpc, safe_request_id
 from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
+from vms_platform.logging import current_trace
 from vms_platform.rpc import is_inbox, rpc_router, serve
 
 
@@ -64,9 +65,12 @@ def test_every_programs_inbox_is_answered(program: str) -> None:
 class Served:
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.traced: list[tuple[str | None, str | None]] = []
 
     async def ping(self, request: Ping) -> Pong:
         self.asked.append(request.text)
+        # What an event staged now would carry as its causation and correlation ids.
+        self.traced.append(current_trace())
         return Pong(text=request.text)
 
 
@@ -175,3 +179,39 @@ async def test_a_member_named_twice_is_refused_by_name(nats_url: str, bus: Bus, 
     assert (refusal.code, refusal.kind) == ("INVALID_REQUEST", ErrorKind.INVALID)
     assert [(f.field, f.type) for f in refusal.fields] == [("text", "duplicate_member")]
     assert served.asked == []
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("req-7f3a.2:b_C", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("", False),
+        ("name=홍길동", False),
+        ("abc def", False),
+        ("abc\n", False),
+    ],
+)
+def test_a_request_id_is_a_short_token(value: str, safe: bool) -> None:
+    assert (safe_request_id(value) == value) is safe
+    assert safe or safe_request_id(value) is None
+
+
+async def test_a_request_id_that_is_not_a_short_token_never_becomes_a_cause(
+    nats_url: str, bus: Bus, served: Served
+) -> None:
+    """A caller's `vms-request-id` becomes the causation id of the events its request causes, which integrators
+    read: a long value holding a person's details is replaced with a fresh id, a short token is kept."""
+    client = await nats.connect(nats_url)
+    leaky = "name=홍길동 phone=010-1234-5678 " * 200
+    for request_id in [leaky, "req-42"]:
+        await client.request(PING.subject(bus), b'{"text": "x"}', headers={REQUEST_ID_HEADER: request_id}, timeout=5)
+    await client.request(PING.subject(bus), b'{"text": "x"}', timeout=5)
+    await client.close()
+
+    (replaced, _), kept, absent = served.traced
+    assert replaced is not None and replaced != leaky and safe_request_id(replaced) == replaced
+    assert served.traced[0] == (replaced, replaced)
+    assert kept == ("req-42", "req-42")
+    assert absent == (None, None)

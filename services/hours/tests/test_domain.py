@@ -1,6 +1,6 @@
 """The day's rules for recording hours (SEED.md; 1365's rules in LINKAGE.md)."""
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from uuid import UUID, uuid4
 
 import pytest
@@ -69,3 +69,31 @@ def test_the_same_record_sent_again_is_recognised() -> None:
     assert domain.same_record(existing, centre_id=CENTRE, start=time(10), end=time(13, 30), description="말벗")
     assert not domain.same_record(existing, centre_id=uuid4(), start=time(10), end=time(13, 30), description="말벗")
     assert not domain.same_record(existing, centre_id=CENTRE, start=time(10), end=time(13, 30), description="청소")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "shown"),
+    [
+        (time(9, 59, 59), time(10, 0, 0), ("09:59:59", "10:00")),
+        (time(10, 0, 1), time(10, 1, 0), ("10:00:01", "10:01")),
+    ],
+)
+def test_an_activity_lasts_at_least_a_minute(start: time, end: time, shown: tuple[str, str]) -> None:
+    """Hours are kept in minutes: under a minute is refused as the rule it breaks, with the times as sent."""
+    with pytest.raises(domain.ActivityTooShort) as refused:
+        domain.activity_minutes(start, end)
+    body = refused.value.body()
+    assert (body.params["start_time"], body.params["end_time"]) == shown
+    assert f"시작 {shown[0]}, 종료 {shown[1]}" in body.message
+    assert domain.activity_minutes(time(10, 0, 1), time(10, 1, 1)) == 1
+
+
+def test_an_activity_that_ends_later_today_has_not_happened() -> None:
+    """At 21:46 in Korea, today's 23:00–23:59 is still to come; 20:00–21:46 is over."""
+    now = datetime(2026, 11, 26, 12, 46, tzinfo=UTC)  # 21:46 KST
+    with pytest.raises(domain.ActivityNotOver) as refused:
+        domain.check_activity_over(TODAY, time(23, 59), now=now)
+    assert refused.value.body().params == {"activity_date": "2026-11-26", "end_time": "23:59", "now": "21:46:00"}
+    assert "아직 끝나지 않은" in refused.value.body().message
+    domain.check_activity_over(TODAY, time(21, 46), now=now)
+    domain.check_activity_over(date(2026, 11, 25), time(23, 59), now=now)

@@ -26,7 +26,7 @@ from vms_hours import domain
 from vms_hours.db import activities, known_volunteers, outbox
 from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
-from vms_platform.clock import today_kst
+from vms_platform.clock import KST, today_kst
 from vms_platform.db import Database, migrate
 from vms_platform.errors import DomainError
 from vms_platform.outbox import Outbox
@@ -35,11 +35,25 @@ from vms_platform.rpc import RpcClient
 YESTERDAY = today_kst() - timedelta(days=1)
 
 
+class Clock:
+    """Korean time now as the handlers see it: the real time unless a test sets it."""
+
+    def __init__(self) -> None:
+        self.fixed: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.fixed or datetime.now(KST)
+
+    def set_today(self, hour: int, minute: int, second: int = 0) -> None:
+        self.fixed = datetime.combine(today_kst(), time(hour, minute, second), KST)
+
+
 class Hours:
     """The hours handlers on a fresh database, with one centre (region 26) and volunteers known to them."""
 
-    def __init__(self, handlers: HoursHandlers) -> None:
+    def __init__(self, handlers: HoursHandlers, clock: Clock) -> None:
         self.handlers = handlers
+        self.clock = clock
         self.centre = new_id("26")
 
     async def volunteer(self) -> UUID:
@@ -81,13 +95,15 @@ async def hours(new_database: Any) -> AsyncIterator[Hours]:
     await asyncio.to_thread(migrate, url, str(files("vms_hours") / "migrations"))
     db = Database(url)
     # The registry is never asked: every centre and volunteer used here is in the projection already.
+    clock = Clock()
     handlers = HoursHandlers(
         db,
         Outbox(outbox, bus=Bus(), source="/vms/hours/test"),
         RpcClient(None, Bus()),
         HoursSettings(database_url=url),  # type: ignore[arg-type]
+        clock=clock,
     )
-    world = Hours(handlers)
+    world = Hours(handlers, clock)
     centre = CentreRegisteredV1(
         centre_id=world.centre, name="해운대종합사회복지관", region="26", registered_at=datetime.now(UTC)
     )
@@ -179,6 +195,37 @@ async def test_confirming_twice_confirms_once(hours: Hours) -> None:
     again = await hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id))
     assert first.status == again.status == ActivityStatus.CONFIRMED
     assert first.confirmed_at == again.confirmed_at
+    assert await hours.staged("vms.hours.confirmed.v1") == 1
+
+
+async def test_an_activity_is_recorded_only_once_it_has_ended(hours: Hours) -> None:
+    """At 21:46 in Korea, today's 23:00–23:59 has not happened: refused, nothing recorded or staged."""
+    volunteer = await hours.volunteer()
+    today = today_kst()
+    hours.clock.set_today(21, 46)
+    with pytest.raises(domain.ActivityNotOver) as refused:
+        await hours.handlers.record_activity(hours.record(volunteer, "23:00", "23:59", activity_date=today))
+    assert refused.value.params["end_time"] == "23:59"
+    assert await hours.minutes_on(volunteer, today) == 0
+    assert await hours.staged("vms.hours.recorded.v1") == 0
+    over = await hours.handlers.record_activity(hours.record(volunteer, "20:00", "21:46", activity_date=today))
+    assert over.minutes == 106
+
+
+async def test_an_activity_is_confirmed_only_once_it_has_ended(hours: Hours) -> None:
+    """A record of what is still to come (made before recording refused it) is not confirmed until it ends."""
+    volunteer = await hours.volunteer()
+    today = today_kst()
+    hours.clock.set_today(23, 59, 30)
+    recorded = await hours.handlers.record_activity(hours.record(volunteer, "23:00", "23:59", activity_date=today))
+    hours.clock.set_today(21, 46)
+    with pytest.raises(domain.ActivityNotOver):
+        await hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id))
+    assert (await hours.handlers.get_activity(ActivityRef(activity_id=recorded.id))).status == ActivityStatus.RECORDED
+    assert await hours.staged("vms.hours.confirmed.v1") == 0
+    hours.clock.set_today(23, 59)
+    confirmed = await hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id))
+    assert confirmed.status == ActivityStatus.CONFIRMED
     assert await hours.staged("vms.hours.confirmed.v1") == 1
 
 

@@ -122,3 +122,17 @@ async def test_a_refused_record_stores_nothing(services: tuple[ServiceApp, dict[
     assert not refused, view
     assert (view["start_time"], view["end_time"], view["minutes"]) == ("10:00:00", "13:30:00", 210)
     assert await stored(hours) == (1, 1)
+
+
+async def test_an_activity_under_a_minute_is_refused_by_its_rule(services: tuple[ServiceApp, dict[str, Any]]) -> None:
+    """Once an internal event model's refusal (`(body)`, `greater_than`): now the rule of hours, with the times as
+    they were sent."""
+    hours, record = services
+    for start, end in [("09:59:59", "10:00:00"), ("10:00:01", "10:01:00")]:
+        refused, reply = await ask(
+            hours, hours_rpc.RECORD_ACTIVITY, {**record, "start_time": start, "end_time": end}, "26"
+        )
+        assert refused
+        assert reply["code"] == "ACTIVITY_TOO_SHORT", reply
+        assert reply["params"]["start_time"] == start and reply["params"]["end_time"] == end[:5]
+        assert await stored(hours) == (0, 0)

@@ -5,6 +5,7 @@ no row, no event. Sent as raw JSON over a real NATS server to the running servic
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import AsyncIterator
 from importlib.resources import files
 from typing import Any
@@ -172,3 +173,16 @@ async def test_a_body_that_cannot_be_read_is_refused_as_invalid(registry: Servic
     assert [(f["field"], f["type"]) for f in reply["fields"]] == [("(body)", "json_invalid")], reply
     assert all(f["message"] and f["message_en"] for f in reply["fields"])
     assert (await rows(registry, centres), await rows(registry, outbox)) == (0, 0)
+
+
+async def test_a_centre_name_sent_decomposed_is_the_same_centre(registry: ServiceApp) -> None:
+    """The name in its region is what makes registering a centre idempotent: sent composed (NFC) and decomposed
+    (NFD, as macOS sends it), it once made two centres. One centre now, its name stored composed."""
+    composed = "해운대종합사회복지관"
+    refused, first = await ask(registry, rpc.REGISTER_CENTRE, {"name": composed, "region": "26"}, "26")
+    assert not refused, first
+    decomposed = unicodedata.normalize("NFD", composed)
+    refused, again = await ask(registry, rpc.REGISTER_CENTRE, {"name": decomposed, "region": "26"}, "26")
+    assert not refused, again
+    assert again["id"] == first["id"] and again["name"] == composed
+    assert await rows(registry, centres) == 1

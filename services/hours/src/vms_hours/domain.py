@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from uuid import UUID
 
 from vms_hours import messages as _messages  # noqa: F401  (the texts of the errors below)
-from vms_platform.clock import months_before
+from vms_platform.clock import KST, months_before
 from vms_platform.errors import Conflict, NotFound, RuleViolation
 
 
@@ -27,6 +27,14 @@ class ActivityTimesInvalid(RuleViolation):
 
 class ActivityInFuture(RuleViolation):
     code = "ACTIVITY_IN_FUTURE"
+
+
+class ActivityNotOver(RuleViolation):
+    code = "ACTIVITY_NOT_OVER"
+
+
+class ActivityTooShort(RuleViolation):
+    code = "ACTIVITY_TOO_SHORT"
 
 
 class EntryWindowPassed(RuleViolation):
@@ -53,12 +61,26 @@ class Slot:
     description: str
 
 
+MINIMUM_MINUTES = 1
+"""Hours are kept in whole minutes: an activity shorter than one would count as nothing."""
+
+
+def clock_time(value: time) -> str:
+    """`10:00`, or `10:00:01` when the time has seconds: a refusal shows the times as they were sent."""
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+
+
 def activity_minutes(start: time, end: time) -> int:
-    """Minutes between `start` and `end` on the same day; the end must come after the start."""
+    """Whole minutes between `start` and `end` on the same day: the end comes after the start, and an activity
+    lasts at least a minute (hours are kept in minutes, SEED.md)."""
+    times = {"start_time": clock_time(start), "end_time": clock_time(end)}
     if end <= start:
-        raise ActivityTimesInvalid(start_time=start.strftime("%H:%M"), end_time=end.strftime("%H:%M"))
+        raise ActivityTimesInvalid(**times)
     day = date(2000, 1, 1)
-    return int((datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() // 60)
+    minutes = int((datetime.combine(day, end) - datetime.combine(day, start)).total_seconds() // 60)
+    if minutes < MINIMUM_MINUTES:
+        raise ActivityTooShort(minimum_minutes=MINIMUM_MINUTES, **times)
+    return minutes
 
 
 def check_entry_window(activity_date: date, *, today: date, months: int, exception_reason: str | None) -> None:
@@ -67,6 +89,14 @@ def check_entry_window(activity_date: date, *, today: date, months: int, excepti
         raise ActivityInFuture(activity_date=activity_date)
     if activity_date < months_before(today, months) and not exception_reason:
         raise EntryWindowPassed(months=months, activity_date=activity_date)
+
+
+def check_activity_over(activity_date: date, end: time, *, now: datetime) -> None:
+    """Hours are recorded and confirmed for what was done: an activity that ends later today (Korean time, `now`)
+    has not happened yet. A later date is `check_entry_window`'s to refuse."""
+    local = now.astimezone(KST)
+    if activity_date == local.date() and end > local.time().replace(tzinfo=None):
+        raise ActivityNotOver(activity_date=activity_date, end_time=clock_time(end), now=local.strftime("%H:%M:%S"))
 
 
 def same_record(slot: Slot, *, centre_id: UUID, start: time, end: time, description: str) -> bool:

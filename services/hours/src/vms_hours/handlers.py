@@ -27,29 +27,45 @@ from vms_contracts.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, Vol
 from vms_hours import domain
 from vms_hours.db import activities, known_centres, known_volunteers, volunteer_days
 from vms_hours.settings import HoursSettings
-from vms_platform.clock import today_kst
+from vms_platform.clock import KST
 from vms_platform.db import Database, insert_for, upsert
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RpcClient
 
 
+def now_kst() -> datetime:
+    return datetime.now(KST)
+
+
 class HoursHandlers:
-    def __init__(self, db: Database, outbox: Outbox, registry: RpcClient, settings: HoursSettings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        registry: RpcClient,
+        settings: HoursSettings,
+        *,
+        clock: Callable[[], datetime] = now_kst,
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.registry = registry
         self.settings = settings
+        self.clock = clock
+        """Korean time now: what "already happened" is measured against."""
 
     # -- requests ----------------------------------------------------------------------------------------------
 
     async def record_activity(self, cmd: RecordActivity) -> ActivityView:
         minutes = domain.activity_minutes(cmd.start_time, cmd.end_time)
+        now = self.clock()
         domain.check_entry_window(
             cmd.activity_date,
-            today=today_kst(),
+            today=now.astimezone(KST).date(),
             months=self.settings.entry_window_months,
             exception_reason=cmd.exception_reason,
         )
+        domain.check_activity_over(cmd.activity_date, cmd.end_time, now=now)
         centre = await self._centre(cmd.centre_id)
         await self._volunteer(cmd.volunteer_id)
         async with self.db.transaction() as session:
@@ -72,8 +88,8 @@ class HoursHandlers:
             if overlap is not None:
                 raise domain.ActivityOverlaps(
                     activity_id=overlap.activity_id,
-                    start_time=overlap.start_time.strftime("%H:%M"),
-                    end_time=overlap.end_time.strftime("%H:%M"),
+                    start_time=domain.clock_time(overlap.start_time),
+                    end_time=domain.clock_time(overlap.end_time),
                 )
             domain.check_daily_limit(
                 day,
@@ -132,6 +148,9 @@ class HoursHandlers:
             ).one_or_none()
             if row is None:
                 return _activity_view(await _activity_row(session, ref.activity_id))
+            # Refused here, the transaction rolls back and the record stays as it was. A record can be ahead of
+            # now only if it was made before recording refused it.
+            domain.check_activity_over(row.activity_date, row.end_time, now=self.clock())
             centre_name = await session.scalar(select(known_centres.c.name).where(known_centres.c.id == row.centre_id))
             await self.outbox.stage(
                 session,

@@ -16,6 +16,15 @@ register(
             "아직 지나지 않은 날짜의 활동은 입력할 수 없습니다: {activity_date}",
             "An activity cannot be entered for a date still to come: {activity_date}.",
         ),
+        "ACTIVITY_NOT_OVER": Text(
+            "아직 끝나지 않은 활동은 입력하거나 확인할 수 없습니다: {activity_date} {end_time} 종료 (현재 {now}).",
+            "An activity cannot be entered or confirmed before it ends: it ends on {activity_date} at {end_time} "
+            "(now {now}, Korean time).",
+        ),
+        "ACTIVITY_TOO_SHORT": Text(
+            "활동 시간은 최소 {minimum_minutes}분이어야 합니다 (시작 {start_time}, 종료 {end_time}).",
+            "An activity lasts at least {minimum_minutes} min (start {start_time}, end {end_time}).",
+        ),
         "ENTRY_WINDOW_PASSED": Text(
             "활동일로부터 {months}개월이 지나 입력할 수 없습니다 (활동일 {activity_date}). 예외 사유를 적어 주세요.",
             "More than {months} months have passed since the activity on {activity_date}; "

@@ -27,8 +27,9 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, ValidationError
 
 from vms_contracts.errors import ErrorBody, ErrorKind
+from vms_contracts.ids import new_id
 from vms_contracts.regions import NATIONAL, REGIONS
-from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc
+from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc, safe_request_id
 from vms_contracts.subjects import Bus
 from vms_platform import strict_json
 from vms_platform.errors import DomainError, error_body, invalid_request
@@ -177,6 +178,20 @@ def rpc_router() -> NatsRouter:
     )
 
 
+def _request_id(message: NatsMessage) -> str | None:
+    """The caller's request id, or a fresh one in place of a value that is not a short token
+    (`vms_contracts.rpc.safe_request_id`): it becomes the causation id of the events the request causes, which
+    integrators read. None when the caller sent none."""
+    given = (message.headers or {}).get(REQUEST_ID_HEADER)
+    if given is None:
+        return None
+    accepted = safe_request_id(str(given))
+    if accepted is None:
+        log.warning("request id replaced: not a short token", length=len(str(given)))
+        return str(new_id())
+    return accepted
+
+
 def serve(
     router: NatsRouter,
     bus: Bus,
@@ -204,7 +219,7 @@ def serve(
         owner = rpc.owner_region(request)
         if owner is not None and owner != asked:
             raise NotOwnedHere(owner=owner, asked=asked)
-        request_id = (message.headers or {}).get(REQUEST_ID_HEADER)
+        request_id = _request_id(message)
         with trace(causation_id=request_id, correlation_id=request_id):
             async with slots if slots is not None else contextlib.nullcontext():
                 result = await handler(request)

@@ -3,7 +3,8 @@
 A request goes to `vms.<region>.<service>.rpc.<name>`, where `<region>` is the region that owns what it is about
 (`vms_contracts.ids.region_of`). A reply is the response model as JSON; a refusal is an `ErrorBody`
 (`vms_contracts.errors`) with the header `vms-status: error`. The caller's request id travels as `vms-request-id`
-and becomes the causation id of whatever the request changes. Every reply says, in `vms-regions`, which regions
+and becomes the causation id of whatever the request changes, if it is a short token (`safe_request_id`);
+a serving service replaces any other value with a fresh id. Every reply says, in `vms-regions`, which regions
 the instance that answered serves, so that a question asked of every region reaches each instance once.
 
 Every request model is a `vms_contracts.types.RequestModel` made of the field types there: a field it does not
@@ -12,6 +13,7 @@ know, or a value not written the one way its type takes, is refused with the fie
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
@@ -25,6 +27,20 @@ from vms_contracts.subjects import Bus
 STATUS_HEADER = "vms-status"
 REQUEST_ID_HEADER = "vms-request-id"
 REGIONS_HEADER = "vms-regions"
+
+REQUEST_ID_PATTERN = "^[A-Za-z0-9._:-]{1,64}$"
+"""What a request id may be: a short token. It is written in log lines and becomes the causation and correlation
+id of the events a request causes, which integrators read, so nothing longer or stranger (a whole sentence with
+a name and a phone number in it, say) may travel that far."""
+_SAFE_REQUEST_ID = re.compile(REQUEST_ID_PATTERN[1:-1])
+
+
+def safe_request_id(value: str | None) -> str | None:
+    """`value` if it is a request id `REQUEST_ID_PATTERN` takes, else None (the caller then uses a fresh id)."""
+    if value is not None and _SAFE_REQUEST_ID.fullmatch(value):
+        return value
+    return None
+
 
 Req = TypeVar("Req", bound=BaseModel)
 Res = TypeVar("Res", bound=BaseModel)

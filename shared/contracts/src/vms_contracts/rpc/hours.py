@@ -9,7 +9,15 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from vms_contracts.rpc import Rpc
-from vms_contracts.types import EARLIEST_ACTIVITY_DATE, ActivityDate, Id, KoreanTime, LongText, RequestModel
+from vms_contracts.types import (
+    EARLIEST_ACTIVITY_DATE,
+    NFC_NOTE,
+    ActivityDate,
+    Id,
+    KoreanTime,
+    LongText,
+    RequestModel,
+)
 
 
 class ActivityDetails(RequestModel):
@@ -25,9 +33,9 @@ class ActivityDetails(RequestModel):
     end_time: KoreanTime = Field(
         description="종료 시각 (KST, `HH:MM` or `HH:MM:SS`, no offset), the same day", examples=["13:30"]
     )
-    description: LongText = Field(description="활동내용", examples=["어르신 말벗 및 식사 보조"])
+    description: LongText = Field(description=f"활동내용. {NFC_NOTE}", examples=["어르신 말벗 및 식사 보조"])
     exception_reason: LongText | None = Field(
-        default=None, description="Why a day over the limit or a late entry must be accepted"
+        default=None, description=f"Why a day over the limit or a late entry must be accepted. {NFC_NOTE}"
     )
 
 

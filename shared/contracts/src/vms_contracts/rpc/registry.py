@@ -12,6 +12,7 @@ from vms_contracts.regions import ProvinceCode
 from vms_contracts.rpc import Rpc
 from vms_contracts.types import (
     EARLIEST_BIRTH_DATE,
+    NFC_NOTE,
     BirthDate,
     Channel,
     Id,
@@ -24,7 +25,7 @@ from vms_contracts.types import (
 
 
 class RegisterCentre(RequestModel):
-    name: ShortText = Field(description="관리센터 이름", examples=["행복종합사회복지관"])
+    name: ShortText = Field(description=f"관리센터 이름. {NFC_NOTE}", examples=["행복종합사회복지관"])
     region: ProvinceCode = Field(description="2-digit 시·도 code", examples=["11"])
     phone: PhoneNumber | None = Field(default=None, examples=["02-1234-5678"])
 
@@ -45,7 +46,7 @@ class RegisterVolunteer(RequestModel):
     login_id: LoginId = Field(
         description="아이디: 4–20 lowercase letters a–z, digits or _, starting with a letter", examples=["hong_gildong"]
     )
-    name: PersonName = Field(description="성명", examples=["홍길동"])
+    name: PersonName = Field(description=f"성명. {NFC_NOTE}", examples=["홍길동"])
     birth_date: BirthDate = Field(
         description=f"생년월일, `YYYY-MM-DD` from {EARLIEST_BIRTH_DATE} to today (never a 주민등록번호)",
         examples=["2001-04-05"],
