@@ -239,6 +239,16 @@ INVISIBLE: dict[str, tuple[str, str]] = {
     "a noncharacter": ("\uffff", "text_noncharacter"),
     "a noncharacter inside": ("센\ufdd0터", "text_noncharacter"),
     "U+FFFE": ("센터\ufffe", "text_noncharacter"),
+    "a Hangul filler alone": ("\u3164", "text_blank_edge"),
+    "Hangul fillers alone": ("\u3164\u3164\u3164", "text_blank_edge"),
+    "choseong and jungseong fillers alone": ("\u115f\u1160", "text_blank_edge"),
+    "a halfwidth filler last": ("센터\uffa0", "text_blank_edge"),
+    "a blank braille pattern": ("\u2800", "text_blank_edge"),
+    "a soft hyphen inside": ("센\u00ad터", "text_invisible"),
+    "a Mongolian vowel separator": ("센\u180e터", "text_invisible"),
+    "an invisible operator": ("센\u2062터", "text_invisible"),
+    "an Arabic letter mark": ("센터\u061c", "text_bidi_control"),
+    "a combining grapheme joiner last": ("센터\u034f", "text_zero_width_edge"),
 }
 
 
@@ -270,6 +280,8 @@ VISIBLE: dict[str, str] = {
     "a joiner between letters": "가\u200d나",
     "an accent after its letter": "Cafe\u0301",
     "a combining mark after a space": "a \u0301b",
+    "a Hangul filler inside, as old Hangul is spelled": "\u1100\u1160\u11a8",
+    "an emoji with its presentation selector": "센터 \u2764\ufe0f",
 }
 
 
@@ -658,6 +670,12 @@ SAMPLES: dict[str, list[Any]] = {
         unicodedata.normalize("NFD", "가" * 17),
         unicodedata.normalize("NFD", "가" * 50),
         unicodedata.normalize("NFD", "가" * 51),
+        "\u3164",
+        "센\u00ad터",
+        "센터\u061c",
+        "센터\u034f",
+        "\u2800",
+        "\u1100\u1160\u11a8",
         "\u0958" * 25,
         "\u0958" * 26,
         "e\u0301",

@@ -129,14 +129,21 @@ _CONTROLS_BUT_LINES = _CONTROLS - {0x09, 0x0A}
 # program's own use and never assigns; and the private use area, whose glyphs are whatever a font makes of them.
 # Only the Basic Multilingual Plane is listed: a pattern reads a character beyond it as two surrogates, which the
 # published pattern cannot name (see above), and the pattern and the check must judge every text alike.
-_BIDI_CONTROLS = _ranges((0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
+_BIDI_CONTROLS = _ranges((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
 _BYTE_ORDER_MARK = frozenset({0xFEFF})
 _NONCHARACTERS = _ranges((0xFDD0, 0xFDEF), (0xFFFE, 0xFFFF))
 _PRIVATE_USE = _ranges((0xE000, 0xF8FF))
-_HIDDEN = _BIDI_CONTROLS | _BYTE_ORDER_MARK | _NONCHARACTERS | _PRIVATE_USE
+# Characters that show nothing and join nothing: the soft hyphen (shown only where a line breaks), the Mongolian
+# vowel separator (a format character since Unicode 6.3) and the invisible mathematical operators.
+_INVISIBLE = _ranges((0x00AD, 0x00AD), (0x180E, 0x180E), (0x2061, 0x2064))
+_HIDDEN = _BIDI_CONTROLS | _BYTE_ORDER_MARK | _NONCHARACTERS | _PRIVATE_USE | _INVISIBLE
 # Zero-width characters join or part what stands beside them (the joiner inside a family emoji, for one), so
 # they are taken inside a text, never at either end, where they join nothing and a text of them alone is blank.
-_ZERO_WIDTH = _ranges((0x200B, 0x200D), (0x2060, 0x2060))
+_ZERO_WIDTH = _ranges((0x034F, 0x034F), (0x200B, 0x200D), (0x2060, 0x2060))
+# Characters drawn as blank space that are not white space to Python: the Hangul fillers (a name of U+3164 alone
+# looks empty) and the blank braille pattern. Inside a text they may stand (old Hangul is spelled with the choseong
+# and jungseong fillers); at either end they hide where the text begins or ends, and a text of them is blank.
+_BLANK_LOOKING = frozenset({0x115F, 0x1160, 0x2800, 0x3164, 0xFFA0})
 # A combining mark belongs to the character before it; first in a text it has none, and a text of marks alone
 # shows nothing to read. The blocks of combining marks: diacritical marks, their extension and supplement, the
 # marks for symbols, and the half marks. (Hangul jamo are letters, not marks: decomposed Hangul, as macOS sends
@@ -151,7 +158,7 @@ def _text_pattern(forbidden: frozenset[int]) -> str:
     """Something visible first (no space, zero-width character or combining mark), nothing in `forbidden`
     anywhere, and no space or zero-width character last; a text of one character is both first and last."""
     inside = forbidden | _HIDDEN
-    last = inside | _SPACES | _ZERO_WIDTH
+    last = inside | _SPACES | _ZERO_WIDTH | _BLANK_LOOKING
     first = last | _COMBINING
     return f"^[^{_char_class(first)}](?:[^{_char_class(inside)}]*[^{_char_class(last)}])?$"
 
@@ -202,6 +209,12 @@ class _Text(_Rule):
         if value[:1].isspace() or value[-1:].isspace():
             raise _refuse("text_surrounding_space", "must not begin or end with a space")
         for character in {value[:1], value[-1:]}:
+            if character and ord(character) in _BLANK_LOOKING:
+                raise _refuse(
+                    "text_blank_edge",
+                    "must not begin or end with a character that looks blank ({character})",
+                    character=f"U+{ord(character):04X}",
+                )
             if character and ord(character) in _ZERO_WIDTH:
                 raise _refuse(
                     "text_zero_width_edge",
@@ -242,6 +255,8 @@ class _Text(_Rule):
                 "must not contain an invisible byte order mark ({character})",
                 character=written,
             )
+        if code in _INVISIBLE:
+            return _refuse("text_invisible", "must not contain an invisible character ({character})", character=written)
         if code in _NONCHARACTERS:
             return _refuse(
                 "text_noncharacter", "must not contain a Unicode noncharacter ({character})", character=written

@@ -131,6 +131,13 @@ CATALOGUE: dict[str, Text] = {
         "결합 문자({character})로 시작할 수 없습니다: 결합 문자는 글자 뒤에 붙습니다.",
         "Must not begin with a combining mark ({character}): it belongs after a letter.",
     ),
+    "FIELD_text_blank_edge": Text(
+        "비어 보이는 문자({character})로 시작하거나 끝날 수 없습니다 (그것만으로도 안 됩니다).",
+        "Must not begin or end with a character that looks blank ({character}), nor be only such characters.",
+    ),
+    "FIELD_text_invisible": Text(
+        "보이지 않는 문자({character})는 쓸 수 없습니다.", "Must not contain an invisible character ({character})."
+    ),
     "FIELD_text_format": Text("이 항목에 쓸 수 없는 글자가 있습니다.", "Contains characters this field does not take."),
     "FIELD_login_id_format": Text(
         "아이디는 영문 소문자로 시작하고 영문 소문자(a–z), 숫자, _로 된 {min_length}–{max_length}자입니다.",
