@@ -91,3 +91,10 @@ def test_every_event_type_is_versioned_and_named_after_its_service() -> None:
 def test_volunteer_event_carries_no_resident_number() -> None:
     fields = set(VolunteerRegisteredV1.model_fields)
     assert not {f for f in fields if "resident" in f or "rrn" in f or "jumin" in f}
+
+
+def test_a_value_of_the_wrong_json_type_is_refused_not_guessed_at() -> None:
+    doc = json.loads(Envelope.wrap(confirmed(), source="s", region="11").to_json())
+    doc["data"]["minutes"] = "210"
+    with pytest.raises(InvalidEvent, match="minutes"):
+        decode_event(json.dumps(doc).encode())

@@ -133,6 +133,11 @@ _ENVELOPES: dict[str, type[Envelope[Event]]] = {}
 def decode_event(raw: bytes, *, nats_subject: str | None = None, bus: Bus | None = None) -> Envelope[Event]:
     """Parse and validate one event; `InvalidEvent` says exactly what is wrong with it.
 
+    Each value must be of the JSON type its field declares (strict JSON still reads dates, times, datetimes and
+    UUIDs from their strings, and enums from their values): anyone allowed to publish on an event subject can write
+    an event, so a reader takes none on trust. Read leniently, a forged `consent.changed` with `"granted": "yes"`
+    counted as consent given, and `"210"` as minutes.
+
     When `nats_subject` is given, the envelope must agree with the subject it arrived on, so that an event
     cannot claim another region or type than the one its subscribers selected it by.
     """
@@ -160,7 +165,7 @@ def _decode_as_announced(raw: bytes) -> Envelope[Event] | None:
     if model is None:
         return None
     try:
-        envelope = model.model_validate_json(raw)
+        envelope = model.model_validate_json(raw, strict=True)
     except ValidationError:
         return None
     return envelope if envelope.type == type_ else None
@@ -180,7 +185,7 @@ def _decode(raw: bytes) -> Envelope[Event]:
     if model is None:
         raise UnknownEventType(_unknown_type_reason(type_))
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
         raise InvalidEvent(f"{type_}: {_describe(exc)}") from None
 
