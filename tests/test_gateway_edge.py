@@ -948,3 +948,25 @@ def test_sigterm_stops_a_gateway_still_waiting_for_nats(tmp_path: Path) -> None:
         assert "waiting for NATS" in log.read_text()
     finally:
         _stop(process)
+
+
+async def test_a_client_that_leaves_mid_body_is_no_failure_of_the_gateway(gateway: Gateway) -> None:
+    """A client may hang up before its body is in: that is logged as 499 in the access line, never as an internal
+    failure with a traceback, which any anonymous client could otherwise write into the log at will."""
+    marker = uuid4().hex
+    conn = await Connection.open(gateway)
+    await conn.send(
+        f"POST /api/v1/volunteers HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        f"Content-Length: 100\r\nX-Request-ID: {marker}\r\n\r\n".encode()
+        + b'{"name"'
+    )
+    await asyncio.sleep(0.2)
+    await conn.close()
+    await asyncio.sleep(0.5)
+    lines = _log_lines(gateway)
+    mine = [line for line in lines if line.get("request_id") == marker]
+    assert [line["event"] for line in mine] == ["request"], mine
+    assert mine[0]["status"] == 499
+    assert not [line for line in lines if line.get("event") == "request failed"]
+    answer = await exchange(gateway, request("GET", "/api/v1/health"))
+    assert answer.status in (200, 503)

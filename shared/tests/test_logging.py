@@ -104,6 +104,8 @@ def test_no_line_carries_a_password_written_in_a_url(
         ("http://user@example.org/path", "http://user@example.org/path"),
         ("nats://nats-1:4222 and mail@example.org", "nats://nats-1:4222 and mail@example.org"),
         ("https://example.org/a?next=http://x:y@z", "https://example.org/a?next=http://x:***@z"),
+        ("postgresql://hours:ab/cd+ef==@db:5432/hours", "postgresql://hours:***@db:5432/hours"),
+        ("nats://hours:p?ss#w@nats-1:4222", "nats://hours:***@nats-1:4222"),
     ],
 )
 def test_a_password_in_a_url_is_masked_and_nothing_else(text: str, shown: str) -> None:

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vms_contracts.errors import ErrorKind
@@ -24,6 +25,8 @@ from vms_platform.logging import get_logger, trace
 log = get_logger("vms.gateway")
 
 REQUEST_ID = "X-Request-ID"
+CLIENT_CLOSED_REQUEST = 499
+"""The access line's status for a request whose client went away before it was read (nginx's convention)."""
 _ADDED_HEADERS = [(name.lower().encode("ascii"), value.encode("ascii")) for name, value in SECURITY_HEADERS.items()]
 _ADDED_NAMES = {b"x-request-id", *(name for name, _ in _ADDED_HEADERS)}
 
@@ -109,6 +112,10 @@ class Edge:
                 if started:
                     raise
                 await error_response(exc.body, exc.status_code, exc.headers)(scope, receive, send_with_id)
+            except ClientDisconnect:
+                # The client went away before its body was in: nobody is left to answer, and nothing failed here.
+                # Recorded as 499 in the access line, as proxies do, never as an internal failure.
+                status = CLIENT_CLOSED_REQUEST
             except Exception as exc:
                 # The traceback says what failed; the request's content stays out of the log line.
                 log.exception(

@@ -42,11 +42,12 @@ class LinkageSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _claim_outlasts_a_request(self) -> Self:
-        least = self.portal1365_timeout + CLAIM_MARGIN_SECONDS
+        # Under one claim the pass first asks the registry who the volunteers are, then asks 1365.
+        least = self.rpc_timeout + self.portal1365_timeout + CLAIM_MARGIN_SECONDS
         if self.claim_seconds <= least:
             raise ValueError(
-                f"claim_seconds ({self.claim_seconds}) must exceed portal1365_timeout + {CLAIM_MARGIN_SECONDS:g} "
-                f"({least:g}): a claim must outlast the request made under it"
+                f"claim_seconds ({self.claim_seconds}) must exceed rpc_timeout + portal1365_timeout + "
+                f"{CLAIM_MARGIN_SECONDS:g} ({least:g}): a claim must outlast the look-up and the request made under it"
             )
         if self.probe_max_seconds < self.probe_first_seconds:
             raise ValueError("probe_max_seconds must not be less than probe_first_seconds")
