@@ -106,6 +106,8 @@ def test_no_line_carries_a_password_written_in_a_url(
         ("https://example.org/a?next=http://x:y@z", "https://example.org/a?next=http://x:***@z"),
         ("postgresql://hours:ab/cd+ef==@db:5432/hours", "postgresql://hours:***@db:5432/hours"),
         ("nats://hours:p?ss#w@nats-1:4222", "nats://hours:***@nats-1:4222"),
+        ("nats://a:p/w@h1:4222,nats://a:p/w@h2:4222", "nats://a:***@h1:4222,nats://a:***@h2:4222"),
+        ("postgresql://u:a,b@db/x", "postgresql://u:***@db/x"),
     ],
 )
 def test_a_password_in_a_url_is_masked_and_nothing_else(text: str, shown: str) -> None:

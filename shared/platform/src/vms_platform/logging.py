@@ -36,12 +36,14 @@ _TRACE_KEYS = ("event_id", "causation_id", "correlation_id")
 MASK = "***"
 
 _URL_CREDENTIALS = re.compile(
-    # The password runs to the last `@` before white space, so that a password with an unencoded `@`, `'`, `/`,
-    # `?` or `#` (base64 passwords hold `/`; SQLAlchemy reads them so) is hidden whole. Where a URL without
-    # credentials has an `@` later in its path, what lies between its host's `:` and that `@` is masked too: a port
-    # hidden is harmless, a password shown is not. A scheme is short: bounding it keeps the search linear on any
-    # line (a long run of `.a.a.a…://` took seconds).
-    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s:/?#@]*)(?::(?P<password>\S*))?@"
+    # The password runs to the last `@` before white space or the next URL of a list (NATS takes a list of
+    # servers, comma-separated), so that a password with an unencoded `@`, `'`, `/`, `?` or `#` (base64 passwords
+    # hold `/`; SQLAlchemy reads them so) is hidden whole. Where a URL without credentials has an `@` later in its
+    # path, what lies between its host's `:` and that `@` is masked too: a port hidden is harmless, a password
+    # shown is not. A scheme is short: bounding it keeps the search linear on any line (a long run of
+    # `.a.a.a…://` took seconds).
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.\-]{0,31}://)(?P<user>[^\s:/?#@]*)"
+    r"(?::(?P<password>(?:(?!,[A-Za-z][A-Za-z0-9+.\-]{0,31}://)\S)*))?@"
 )
 _TOKEN_SCHEMES = frozenset({"nats://", "tls://", "ws://", "wss://"})
 """Schemes whose user part alone is a secret: NATS reads `nats://<token>@host` as a token."""
