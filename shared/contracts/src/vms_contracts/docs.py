@@ -734,8 +734,8 @@ The messages of VMS on NATS, generated from the contract package (`vms-contracts
 
 **Events** are published to JetStream on `vms.<region>.<service>.<event>` as CloudEvents-style JSON envelopes
 (structured mode). `type` is `vms.<service>.<event>.v<N>`; all versions of an event share its subject. Read them
-through a durable pull consumer of your own, e.g. `vms.*.hours.>` on the `HOURS` stream, acknowledge after your
-own transaction commits, and skip the ids you have already handled.
+through the durable pull consumer your operator declares for you, e.g. `vms.*.hours.>` on the `HOURS` stream,
+acknowledge after your own transaction commits, and skip the ids you have already handled.
 
 **Requests** travel by NATS request/reply on `vms.<region>.<service>.rpc.<name>`; a refusal is an error body with
 the header `vms-status: error`. Integrators use the gateway's REST API instead.
@@ -802,14 +802,16 @@ Events are published to NATS JetStream on `vms.<region>.<service>.<event>`, e.g.
 
 So `vms.*.hours.>` is every hour event of every region, `vms.26.hours.>` those of 부산.
 
-Read them from the stream that keeps them (below) through a **durable pull consumer** of your own, never a plain
+Read them from the stream that keeps them (below) through a **durable pull consumer**, never a plain
 subscription: the stream keeps what was published while you were away, and your consumer resumes where it
-stopped. The operator gives you a NATS user and a durable name (`integrator-hours` on `HOURS`, with the inbox
-prefix `_INBOX_integrator`; see [`deploy/README.md`](../../deploy/README.md)):
+stopped. The operator declares the consumer for you (its filter, e.g. `vms.*.hours.>`) and gives you a NATS user,
+the consumer's durable name (`integrator-hours` on `HOURS`), your inbox prefix (`_INBOX_integrator`) and the
+JetStream API prefix of your account (`JS.VMS.API`); you bind to the consumer, you do not create one (see
+[`deploy/README.md`](../../deploy/README.md)):
 
 ```python
 nc = await nats.connect(url, user="integrator", password=..., inbox_prefix="_INBOX_integrator")
-sub = await nc.jetstream().pull_subscribe("vms.*.hours.>", durable="integrator-hours", stream="HOURS")
+sub = await nc.jetstream(prefix="JS.VMS.API").pull_subscribe_bind(durable="integrator-hours", stream="HOURS")
 while True:
     for msg in await sub.fetch(100, timeout=5):
         event = json.loads(msg.data)
