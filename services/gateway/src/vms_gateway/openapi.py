@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from vms_contracts.rpc import REQUEST_ID_PATTERN
 from vms_gateway.edge import REQUEST_ID
 from vms_gateway.errors import ErrorResponse
 
@@ -65,7 +66,7 @@ def install(app: FastAPI) -> None:
                 "description": "The request's id: the client's own `X-Request-ID` if it is 1–64 characters of "
                 "`A–Z a–z 0–9 . _ : -`, else a new one. Services record it as the cause of what the request changed.",
                 "required": True,
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"},
+                "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
             }
             for operations in document.get("paths", {}).values():
                 methods = {m.upper() for m in operations} | ({"HEAD"} if "get" in operations else set())
