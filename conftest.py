@@ -12,7 +12,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from vms_contracts.subjects import Bus
-from vms_deploy.supervisor import SERVICES, Plan, free_port
+from vms_deploy.supervisor import DATABASES, Plan, free_port
 from vms_platform.testing import (
     fresh_bus,
     fresh_postgres_database,
@@ -20,7 +20,11 @@ from vms_platform.testing import (
     postgres_missing_reason,
     postgres_required,
     postgres_server,
+    use_test_keys,
 )
+
+# Every service started by a test verifies who is asking, as deployed ones do: the session has a key set.
+use_test_keys()
 
 NewDatabase = Callable[[str], Awaitable[str]]
 
@@ -95,15 +99,16 @@ async def whole_system_plan(
     stack: AsyncExitStack, data_dir: Path, nats_url: str, postgres_admin_url: str | None
 ) -> tuple[Plan, Bus]:
     """The plan of the whole system as `vms up` runs it (`System(plan).start()`), on a fresh bus namespace and a
-    fresh database per service: PostgreSQL when `postgres_admin_url` is given, else SQLite files in `data_dir`.
-    What it creates is removed when `stack` closes."""
+    fresh database per service and for the gateway: PostgreSQL when `postgres_admin_url` is given, else SQLite files
+    in `data_dir`. Its demo accounts (`tests/accounts.py`) sign in with the cheapest password hashing. What it
+    creates is removed when `stack` closes."""
     bus = await stack.enter_async_context(fresh_bus(nats_url))
     if postgres_admin_url is not None:
         databases = {
-            s: await stack.enter_async_context(fresh_postgres_database(postgres_admin_url, s)) for s in SERVICES
+            s: await stack.enter_async_context(fresh_postgres_database(postgres_admin_url, s)) for s in DATABASES
         }
     else:
-        databases = {s: f"sqlite:///{data_dir / s}.db" for s in SERVICES}
+        databases = {s: f"sqlite:///{data_dir / s}.db" for s in DATABASES}
     plan = Plan(
         data_dir=data_dir / "var",
         gateway_port=free_port(),
@@ -112,6 +117,6 @@ async def whole_system_plan(
         database_urls=databases,
         bus_root=bus.root,
         echo_logs=False,
-        extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2"},
+        extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2", "VMS_GATEWAY_PASSWORD_PROFILE": "CHEAPEST"},
     )
     return plan, bus

@@ -18,11 +18,14 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from pydantic import BaseModel
 
+from vms_contracts.actor import ACTOR_HEADER, Actor
 from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.rpc import REQUEST_ID_HEADER, STATUS_HEADER, Rpc, safe_request_id
 from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
+from vms_platform.actor import ActorVerifier, public_keys
 from vms_platform.logging import current_trace
 from vms_platform.rpc import is_inbox, rpc_router, serve
+from vms_platform.testing import CENTRAL_ADMIN, gateway_signer, use_test_keys
 
 
 class Ping(BaseModel):
@@ -33,7 +36,9 @@ class Pong(BaseModel):
     text: str
 
 
-PING = Rpc("registry", "ping", Ping, Pong)
+PING = Rpc("registry", "health", Ping, Pong)
+"""Served under the name of a request the permission matrix lets anyone ask, so that only the reply rules are
+tested here (who may ask what: `test_actor.py`)."""
 
 
 @pytest.mark.parametrize(
@@ -62,12 +67,17 @@ def test_every_programs_inbox_is_answered(program: str) -> None:
     assert is_inbox(f"{inbox_prefix(program)}.Xq3lWJ8yfG2sNY0cRbTz1a.17")
 
 
+def signed(headers: dict[str, str] | None = None) -> dict[str, str]:
+    """`headers` and the actor every request must carry."""
+    return {ACTOR_HEADER: gateway_signer().token(CENTRAL_ADMIN), **(headers or {})}
+
+
 class Served:
     def __init__(self) -> None:
         self.asked: list[str] = []
         self.traced: list[tuple[str | None, str | None]] = []
 
-    async def ping(self, request: Ping) -> Pong:
+    async def ping(self, request: Ping, _actor: Actor) -> Pong:
         self.asked.append(request.text)
         # What an event staged now would carry as its causation and correlation ids.
         self.traced.append(current_trace())
@@ -78,7 +88,8 @@ class Served:
 async def served(nats_url: str, bus: Bus) -> AsyncIterator[Served]:
     served = Served()
     router = rpc_router()
-    serve(router, bus, PING, served.ping, regions=["00"], slots=None, workers=2)
+    verifier = ActorVerifier(public_keys(use_test_keys()["VMS_ACTOR_PUBLIC_KEYS"]))
+    serve(router, bus, PING, served.ping, regions=["00"], verifier=verifier, slots=None, workers=2)
     broker = NatsBroker(nats_url, logger=None)
     broker.include_router(router)
     await broker.start()
@@ -88,7 +99,7 @@ async def served(nats_url: str, bus: Bus) -> AsyncIterator[Served]:
 
 async def _asked_after(client: Client, subject: str, served: Served, text: str) -> None:
     """Ask once more through a real inbox and let what was sent before it be handled first."""
-    assert (await client.request(subject, Pong(text=text).model_dump_json().encode(), timeout=5)).data
+    assert (await client.request(subject, Pong(text=text).model_dump_json().encode(), headers=signed(), timeout=5)).data
     await asyncio.sleep(0.2)
 
 
@@ -107,9 +118,9 @@ async def test_a_reply_aimed_at_a_stream_or_a_request_is_never_sent(nats_url: st
     await client.flush()
     before = (await js.stream_info(stream)).state.messages
 
-    await client.publish(subject, b'{"text": "into the stream"}', reply=event_subject)
-    await client.publish(subject, b'{"no": "text"}', reply=event_subject)  # a refusal would be a reply too
-    await client.publish(subject, b'{"text": "as a request"}', reply=subject)
+    await client.publish(subject, b'{"text": "into the stream"}', reply=event_subject, headers=signed())
+    await client.publish(subject, b'{"no": "text"}', reply=event_subject, headers=signed())  # a refusal replies too
+    await client.publish(subject, b'{"text": "as a request"}', reply=subject, headers=signed())
     await _asked_after(client, subject, served, "through an inbox")
 
     assert served.asked == ["through an inbox"], "what asked for a reply outside an inbox was not handled"
@@ -121,7 +132,7 @@ async def test_a_reply_aimed_at_a_stream_or_a_request_is_never_sent(nats_url: st
 async def test_a_request_without_a_reply_subject_is_handled(nats_url: str, bus: Bus, served: Served) -> None:
     """Nothing to answer, so nothing can land anywhere: a publish without a reply is handled as before."""
     client = await nats.connect(nats_url)
-    await client.publish(PING.subject(bus), b'{"text": "no reply wanted"}')
+    await client.publish(PING.subject(bus), b'{"text": "no reply wanted"}', headers=signed())
     await _asked_after(client, PING.subject(bus), served, "through the default inbox")
     assert sorted(served.asked) == ["no reply wanted", "through the default inbox"]
     await client.close()
@@ -145,7 +156,7 @@ async def test_a_body_that_cannot_be_read_is_an_invalid_request(
     """Whatever the caller declares the body to be, it is read as JSON, and what cannot be read is the caller's
     fault (INVALID_REQUEST at the body), never an internal error."""
     client = await nats.connect(nats_url)
-    reply = await client.request(PING.subject(bus), body, headers=headers, timeout=5)
+    reply = await client.request(PING.subject(bus), body, headers=signed(headers), timeout=5)
     await client.close()
     assert (reply.headers or {}).get(STATUS_HEADER) == "error"
     refusal = ErrorBody.model_validate_json(reply.data)
@@ -156,7 +167,7 @@ async def test_a_body_that_cannot_be_read_is_an_invalid_request(
 
 async def test_an_empty_body_is_a_missing_request(nats_url: str, bus: Bus, served: Served) -> None:
     client = await nats.connect(nats_url)
-    reply = await client.request(PING.subject(bus), b"", timeout=5)
+    reply = await client.request(PING.subject(bus), b"", headers=signed(), timeout=5)
     await client.close()
     refusal = ErrorBody.model_validate_json(reply.data)
     assert refusal.code == "INVALID_REQUEST"
@@ -165,7 +176,9 @@ async def test_an_empty_body_is_a_missing_request(nats_url: str, bus: Bus, serve
 
 async def test_a_json_body_is_read_whatever_its_declared_type(nats_url: str, bus: Bus, served: Served) -> None:
     client = await nats.connect(nats_url)
-    reply = await client.request(PING.subject(bus), b'{"text": "x"}', headers={"content-type": "text/plain"}, timeout=5)
+    reply = await client.request(
+        PING.subject(bus), b'{"text": "x"}', headers=signed({"content-type": "text/plain"}), timeout=5
+    )
     await client.close()
     assert Pong.model_validate_json(reply.data) == Pong(text="x")
 
@@ -173,7 +186,7 @@ async def test_a_json_body_is_read_whatever_its_declared_type(nats_url: str, bus
 async def test_a_member_named_twice_is_refused_by_name(nats_url: str, bus: Bus, served: Served) -> None:
     """`{"text": "a", "text": "b"}`: which was meant cannot be known, on the bus as over HTTP."""
     client = await nats.connect(nats_url)
-    reply = await client.request(PING.subject(bus), b'{"text": "a", "text": "b"}', timeout=5)
+    reply = await client.request(PING.subject(bus), b'{"text": "a", "text": "b"}', headers=signed(), timeout=5)
     await client.close()
     refusal = ErrorBody.model_validate_json(reply.data)
     assert (refusal.code, refusal.kind) == ("INVALID_REQUEST", ErrorKind.INVALID)
@@ -206,8 +219,10 @@ async def test_a_request_id_that_is_not_a_short_token_never_becomes_a_cause(
     client = await nats.connect(nats_url)
     leaky = "name=홍길동 phone=010-1234-5678 " * 200
     for request_id in [leaky, "req-42"]:
-        await client.request(PING.subject(bus), b'{"text": "x"}', headers={REQUEST_ID_HEADER: request_id}, timeout=5)
-    await client.request(PING.subject(bus), b'{"text": "x"}', timeout=5)
+        await client.request(
+            PING.subject(bus), b'{"text": "x"}', headers=signed({REQUEST_ID_HEADER: request_id}), timeout=5
+        )
+    await client.request(PING.subject(bus), b'{"text": "x"}', headers=signed(), timeout=5)
     await client.close()
 
     (replaced, _), kept, absent = served.traced

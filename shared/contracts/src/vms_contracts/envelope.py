@@ -1,8 +1,8 @@
 """The envelope every event travels in, with CloudEvents' attribute names (structured JSON mode).
 
 `type` is `vms.<service>.<event>.v<N>` and names exactly one model in the catalogue (`EVENT_TYPES`);
-`subject` is the id of the aggregate the event is about; `region` and `causationid`/`correlationid` are
-extension attributes. A breaking change is a new model with the next version, published beside the old one.
+`subject` is the id of the aggregate the event is about; `region`, `causationid`/`correlationid` and `actorid`
+are extension attributes. A breaking change is a new model with the next version, published beside the old one.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ class Envelope(BaseModel, Generic[E]):
     datacontenttype: Literal["application/json"] = "application/json"
     causationid: str | None = None
     correlationid: str | None = None
+    actorid: str | None = None
+    """Who caused it: the account id of the person whose request made the change, or `service:<name>`; None when
+    no request did (a consumer reacting to another event). Never a name, phone or birth date."""
     data: E
 
     @classmethod
@@ -85,6 +88,7 @@ class Envelope(BaseModel, Generic[E]):
         region: str,
         causation_id: str | None = None,
         correlation_id: str | None = None,
+        actor: str | None = None,
     ) -> Envelope[E]:
         # Parametrized with the concrete class: pydantic serializes a field by its declared type.
         concrete = cast("type[Envelope[E]]", Envelope[type(data)])  # type: ignore[misc]
@@ -97,6 +101,7 @@ class Envelope(BaseModel, Generic[E]):
             subject=data.aggregate_id(),
             causationid=causation_id,
             correlationid=correlation_id,
+            actorid=actor,
             data=data,
         )
 

@@ -11,6 +11,10 @@ from pydantic import BaseModel, Field
 
 class ErrorKind(StrEnum):
     INVALID = "invalid"
+    UNAUTHENTICATED = "unauthenticated"
+    """No one, or no one the system can trust, is asking."""
+    FORBIDDEN = "forbidden"
+    """The one asking may not do this, or not to this record."""
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     RULE = "rule"

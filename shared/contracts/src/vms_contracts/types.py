@@ -26,6 +26,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     Strict,
@@ -438,3 +439,8 @@ KoreanTime = Annotated[
     WithJsonSchema({"type": "string", "pattern": KOREAN_TIME_PATTERN}),
 ]
 """A time of day in Korea (KST), written without an offset."""
+
+
+PageLimit = Annotated[int, Strict(), Field(ge=1, le=500, description="How many items at most (1–500)")]
+"""The size of one page of a list: a list is never answered whole, however long it grows."""
+PageOffset = Annotated[int, Strict(), Field(ge=0, description="How many items to skip first")]

@@ -16,6 +16,8 @@ from vms_platform.messages import CATALOGUE, text
 
 HTTP_STATUS: dict[ErrorKind, int] = {
     ErrorKind.INVALID: 422,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.FORBIDDEN: 403,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.CONFLICT: 409,
     ErrorKind.RULE: 422,

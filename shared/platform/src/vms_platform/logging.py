@@ -31,7 +31,7 @@ import structlog
 
 LogFormat = Literal["auto", "json", "console"]
 
-_TRACE_KEYS = ("event_id", "causation_id", "correlation_id")
+_TRACE_KEYS = ("event_id", "causation_id", "correlation_id", "actor")
 
 MASK = "***"
 
@@ -194,11 +194,16 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
 
 @contextmanager
 def trace(
-    *, event_id: str | None = None, causation_id: str | None = None, correlation_id: str | None = None
+    *,
+    event_id: str | None = None,
+    causation_id: str | None = None,
+    correlation_id: str | None = None,
+    actor: str | None = None,
 ) -> Iterator[None]:
-    """Bind the ids of the message being handled; log lines and staged events inside pick them up."""
+    """Bind the ids of the message being handled and who asked for it (`Actor.reference`); log lines and staged
+    events inside pick them up."""
     with structlog.contextvars.bound_contextvars(
-        event_id=event_id, causation_id=causation_id, correlation_id=correlation_id
+        event_id=event_id, causation_id=causation_id, correlation_id=correlation_id, actor=actor
     ):
         yield
 
@@ -208,3 +213,9 @@ def current_trace() -> tuple[str | None, str | None]:
     bound = structlog.contextvars.get_contextvars()
     cause = bound.get("event_id") or bound.get("causation_id")
     return cause, bound.get("correlation_id") or cause
+
+
+def current_actor() -> str | None:
+    """Who asked for the request being answered (`Actor.reference`), for the events it stages."""
+    actor = structlog.contextvars.get_contextvars().get("actor")
+    return str(actor) if actor else None

@@ -36,6 +36,32 @@ CATALOGUE: dict[str, Text] = {
         "이 요청의 자료는 {owner} 지역이 관리합니다. {owner} 지역으로 보내야 합니다 (받은 곳: {asked} 지역).",
         "What this request is about belongs to region {owner}; send it to region {owner} (it came to {asked}).",
     ),
+    # Who is asking (`vms_platform.actor`): refusals before any record is read
+    "ACTOR_MISSING": Text(
+        "요청한 사람을 알 수 없습니다. 로그인한 뒤 다시 시도해 주세요.",
+        "The request does not say who is asking; sign in and try again.",
+    ),
+    "ACTOR_INVALID": Text(
+        "요청한 사람의 인증 정보를 받아들일 수 없습니다 ({reason}). 다시 로그인해 주세요.",
+        "Who is asking cannot be trusted ({reason}); sign in again.",
+    ),
+    "NOT_PERMITTED": Text(
+        "{role_name} 권한으로는 이 작업({operation})을 할 수 없습니다.",
+        "The {role_name_en} role may not do this ({operation}).",
+    ),
+    "OUT_OF_SCOPE": Text(
+        "{role_name} 권한으로는 자신의 범위(본인, 소속 관리센터, 소속 지역) 밖의 자료에 이 작업({operation})을 "
+        "할 수 없습니다.",
+        "The {role_name_en} role may do this ({operation}) only within its own scope (oneself, one's centres, "
+        "one's region).",
+    ),
+    "ROLE_anonymous": Text("비회원", "Guest"),
+    "ROLE_volunteer": Text("자원봉사자", "Volunteer"),
+    "ROLE_centre_manager": Text("관리센터 담당자", "Centre manager"),
+    "ROLE_council_admin": Text("시·도 협의회 관리자", "Regional council admin"),
+    "ROLE_central_admin": Text("중앙회 관리자", "Central council admin"),
+    "ROLE_integrator": Text("연계기관 (기계 계정)", "Integrator (machine account)"),
+    "ROLE_service": Text("서비스", "Service"),
     # Documents that are not JSON as RFC 8259 defines it (`vms_platform.strict_json`)
     "BODY_NOT_UTF8": Text(
         "요청 본문이 UTF-8이 아닙니다 ({position}번째 바이트). JSON 본문은 UTF-8로 보내야 합니다.",

@@ -40,7 +40,7 @@ from vms_contracts.subjects import Bus
 from vms_platform.aio import wait_any
 from vms_platform.db import Database, UtcDateTime
 from vms_platform.leader import Lead, lead_for
-from vms_platform.logging import current_trace, get_logger
+from vms_platform.logging import current_actor, current_trace, get_logger
 from vms_platform.retry import Backoff, Policy
 
 log = get_logger("vms.outbox")
@@ -87,9 +87,15 @@ class Outbox:
                 # A retired version is readable, never published again: what it carried must stop flowing.
                 raise TypeError(f"{data.event_type} is retired; publish {RETIRED[data.event_type]}")
         causation_id, correlation_id = current_trace()
+        actor = current_actor()
         envelopes: list[Envelope[Event]] = [
             Envelope.wrap(
-                data, source=self.source, region=region, causation_id=causation_id, correlation_id=correlation_id
+                data,
+                source=self.source,
+                region=region,
+                causation_id=causation_id,
+                correlation_id=correlation_id,
+                actor=actor,
             )
             for data, region in items
         ]

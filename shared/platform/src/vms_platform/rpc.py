@@ -26,12 +26,14 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import BaseModel, ValidationError
 
+from vms_contracts.actor import ACTOR_HEADER, Actor
 from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.ids import new_id
 from vms_contracts.regions import NATIONAL, REGIONS
 from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc, safe_request_id
 from vms_contracts.subjects import Bus
 from vms_platform import strict_json
+from vms_platform.actor import ActorSigner, ActorVerifier, authorize
 from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger, trace
 
@@ -196,13 +198,20 @@ def serve(
     router: NatsRouter,
     bus: Bus,
     rpc: Rpc[Req, Res],
-    handler: Callable[[Req], Awaitable[Res]],
+    handler: Callable[[Req, Actor], Awaitable[Res]],
     *,
     regions: Sequence[str],
+    verifier: ActorVerifier,
     slots: asyncio.Semaphore | None,
     workers: int,
 ) -> None:
-    """Answer `rpc` with `handler` for each region in `regions`.
+    """Answer `rpc` with `handler` for each region in `regions`, on behalf of the actor each request carries.
+
+    The actor's token (`vms-actor`) is verified first: a request with none, an expired or a forged one is refused
+    (`ACTOR_MISSING`, `ACTOR_INVALID`) before anything is read, and so is an operation the permission matrix
+    refuses to the actor's role (`NOT_PERMITTED`). The handler gets the actor and checks the record's scope
+    itself (`vms_platform.actor.require_scope`): only it knows whose record it is. Events the handler stages carry
+    the actor's reference (`actorid`).
 
     Each region is a subscription of its own in the queue group `<service>-<region>`, so the replicas of the
     deployment that serves a region share its requests, and no other deployment ever receives them. Requests are
@@ -213,16 +222,19 @@ def serve(
     region (`RpcClient.gather`).
     """
     served = ",".join(regions)
+    operation = rpc.operation
 
     async def endpoint(request: Any, message: Any) -> Any:
+        actor = verifier.verify((message.headers or {}).get(ACTOR_HEADER))
         asked = bus.split_rpc_subject(message.raw_message.subject)[0]
         owner = rpc.owner_region(request)
         if owner is not None and owner != asked:
             raise NotOwnedHere(owner=owner, asked=asked)
+        authorize(operation, actor)
         request_id = _request_id(message)
-        with trace(causation_id=request_id, correlation_id=request_id):
+        with trace(causation_id=request_id, correlation_id=request_id, actor=actor.reference):
             async with slots if slots is not None else contextlib.nullcontext():
-                result = await handler(request)
+                result = await handler(request, actor)
         return Response(result.model_dump(mode="json"), headers={REGIONS_HEADER: served})
 
     # FastStream validates the body against the declared request model (and documents it in AsyncAPI).
@@ -253,9 +265,16 @@ def serve(
 
 
 class RpcClient:
-    def __init__(self, broker: NatsBroker, bus: Bus, *, timeout: float = 5.0) -> None:
+    """Asks the services, each request signed with its actor: the caller's `actor`, else the client's own (a
+    service asking on its own behalf)."""
+
+    def __init__(
+        self, broker: NatsBroker, bus: Bus, *, signer: ActorSigner, actor: Actor | None = None, timeout: float = 5.0
+    ) -> None:
         self.broker = broker
         self.bus = bus
+        self.signer = signer
+        self.actor = actor
         self.timeout = timeout
 
     async def call(
@@ -266,10 +285,11 @@ class RpcClient:
         region: str | None = None,
         request_id: str | None = None,
         timeout: float | None = None,
+        actor: Actor | None = None,
     ) -> Res:
         """Ask the instance of the region that owns what `request` is about (`Rpc.owner`), or `region`."""
         region = region or rpc.owner_region(request) or NATIONAL
-        return (await self._request(rpc, request, region, request_id, timeout))[0]
+        return (await self._request(rpc, request, region, request_id, timeout, actor))[0]
 
     async def gather(
         self,
@@ -278,6 +298,7 @@ class RpcClient:
         *,
         request_id: str | None = None,
         timeout: float | None = None,
+        actor: Actor | None = None,
     ) -> list[Res]:
         """Ask every region, each deployment once: the national deployment first, which answers for every region
         it serves, then each region it did not cover. A region nobody answers for is a `ServiceUnavailable`."""
@@ -286,15 +307,26 @@ class RpcClient:
         for region in sorted(REGIONS):
             if region in covered:
                 continue
-            reply, served = await self._request(rpc, request, region, request_id, timeout)
+            reply, served = await self._request(rpc, request, region, request_id, timeout, actor)
             covered |= served | {region}
             replies.append(reply)
         return replies
 
     async def _request(
-        self, rpc: Rpc[Req, Res], request: Req, region: str, request_id: str | None, timeout: float | None
+        self,
+        rpc: Rpc[Req, Res],
+        request: Req,
+        region: str,
+        request_id: str | None,
+        timeout: float | None,
+        actor: Actor | None,
     ) -> tuple[Res, set[str]]:
-        headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+        acting = actor or self.actor
+        if acting is None:
+            raise TypeError(f"{rpc.operation}: no actor to ask as")
+        headers = {ACTOR_HEADER: self.signer.token(acting)}
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
         try:
             reply = await self.broker.request(
                 request.model_dump(mode="json"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -27,10 +28,19 @@ from nats.js.errors import NotFoundError, ServiceUnavailableError
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, text
 
+from vms_contracts.actor import Actor
 from vms_contracts.envelope import Event
 from vms_contracts.rpc import Rpc
 from vms_contracts.rpc.health import HealthRequest, HealthView, health_rpc
 from vms_contracts.subjects import inbox_prefix
+from vms_platform.actor import (
+    PUBLIC_KEYS_VARIABLE,
+    ActorSigner,
+    ActorVerifier,
+    KeyConfigurationError,
+    private_key,
+    public_keys,
+)
 from vms_platform.clock import KST
 from vms_platform.consumer import BatchHandler, EventConsumer
 from vms_platform.db import Database, migrate
@@ -82,7 +92,9 @@ class ServiceApp:
         )
         self.rpc_router: NatsRouter = rpc_router()
         self.db = Database(settings.database_url)
-        self.rpc = RpcClient(self.broker, self.bus, timeout=settings.rpc_timeout)
+        self.actor = Actor.service(service)
+        self.signer, self.verifier = _actor_keys(service, settings)
+        self.rpc = RpcClient(self.broker, self.bus, signer=self.signer, actor=self.actor, timeout=settings.rpc_timeout)
         self.request_slots = asyncio.Semaphore(settings.max_concurrent_requests)
         self.deployment: UUID | None = None
         self.deadletters = DeadLetters(self.bus, self.publish)
@@ -112,14 +124,18 @@ class ServiceApp:
         )
         return self.outbox
 
-    def serve(self, rpc: Rpc[Req, Res], handler: Callable[[Req], Awaitable[Res]], *, counted: bool = True) -> None:
-        """Answer `rpc` for the regions this deployment serves; `counted` requests share the process's limit."""
+    def serve(
+        self, rpc: Rpc[Req, Res], handler: Callable[[Req, Actor], Awaitable[Res]], *, counted: bool = True
+    ) -> None:
+        """Answer `rpc` for the regions this deployment serves, for the actors the matrix lets ask it; `counted`
+        requests share the process's limit."""
         serve(
             self.rpc_router,
             self.bus,
             rpc,
             handler,
             regions=self.settings.served_regions,
+            verifier=self.verifier,
             slots=self.request_slots if counted else None,
             workers=self.settings.max_concurrent_requests,
         )
@@ -184,7 +200,7 @@ class ServiceApp:
             timeout=5.0,
         )
 
-    async def health(self, _request: HealthRequest) -> HealthView:
+    async def health(self, _request: HealthRequest, _actor: Actor) -> HealthView:
         try:
             async with self.db.transaction() as session:
                 await session.execute(text("SELECT 1"))
@@ -328,7 +344,7 @@ class ServiceApp:
             for task in done:
                 if not task.cancelled() and task.exception() is not None:
                     log.error("background task failed", task=task.get_name(), error=repr(task.exception()))
-        await self.broker.stop()
+        await close_broker(self.broker, self.settings.shutdown_timeout)
         for close in self._on_stop:
             await close()
         await self.db.close()
@@ -365,6 +381,38 @@ class ServiceApp:
             await self._stop.wait()
         finally:
             await self.stop()
+
+
+async def close_broker(broker: NatsBroker, timeout: float) -> None:
+    """Drain the connection to NATS, or close it when it cannot drain: with NATS gone, nats-py refuses to drain a
+    connection that is reconnecting, and its reconnection loop then kept the process from ever exiting (a stopped
+    service outlived the run it belonged to)."""
+    try:
+        await asyncio.wait_for(broker.stop(), timeout=timeout)
+    except Exception as exc:
+        log.warning("NATS connection closed without draining", error=repr(exc))
+        connection = getattr(broker, "_connection", None)
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), timeout=timeout)
+
+
+def _actor_keys(service: str, settings: ServiceSettings) -> tuple[ActorSigner, ActorVerifier]:
+    """The key this service signs its own requests with, and the keys of those it answers."""
+    # The service's own variable; settings without the service's prefix (a test's) read the same variable.
+    variable = f"VMS_{service.upper()}_ACTOR_KEY"
+    key = settings.actor_key.get_secret_value() or os.environ.get(variable, "")
+    trusted = settings.actor_public_keys
+    if not key or not trusted:
+        missing = variable if not key else PUBLIC_KEYS_VARIABLE
+        raise StartupError(
+            f"set {missing}: every request on the bus is signed by who sends it and verified by who answers "
+            "(`vms keys` prints a new set; `vms up` makes one in its data folder)"
+        )
+    try:
+        return ActorSigner(service, private_key(key, variable)), ActorVerifier(public_keys(trusted))
+    except KeyConfigurationError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def _regions_text(regions: list[str]) -> str:

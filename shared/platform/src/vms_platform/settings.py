@@ -10,7 +10,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vms_contracts.regions import NATIONAL, REGIONS, normalize_region
@@ -47,6 +47,17 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=30, ge=1)
     shutdown_timeout: float = Field(default=10.0, gt=0)
+    actor_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="this service's private Ed25519 key (base64url, `vms keys`): signs the requests it sends on its "
+        "own behalf",
+    )
+    actor_public_keys: str = Field(
+        default="",
+        validation_alias=AliasChoices("VMS_ACTOR_PUBLIC_KEYS", "actor_public_keys"),
+        description="every program's public key, `gateway=<key>,registry=<key>,…` (one list for the whole system): "
+        "a request is answered only for an actor signed by one of them",
+    )
 
     @field_validator("regions")
     @classmethod

@@ -28,13 +28,16 @@ from uuid import UUID, uuid4
 import nats
 from sqlalchemy import make_url
 
+from vms_contracts.actor import Actor, Role
 from vms_contracts.envelope import Envelope
 from vms_contracts.events import HoursConfirmedV1
 from vms_contracts.streams import STREAMS
 from vms_contracts.subjects import Bus
+from vms_platform.actor import ActorSigner, new_key_set, private_key
 from vms_platform.clock import today_kst
 from vms_platform.db import migrate
 from vms_platform.jetstream import declare
+from vms_platform.rpc import RpcClient
 from vms_platform.runtime import ServiceApp
 
 T = TypeVar("T")
@@ -201,3 +204,45 @@ def hours_confirmed(
         confirmed_at=datetime.now(UTC),
     )
     return Envelope.wrap(data, source="/vms/hours/test", region=region)
+
+
+# -- who is asking -------------------------------------------------------------------------------------------
+
+
+def use_test_keys() -> dict[str, str]:
+    """Give this process a key set for every program (`VMS_<PROGRAM>_ACTOR_KEY`, `VMS_ACTOR_PUBLIC_KEYS`) unless one
+    is set already, so services started in tests sign and verify as deployed ones do. Returns the variables."""
+    keys = new_key_set()
+    for name, value in keys.items():
+        os.environ.setdefault(name, value)
+    return {name: os.environ[name] for name in keys}
+
+
+def gateway_signer() -> ActorSigner:
+    """Signs as the gateway does (the only issuer that may name people), with the test session's gateway key."""
+    use_test_keys()
+    return ActorSigner("gateway", private_key(os.environ["VMS_GATEWAY_ACTOR_KEY"]))
+
+
+CENTRAL_ADMIN = Actor(id=str(UUID(int=1)), role=Role.CENTRAL_ADMIN)
+"""An actor who may read everything; tests that are not about permissions ask as it."""
+
+
+def volunteer(volunteer_id: UUID) -> Actor:
+    return Actor(id=str(uuid4()), role=Role.VOLUNTEER, volunteer_id=volunteer_id)
+
+
+def centre_manager(*centres: UUID) -> Actor:
+    return Actor(id=str(uuid4()), role=Role.CENTRE_MANAGER, centres=frozenset(centres))
+
+
+def council_admin(region: str) -> Actor:
+    return Actor(id=str(uuid4()), role=Role.COUNCIL_ADMIN, region=region)
+
+
+ANONYMOUS = Actor(id="anonymous", role=Role.ANONYMOUS)
+
+
+def rpc_client(broker: object, bus: Bus, actor: Actor = CENTRAL_ADMIN, *, timeout: float = 5.0) -> RpcClient:
+    """A client that asks as `actor` (signed as the gateway signs it), unless a call names another actor."""
+    return RpcClient(broker, bus, signer=gateway_signer(), actor=actor, timeout=timeout)  # type: ignore[arg-type]

@@ -1,7 +1,8 @@
 """Request/reply over core NATS: every request and reply model is declared here, once.
 
 A request goes to `vms.<region>.<service>.rpc.<name>`, where `<region>` is the region that owns what it is about
-(`vms_contracts.ids.region_of`). A reply is the response model as JSON; a refusal is an `ErrorBody`
+(`vms_contracts.ids.region_of`). Every request carries who is asking, as a signed token in `vms-actor`
+(`vms_contracts.actor`). A reply is the response model as JSON; a refusal is an `ErrorBody`
 (`vms_contracts.errors`) with the header `vms-status: error`. The caller's request id travels as `vms-request-id`
 and becomes the causation id of whatever the request changes, if it is a short token (`safe_request_id`);
 a serving service replaces any other value with a fresh id. Every reply says, in `vms-regions`, which regions
@@ -56,6 +57,11 @@ class Rpc(Generic[Req, Res]):
     owner: str | None = None
     """The request field that says which region owns what the request is about: an id (its owner region is
     written in it, `vms_contracts.ids`) or a region code. None: the caller names the region, or asks them all."""
+
+    @property
+    def operation(self) -> str:
+        """`<service>.<name>`: the row of the permission matrix (`vms_contracts.permissions`) that governs it."""
+        return f"{self.service}.{self.name}"
 
     def subject(self, bus: Bus, region: str = NATIONAL) -> str:
         return bus.rpc_subject(region, self.service, self.name)
