@@ -16,17 +16,18 @@ import pytest
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
 
+from vms_contracts.actor import Actor
 from vms_contracts.ids import new_id
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import Bus
 from vms_hours.app import create_app as create_hours
+from vms_hours.db import activities
 from vms_hours.db import outbox as hours_outbox
 from vms_hours.settings import HoursSettings
 from vms_platform.clock import today_kst
-from vms_platform.rpc import RpcClient
 from vms_platform.runtime import ServiceApp
-from vms_platform.testing import eventually, running
+from vms_platform.testing import ANONYMOUS, centre_manager, eventually, rpc_client, running
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox as registry_outbox
 from vms_registry.settings import RegistrySettings
@@ -90,11 +91,13 @@ async def test_confirmations_at_once_on_two_replicas_give_one_event_each(
             )
             counted.watch(app)
             replicas.append(await start(stack, app, HOURS_MIGRATIONS))
-        rpc = RpcClient(replicas[0].broker, bus, timeout=30)
+        rpc = rpc_client(replicas[0].broker, bus, timeout=30)
 
         centre = await rpc.call(
             registry_rpc.REGISTER_CENTRE, registry_rpc.RegisterCentre(name="행복종합사회복지관", region="11")
         )
+        # The centre's managers record and confirm: the four requests confirming an activity, each from another.
+        managers = [centre_manager(centre.id) for _ in range(4)]
         volunteers = await asyncio.gather(
             *(
                 rpc.call(
@@ -106,6 +109,7 @@ async def test_confirmations_at_once_on_two_replicas_give_one_event_each(
                         phone=f"010-1000-{i:04d}",
                         region="11",
                     ),
+                    actor=ANONYMOUS,  # signing up
                 )
                 for i in range(50)
             )
@@ -122,6 +126,7 @@ async def test_confirmations_at_once_on_two_replicas_give_one_event_each(
                         end_time=time(10 + 2 * slot),
                         description="어르신 말벗",
                     ),
+                    actor=managers[0],
                 )
                 for volunteer in volunteers
                 for slot in range(4)
@@ -131,9 +136,9 @@ async def test_confirmations_at_once_on_two_replicas_give_one_event_each(
 
         confirmations = await asyncio.gather(
             *(
-                rpc.call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id))
+                rpc.call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id), actor=managers[n])
                 for activity in recorded
-                for _ in range(4)
+                for n in range(4)
             )
         )
         answers: dict[UUID, set[Any]] = {}
@@ -141,6 +146,11 @@ async def test_confirmations_at_once_on_two_replicas_give_one_event_each(
             assert view.status == hours_rpc.ActivityStatus.CONFIRMED
             answers.setdefault(view.id, set()).add(view.confirmed_at)
         assert all(len(times) == 1 for times in answers.values()), "every answer tells of the one confirmation"
+        async with replicas[0].db.transaction() as session:
+            confirmed_by = (await session.scalars(select(activities.c.confirmed_by))).all()
+        assert set(confirmed_by) <= {UUID(m.id) for m in managers} and len(confirmed_by) == 200, (
+            "each confirmation is recorded as made by the one manager whose request made it"
+        )
 
         async def published() -> bool:
             count, _, unsent = await outbox_rows(replicas[0], hours_outbox, "vms.hours.confirmed.v1")
@@ -167,7 +177,7 @@ async def test_each_process_answers_at_once_but_no_more_than_its_limit(
     app = ServiceApp("registry", settings)
     busy, peak, release = 0, 0, asyncio.Event()
 
-    async def slow_lookup(ref: registry_rpc.CentreRef) -> registry_rpc.CentreView:
+    async def slow_lookup(ref: registry_rpc.CentreRef, _actor: Actor) -> registry_rpc.CentreView:
         nonlocal busy, peak
         busy += 1
         peak = max(peak, busy)
@@ -181,7 +191,7 @@ async def test_each_process_answers_at_once_but_no_more_than_its_limit(
 
     app.serve(registry_rpc.GET_CENTRE, slow_lookup)
     async with running(app, REGISTRY_MIGRATIONS):
-        rpc = RpcClient(app.broker, bus, timeout=30)
+        rpc = rpc_client(app.broker, bus, timeout=30)
         calls = [
             asyncio.create_task(rpc.call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=new_id(region))))
             for region in ["11", "26"] * 10
@@ -216,7 +226,7 @@ async def test_two_registry_replicas_publish_each_event_once_and_one_takes_over(
             stack.push_async_callback(own.aclose)
             replicas.append(await own.enter_async_context(running(app, REGISTRY_MIGRATIONS)))
             stops.append(own)
-        rpc = RpcClient(replicas[1].broker, bus, timeout=30)
+        rpc = rpc_client(replicas[1].broker, bus, ANONYMOUS, timeout=30)  # volunteers sign up
 
         async def register(prefix: str, count: int) -> None:
             await asyncio.gather(
@@ -244,7 +254,7 @@ async def test_two_registry_replicas_publish_each_event_once_and_one_takes_over(
         leader = next(i for i, r in enumerate(replicas) if r.relay is not None and r.relay.leading)
         await stops[leader].aclose()  # the leading replica stops; the other takes over its relay
         other = replicas[1 - leader]
-        rpc = RpcClient(other.broker, bus, timeout=30)
+        rpc = rpc_client(other.broker, bus, ANONYMOUS, timeout=30)
         await register("second", 30)
         await eventually(lambda: all_published(330), what="the standby publishing after the leader left", timeout=30)
         assert other.relay is not None and other.relay.leading

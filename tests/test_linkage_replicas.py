@@ -32,16 +32,19 @@ from vms_linkage.db import transfers
 from vms_linkage.portal import Portal1365Client, Record
 from vms_linkage.settings import LinkageSettings
 from vms_platform.clock import today_kst
-from vms_platform.rpc import RpcClient
 from vms_platform.runtime import ServiceApp
 from vms_platform.testing import (
+    ANONYMOUS,
     eventually,
     fresh_postgres_database,
     postgres_missing_reason,
     postgres_required,
+    rpc_client,
     running,
 )
+from vms_platform.testing import volunteer as themselves
 from vms_registry.app import create_app as create_registry
+from vms_registry.db import personal_data_reads
 from vms_registry.settings import RegistrySettings
 from vms_simulators.portal1365.app import create_app as create_portal
 
@@ -133,7 +136,7 @@ async def test_two_replicas_send_each_record_to_1365_once(
         common: dict[str, Any] = {"nats_url": nats_url, "bus_root": bus.root, "relay_poll_interval": 0.05}
         registry = create_registry(RegistrySettings(database_url=registry_url, instance="registry-1", **common))
         await stack.enter_async_context(running(registry, REGISTRY_MIGRATIONS))
-        rpc = RpcClient(registry.broker, bus, timeout=10)
+        rpc = rpc_client(registry.broker, bus, ANONYMOUS, timeout=10)  # volunteers sign up, then consent
 
         # Volunteers who register and consent in VMS (the registry announces the consents) and join 1365 with the
         # same details; their confirmed hours as hours publishes them.
@@ -152,6 +155,7 @@ async def test_two_replicas_send_each_record_to_1365_once(
             await rpc.call(
                 registry_rpc.SET_CONSENT,
                 registry_rpc.SetConsent(volunteer_id=registered.id, consent=ConsentKind.PORTAL_1365, granted=True),
+                actor=themselves(registered.id),
             )
             joined = await portal.post(
                 "/members",
@@ -189,6 +193,10 @@ async def test_two_replicas_send_each_record_to_1365_once(
         async with first.db.transaction() as session:
             grouped = await session.execute(select(transfers.c.status, func.count()).group_by(transfers.c.status))
             statuses: dict[str, int] = {status: count for status, count in grouped.all()}
+        async with registry.db.transaction() as session:
+            reads = (
+                await session.execute(select(personal_data_reads.c.actor, personal_data_reads.c.volunteer_id))
+            ).all()
 
     assert stats["duplicates"] == 0, stats["duplicateRecords"]
     assert (stats["accepted"], stats["received"]) == (total, total)
@@ -196,4 +204,7 @@ async def test_two_replicas_send_each_record_to_1365_once(
     # Both replicas sent: the claims were contended, not one replica doing all the work.
     assert set(sent_by) == {"linkage-a", "linkage-b"}, sent_by
     assert sum(sent_by.values()) == total
+    # The replicas asked the registry who each volunteer is as the linkage service, and each read is on record.
+    assert {r.actor for r in reads} == {"service:linkage"}
+    assert {r.volunteer_id for r in reads} == set(volunteer_ids)
     print(f"\n[replicas] {total} records, sent by {dict(sent_by)}, 1365 duplicates {stats['duplicates']}")

@@ -19,7 +19,7 @@ from vms_contracts.events.registry import VolunteerRegisteredV2
 from vms_contracts.ids import new_id
 from vms_platform.db import UtcDateTime, async_url, create_engine, migrate
 
-SERVICES = ["registry", "hours", "rewards", "linkage"]
+SERVICES = ["registry", "hours", "rewards", "linkage", "gateway"]
 
 
 @pytest.mark.parametrize("service", SERVICES)

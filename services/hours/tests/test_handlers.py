@@ -1,4 +1,5 @@
-"""Recording and confirming hours through the real database: the rules of a day, and what is staged for the bus.
+"""Recording and confirming hours through the real database: the rules of a day, what is staged for the bus, and
+who may record, confirm and read which records.
 
 Each test runs on SQLite and PostgreSQL; the races (`…_at_once`) matter on PostgreSQL, where transactions really
 run side by side (SQLite runs one writer at a time and can only show that the answers are right).
@@ -15,24 +16,35 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
+from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope, decode_event
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
-from vms_contracts.rpc.hours import ActivityRef, ActivityStatus, RecordActivity, VolunteerActivities
+from vms_contracts.rpc.hours import (
+    ActivityRef,
+    ActivityStatus,
+    ActivityView,
+    CentreActivities,
+    RecordActivity,
+    VolunteerActivities,
+)
 from vms_contracts.subjects import Bus
 from vms_hours import domain
-from vms_hours.db import activities, known_volunteers, outbox
+from vms_hours.db import activities, known_volunteers, outbox, volunteer_days
 from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
+from vms_platform.actor import NotPermitted, OutOfScope
 from vms_platform.clock import KST, today_kst
 from vms_platform.db import Database, migrate
 from vms_platform.errors import DomainError
 from vms_platform.outbox import Outbox
-from vms_platform.rpc import RpcClient
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, rpc_client
+from vms_platform.testing import volunteer as volunteer_of
 
 YESTERDAY = today_kst() - timedelta(days=1)
+NOW = datetime.now(UTC)
 
 
 class Clock:
@@ -49,23 +61,53 @@ class Clock:
 
 
 class Hours:
-    """The hours handlers on a fresh database, with one centre (region 26) and volunteers known to them."""
+    """The hours handlers on a fresh database, with one centre (region 26, its manager asking unless a test says
+    otherwise) and volunteers known to them."""
 
     def __init__(self, handlers: HoursHandlers, clock: Clock) -> None:
         self.handlers = handlers
         self.clock = clock
         self.centre = new_id("26")
+        self.manager = centre_manager(self.centre)
+
+    async def add_centre(self, region: str) -> UUID:
+        centre = new_id(region)
+        event = CentreRegisteredV1(centre_id=centre, name=f"센터 {centre.hex[-6:]}", region=region, registered_at=NOW)
+        async with self.handlers.db.transaction() as session:
+            await self.handlers.on_centres_registered(session, [Envelope.wrap(event, source="/t", region=region)])
+        return centre
+
+    async def recorded(self, volunteer: UUID, start: str, end: str, **changes: Any) -> ActivityView:
+        """Recorded by the manager of the record's centre."""
+        record = self.record(volunteer, start, end, **changes)
+        return await self.handlers.record_activity(record, centre_manager(record.centre_id))
+
+    async def confirm(self, activity: UUID, actor: Actor | None = None) -> ActivityView:
+        return await self.handlers.confirm_activity(ActivityRef(activity_id=activity), actor or self.manager)
+
+    async def get(self, activity: UUID, actor: Actor = CENTRAL_ADMIN) -> ActivityView:
+        return await self.handlers.get_activity(ActivityRef(activity_id=activity), actor)
+
+    async def listed(self, volunteer: UUID, actor: Actor = CENTRAL_ADMIN) -> list[UUID]:
+        found = await self.handlers.list_activities(VolunteerActivities(volunteer_id=volunteer), actor)
+        return [a.id for a in found.items]
+
+    async def rows(self) -> dict[str, int]:
+        """How many rows each table holds: a refusal changes none of them."""
+        tables: list[Table] = [activities, volunteer_days, outbox]
+        async with self.handlers.db.transaction() as session:
+            return {t.name: int(await session.scalar(select(func.count()).select_from(t)) or 0) for t in tables}
 
     async def volunteer(self) -> UUID:
-        volunteer = new_id("11")
-        event = VolunteerRegisteredV2(volunteer_id=volunteer, region="11", registered_at=datetime.now(UTC))
+        someone = new_id("11")
+        event = VolunteerRegisteredV2(volunteer_id=someone, region="11", registered_at=datetime.now(UTC))
         async with self.handlers.db.transaction() as session:
             await self.handlers.on_volunteers_registered(session, [Envelope.wrap(event, source="/t", region="11")])
-        return volunteer
+        return someone
 
     def record(self, volunteer: UUID, start: str, end: str, **changes: Any) -> RecordActivity:
         return RecordActivity(
-            centre_id=self.centre,
+            centre_id=changes.pop("centre_id", self.centre),
             volunteer_id=volunteer,
             activity_date=changes.pop("activity_date", YESTERDAY),
             start_time=time.fromisoformat(start),
@@ -99,7 +141,7 @@ async def hours(new_database: Any) -> AsyncIterator[Hours]:
     handlers = HoursHandlers(
         db,
         Outbox(outbox, bus=Bus(), source="/vms/hours/test"),
-        RpcClient(None, Bus()),
+        rpc_client(None, Bus(), Actor.service("hours")),
         HoursSettings(database_url=url),  # type: ignore[arg-type]
         clock=clock,
     )
@@ -147,13 +189,13 @@ async def test_a_registration_from_before_is_kept_without_the_persons_details(ho
     async with hours.handlers.db.transaction() as session:
         rows = [row._asdict() for row in (await session.execute(select(known_volunteers))).all()]
     assert rows == [{"id": volunteer, "region": "26"}]
-    view = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "11:00"))
+    view = await hours.recorded(volunteer, "10:00", "11:00")
     assert view.volunteer_id == volunteer
 
 
 async def test_a_record_belongs_to_its_centres_region(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    view = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:30"))
+    view = await hours.recorded(volunteer, "10:00", "13:30")
     assert (view.minutes, view.status) == (210, ActivityStatus.RECORDED)
     assert region_of(view.id) == "26", "the activity id names the centre's region, which owns the record"
     assert await hours.staged("vms.hours.recorded.v1") == 1
@@ -161,38 +203,36 @@ async def test_a_record_belongs_to_its_centres_region(hours: Hours) -> None:
 
 async def test_the_same_record_sent_again_is_the_same_record(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    first = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:30"))
-    again = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:30"))
+    first = await hours.recorded(volunteer, "10:00", "13:30")
+    again = await hours.recorded(volunteer, "10:00", "13:30")
     assert again.id == first.id
     assert await hours.staged("vms.hours.recorded.v1") == 1
 
 
 async def test_overlapping_records_are_refused(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    first = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:00"))
+    first = await hours.recorded(volunteer, "10:00", "13:00")
     with pytest.raises(domain.ActivityOverlaps) as refused:
-        await hours.handlers.record_activity(hours.record(volunteer, "12:00", "14:00", description="식사 보조"))
+        await hours.recorded(volunteer, "12:00", "14:00", description="식사 보조")
     assert refused.value.params["activity_id"] == str(first.id)
     # Touching is not overlapping.
-    await hours.handlers.record_activity(hours.record(volunteer, "13:00", "14:00", description="식사 보조"))
+    await hours.recorded(volunteer, "13:00", "14:00", description="식사 보조")
 
 
 async def test_a_day_counts_at_most_eight_hours_unless_a_reason_is_given(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    await hours.handlers.record_activity(hours.record(volunteer, "08:00", "14:00"))
+    await hours.recorded(volunteer, "08:00", "14:00")
     with pytest.raises(domain.DailyLimitExceeded):
-        await hours.handlers.record_activity(hours.record(volunteer, "15:00", "18:00", description="정리"))
-    late = await hours.handlers.record_activity(
-        hours.record(volunteer, "15:00", "18:00", description="정리", exception_reason="행사 준비로 연장")
-    )
+        await hours.recorded(volunteer, "15:00", "18:00", description="정리")
+    late = await hours.recorded(volunteer, "15:00", "18:00", description="정리", exception_reason="행사 준비로 연장")
     assert late.exception_reason == "행사 준비로 연장"
 
 
 async def test_confirming_twice_confirms_once(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    recorded = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:30"))
-    first = await hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id))
-    again = await hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id))
+    recorded = await hours.recorded(volunteer, "10:00", "13:30")
+    first = await hours.confirm(recorded.id)
+    again = await hours.confirm(recorded.id)
     assert first.status == again.status == ActivityStatus.CONFIRMED
     assert first.confirmed_at == again.confirmed_at
     assert await hours.staged("vms.hours.confirmed.v1") == 1
@@ -204,11 +244,11 @@ async def test_an_activity_is_recorded_only_once_it_has_ended(hours: Hours) -> N
     today = today_kst()
     hours.clock.set_today(21, 46)
     with pytest.raises(domain.ActivityNotOver) as refused:
-        await hours.handlers.record_activity(hours.record(volunteer, "23:00", "23:59", activity_date=today))
+        await hours.recorded(volunteer, "23:00", "23:59", activity_date=today)
     assert refused.value.params["end_time"] == "23:59"
     assert await hours.minutes_on(volunteer, today) == 0
     assert await hours.staged("vms.hours.recorded.v1") == 0
-    over = await hours.handlers.record_activity(hours.record(volunteer, "20:00", "21:46", activity_date=today))
+    over = await hours.recorded(volunteer, "20:00", "21:46", activity_date=today)
     assert over.minutes == 106
 
 
@@ -217,31 +257,29 @@ async def test_an_activity_is_confirmed_only_once_it_has_ended(hours: Hours) -> 
     volunteer = await hours.volunteer()
     today = today_kst()
     hours.clock.set_today(23, 59, 30)
-    recorded = await hours.handlers.record_activity(hours.record(volunteer, "23:00", "23:59", activity_date=today))
+    recorded = await hours.recorded(volunteer, "23:00", "23:59", activity_date=today)
     hours.clock.set_today(21, 46)
     with pytest.raises(domain.ActivityNotOver):
-        await hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id))
-    assert (await hours.handlers.get_activity(ActivityRef(activity_id=recorded.id))).status == ActivityStatus.RECORDED
+        await hours.confirm(recorded.id)
+    assert (await hours.get(recorded.id)).status == ActivityStatus.RECORDED
     assert await hours.staged("vms.hours.confirmed.v1") == 0
     hours.clock.set_today(23, 59)
-    confirmed = await hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id))
+    confirmed = await hours.confirm(recorded.id)
     assert confirmed.status == ActivityStatus.CONFIRMED
     assert await hours.staged("vms.hours.confirmed.v1") == 1
 
 
 async def test_confirming_an_unknown_record_is_not_found(hours: Hours) -> None:
     with pytest.raises(domain.ActivityNotFound):
-        await hours.handlers.confirm_activity(ActivityRef(activity_id=new_id("26")))
+        await hours.confirm(new_id("26"))
 
 
 async def test_a_volunteers_records_are_listed_in_date_order(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    await hours.handlers.record_activity(hours.record(volunteer, "14:00", "15:00"))
-    await hours.handlers.record_activity(
-        hours.record(volunteer, "09:00", "10:00", activity_date=YESTERDAY - timedelta(days=1))
-    )
-    await hours.handlers.record_activity(hours.record(volunteer, "09:00", "10:00"))
-    listed = await hours.handlers.list_activities(VolunteerActivities(volunteer_id=volunteer))
+    await hours.recorded(volunteer, "14:00", "15:00")
+    await hours.recorded(volunteer, "09:00", "10:00", activity_date=YESTERDAY - timedelta(days=1))
+    await hours.recorded(volunteer, "09:00", "10:00")
+    listed = await hours.handlers.list_activities(VolunteerActivities(volunteer_id=volunteer), volunteer_of(volunteer))
     assert [(a.activity_date, a.start_time.hour) for a in listed.items] == [
         (YESTERDAY - timedelta(days=1), 9),
         (YESTERDAY, 9),
@@ -249,15 +287,119 @@ async def test_a_volunteers_records_are_listed_in_date_order(hours: Hours) -> No
     ]
 
 
+# -- who may record, confirm and read which records -----------------------------------------------------------
+
+
+async def test_a_centre_manager_records_only_for_their_own_centres(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    other_centre = await hours.add_centre("26")
+    before = await hours.rows()
+    with pytest.raises(OutOfScope):
+        await hours.handlers.record_activity(hours.record(volunteer, "10:00", "12:00"), centre_manager(other_centre))
+    for never in (CENTRAL_ADMIN, council_admin("26"), volunteer_of(volunteer)):
+        with pytest.raises(NotPermitted):
+            await hours.handlers.record_activity(hours.record(volunteer, "10:00", "12:00"), never)
+    assert await hours.rows() == before
+    both = centre_manager(other_centre, hours.centre)
+    assert (await hours.handlers.record_activity(hours.record(volunteer, "10:00", "12:00"), both)).minutes == 120
+
+
+async def test_centre_manager_cannot_confirm_another_centres_activity(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    recorded = await hours.recorded(volunteer, "10:00", "13:30")
+    before = await hours.rows()
+    other_centre = await hours.add_centre("26")
+    for outsider in (centre_manager(other_centre), centre_manager(new_id("11"))):
+        with pytest.raises(OutOfScope):
+            await hours.confirm(recorded.id, outsider)
+    with pytest.raises(NotPermitted):
+        await hours.confirm(recorded.id, CENTRAL_ADMIN)
+    assert await hours.rows() == before, "nothing written, no outbox row"
+    assert (await hours.get(recorded.id)).status == ActivityStatus.RECORDED
+    assert await hours.staged("vms.hours.confirmed.v1") == 0
+    assert (await hours.confirm(recorded.id)).status == ActivityStatus.CONFIRMED
+
+
+async def test_changes_record_the_account_that_made_them(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    recording, confirming = centre_manager(hours.centre), centre_manager(hours.centre)
+    recorded = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:30"), recording)
+    async with hours.handlers.db.transaction() as session:
+        row = (await session.execute(select(activities.c.recorded_by, activities.c.confirmed_by))).one()
+    assert (row.recorded_by, row.confirmed_by) == (UUID(recording.id), None)
+    await hours.confirm(recorded.id, confirming)
+    await hours.confirm(recorded.id, recording)  # already confirmed: it stays confirmed by the first
+    async with hours.handlers.db.transaction() as session:
+        row = (await session.execute(select(activities.c.recorded_by, activities.c.confirmed_by))).one()
+    assert (row.recorded_by, row.confirmed_by) == (UUID(recording.id), UUID(confirming.id))
+
+
+async def test_volunteer_reads_only_their_own_records(hours: Hours) -> None:
+    hong, kim = await hours.volunteer(), await hours.volunteer()
+    hongs = await hours.recorded(hong, "10:00", "12:00")
+    kims = await hours.recorded(kim, "10:00", "12:00")
+    assert (await hours.get(hongs.id, volunteer_of(hong))).id == hongs.id
+    assert await hours.listed(hong, volunteer_of(hong)) == [hongs.id]
+    with pytest.raises(OutOfScope):
+        await hours.get(kims.id, volunteer_of(hong))
+    with pytest.raises(OutOfScope):
+        await hours.listed(kim, volunteer_of(hong))
+
+
+async def test_list_is_cut_to_the_managers_centres(hours: Hours) -> None:
+    """A volunteer serves at centres in Busan and Seoul: each centre's manager sees what their centre kept, each
+    council what its region's centres kept, the central council all of it."""
+    volunteer = await hours.volunteer()
+    busan_other = await hours.add_centre("26")
+    seoul = await hours.add_centre("11")
+    here = await hours.recorded(volunteer, "08:00", "09:00")
+    there = await hours.recorded(volunteer, "10:00", "11:00", centre_id=busan_other)
+    in_seoul = await hours.recorded(volunteer, "12:00", "13:00", centre_id=seoul)
+    assert await hours.listed(volunteer, hours.manager) == [here.id]
+    assert await hours.listed(volunteer, centre_manager(hours.centre, seoul)) == [here.id, in_seoul.id]
+    assert await hours.listed(volunteer, centre_manager(new_id("26"))) == []
+    assert await hours.listed(volunteer, council_admin("26")) == [here.id, there.id]
+    assert await hours.listed(volunteer, council_admin("11")) == [in_seoul.id]
+    assert await hours.listed(volunteer, CENTRAL_ADMIN) == [here.id, there.id, in_seoul.id]
+    assert await hours.listed(volunteer, Actor.service("rewards")) == [here.id, there.id, in_seoul.id]
+    # One record, the same rule: its centre's manager and its centre's region's council.
+    assert (await hours.get(in_seoul.id, council_admin("11"))).id == in_seoul.id
+    for outsider in (hours.manager, council_admin("26")):
+        with pytest.raises(OutOfScope):
+            await hours.get(in_seoul.id, outsider)
+
+
+async def test_a_centres_records_are_listed_newest_first_for_its_manager_and_council(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    days = [YESTERDAY - timedelta(days=d) for d in (3, 0, 1)]
+    made = [await hours.recorded(volunteer, "10:00", "11:00", activity_date=day) for day in days]
+    await hours.recorded(volunteer, "14:00", "15:00", centre_id=await hours.add_centre("26"))
+    await hours.confirm(made[1].id)
+
+    def asking(**changes: Any) -> CentreActivities:
+        return CentreActivities(centre_id=hours.centre, **changes)
+
+    listed = await hours.handlers.list_centre_activities(asking(), hours.manager)
+    assert [a.activity_date for a in listed.items] == sorted(days, reverse=True)
+    assert listed.total == 3
+    page = await hours.handlers.list_centre_activities(asking(limit=1, offset=1), council_admin("26"))
+    assert ([a.id for a in page.items], page.total) == ([made[2].id], 3)
+    waiting = await hours.handlers.list_centre_activities(asking(status=ActivityStatus.RECORDED), CENTRAL_ADMIN)
+    assert ([a.id for a in waiting.items], waiting.total) == ([made[2].id, made[0].id], 2)
+    for outsider in (centre_manager(new_id("26")), council_admin("11")):
+        with pytest.raises(OutOfScope):
+            await hours.handlers.list_centre_activities(asking(), outsider)
+    with pytest.raises(NotPermitted):
+        await hours.handlers.list_centre_activities(asking(), volunteer_of(volunteer))
+
+
 # -- at once -----------------------------------------------------------------------------------------------------
 
 
 async def test_eight_confirmations_at_once_give_one_event(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    recorded = await hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:30"))
-    views = await asyncio.gather(
-        *(hours.handlers.confirm_activity(ActivityRef(activity_id=recorded.id)) for _ in range(8))
-    )
+    recorded = await hours.recorded(volunteer, "10:00", "13:30")
+    views = await asyncio.gather(*(hours.confirm(recorded.id) for _ in range(8)))
     assert {v.status for v in views} == {ActivityStatus.CONFIRMED}
     assert len({v.confirmed_at for v in views}) == 1, "every answer tells of the one confirmation"
     assert await hours.staged("vms.hours.confirmed.v1") == 1
@@ -268,9 +410,7 @@ async def test_five_overlapping_records_at_once_leave_one(hours: Hours) -> None:
     starts = ["09:00", "09:30", "10:00", "10:30", "11:00"]
     results = await asyncio.gather(
         *(
-            hours.handlers.record_activity(
-                hours.record(volunteer, start, f"{int(start[:2]) + 5:02d}{start[2:]}", description=f"활동 {i}")
-            )
+            hours.recorded(volunteer, start, f"{int(start[:2]) + 5:02d}{start[2:]}", description=f"활동 {i}")
             for i, start in enumerate(starts)
         ),
         return_exceptions=True,
@@ -285,7 +425,7 @@ async def test_records_at_once_never_take_a_day_past_eight_hours(hours: Hours) -
     slots = [("06:00", "08:00"), ("08:00", "10:00"), ("10:00", "12:00"), ("12:00", "14:00"), ("14:00", "16:00")]
     slots += [("16:00", "18:00")]
     results = await asyncio.gather(
-        *(hours.handlers.record_activity(hours.record(volunteer, s, e, description=f"{s}")) for s, e in slots),
+        *(hours.recorded(volunteer, s, e, description=f"{s}") for s, e in slots),
         return_exceptions=True,
     )
     assert await refusals(results) == ["DAILY_LIMIT_EXCEEDED"] * 2
@@ -294,8 +434,6 @@ async def test_records_at_once_never_take_a_day_past_eight_hours(hours: Hours) -
 
 async def test_one_record_sent_many_times_at_once_is_recorded_once(hours: Hours) -> None:
     volunteer = await hours.volunteer()
-    views = await asyncio.gather(
-        *(hours.handlers.record_activity(hours.record(volunteer, "10:00", "13:30")) for _ in range(6))
-    )
+    views = await asyncio.gather(*(hours.recorded(volunteer, "10:00", "13:30") for _ in range(6)))
     assert len({v.id for v in views}) == 1
     assert await hours.staged("vms.hours.recorded.v1") == 1

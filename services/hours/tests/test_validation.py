@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from importlib.resources import files
 from typing import Any
+from uuid import UUID, uuid4
 
 import nats
 import pytest
 from sqlalchemy import func, select
 
+from vms_contracts.actor import ACTOR_HEADER, Actor, Role
 from vms_contracts.rpc import REQUEST_ID_HEADER, STATUS_HEADER, Rpc
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
@@ -24,19 +26,23 @@ from vms_hours.db import activities, outbox
 from vms_hours.settings import HoursSettings
 from vms_platform.clock import today_kst
 from vms_platform.runtime import ServiceApp
-from vms_platform.testing import running
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, gateway_signer, running
 from vms_registry.app import create_app as create_registry
 from vms_registry.settings import RegistrySettings
 
 YESTERDAY = (today_kst() - timedelta(days=1)).isoformat()
 
 
-async def ask(app: ServiceApp, request: Rpc[Any, Any], body: dict[str, Any], region: str) -> tuple[bool, Any]:
-    """Send `body` as a client would, as JSON text; (refused?, the reply)."""
+async def ask(
+    app: ServiceApp, request: Rpc[Any, Any], body: dict[str, Any], region: str, actor: Actor
+) -> tuple[bool, Any]:
+    """Send `body` as a client would, as JSON text, on behalf of `actor` as the gateway signs it; (refused?, the
+    reply)."""
     nc = await nats.connect(app.settings.nats_url)
     try:
+        headers = {REQUEST_ID_HEADER: "t", ACTOR_HEADER: gateway_signer().token(actor)}
         reply = await nc.request(
-            request.subject(app.bus, region), json.dumps(body).encode(), timeout=10, headers={REQUEST_ID_HEADER: "t"}
+            request.subject(app.bus, region), json.dumps(body).encode(), timeout=10, headers=headers
         )
     finally:
         await nc.close()
@@ -44,8 +50,11 @@ async def ask(app: ServiceApp, request: Rpc[Any, Any], body: dict[str, Any], reg
 
 
 @pytest.fixture
-async def services(bus: Bus, nats_url: str, new_database: Any) -> AsyncIterator[tuple[ServiceApp, dict[str, Any]]]:
-    """Hours, with the registry it asks about centres and volunteers; and a valid record to spoil."""
+async def services(
+    bus: Bus, nats_url: str, new_database: Any
+) -> AsyncIterator[tuple[ServiceApp, dict[str, Any], Actor]]:
+    """Hours, with the registry it asks about centres and volunteers; a valid record to spoil, and the manager of
+    its centre, who sends it."""
     common: dict[str, Any] = {"nats_url": nats_url, "bus_root": bus.root}
     registry = create_registry(RegistrySettings(database_url=await new_database("registry"), **common))
     hours = create_hours(HoursSettings(database_url=await new_database("hours"), **common))
@@ -54,7 +63,7 @@ async def services(bus: Bus, nats_url: str, new_database: Any) -> AsyncIterator[
         running(hours, str(files("vms_hours") / "migrations")),
     ):
         refused, centre = await ask(
-            registry, registry_rpc.REGISTER_CENTRE, {"name": "행복복지관", "region": "26"}, "26"
+            registry, registry_rpc.REGISTER_CENTRE, {"name": "행복복지관", "region": "26"}, "26", CENTRAL_ADMIN
         )
         assert not refused, centre
         person = {
@@ -64,7 +73,8 @@ async def services(bus: Bus, nats_url: str, new_database: Any) -> AsyncIterator[
             "phone": "010-1234-5678",
             "region": "11",
         }
-        refused, volunteer = await ask(registry, registry_rpc.REGISTER_VOLUNTEER, person, "11")
+        signing_up = Actor(id=str(uuid4()), role=Role.ANONYMOUS)
+        refused, volunteer = await ask(registry, registry_rpc.REGISTER_VOLUNTEER, person, "11", signing_up)
         assert not refused, volunteer
         record = {
             "centre_id": centre["id"],
@@ -74,7 +84,7 @@ async def services(bus: Bus, nats_url: str, new_database: Any) -> AsyncIterator[
             "end_time": "13:30",
             "description": "어르신 말벗",
         }
-        yield hours, record
+        yield hours, record, centre_manager(UUID(centre["id"]))
 
 
 async def stored(hours: ServiceApp) -> tuple[int, int]:
@@ -109,28 +119,30 @@ SPOILED: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
 }
 
 
-async def test_a_refused_record_stores_nothing(services: tuple[ServiceApp, dict[str, Any]]) -> None:
-    hours, record = services
+async def test_a_refused_record_stores_nothing(services: tuple[ServiceApp, dict[str, Any], Actor]) -> None:
+    hours, record, manager = services
     for case, (changes, refused_fields) in SPOILED.items():
-        refused, reply = await ask(hours, hours_rpc.RECORD_ACTIVITY, {**record, **changes}, "26")
+        refused, reply = await ask(hours, hours_rpc.RECORD_ACTIVITY, {**record, **changes}, "26", manager)
         assert refused, case
         assert fields(reply) == refused_fields, case
         assert await stored(hours) == (0, 0), case
 
     # The same record, as it should be written, is taken: the refusals were the fields', not the setup's.
-    refused, view = await ask(hours, hours_rpc.RECORD_ACTIVITY, record, "26")
+    refused, view = await ask(hours, hours_rpc.RECORD_ACTIVITY, record, "26", manager)
     assert not refused, view
     assert (view["start_time"], view["end_time"], view["minutes"]) == ("10:00:00", "13:30:00", 210)
     assert await stored(hours) == (1, 1)
 
 
-async def test_an_activity_under_a_minute_is_refused_by_its_rule(services: tuple[ServiceApp, dict[str, Any]]) -> None:
+async def test_an_activity_under_a_minute_is_refused_by_its_rule(
+    services: tuple[ServiceApp, dict[str, Any], Actor],
+) -> None:
     """Once an internal event model's refusal (`(body)`, `greater_than`): now the rule of hours, with the times as
     they were sent."""
-    hours, record = services
+    hours, record, manager = services
     for start, end in [("09:59:59", "10:00:00"), ("10:00:01", "10:01:00")]:
         refused, reply = await ask(
-            hours, hours_rpc.RECORD_ACTIVITY, {**record, "start_time": start, "end_time": end}, "26"
+            hours, hours_rpc.RECORD_ACTIVITY, {**record, "start_time": start, "end_time": end}, "26", manager
         )
         assert refused
         assert reply["code"] == "ACTIVITY_TOO_SHORT", reply

@@ -26,9 +26,11 @@ from faststream.nats import NatsBroker
 from sqlalchemy import func, insert, select, update
 from structlog.testing import capture_logs
 
+from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
 from vms_contracts.events.registry import ConsentChangedV1, ConsentKind
+from vms_contracts.ids import new_id
 from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus
 from vms_contracts.rpc.registry import GET_VOLUNTEER, VolunteerRef, VolunteerView
 from vms_contracts.subjects import Bus
@@ -38,13 +40,15 @@ from vms_linkage.members import LookUp
 from vms_linkage.portal import Portal1365Client, Record
 from vms_linkage.sender import NothingToRequeue, Sender, requeue
 from vms_linkage.settings import LinkageSettings
+from vms_platform.actor import ActorSigner, OutOfScope, private_key
 from vms_platform.clock import today_kst
 from vms_platform.db import Database, migrate
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RpcClient
-from vms_platform.testing import running
+from vms_platform.testing import CENTRAL_ADMIN, council_admin, running, use_test_keys, volunteer
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox as registry_outbox
+from vms_registry.db import personal_data_reads
 from vms_registry.db import volunteers as registry_volunteers
 from vms_registry.handlers import RegistryHandlers
 from vms_registry.settings import RegistrySettings
@@ -72,6 +76,8 @@ class Person:
 
 
 HONG = Person("홍길동", date(2001, 4, 5), "010-1234-5678")
+LINKAGE = Actor.service("linkage")
+"""Who the sender is when it asks the registry."""
 
 
 @dataclass
@@ -89,7 +95,7 @@ class Lookups:
         self.most_at_once = max(self.most_at_once, self.in_flight)
         try:
             await asyncio.sleep(0.01)  # a round trip's worth, so that questions asked one after another show
-            return await self.registry.get_volunteer(VolunteerRef(volunteer_id=volunteer_id))
+            return await self.registry.get_volunteer(VolunteerRef(volunteer_id=volunteer_id), LINKAGE)
         finally:
             self.in_flight -= 1
 
@@ -242,8 +248,9 @@ async def world(new_database: Callable[[str], Awaitable[str]], tmp_path: Path) -
         yield World(url, db, registry_url, registry_db, transport, portal, stack)
 
 
-async def shown(handlers: LinkageHandlers, person: Person) -> TransferList:
-    return await handlers.list_transfers(TransfersRequest(volunteer_id=person.id))
+async def shown(handlers: LinkageHandlers, person: Person, actor: Actor | None = None) -> TransferList:
+    """What the volunteer (unless `actor` says who else) is shown of their records' way to 1365."""
+    return await handlers.list_transfers(TransfersRequest(volunteer_id=person.id), actor or volunteer(person.id))
 
 
 # -- due, consent ------------------------------------------------------------------------------------------------
@@ -437,7 +444,9 @@ async def test_a_registry_that_does_not_answer_leaves_the_records_due(world: Wor
     broker = NatsBroker(nats_url, logger=None)
     await broker.connect()
     world.stack.push_async_callback(broker.stop)
-    rpc = RpcClient(broker, bus, timeout=2)
+    # Signed as the linkage service signs its own requests, with its own key.
+    signer = ActorSigner("linkage", private_key(use_test_keys()["VMS_LINKAGE_ACTOR_KEY"]))
+    rpc = RpcClient(broker, bus, signer=signer, actor=LINKAGE, timeout=2)
 
     async def look_up(volunteer_id: UUID) -> VolunteerView:
         return await rpc.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id))
@@ -471,6 +480,11 @@ async def test_a_registry_that_does_not_answer_leaves_the_records_due(world: Wor
     assert len(await world.events("transfer.sent")) == 4
     assert sender.registry_problem() is None
     assert "the registry answers again" in [e["event"] for e in logs]
+    async with world.registry_db.transaction() as session:
+        reads = (await session.execute(select(personal_data_reads.c.actor, personal_data_reads.c.volunteer_id))).all()
+    assert sorted(tuple(r) for r in reads) == sorted(("service:linkage", p.id) for p in people), (
+        "each volunteer's details, read once to send their records, and recorded as linkage's read"
+    )
 
 
 async def test_words_of_1365_that_quote_the_volunteer_are_kept_and_announced_without_the_details(
@@ -493,10 +507,28 @@ async def test_words_of_1365_that_quote_the_volunteer_are_kept_and_announced_wit
         event["data"]["reason"]
         == "1365 자원봉사포털이 실적을 받지 않았습니다: 98 ***(***, ***) 회원의 요청을 처리할 수 없습니다."
     )
+    assert event["actorid"] is None, "the sender sent it on its own: no one's request, and never anyone's name"
     assert (await shown(handlers, HONG)).items[0].reason_en == (
         "1365 refused the record: 98 ***(***, ***) 회원의 요청을 처리할 수 없습니다."
     )
     assert await details_kept(world, HONG) == []
+
+
+# -- who sees it -------------------------------------------------------------------------------------------------
+
+
+async def test_transfers_are_shown_to_the_volunteer_and_their_regions_council(world: World) -> None:
+    """Busan's volunteer (the region is written in their id): they, Busan's council and the central council see
+    where their records are; another volunteer and another council are refused."""
+    busan = Person("김부산", date(1990, 3, 3), "010-3333-4444", new_id("26"))
+    await world.register(busan)
+    await world.confirm(busan)
+    handlers = world.handlers
+    for allowed in (volunteer(busan.id), council_admin("26"), CENTRAL_ADMIN, Actor.service("rewards")):
+        assert len((await shown(handlers, busan, allowed)).items) == 1
+    for refused in (volunteer(HONG.id), council_admin("11")):
+        with pytest.raises(OutOfScope):
+            await shown(handlers, busan, refused)
 
 
 # -- refusals ----------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Registering volunteers and centres and recording consents, through the real database, on SQLite and PostgreSQL
-(the races, `…_at_once`, matter on PostgreSQL, where transactions really run side by side)."""
+(the races, `…_at_once`, matter on PostgreSQL, where transactions really run side by side); who may read and change
+what, who did, and who read whose personal data."""
 
 from __future__ import annotations
 
@@ -7,17 +8,21 @@ import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib.resources import files
 from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Table, func, insert, select
 
+from vms_contracts.actor import Actor, Role
 from vms_contracts.events.registry import ConsentKind
 from vms_contracts.ids import region_of
 from vms_contracts.rpc.registry import (
+    AccessRecordsRequest,
     CentreRef,
+    ListCentres,
     RegisterCentre,
     RegisterVolunteer,
     SetConsent,
@@ -25,10 +30,12 @@ from vms_contracts.rpc.registry import (
     VolunteerView,
 )
 from vms_contracts.subjects import Bus
+from vms_platform.actor import NotPermitted, OutOfScope
 from vms_platform.db import Database, migrate
 from vms_platform.outbox import Outbox
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, volunteer
 from vms_registry import domain
-from vms_registry.db import consents, outbox
+from vms_registry.db import centres, consents, outbox, personal_data_reads, volunteers
 from vms_registry.handlers import RegistryHandlers
 
 
@@ -65,22 +72,56 @@ async def staged(registry: RegistryHandlers, event_type: str) -> list[dict[str, 
 REGISTERED = "vms.registry.volunteer.registered.v2"
 
 
+def signing_up(account: UUID | None = None) -> Actor:
+    """Who registers a volunteer: nobody signed in yet, named by the account the gateway is making."""
+    return Actor(id=str(account or uuid4()), role=Role.ANONYMOUS)
+
+
+async def sign_up(registry: RegistryHandlers, request: RegisterVolunteer | None = None) -> VolunteerView:
+    return await registry.register_volunteer(request or person(), signing_up())
+
+
 def consent(volunteer: VolunteerView, granted: bool) -> SetConsent:
     return SetConsent(volunteer_id=volunteer.id, consent=ConsentKind.PORTAL_1365, granted=granted)
 
 
+def themselves(someone: VolunteerView) -> Actor:
+    return volunteer(someone.id)
+
+
+async def read(registry: RegistryHandlers, someone: UUID, actor: Actor = CENTRAL_ADMIN) -> VolunteerView:
+    return await registry.get_volunteer(VolunteerRef(volunteer_id=someone), actor)
+
+
+async def count(registry: RegistryHandlers, table: Table) -> int:
+    async with registry.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def everything(registry: RegistryHandlers) -> dict[str, int]:
+    """How many rows each table holds: a refusal changes none of them."""
+    tables = [centres, volunteers, consents, personal_data_reads, outbox]
+    return {table.name: await count(registry, table) for table in tables}
+
+
+async def access_records(registry: RegistryHandlers) -> list[dict[str, Any]]:
+    async with registry.db.transaction() as session:
+        rows = (await session.execute(select(personal_data_reads).order_by(personal_data_reads.c.read_at))).all()
+    return [row._asdict() for row in rows]
+
+
 async def test_a_volunteer_belongs_to_their_region(registry: RegistryHandlers) -> None:
-    volunteer = await registry.register_volunteer(person(region="26"))
+    volunteer = await sign_up(registry, person(region="26"))
     assert region_of(volunteer.id) == "26", "the id names the region that owns the volunteer"
-    assert (await registry.get_volunteer(VolunteerRef(volunteer_id=volunteer.id))).login_id == "hong_gildong"
-    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"))
+    assert (await read(registry, volunteer.id)).login_id == "hong_gildong"
+    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"), CENTRAL_ADMIN)
     assert region_of(centre.id) == "26"
-    assert (await registry.get_centre(CentreRef(centre_id=centre.id))).name == "해운대종합사회복지관"
+    assert (await registry.get_centre(CentreRef(centre_id=centre.id), CENTRAL_ADMIN)).name == "해운대종합사회복지관"
 
 
 async def test_a_registration_is_announced_without_the_persons_details(registry: RegistryHandlers) -> None:
     """Who the volunteer is stays in the registry; the event says who registered (an id) where and when."""
-    volunteer = await registry.register_volunteer(person(region="26"))
+    volunteer = await sign_up(registry, person(region="26"))
     (event,) = await staged(registry, REGISTERED)
     assert event == {
         "volunteer_id": str(volunteer.id),
@@ -89,30 +130,208 @@ async def test_a_registration_is_announced_without_the_persons_details(registry:
     }
     assert await staged(registry, "vms.registry.volunteer.registered.v1") == []
     # Asked for, the registry answers with them.
-    found = await registry.get_volunteer(VolunteerRef(volunteer_id=volunteer.id))
+    found = await read(registry, volunteer.id)
     assert (found.name, found.birth_date, found.phone) == ("홍길동", date(2001, 4, 5), "010-1234-5678")
 
 
 async def test_registering_twice_is_one_volunteer_and_a_taken_login_id_is_refused(registry: RegistryHandlers) -> None:
-    first = await registry.register_volunteer(person())
-    assert (await registry.register_volunteer(person())).id == first.id
+    first = await sign_up(registry)
+    assert (await sign_up(registry)).id == first.id
     with pytest.raises(domain.LoginIdTaken):
-        await registry.register_volunteer(person(name="김영희"))
+        await sign_up(registry, person(name="김영희"))
     assert len(await staged(registry, REGISTERED)) == 1
 
 
 async def test_a_consent_is_announced_only_when_it_changes(registry: RegistryHandlers) -> None:
-    volunteer = await registry.register_volunteer(person())
-    assert (await registry.set_consent(consent(volunteer, False))).changed_at is None, "never consented: no change"
-    given = await registry.set_consent(consent(volunteer, True))
-    again = await registry.set_consent(consent(volunteer, True))
+    volunteer = await sign_up(registry)
+    me = themselves(volunteer)
+    assert (await registry.set_consent(consent(volunteer, False), me)).changed_at is None, "never consented"
+    given = await registry.set_consent(consent(volunteer, True), me)
+    again = await registry.set_consent(consent(volunteer, True), me)
     assert again.changed_at == given.changed_at
-    withdrawn = await registry.set_consent(consent(volunteer, False))
+    withdrawn = await registry.set_consent(consent(volunteer, False), me)
     assert withdrawn.changed_at is not None and given.changed_at is not None
     assert withdrawn.changed_at > given.changed_at
     events = await staged(registry, "vms.registry.consent.changed.v1")
     assert [e["granted"] for e in events] == [True, False]
-    assert (await registry.get_volunteer(VolunteerRef(volunteer_id=volunteer.id))).consents.portal1365 is False
+    assert (await read(registry, volunteer.id, me)).consents.portal1365 is False
+
+
+# -- who may read and change what -------------------------------------------------------------------------------
+
+
+async def test_volunteer_reads_only_themselves(registry: RegistryHandlers) -> None:
+    hong = await sign_up(registry, person("hong_gildong"))
+    kim = await sign_up(registry, person("kim_younghee", name="김영희"))
+    assert (await read(registry, hong.id, themselves(hong))).name == "홍길동"
+    before = await everything(registry)
+    with pytest.raises(OutOfScope) as refused:
+        await read(registry, kim.id, themselves(hong))
+    assert refused.value.body().kind == "forbidden"
+    assert await everything(registry) == before
+
+
+async def test_a_council_reads_the_volunteers_of_its_region_as_the_registry_holds_it(
+    registry: RegistryHandlers,
+) -> None:
+    """The region is the one the registry keeps for the volunteer: a volunteer whose id names no region (made
+    before ids did) is still Busan's to read, and no other council's."""
+    busan = await sign_up(registry, person(region="26"))
+    assert (await read(registry, busan.id, council_admin("26"))).id == busan.id
+    unmarked = uuid4()
+    async with registry.db.transaction() as session:
+        await session.execute(
+            insert(volunteers).values(
+                id=unmarked,
+                login_id="old_member",
+                name="박옛날",
+                birth_date=date(1970, 1, 1),
+                phone="010-0000-1111",
+                region="26",
+                registered_at=datetime.now(UTC),
+            )
+        )
+    assert region_of(unmarked) is None
+    assert (await read(registry, unmarked, council_admin("26"))).name == "박옛날"
+    for other in ("11", "50"):
+        with pytest.raises(OutOfScope):
+            await read(registry, busan.id, council_admin(other))
+        with pytest.raises(OutOfScope):
+            await read(registry, unmarked, council_admin(other))
+    with pytest.raises(NotPermitted):
+        await read(registry, busan.id, centre_manager(uuid4()))
+
+
+async def test_consent_is_given_by_the_volunteer_alone(registry: RegistryHandlers) -> None:
+    hong = await sign_up(registry, person("hong_gildong"))
+    kim = await sign_up(registry, person("kim_younghee", name="김영희"))
+    before = await everything(registry)
+    with pytest.raises(OutOfScope):
+        await registry.set_consent(consent(hong, True), themselves(kim))
+    for administrator in (CENTRAL_ADMIN, council_admin("26"), centre_manager(uuid4())):
+        with pytest.raises(NotPermitted):
+            await registry.set_consent(consent(hong, True), administrator)
+    assert await everything(registry) == before, "no consent, no event"
+    assert (await registry.set_consent(consent(hong, True), themselves(hong))).granted is True
+    assert await count(registry, consents) == 1
+
+
+async def test_council_admin_registers_centres_only_in_its_region(registry: RegistryHandlers) -> None:
+    centre = RegisterCentre(name="해운대종합사회복지관", region="26")
+    before = await everything(registry)
+    for outsider in (council_admin("11"), volunteer(uuid4()), centre_manager(uuid4())):
+        with pytest.raises((OutOfScope, NotPermitted)):
+            await registry.register_centre(centre, outsider)
+    assert await everything(registry) == before
+    busan = council_admin("26")
+    registered = await registry.register_centre(centre, busan)
+    assert registered.region == "26"
+    assert (await registry.register_centre(centre, CENTRAL_ADMIN)).id == registered.id, "the same centre again"
+    with pytest.raises(OutOfScope):
+        await registry.register_centre(centre, council_admin("11"))
+
+
+async def test_changes_record_the_account_that_made_them(registry: RegistryHandlers) -> None:
+    account = uuid4()
+    hong = await registry.register_volunteer(person(), signing_up(account))
+    me = themselves(hong)
+    await registry.set_consent(consent(hong, True), me)
+    busan = council_admin("26")
+    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"), busan)
+    async with registry.db.transaction() as session:
+        assert await session.scalar(select(volunteers.c.registered_by)) == account
+        assert await session.scalar(select(consents.c.changed_by)) == UUID(me.id)
+        assert await session.scalar(select(centres.c.registered_by).where(centres.c.id == centre.id)) == UUID(busan.id)
+    withdrawing = me.model_copy(update={"id": str(uuid4())})  # the same volunteer, signed in on another account
+    await registry.set_consent(consent(hong, False), withdrawing)
+    async with registry.db.transaction() as session:
+        assert await session.scalar(select(consents.c.changed_by)) == UUID(withdrawing.id)
+    # A sign-up the gateway names no account for is registered by nobody the registry can name.
+    anonymous = await registry.register_volunteer(person("kim_younghee"), Actor(id="anonymous", role=Role.ANONYMOUS))
+    async with registry.db.transaction() as session:
+        assert await session.scalar(select(volunteers.c.registered_by).where(volunteers.c.id == anonymous.id)) is None
+
+
+# -- reads of personal data -------------------------------------------------------------------------------------
+
+
+async def test_personal_data_read_is_recorded(registry: RegistryHandlers) -> None:
+    hong = await sign_up(registry, person(region="26"))
+    assert await access_records(registry) == [], "registering is not reading"
+    busan = council_admin("26")
+    await read(registry, hong.id, busan)
+    await read(registry, hong.id, Actor.service("linkage"))
+    first, second = await access_records(registry)
+    said = ("actor", "actor_role", "volunteer_id", "volunteer_region", "fields", "operation")
+    assert {k: first[k] for k in said} == {
+        "actor": busan.id,
+        "actor_role": "council_admin",
+        "volunteer_id": hong.id,
+        "volunteer_region": "26",
+        "fields": "name,birth_date,phone",
+        "operation": "registry.get_volunteer",
+    }
+    assert (second["actor"], second["actor_role"]) == ("service:linkage", "service")
+    assert first["read_at"] <= second["read_at"]
+
+
+async def test_refused_read_leaves_no_access_record(registry: RegistryHandlers) -> None:
+    hong = await sign_up(registry, person(region="26"))
+    for refused in (council_admin("11"), volunteer(uuid4())):
+        with pytest.raises(OutOfScope):
+            await read(registry, hong.id, refused)
+    with pytest.raises(domain.VolunteerNotFound):
+        await read(registry, uuid4())
+    assert await access_records(registry) == []
+
+
+async def test_access_records_are_reviewed_by_the_regions_council_newest_first(registry: RegistryHandlers) -> None:
+    hong = await sign_up(registry, person("hong_gildong", region="26"))
+    kim = await sign_up(registry, person("kim_younghee", name="김영희", region="26"))
+    seoul = await sign_up(registry, person("lee_seoul", name="이서울", region="11"))
+    for someone in (hong, kim, hong, seoul):
+        await read(registry, someone.id)
+    busan = council_admin("26")
+    listed = await registry.list_access_records(AccessRecordsRequest(region="26"), busan)
+    assert listed.total == 3
+    assert [r.volunteer_id for r in listed.items] == [hong.id, kim.id, hong.id]
+    assert [r.read_at for r in listed.items] == sorted((r.read_at for r in listed.items), reverse=True)
+    assert listed.items[0].actor == CENTRAL_ADMIN.id and listed.items[0].fields == ["name", "birth_date", "phone"]
+    hongs = await registry.list_access_records(AccessRecordsRequest(region="26", volunteer_id=hong.id, limit=1), busan)
+    assert (hongs.total, len(hongs.items)) == (2, 1)
+    everyone = await registry.list_access_records(AccessRecordsRequest(region="11"), CENTRAL_ADMIN)
+    assert [r.volunteer_id for r in everyone.items] == [seoul.id]
+    before = await everything(registry)
+    with pytest.raises(OutOfScope):
+        await registry.list_access_records(AccessRecordsRequest(region="11"), busan)
+    for never in (themselves(hong), centre_manager(uuid4())):
+        with pytest.raises(NotPermitted):
+            await registry.list_access_records(AccessRecordsRequest(region="26"), never)
+    assert await everything(registry) == before, "reviewing the reads is no read of personal data"
+
+
+# -- centres -----------------------------------------------------------------------------------------------------
+
+
+async def test_the_centres_of_a_region_are_listed_by_name_a_page_at_a_time(registry: RegistryHandlers) -> None:
+    busan = council_admin("26")
+    for name in ["해운대종합사회복지관", "강서종합사회복지관", "부산진종합사회복지관"]:
+        await registry.register_centre(RegisterCentre(name=name, region="26"), busan)
+    await registry.register_centre(RegisterCentre(name="마포종합사회복지관", region="11"), CENTRAL_ADMIN)
+    listed = await registry.list_centres(ListCentres(region="26"), busan)
+    assert [c.name for c in listed.items] == ["강서종합사회복지관", "부산진종합사회복지관", "해운대종합사회복지관"]
+    assert listed.total == 3
+    page = await registry.list_centres(ListCentres(region="26", limit=2, offset=2), volunteer(uuid4()))
+    assert ([c.name for c in page.items], page.total) == (["해운대종합사회복지관"], 3)
+    assert [c.name for c in (await registry.list_centres(ListCentres(region="11"), CENTRAL_ADMIN)).items] == [
+        "마포종합사회복지관"
+    ]
+
+
+async def test_centres_are_public_so_a_council_finds_its_neighbours_too(registry: RegistryHandlers) -> None:
+    await registry.register_centre(RegisterCentre(name="마포종합사회복지관", region="11"), CENTRAL_ADMIN)
+    assert (await registry.list_centres(ListCentres(region="11"), council_admin("11"))).total == 1
+    assert (await registry.list_centres(ListCentres(region="11"), council_admin("26"))).total == 1
 
 
 # -- at once -----------------------------------------------------------------------------------------------------
@@ -122,12 +341,13 @@ async def test_a_consent_is_announced_only_when_it_changes(registry: RegistryHan
 async def test_the_same_consent_given_ten_times_at_once_is_one_change(
     registry: RegistryHandlers, before: bool | None
 ) -> None:
-    volunteer = await registry.register_volunteer(person())
+    volunteer = await sign_up(registry)
+    me = themselves(volunteer)
     if before is not None:
-        await registry.set_consent(consent(volunteer, True))
-        await registry.set_consent(consent(volunteer, before))
+        await registry.set_consent(consent(volunteer, True), me)
+        await registry.set_consent(consent(volunteer, before), me)
     earlier = len(await staged(registry, "vms.registry.consent.changed.v1"))
-    views = await asyncio.gather(*(registry.set_consent(consent(volunteer, True)) for _ in range(10)))
+    views = await asyncio.gather(*(registry.set_consent(consent(volunteer, True), me) for _ in range(10)))
     assert len({v.changed_at for v in views}) == 1
     assert len(await staged(registry, "vms.registry.consent.changed.v1")) == earlier + 1
 
@@ -137,8 +357,9 @@ async def test_consents_changed_back_and_forth_at_once_end_as_their_last_event_s
 ) -> None:
     """Whatever order they commit in, the events alternate (each one a real change), and the latest of them is
     the state the registry holds: linkage, which keeps the latest change, ends where the registry is."""
-    volunteer = await registry.register_volunteer(person())
-    await asyncio.gather(*(registry.set_consent(consent(volunteer, i % 2 == 0)) for i in range(12)))
+    volunteer = await sign_up(registry)
+    me = themselves(volunteer)
+    await asyncio.gather(*(registry.set_consent(consent(volunteer, i % 2 == 0), me) for i in range(12)))
     events = await staged(registry, "vms.registry.consent.changed.v1")
     granted = [e["granted"] for e in events]
     assert granted[0] is True
@@ -151,6 +372,6 @@ async def test_consents_changed_back_and_forth_at_once_end_as_their_last_event_s
 
 
 async def test_one_volunteer_registering_many_times_at_once_is_one_volunteer(registry: RegistryHandlers) -> None:
-    views = await asyncio.gather(*(registry.register_volunteer(person()) for _ in range(6)))
+    views = await asyncio.gather(*(sign_up(registry) for _ in range(6)))
     assert len({v.id for v in views}) == 1
     assert len(await staged(registry, REGISTERED)) == 1

@@ -9,16 +9,18 @@ import unicodedata
 from collections.abc import AsyncIterator
 from importlib.resources import files
 from typing import Any
+from uuid import UUID, uuid4
 
 import nats
 import pytest
 from sqlalchemy import Table, func, select
 
+from vms_contracts.actor import ACTOR_HEADER, Actor, Role
 from vms_contracts.rpc import REQUEST_ID_HEADER, STATUS_HEADER, Rpc
 from vms_contracts.rpc import registry as rpc
 from vms_contracts.subjects import Bus
 from vms_platform.runtime import ServiceApp
-from vms_platform.testing import running
+from vms_platform.testing import CENTRAL_ADMIN, gateway_signer, running, volunteer
 from vms_registry.app import create_app
 from vms_registry.db import centres, consents, outbox, volunteers
 from vms_registry.settings import RegistrySettings
@@ -39,15 +41,21 @@ async def registry(bus: Bus, nats_url: str, new_database: Any) -> AsyncIterator[
         yield app
 
 
-async def ask(app: ServiceApp, request: Rpc[Any, Any], body: dict[str, Any], region: str) -> tuple[bool, Any]:
-    """Send `body` as a client would, as JSON text; (refused?, the reply)."""
+SIGNING_UP = Actor(id=str(uuid4()), role=Role.ANONYMOUS)
+
+
+async def ask(
+    app: ServiceApp, request: Rpc[Any, Any], body: dict[str, Any], region: str, actor: Actor = CENTRAL_ADMIN
+) -> tuple[bool, Any]:
+    """Send `body` as a client would, as JSON text, on behalf of `actor` as the gateway signs it; (refused?, the
+    reply)."""
     nc = await nats.connect(app.settings.nats_url)
     try:
         reply = await nc.request(
             request.subject(app.bus, region),
             json.dumps(body).encode(),
             timeout=10,
-            headers={REQUEST_ID_HEADER: "test"},
+            headers={REQUEST_ID_HEADER: "test", ACTOR_HEADER: gateway_signer().token(actor)},
         )
     finally:
         await nc.close()
@@ -65,7 +73,7 @@ def fields(reply: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_a_nul_byte_in_a_name_is_refused_and_nothing_is_stored(registry: ServiceApp) -> None:
-    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, {**VOLUNTEER, "name": "홍\x00길동"}, "11")
+    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, {**VOLUNTEER, "name": "홍\x00길동"}, "11", SIGNING_UP)
     assert refused
     assert fields(reply) == {"name": "text_control_character"}
     assert (await rows(registry, volunteers), await rows(registry, outbox)) == (0, 0)
@@ -80,7 +88,7 @@ async def test_every_wrong_field_of_a_registration_is_named_at_once(registry: Se
         "phone": "010١٢٣٤٥٦٧٨",
         "nickname": "길동",
     }
-    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, wrong, "11")
+    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, wrong, "11", SIGNING_UP)
     assert refused
     assert fields(reply) == {
         "login_id": "login_id_format",
@@ -102,17 +110,18 @@ async def test_a_centre_in_the_national_region_is_refused(registry: ServiceApp) 
 
 async def test_consent_is_given_only_by_true(registry: ServiceApp) -> None:
     """`"yes"` and `1` once counted as consent, and were announced as such."""
-    refused, volunteer = await ask(registry, rpc.REGISTER_VOLUNTEER, VOLUNTEER, "11")
+    refused, member = await ask(registry, rpc.REGISTER_VOLUNTEER, VOLUNTEER, "11", SIGNING_UP)
     assert not refused
+    me = volunteer(UUID(member["id"]))
     events = await rows(registry, outbox)
-    request = {"volunteer_id": volunteer["id"], "consent": "portal1365"}
+    request = {"volunteer_id": member["id"], "consent": "portal1365"}
     for granted in ["yes", 1, "true", None]:
-        refused, reply = await ask(registry, rpc.SET_CONSENT, {**request, "granted": granted}, "11")
+        refused, reply = await ask(registry, rpc.SET_CONSENT, {**request, "granted": granted}, "11", me)
         assert refused, granted
         assert fields(reply) == {"granted": "bool_type"}, granted
     assert (await rows(registry, consents), await rows(registry, outbox)) == (0, events)
 
-    refused, consent = await ask(registry, rpc.SET_CONSENT, {**request, "granted": True}, "11")
+    refused, consent = await ask(registry, rpc.SET_CONSENT, {**request, "granted": True}, "11", me)
     assert not refused and consent["granted"] is True
     assert (await rows(registry, consents), await rows(registry, outbox)) == (1, events + 1)
 

@@ -1,4 +1,5 @@
-"""실시간 누적시간: the sum of a volunteer's confirmed activities, each counted once."""
+"""실시간 누적시간: the sum of a volunteer's confirmed activities, each counted once, shown to the volunteer, their
+region's council and the central council."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -8,11 +9,14 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope
 from vms_contracts.events import HoursConfirmedV1
+from vms_contracts.ids import new_id
 from vms_contracts.rpc.rewards import TotalRequest
+from vms_platform.actor import NotPermitted, OutOfScope
 from vms_platform.db import Database, migrate
-from vms_platform.testing import hours_confirmed
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, hours_confirmed, volunteer
 from vms_rewards.handlers import RewardsHandlers
 
 
@@ -34,8 +38,8 @@ async def apply(handlers: RewardsHandlers, *events: Envelope[Any]) -> None:
         await handlers.on_hours_confirmed(session, list(events))
 
 
-async def total(handlers: RewardsHandlers, volunteer: UUID) -> tuple[int, int, str]:
-    view = await handlers.get_total(TotalRequest(volunteer_id=volunteer))
+async def total(handlers: RewardsHandlers, someone: UUID, actor: Actor = CENTRAL_ADMIN) -> tuple[int, int, str]:
+    view = await handlers.get_total(TotalRequest(volunteer_id=someone), actor)
     return view.confirmed_minutes, view.confirmed_activities, view.display
 
 
@@ -63,3 +67,16 @@ async def test_batches_applied_at_once_add_up(handlers: RewardsHandlers) -> None
     await asyncio.gather(*(apply(handlers, confirmed(volunteer, 120)) for _ in range(6)))
     await asyncio.gather(*(apply(handlers, confirmed(volunteer, 30), confirmed(uuid4(), 60)) for _ in range(4)))
     assert await total(handlers, volunteer) == (6 * 120 + 4 * 30, 10, "14시간")
+
+
+async def test_a_total_is_shown_to_the_volunteer_and_their_regions_council(handlers: RewardsHandlers) -> None:
+    """The region is the one written in the volunteer's id (rewards keeps no other)."""
+    busan, seoul = new_id("26"), new_id("11")
+    await apply(handlers, confirmed(busan, 210), confirmed(seoul, 60))
+    for allowed in (volunteer(busan), council_admin("26"), CENTRAL_ADMIN, Actor.service("linkage")):
+        assert await total(handlers, busan, allowed) == (210, 1, "3시간 30분")
+    for outsider in (volunteer(seoul), council_admin("11")):
+        with pytest.raises(OutOfScope):
+            await total(handlers, busan, outsider)
+    with pytest.raises(NotPermitted):
+        await total(handlers, busan, centre_manager(new_id("26")))

@@ -16,6 +16,7 @@ def create_app(settings: HoursSettings) -> ServiceApp:
     app.serve(rpc.CONFIRM_ACTIVITY, handlers.confirm_activity)
     app.serve(rpc.GET_ACTIVITY, handlers.get_activity)
     app.serve(rpc.LIST_ACTIVITIES, handlers.list_activities)
+    app.serve(rpc.LIST_CENTRE_ACTIVITIES, handlers.list_centre_activities)
     app.consume(
         CONSUMERS["hours-registry"],
         {

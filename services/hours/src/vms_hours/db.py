@@ -1,6 +1,6 @@
 """The hours service's own database, with its projection of the registry facts it needs."""
 
-from sqlalchemy import Column, Date, Integer, String, Table, Text, Time, UniqueConstraint, Uuid
+from sqlalchemy import Column, Date, Index, Integer, String, Table, Text, Time, UniqueConstraint, Uuid
 
 from vms_platform.db import UtcDateTime, new_metadata
 from vms_platform.identity import deployment_table
@@ -39,7 +39,7 @@ activities = Table(
     "activities",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("centre_id", Uuid, nullable=False, index=True),
+    Column("centre_id", Uuid, nullable=False),
     Column("volunteer_id", Uuid, nullable=False),
     Column("region", String(2), nullable=False),
     Column("activity_date", Date, nullable=False),
@@ -51,8 +51,12 @@ activities = Table(
     Column("status", String(20), nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("confirmed_at", UtcDateTime, nullable=True),
+    Column("recorded_by", Uuid, nullable=True, comment="the centre manager's account that recorded it"),
+    Column("confirmed_by", Uuid, nullable=True, comment="the centre manager's account that confirmed it"),
     # Also the index for "this volunteer's activities on this day".
     UniqueConstraint("volunteer_id", "activity_date", "start_time"),
+    # A centre's records, newest first (`list_centre_activities`), and those still to confirm.
+    Index("ix_activities_centre_newest", "centre_id", "activity_date", "start_time"),
 )
 
 outbox = outbox_table(metadata)

@@ -7,19 +7,22 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Table, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vms_contracts.actor import Actor, Role
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1, HoursRecordedV1
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.regions import NATIONAL
+from vms_contracts.rpc import hours as rpc
 from vms_contracts.rpc.hours import (
     ActivityList,
     ActivityRef,
     ActivityStatus,
     ActivityView,
+    CentreActivities,
     RecordActivity,
     VolunteerActivities,
 )
@@ -27,6 +30,7 @@ from vms_contracts.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, Vol
 from vms_hours import domain
 from vms_hours.db import activities, known_centres, known_volunteers, volunteer_days
 from vms_hours.settings import HoursSettings
+from vms_platform.actor import in_scope, require_scope
 from vms_platform.clock import KST
 from vms_platform.db import Database, insert_for, upsert
 from vms_platform.outbox import Outbox
@@ -56,7 +60,9 @@ class HoursHandlers:
 
     # -- requests ----------------------------------------------------------------------------------------------
 
-    async def record_activity(self, cmd: RecordActivity) -> ActivityView:
+    async def record_activity(self, cmd: RecordActivity, actor: Actor) -> ActivityView:
+        """A centre's manager records its activities, and no other centre's."""
+        require_scope(actor, rpc.RECORD_ACTIVITY.operation, centre=cmd.centre_id)
         minutes = domain.activity_minutes(cmd.start_time, cmd.end_time)
         now = self.clock()
         domain.check_entry_window(
@@ -113,6 +119,8 @@ class HoursHandlers:
                 "status": ActivityStatus.RECORDED.value,
                 "recorded_at": datetime.now(UTC),
                 "confirmed_at": None,
+                "recorded_by": actor.account_id,
+                "confirmed_by": None,
             }
             await session.execute(insert(activities).values(**values))
             await self.outbox.stage(
@@ -133,16 +141,20 @@ class HoursHandlers:
             )
             return ActivityView.model_validate(values)
 
-    async def confirm_activity(self, ref: ActivityRef) -> ActivityView:
-        """recorded → confirmed, once: a conditional write, and the event is staged only when a row came back, so
-        any number of concurrent confirmations (from any replica) give one `hours.confirmed`."""
+    async def confirm_activity(self, ref: ActivityRef, actor: Actor) -> ActivityView:
+        """recorded → confirmed, once, by a manager of the record's own centre (as stored, never as asked): a
+        conditional write, and the event is staged only when a row came back, so any number of concurrent
+        confirmations (from any replica) give one `hours.confirmed`. Another centre's manager is refused before
+        anything is written."""
         now = datetime.now(UTC)
         async with self.db.transaction() as session:
+            stored = await _activity_row(session, ref.activity_id)
+            require_scope(actor, rpc.CONFIRM_ACTIVITY.operation, centre=stored.centre_id, region=stored.region)
             row = (
                 await session.execute(
                     update(activities)
                     .where(activities.c.id == ref.activity_id, activities.c.status == ActivityStatus.RECORDED.value)
-                    .values(status=ActivityStatus.CONFIRMED.value, confirmed_at=now)
+                    .values(status=ActivityStatus.CONFIRMED.value, confirmed_at=now, confirmed_by=actor.account_id)
                     .returning(*activities.c)
                 )
             ).one_or_none()
@@ -170,11 +182,22 @@ class HoursHandlers:
             )
             return _activity_view(row)
 
-    async def get_activity(self, ref: ActivityRef) -> ActivityView:
+    async def get_activity(self, ref: ActivityRef, actor: Actor) -> ActivityView:
+        """Its volunteer, a manager of its centre, the council of its centre's region, the central council."""
         async with self.db.transaction() as session:
-            return _activity_view(await _activity_row(session, ref.activity_id))
+            row = await _activity_row(session, ref.activity_id)
+        require_scope(
+            actor, rpc.GET_ACTIVITY.operation, volunteer=row.volunteer_id, centre=row.centre_id, region=row.region
+        )
+        return _activity_view(row)
 
-    async def list_activities(self, query: VolunteerActivities) -> ActivityList:
+    async def list_activities(self, query: VolunteerActivities, actor: Actor) -> ActivityList:
+        """봉사실적조회: a volunteer's records. A volunteer asks for their own only; a centre manager gets the records
+        their centres kept, a council those of its region's centres: the list is cut to what the actor may see."""
+        operation = rpc.LIST_ACTIVITIES.operation
+        if actor.role is Role.VOLUNTEER:
+            # Another volunteer's list is refused, not answered empty: it is about one person, and not them.
+            require_scope(actor, operation, volunteer=query.volunteer_id)
         async with self.db.transaction() as session:
             rows = (
                 await session.execute(
@@ -183,7 +206,36 @@ class HoursHandlers:
                     .order_by(activities.c.activity_date, activities.c.start_time)
                 )
             ).all()
-        return ActivityList(items=[_activity_view(r) for r in rows])
+        seen = [
+            r for r in rows if in_scope(actor, operation, volunteer=r.volunteer_id, centre=r.centre_id, region=r.region)
+        ]
+        return ActivityList(items=[_activity_view(r) for r in seen])
+
+    async def list_centre_activities(self, query: CentreActivities, actor: Actor) -> ActivityList:
+        """A centre's records, newest activity first: for its managers, its region's council, the central council.
+        The centre's region is the one hours knows it by, else the one written in its id."""
+        async with self.db.transaction() as session:
+            region = await session.scalar(select(known_centres.c.region).where(known_centres.c.id == query.centre_id))
+            require_scope(
+                actor,
+                rpc.LIST_CENTRE_ACTIVITIES.operation,
+                centre=query.centre_id,
+                region=region or region_of(query.centre_id),
+            )
+            matching = [activities.c.centre_id == query.centre_id]
+            if query.status is not None:
+                matching.append(activities.c.status == query.status.value)
+            total = await session.scalar(select(func.count()).select_from(activities).where(*matching))
+            rows = (
+                await session.execute(
+                    select(activities)
+                    .where(*matching)
+                    .order_by(activities.c.activity_date.desc(), activities.c.start_time.desc(), activities.c.id)
+                    .limit(query.limit)
+                    .offset(query.offset)
+                )
+            ).all()
+        return ActivityList(items=[_activity_view(r) for r in rows], total=int(total or 0))
 
     # -- registry facts ----------------------------------------------------------------------------------------
 

@@ -9,13 +9,15 @@ from uuid import UUID
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
 from vms_contracts.events.registry import ConsentChangedV1, ConsentKind
-from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus, TransferView
+from vms_contracts.rpc.linkage import LIST_TRANSFERS, TransferList, TransfersRequest, TransferStatus, TransferView
 from vms_linkage import domain
 from vms_linkage.db import transfers, volunteers
 from vms_linkage.sender import Sender
+from vms_platform.actor import require_scope
 from vms_platform.db import Database, insert_for, upsert
 from vms_platform.messages import text
 
@@ -99,7 +101,9 @@ class LinkageHandlers:
 
     # -- requests ----------------------------------------------------------------------------------------------
 
-    async def list_transfers(self, query: TransfersRequest) -> TransferList:
+    async def list_transfers(self, query: TransfersRequest, actor: Actor) -> TransferList:
+        """The volunteer themselves, the council of their region (written in their id), the central council."""
+        require_scope(actor, LIST_TRANSFERS.operation, volunteer=query.volunteer_id)
         async with self.db.transaction() as session:
             consent = await session.scalar(
                 select(volunteers.c.consent_granted).where(volunteers.c.id == query.volunteer_id)

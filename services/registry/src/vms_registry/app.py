@@ -12,7 +12,9 @@ def create_app(settings: RegistrySettings) -> ServiceApp:
     handlers = RegistryHandlers(app.db, app.use_outbox(outbox))
     app.serve(rpc.REGISTER_CENTRE, handlers.register_centre)
     app.serve(rpc.GET_CENTRE, handlers.get_centre)
+    app.serve(rpc.LIST_CENTRES, handlers.list_centres)
     app.serve(rpc.REGISTER_VOLUNTEER, handlers.register_volunteer)
     app.serve(rpc.GET_VOLUNTEER, handlers.get_volunteer)
     app.serve(rpc.SET_CONSENT, handlers.set_consent)
+    app.serve(rpc.LIST_ACCESS_RECORDS, handlers.list_access_records)
     return app

@@ -26,6 +26,11 @@ class CentreExists(Conflict):
     code = "CENTRE_EXISTS"
 
 
+PERSONAL_DATA = ("name", "birth_date", "phone")
+"""What of a volunteer is personal data (DESIGN §Security: birth date and phone, never a 주민등록번호): every answer
+that carries it is an access record a council can review."""
+
+
 @dataclass(frozen=True)
 class Person:
     """What identifies a registering volunteer: name, birth date and phone (never a 주민등록번호)."""

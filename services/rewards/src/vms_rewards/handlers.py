@@ -8,9 +8,11 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
-from vms_contracts.rpc.rewards import TotalRequest, TotalView
+from vms_contracts.rpc.rewards import GET_TOTAL, TotalRequest, TotalView
+from vms_platform.actor import require_scope
 from vms_platform.db import Database, insert_for
 from vms_platform.messages import format_minutes
 from vms_rewards.db import ledger, totals
@@ -71,7 +73,9 @@ class RewardsHandlers:
             ],
         )
 
-    async def get_total(self, query: TotalRequest) -> TotalView:
+    async def get_total(self, query: TotalRequest, actor: Actor) -> TotalView:
+        """The volunteer themselves, the council of their region (written in their id), the central council."""
+        require_scope(actor, GET_TOTAL.operation, volunteer=query.volunteer_id)
         async with self.db.transaction() as session:
             row = (
                 await session.execute(select(totals).where(totals.c.volunteer_id == query.volunteer_id))

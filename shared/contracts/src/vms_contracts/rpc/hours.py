@@ -1,4 +1,4 @@
-"""Requests hours answers: recording and confirming activity."""
+"""Requests hours answers: recording and confirming activity, and the lists of a volunteer's or a centre's."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from vms_contracts.types import (
     Id,
     KoreanTime,
     LongText,
+    PageLimit,
+    PageOffset,
     RequestModel,
 )
 
@@ -71,8 +73,18 @@ class ActivityView(BaseModel):
     confirmed_at: AwareDatetime | None
 
 
+class CentreActivities(RequestModel):
+    centre_id: Id
+    status: ActivityStatus | None = Field(default=None, description="Only records in this state")
+    limit: PageLimit = 100
+    offset: PageOffset = 0
+
+
 class ActivityList(BaseModel):
     items: list[ActivityView]
+    total: int | None = None
+    """How many records match in all when `items` is one page of them (a centre's list); None when `items` is
+    all of them."""
 
 
 RECORD_ACTIVITY = Rpc(
@@ -83,3 +95,11 @@ CONFIRM_ACTIVITY = Rpc(
 )
 GET_ACTIVITY = Rpc("hours", "get_activity", ActivityRef, ActivityView, "One activity record", owner="activity_id")
 LIST_ACTIVITIES = Rpc("hours", "list_activities", VolunteerActivities, ActivityList, "봉사실적조회")
+LIST_CENTRE_ACTIVITIES = Rpc(
+    "hours",
+    "list_centre_activities",
+    CentreActivities,
+    ActivityList,
+    "A centre's activity records, newest first",
+    owner="centre_id",
+)

@@ -1,4 +1,5 @@
-"""Requests the registry answers: volunteers, management centres, consents."""
+"""Requests the registry answers: volunteers, management centres, consents, and the record of who read whose
+personal data."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from vms_contracts.types import (
     Channel,
     Id,
     LoginId,
+    PageLimit,
+    PageOffset,
     PersonName,
     PhoneNumber,
     RequestModel,
@@ -40,6 +43,19 @@ class CentreView(BaseModel):
     region: str
     phone: str | None
     registered_at: AwareDatetime
+
+
+class ListCentres(RequestModel):
+    region: ProvinceCode = Field(description="2-digit 시·도 code", examples=["11"])
+    limit: PageLimit = 100
+    offset: PageOffset = 0
+
+
+class CentreList(BaseModel):
+    items: list[CentreView]
+    """Sorted by name."""
+    total: int
+    """How many centres the region has in all, of which `items` is the page asked for."""
 
 
 class RegisterVolunteer(RequestModel):
@@ -94,6 +110,38 @@ class ConsentView(BaseModel):
     changed_at: AwareDatetime | None
 
 
+class AccessRecordsRequest(RequestModel):
+    region: ProvinceCode = Field(
+        description="2-digit 시·도 code of the volunteers whose data was read", examples=["11"]
+    )
+    volunteer_id: Id | None = Field(default=None, description="Only the reads of this volunteer's data")
+    limit: PageLimit = 100
+    offset: PageOffset = 0
+
+
+class AccessRecordView(BaseModel):
+    """One read of a volunteer's personal data: who read which of it, when, in answer to which request."""
+
+    id: UUID
+    read_at: AwareDatetime
+    actor: str
+    """The account id of the person who read it, or `service:<name>`; never a name."""
+    actor_role: str
+    volunteer_id: UUID
+    fields: list[str]
+    """What of the volunteer was read, e.g. `name`, `birth_date`, `phone`."""
+    operation: str
+    """The request that read it, as the permission matrix names it (`registry.get_volunteer`)."""
+    request_id: str | None
+    """The request id the reader sent (`vms-request-id`), to find the same request in the logs."""
+
+
+class AccessRecordList(BaseModel):
+    items: list[AccessRecordView]
+    """Newest first."""
+    total: int
+
+
 REGISTER_CENTRE = Rpc(
     "registry", "register_centre", RegisterCentre, CentreView, "Register a management centre", owner="region"
 )
@@ -102,4 +150,15 @@ REGISTER_VOLUNTEER = Rpc("registry", "register_volunteer", RegisterVolunteer, Vo
 GET_VOLUNTEER = Rpc("registry", "get_volunteer", VolunteerRef, VolunteerView, "One volunteer", owner="volunteer_id")
 SET_CONSENT = Rpc(
     "registry", "set_consent", SetConsent, ConsentView, "Give or withdraw a consent", owner="volunteer_id"
+)
+LIST_CENTRES = Rpc(
+    "registry", "list_centres", ListCentres, CentreList, "The management centres of a region", owner="region"
+)
+LIST_ACCESS_RECORDS = Rpc(
+    "registry",
+    "list_access_records",
+    AccessRecordsRequest,
+    AccessRecordList,
+    "Who read volunteers' personal data (개인정보 열람 기록)",
+    owner="region",
 )
