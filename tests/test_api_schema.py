@@ -2,8 +2,9 @@
 
 Schemathesis (`--checks all`) runs against the whole system as `make up` runs it — the gateway and the four
 services, each its own process, on a real NATS — on PostgreSQL when there is one (where text the services store
-meets its strictest backend), else on SQLite. The number of examples is bounded and the seed fixed, so that a run
-takes seconds and a failure can be replayed (`st replay <id>` with the printed id, against a running system).
+meets its strictest backend), else on SQLite, signed in as the demo central admin (an access token), so that what
+lies behind the sign-in is tried too. The number of examples is bounded and the seed fixed, so that a run takes
+seconds and a failure can be replayed (`st replay <id>` with the printed id, against a running system).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sysconfig
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -24,10 +26,12 @@ import httpx
 import pytest
 
 from conftest import need_postgres, whole_system_plan
+from tests.accounts import DemoAccounts, gateway_settings, token_for
+from vms_contracts.actor import Role
+from vms_contracts.permissions import Access, access
 from vms_deploy.supervisor import System
 from vms_gateway.app import create_app
 from vms_gateway.docs import ASSETS, ASSETS_PREFIX
-from vms_gateway.settings import GatewaySettings
 from vms_platform.testing import postgres_required
 
 pytestmark = pytest.mark.slow
@@ -43,10 +47,17 @@ def _quiet(_line: str) -> None:
     """The supervisor's progress lines; the services' logs are kept in the plan's data folder."""
 
 
+@dataclass(frozen=True)
+class Running:
+    gateway_url: str
+    token: str
+    """A personal access token of the demo central admin."""
+
+
 @pytest.fixture(scope="module")
-async def gateway_url(
+async def running(
     tmp_path_factory: pytest.TempPathFactory, nats_url: str, postgres_admin_url: str | None
-) -> AsyncIterator[str]:
+) -> AsyncIterator[Running]:
     data_dir = tmp_path_factory.mktemp("vms-schema")
     async with AsyncExitStack() as stack:
         if postgres_admin_url is None and postgres_required():
@@ -55,20 +66,24 @@ async def gateway_url(
         system = System(plan, progress=_quiet)
         stack.push_async_callback(system.stop)
         await system.start()
-        yield system.gateway_url
+        demo = DemoAccounts.of(plan.data_dir)
+        token = await token_for(system.gateway_url, demo.login("central_admin"), demo.password)
+        yield Running(system.gateway_url, token)
 
 
 def _tool(name: str) -> str:
     return str(Path(sysconfig.get_path("scripts")) / name)
 
 
-async def test_schemathesis_finds_no_failure_of_any_kind(gateway_url: str, tmp_path: Path) -> None:
+async def test_schemathesis_finds_no_failure_of_any_kind(running: Running, tmp_path: Path) -> None:
     command = [
         _tool("st"),
         "--config-file",
         str(SCHEMATHESIS_CONFIG),
         "run",
-        f"{gateway_url}/openapi.json",
+        f"{running.gateway_url}/openapi.json",
+        "--header",
+        f"Authorization: Bearer {running.token}",
         "--checks",
         "all",
         "--max-examples",
@@ -95,9 +110,10 @@ async def test_schemathesis_finds_no_failure_of_any_kind(gateway_url: str, tmp_p
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # The pages ask no service anything: the application alone serves them.
-    transport = httpx.ASGITransport(app=create_app(GatewaySettings()))
+    app = create_app(gateway_settings(f"sqlite:///{tmp_path / 'gateway.db'}"))
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         yield client
 
@@ -181,6 +197,34 @@ async def test_the_document_lists_each_routes_refusals_in_the_error_shape(client
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
+async def test_the_document_says_how_each_route_is_signed_in_to(client: httpx.AsyncClient) -> None:
+    document: dict[str, Any] = (await client.get("/openapi.json")).json()
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["session"] == {**schemes["session"], "type": "apiKey", "in": "cookie", "name": "vms_session"}
+    assert schemes["token"] == {**schemes["token"], "type": "http", "scheme": "bearer"}
+    error = {"$ref": "#/components/schemas/ErrorResponse"}
+    guarded = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            name = operation.get("x-vms-operation")
+            if name is None:
+                assert "security" not in operation, where
+                continue
+            guarded += 1
+            names = [name] if isinstance(name, str) else name
+            open_to_visitors = any(access(n, Role.ANONYMOUS) is not Access.REFUSED for n in names)
+            expected: list[dict[str, list[str]]] = [{"token": []}, {"session": []}, *([{}] if open_to_visitors else [])]
+            assert operation["security"] == expected, where
+            for status in ("401", "403"):
+                assert operation["responses"][status]["content"]["application/json"]["schema"] == error, where
+            assert "WWW-Authenticate" in operation["responses"]["401"]["headers"], where
+    assert guarded >= 20
+    assert "security" not in document["paths"]["/api/v1/health"]["get"], "operators' probes sign in as no one"
+    assert "security" not in document["paths"]["/api/v1/session"]["post"]
+    assert document["paths"]["/api/v1/volunteers"]["post"]["x-vms-operation"] == "accounts.sign_up"
+
+
 async def test_the_document_lists_what_the_gateway_answers_on_each_route(client: httpx.AsyncClient) -> None:
     """A request the gateway refuses at its edge, on a route of each kind, is answered a status that route lists."""
     document: dict[str, Any] = (await client.get("/openapi.json")).json()
@@ -207,7 +251,7 @@ def test_make_api_check_runs_with_the_tests_configuration() -> None:
     assert SCHEMATHESIS_CONFIG.is_file()
 
 
-async def test_swagger_ui_shows_the_operations_in_a_browser(gateway_url: str, tmp_path: Path) -> None:
+async def test_swagger_ui_shows_the_operations_in_a_browser(running: Running, tmp_path: Path) -> None:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         if os.environ.get("VMS_TEST_REQUIRE_BROWSER"):
@@ -221,10 +265,11 @@ async def test_swagger_ui_shows_the_operations_in_a_browser(gateway_url: str, tm
         f"--user-data-dir={tmp_path / 'profile'}",
         "--dump-dom",
         "--virtual-time-budget=5000",
-        f"{gateway_url}/docs",
+        f"{running.gateway_url}/docs",
     ]
     result = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=60, check=False)
     dom = result.stdout
     assert "opblock" in dom, (result.returncode, result.stderr[-3000:], dom[-3000:])
-    for summary in ("회원가입", "관리센터 등록", "봉사활동 실적 입력", "누적 봉사시간"):
+    for summary in ("회원가입", "관리센터 등록", "봉사활동 실적 입력", "누적 봉사시간", "액세스 토큰 발급"):
         assert summary in dom, summary
+    assert "authorize" in dom, "the page can be given a token (its Authorize button)"

@@ -21,8 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.accounts import DemoAccounts
 from vms_deploy import cli
-from vms_deploy.supervisor import LOCK_FILE, RUN_FILE, free_port, running_system
+from vms_deploy.supervisor import DEMO_ACCOUNTS_FILE, KEYS_FILE, LOCK_FILE, RUN_FILE, free_port, running_system
 from vms_platform.testing import eventually
 
 pytestmark = pytest.mark.slow
@@ -160,6 +161,35 @@ async def test_logs_are_written_while_it_runs(up: Up) -> None:
     assert "✓ registry up" in up.log("vms")
 
 
+async def test_the_first_run_makes_a_demo_account_per_role_and_says_their_password_once(up: Up) -> None:
+    demo = DemoAccounts.of(up.data)
+    said = up.said()
+    assert said.count(demo.password) == 1
+    for role in ("central_admin", "council_admin", "centre_manager", "volunteer", "integrator"):
+        assert demo.login(role) in said, role
+    for name in (DEMO_ACCOUNTS_FILE, KEYS_FILE):
+        assert (up.data / name).stat().st_mode & 0o777 == 0o600, name
+    logs = [path.read_text(errors="replace") for path in (up.data / "log").iterdir()]
+    assert not [text for text in logs if demo.password in text], "the password is in no log"
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{up.gateway_port}", timeout=10) as browser:
+        for role in demo.accounts:
+            signed_in = await browser.post(
+                "/api/v1/session", json={"login": demo.login(role), "password": demo.password}
+            )
+            assert signed_in.status_code == 200, signed_in.text
+            assert signed_in.json()["role"] == role
+
+
+async def test_each_process_holds_its_own_signing_key_only(up: Up) -> None:
+    keys = dict(line.split("=", 1) for line in (up.data / KEYS_FILE).read_text().splitlines())
+    for program in ("registry", "gateway"):
+        environ = (await asyncio.to_thread(Path(f"/proc/{up.pid(program)}/environ").read_bytes)).split(b"\0")
+        held = {k.decode(): v.decode() for k, _, v in (e.partition(b"=") for e in environ) if k.endswith(b"_KEY")}
+        own = f"VMS_{program.upper()}_ACTOR_KEY"
+        assert held == {own: keys[own]}, program
+        assert f"VMS_ACTOR_PUBLIC_KEYS={keys['VMS_ACTOR_PUBLIC_KEYS']}".encode() in environ
+
+
 async def test_a_second_run_on_the_same_folder_is_refused_naming_the_first(up: Up) -> None:
     nats_starts = up.log("nats").count("Starting nats-server")
     second = await start_vms_up(up.folder)
@@ -272,6 +302,8 @@ async def test_a_run_killed_with_sigkill_leaves_no_lock_behind(up: Up) -> None:
     """Its children stop by themselves (the kernel tells them to) and the folder is free again: the next run
     starts on the same data, and stops promptly on SIGTERM, leaving nothing behind."""
     first = up.run_file()
+    keys = (up.data / KEYS_FILE).read_text()
+    demo = DemoAccounts.of(up.data)
     os.kill(up.process.pid, signal.SIGKILL)
     await up.process.wait()
 
@@ -286,6 +318,11 @@ async def test_a_run_killed_with_sigkill_leaves_no_lock_behind(up: Up) -> None:
         second = again.run_file()
         assert second["pid"] == again.process.pid
         assert running_system(up.data) is not None
+        # The same keys sign again, the demo accounts are kept: their logins are said, and where the password is.
+        assert (up.data / KEYS_FILE).read_text() == keys
+        said = again.said()
+        assert demo.login("central_admin") in said and str((up.data / DEMO_ACCOUNTS_FILE).resolve()) in said
+        assert demo.password not in said
     finally:
         asked = time.monotonic()
         assert await stop_vms_up(again) == 0

@@ -3,7 +3,8 @@ spoken to through raw sockets, so that what is tested is what uvicorn and the ga
 too many, too slowly, malformed, or never. Every refusal is the one error shape, `{"error": ErrorBody}`.
 
 The gateway under test has short timeouts (1 s) and small caps, so that each limit shows within a second; the body
-limit is the default one (1 MB).
+limit is the default one (1 MB). Its database holds a central admin, made as the operator's command makes it; the
+requests of routes that need someone signed in carry that admin's access token (`AS_ADMIN`).
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ import pytest
 import structlog
 from fastapi import FastAPI, Request
 
+from tests.accounts import PASSWORD, gateway_settings, new_login, token_for
 from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.subjects import Bus
 from vms_deploy.supervisor import free_port
+from vms_gateway.admin import create_central_admin
 from vms_gateway.app import create_app
-from vms_gateway.settings import GatewaySettings
 from vms_platform.errors import error_body
 from vms_platform.logging import configure_logging
 
@@ -56,9 +58,13 @@ LIMITS = {
 
 NOBODY = "01a2172c-0000-7000-8000-000000000000"
 
+ADMIN_TOKEN = "<the admin's token>"
+AS_ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+"""Headers of a request signed in as the gateway's central admin: the token is put in as the request is sent."""
+
 
 def _gateway_command() -> list[str]:
-    return [str(Path(sysconfig.get_path("scripts")) / "vms-gateway"), "run"]
+    return [str(Path(sysconfig.get_path("scripts")) / "vms-gateway"), "run", "--migrate"]
 
 
 @dataclass
@@ -67,6 +73,11 @@ class Gateway:
     port: int
     bus: Bus
     log: Path
+    admin_token: str = ""
+
+    def signed(self, data: bytes) -> bytes:
+        """`data` with the admin's token where a request says `AS_ADMIN`."""
+        return data.replace(ADMIN_TOKEN.encode(), self.admin_token.encode())
 
     def rss_mb(self) -> float:
         return _status_kb(self.process.pid, "VmRSS") / 1024
@@ -114,7 +125,10 @@ def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log: Path
 def gateway(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     port = free_port()
     bus = Bus(f"t{uuid4().hex[:10]}")
-    log = tmp_path_factory.mktemp("gateway") / "gateway.log"
+    folder = tmp_path_factory.mktemp("gateway")
+    log = folder / "gateway.log"
+    database_url = f"sqlite:///{folder / 'gateway.db'}"
+    asyncio.run(create_central_admin(gateway_settings(database_url), "edge_admin", PASSWORD))
     env = {
         **os.environ,
         **LIMITS,
@@ -122,11 +136,14 @@ def gateway(nats_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "VMS_GATEWAY_PORT": str(port),
         "VMS_GATEWAY_BUS_ROOT": bus.root,
         "VMS_GATEWAY_LOG_FORMAT": "json",
+        "VMS_GATEWAY_DATABASE_URL": database_url,
+        "VMS_GATEWAY_PASSWORD_PROFILE": "CHEAPEST",
     }
     process = _start(env, log)
     try:
         _wait_until_listening(process, port, log)
-        yield Gateway(process, port, bus, log)
+        token = asyncio.run(token_for(f"http://127.0.0.1:{port}", "edge_admin"))
+        yield Gateway(process, port, bus, log, token)
     finally:
         _stop(process)
 
@@ -154,9 +171,10 @@ class Answer:
 
 
 class Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, gateway: Gateway) -> None:
         self.reader = reader
         self.writer = writer
+        self.gateway = gateway
 
     @classmethod
     async def open(cls, gateway: Gateway, source: str | None = None) -> Connection:
@@ -164,10 +182,10 @@ class Connection:
         addresses as it needs."""
         local = (source, 0) if source is not None else None
         reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port, local_addr=local)
-        return cls(reader, writer)
+        return cls(reader, writer, gateway)
 
     async def send(self, data: bytes) -> None:
-        self.writer.write(data)
+        self.writer.write(self.gateway.signed(data))
         await self.writer.drain()
 
     async def answer(self, timeout: float = 10.0) -> Answer:
@@ -214,7 +232,7 @@ async def exchange(gateway: Gateway, request: bytes, source: str | None = None) 
         return await conn.answer()
 
 
-def request(method: str, path: str, body: bytes | None = None, **headers: str) -> bytes:
+def request(method: str, path: str, body: bytes | None = None, /, **headers: str) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", "Host: gateway"]
     if body is not None:
         lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
@@ -439,7 +457,8 @@ async def test_a_safe_request_id_is_kept_and_any_other_replaced(gateway: Gateway
     try:
         answers = []
         for given in ("client-42:retry.1", "r" * 65, "r" * 15000, "<script>", "한글", "two words"):
-            answer = await exchange(gateway, request("GET", f"/api/v1/volunteers/{NOBODY}", X_Request_ID=given))
+            path = f"/api/v1/volunteers/{NOBODY}"
+            answer = await exchange(gateway, request("GET", path, X_Request_ID=given, **AS_ADMIN))
             assert answer.status == 404, answer
             answers.append((given, answer.headers["x-request-id"]))
     finally:
@@ -458,6 +477,15 @@ async def test_every_answer_carries_a_request_id(gateway: Gateway) -> None:
 
 
 # -- one error shape -------------------------------------------------------------------------------------------------
+
+SIGN_UP = {
+    "login_id": "kim_minji",
+    "name": "김민지",
+    "birth_date": "2001-04-05",
+    "phone": "010-1234-5678",
+    "region": "11",
+    "password": "a-long-password",
+}
 
 
 @pytest.mark.parametrize(
@@ -492,7 +520,19 @@ async def test_every_answer_carries_a_request_id(gateway: Gateway) -> None:
         pytest.param(
             request("POST", "/api/v1/volunteers", b"x" * (MB + 1)), 413, "REQUEST_TOO_LARGE", id="declared too large"
         ),
-        pytest.param(request("GET", f"/api/v1/volunteers/{NOBODY}"), 503, "SERVICE_UNAVAILABLE", id="service down"),
+        pytest.param(
+            request("GET", f"/api/v1/volunteers/{NOBODY}", **AS_ADMIN), 503, "SERVICE_UNAVAILABLE", id="service down"
+        ),
+        pytest.param(
+            request("POST", "/api/v1/volunteers", json.dumps(SIGN_UP).encode()),
+            503,
+            "SERVICE_UNAVAILABLE",
+            id="service down at sign-up",
+        ),
+        pytest.param(request("GET", f"/api/v1/volunteers/{NOBODY}"), 401, "SIGN_IN_REQUIRED", id="no one signed in"),
+        pytest.param(
+            request("GET", "/api/v1/me", Authorization="Bearer vms_pat_revoked"), 401, "TOKEN_INVALID", id="bad token"
+        ),
     ],
 )
 async def test_every_refusal_has_the_one_error_shape(gateway: Gateway, raw: bytes, status: int, code: str) -> None:
@@ -506,8 +546,13 @@ async def test_every_refusal_has_the_one_error_shape(gateway: Gateway, raw: byte
 # -- reading a body: JSON as RFC 8259 writes it, one way for every route ------------------------------------------
 
 
-def json_request(method: str, path: str, body: bytes, content_type: str | None = "application/json") -> bytes:
+def json_request(
+    method: str, path: str, body: bytes, content_type: str | None = "application/json", *, signed: bool = True
+) -> bytes:
+    """A request with `body` sent as `content_type`, signed in as the admin unless told otherwise."""
     lines = [f"{method} {path} HTTP/1.1", "Host: gateway", f"Content-Length: {len(body)}"]
+    if signed:
+        lines += [f"{name}: {value}" for name, value in AS_ADMIN.items()]
     if content_type is not None:
         lines.append(f"Content-Type: {content_type}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -518,12 +563,12 @@ async def test_a_member_named_twice_is_refused_naming_it(gateway: Gateway) -> No
     centre = await exchange(
         gateway, json_request("POST", "/api/v1/centres", b'{"name": "x", "region": "00", "region": "11"}')
     )
-    consent = await exchange(
+    sign_up = await exchange(
         gateway,
-        json_request("PUT", f"/api/v1/volunteers/{NOBODY}/consents/portal1365", b'{"granted": false, "granted": true}'),
+        json_request("POST", "/api/v1/volunteers", b'{"login_id": "kim", "login_id": "lee"}', signed=False),
     )
     nested = await exchange(gateway, json_request("POST", "/api/v1/centres", b'{"name": {"a": 1, "a": 2}}'))
-    for answer, name in ((centre, "region"), (consent, "granted"), (nested, "a")):
+    for answer, name in ((centre, "region"), (sign_up, "login_id"), (nested, "a")):
         assert answer.status == 422, answer
         error = answer.error()
         assert error.code == "INVALID_REQUEST"
@@ -554,8 +599,7 @@ async def test_a_member_named_twice_is_refused_naming_it(gateway: Gateway) -> No
 async def test_a_body_is_json_in_utf8_and_nothing_else(
     gateway: Gateway, body: bytes, code: str, params: dict[str, Any]
 ) -> None:
-    path = f"/api/v1/volunteers/{NOBODY}/consents/portal1365"
-    answer = await exchange(gateway, json_request("PUT", path, body))
+    answer = await exchange(gateway, json_request("POST", "/api/v1/centres", body))
     assert answer.status == 400, answer
     error = answer.error()
     assert (error.code, error.params) == (code, params)
@@ -635,16 +679,16 @@ ID = "01a2172c-0000-7000-8000-00000000abcd"
     [
         ("GET", "/api/v1/volunteers/{}", "volunteer_id"),
         ("GET", "/api/v1/volunteers/{}/hours", "volunteer_id"),
-        ("PUT", "/api/v1/volunteers/{}/consents/portal1365", "volunteer_id"),
+        ("GET", "/api/v1/volunteers/{}/activities", "volunteer_id"),
         ("GET", "/api/v1/centres/{}", "centre_id"),
-        ("POST", "/api/v1/activities/{}/confirm", "activity_id"),
+        ("GET", "/api/v1/activities/{}", "activity_id"),
+        ("POST", "/api/v1/accounts/{}/disable", "account_id"),
     ],
 )
 async def test_an_id_in_the_path_is_written_as_in_a_body(
     gateway: Gateway, written: str, method: str, template: str, parameter: str
 ) -> None:
-    body = b'{"granted": true}' if method == "PUT" else None
-    answer = await exchange(gateway, request(method, template.format(written), body))
+    answer = await exchange(gateway, request(method, template.format(written), **AS_ADMIN))
     assert answer.status == 422, answer
     [field] = answer.error().fields
     assert (field.field, field.type) == (f"path.{parameter}", "id_format")
@@ -709,6 +753,7 @@ async def test_each_request_is_one_access_line_without_its_query_or_body(gateway
     lines = _log_lines(gateway)
     text = gateway.log.read_text()
     assert "kim-minji" not in text and "secret-kim" not in text and "phone=" not in text
+    assert gateway.admin_token not in text, "a token is never written in the log"
     mine = [line for line in lines if line.get("request_id") == marker]
     assert len(mine) == 1, mine
     [access] = mine
@@ -730,8 +775,12 @@ async def test_a_method_not_allowed_names_the_methods_allowed(gateway: Gateway) 
     assert answer.error().params == {"method": "DELETE", "allowed": "POST"}
 
 
-async def test_what_only_the_services_request_refuses_is_a_422_naming_the_field(gateway: Gateway) -> None:
-    """The gateway builds the service's request from the body: a rule of that request is the client's error too."""
+async def test_what_only_the_services_request_refuses_is_a_422_naming_the_field(
+    gateway: Gateway, nats_url: str
+) -> None:
+    """The gateway builds the service's request from the body: a rule of that request is the client's error too.
+    Asked by the centre's manager (whose account the admin makes, the registry saying the centre exists)."""
+    manager = await centre_manager_token(gateway, nats_url, NOBODY)
     body = {
         "volunteer_id": NOBODY,
         "activity_date": "2026-01-05",
@@ -739,13 +788,45 @@ async def test_what_only_the_services_request_refuses_is_a_422_naming_the_field(
         "end_time": "11:00",
         "description": "어르신 말벗",
     }
-    answer = await exchange(gateway, request("POST", f"/api/v1/centres/{NOBODY}/activities", json.dumps(body).encode()))
+    raw = request(
+        "POST", f"/api/v1/centres/{NOBODY}/activities", json.dumps(body).encode(), Authorization=f"Bearer {manager}"
+    )
+    answer = await exchange(gateway, raw)
     assert answer.status == 422, answer
     assert "start_time" in {f.field for f in answer.error().fields}
 
 
-async def test_an_unexpected_failure_is_a_500_in_the_one_shape() -> None:
-    app: FastAPI = create_app(GatewaySettings())
+async def centre_manager_token(gateway: Gateway, nats_url: str, centre_id: str) -> str:
+    """A token of a manager of `centre_id`, made by the admin while a stand-in registry says the centre exists."""
+    nc = await nats.connect(nats_url)
+
+    async def registry(msg: Any) -> None:
+        centre = {
+            "id": centre_id,
+            "name": "행복복지관",
+            "region": "11",
+            "phone": None,
+            "registered_at": "2026-01-01T00:00:00Z",
+        }
+        await nc.publish(msg.reply, json.dumps(centre).encode(), headers={"vms-regions": "00,11"})
+
+    await nc.subscribe(f"{gateway.bus.root}.*.registry.rpc.get_centre", cb=registry)
+    await nc.flush()
+    login = new_login("cm")
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{gateway.port}", timeout=10) as admin:
+            made = {"login": login, "password": PASSWORD, "role": "centre_manager", "centres": [centre_id]}
+            created = await admin.post(
+                "/api/v1/accounts", json=made, headers={"Authorization": f"Bearer {gateway.admin_token}"}
+            )
+            assert created.status_code == 201, created.text
+    finally:
+        await nc.close()
+    return await token_for(f"http://127.0.0.1:{gateway.port}", login)
+
+
+async def test_an_unexpected_failure_is_a_500_in_the_one_shape(tmp_path: Path) -> None:
+    app: FastAPI = create_app(gateway_settings(f"sqlite:///{tmp_path / 'gateway.db'}"))
 
     @app.get("/api/v1/broken")
     async def broken() -> None:
@@ -890,12 +971,12 @@ def restore_logging() -> Iterator[None]:
 
 
 async def test_a_failure_with_personal_data_at_hand_is_answered_at_once_and_logged_without_it(
-    capsys: pytest.CaptureFixture[str], restore_logging: None
+    capsys: pytest.CaptureFixture[str], restore_logging: None, tmp_path: Path
 ) -> None:
     """In a terminal the traceback showed every frame's locals: the raw body (a name, a birth date), megabytes of
     it, taking seconds in which the gateway answered nobody."""
     configure_logging("gateway", fmt="console")  # as `vms up` runs the gateway in a terminal
-    app: FastAPI = create_app(GatewaySettings())
+    app: FastAPI = create_app(gateway_settings(f"sqlite:///{tmp_path / 'gateway.db'}"))
 
     @app.post("/api/v1/broken")
     async def broken(request: Request) -> None:
@@ -927,6 +1008,7 @@ def test_sigterm_stops_a_gateway_still_waiting_for_nats(tmp_path: Path) -> None:
         "VMS_GATEWAY_NATS_URL": f"nats://127.0.0.1:{unreachable}",
         "VMS_GATEWAY_PORT": str(free_port()),
         "VMS_GATEWAY_LOG_FORMAT": "json",
+        "VMS_GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
     }
     process = _start(env, log)
     try:

@@ -14,19 +14,20 @@ from uuid import UUID
 import httpx
 import pytest
 
+from tests.accounts import gateway_settings
 from vms_contracts import docs
 from vms_contracts.envelope import EVENT_TYPES, Event, event
 from vms_gateway import events_page
 from vms_gateway.app import create_app
-from vms_gateway.settings import GatewaySettings
 
 DOCS_DIR = Path(__file__).resolve().parents[1] / "docs" / "events"
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     # ASGITransport does not run the app's lifespan, which would connect to NATS.
-    transport = httpx.ASGITransport(app=create_app(GatewaySettings()))
+    app = create_app(gateway_settings(f"sqlite:///{tmp_path / 'gateway.db'}"))
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         yield client
 

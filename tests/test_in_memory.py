@@ -19,6 +19,7 @@ import pytest
 from faststream.nats import TestNatsBroker
 from nats.aio.msg import Msg
 
+from vms_contracts.actor import ACTOR_HEADER
 from vms_contracts.errors import ErrorKind
 from vms_contracts.events.registry import ConsentKind
 from vms_contracts.rpc import hours as hours_rpc
@@ -35,7 +36,16 @@ from vms_platform.consumer import EventConsumer
 from vms_platform.pull import MemoryFeed
 from vms_platform.rpc import RemoteError, RpcClient
 from vms_platform.runtime import ServiceApp
-from vms_platform.testing import eventually, running
+from vms_platform.testing import (
+    ANONYMOUS,
+    CENTRAL_ADMIN,
+    centre_manager,
+    eventually,
+    gateway_signer,
+    rpc_client,
+    running,
+)
+from vms_platform.testing import volunteer as as_volunteer
 from vms_registry.app import create_app as create_registry
 from vms_registry.settings import RegistrySettings
 from vms_rewards.app import create_app as create_rewards
@@ -65,7 +75,9 @@ async def system(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         for name, app in apps.items():
             await stack.enter_async_context(running(app, str(files(f"vms_{name}") / "migrations")))
         admin = await stack.enter_async_context(httpx.AsyncClient(transport=transport, base_url="http://sim1365"))
-        yield {"rpc": apps["registry"].rpc, "portal": admin, "apps": apps}
+        # Asked as the people the brochure names, each request signed as the gateway signs it.
+        rpc = rpc_client(apps["registry"].broker, apps["registry"].bus, CENTRAL_ADMIN)
+        yield {"rpc": rpc, "portal": admin, "apps": apps}
 
 
 async def confirm_an_activity(system: dict[str, Any]) -> UUID:
@@ -77,14 +89,17 @@ async def confirm_an_activity(system: dict[str, Any]) -> UUID:
         registry_rpc.RegisterVolunteer(
             login_id="kim_younghee", name="김영희", birth_date=date(1999, 9, 9), phone="010-2222-3333", region="26"
         ),
+        actor=ANONYMOUS,
     )
     await rpc.call(
         registry_rpc.SET_CONSENT,
         registry_rpc.SetConsent(volunteer_id=volunteer.id, consent=ConsentKind.PORTAL_1365, granted=True),
+        actor=as_volunteer(volunteer.id),
     )
     await system["portal"].post(
         "/members", json={"name": "김영희", "birthDate": "1999-09-09", "mobile": "01022223333", "consent": True}
     )
+    manager = centre_manager(centre.id)
     activity = await rpc.call(
         hours_rpc.RECORD_ACTIVITY,
         hours_rpc.RecordActivity(
@@ -95,8 +110,9 @@ async def confirm_an_activity(system: dict[str, Any]) -> UUID:
             end_time=time(13, 30),
             description="도시락 배달",
         ),
+        actor=manager,
     )
-    await rpc.call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id))
+    await rpc.call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id), actor=manager)
     return volunteer.id
 
 
@@ -167,17 +183,19 @@ async def test_events_reach_the_handlers_through_the_consumer_loop(batches: Batc
 
 async def test_refusals_travel_back_as_error_bodies(system: dict[str, Any]) -> None:
     rpc = system["rpc"]
+    nowhere = UUID("01a2172c-0000-7000-8000-000000000000")
     with pytest.raises(RemoteError) as missing:
         await rpc.call(
             hours_rpc.RECORD_ACTIVITY,
             hours_rpc.RecordActivity(
-                centre_id="01a2172c-0000-7000-8000-000000000000",
+                centre_id=nowhere,
                 volunteer_id="01a2172c-0000-7000-8000-000000000001",
-                activity_date=today_kst(),
+                activity_date=today_kst() - timedelta(days=1),
                 start_time=time(9),
                 end_time=time(10),
                 description="x",
             ),
+            actor=centre_manager(nowhere),
         )
     assert missing.value.body.code == "CENTRE_NOT_FOUND"
     assert missing.value.body.kind is ErrorKind.NOT_FOUND
@@ -185,7 +203,10 @@ async def test_refusals_travel_back_as_error_bodies(system: dict[str, Any]) -> N
 
 async def test_a_request_the_service_cannot_validate_is_refused_with_fields(system: dict[str, Any]) -> None:
     broker = system["rpc"].broker
-    reply = await broker.request({"login_id": "x"}, registry_rpc.REGISTER_VOLUNTEER.subject(system["rpc"].bus))
+    signed = {ACTOR_HEADER: gateway_signer().token(ANONYMOUS)}
+    reply = await broker.request(
+        {"login_id": "x"}, registry_rpc.REGISTER_VOLUNTEER.subject(system["rpc"].bus), headers=signed
+    )
     assert reply.headers["vms-status"] == "error"
     body = await reply.decode()
     assert body["code"] == "INVALID_REQUEST"

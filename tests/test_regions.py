@@ -27,7 +27,7 @@ from vms_platform.clock import today_kst
 from vms_platform.jetstream import declare
 from vms_platform.rpc import RemoteError, RpcClient
 from vms_platform.runtime import ServiceApp, StartupError
-from vms_platform.testing import eventually, running
+from vms_platform.testing import ANONYMOUS, centre_manager, eventually, rpc_client, running
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import centres, volunteers
 from vms_registry.settings import RegistrySettings
@@ -75,7 +75,7 @@ async def deployments(
                     HOURS_MIGRATIONS,
                 )
             )
-        yield Deployments(registry, hours, RpcClient(registry["national"].broker, bus, timeout=30))
+        yield Deployments(registry, hours, rpc_client(registry["national"].broker, bus, timeout=30))
 
 
 async def rows(app: ServiceApp, table: Table, **where: Any) -> int:
@@ -106,7 +106,11 @@ async def test_each_region_keeps_its_own_volunteers_and_finds_them_by_id(
 ) -> None:
     rpc = deployments.rpc
     registered = await asyncio.gather(
-        *(rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(i, region)) for i in range(200) for region in ("26", "11"))
+        *(
+            rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(i, region), actor=ANONYMOUS)
+            for i in range(200)
+            for region in ("26", "11")
+        )
     )
     by_region = {"26": [v for v in registered if v.region == "26"], "11": [v for v in registered if v.region == "11"]}
     assert {region_of(v.id) for v in by_region["26"]} == {"26"}
@@ -141,7 +145,9 @@ async def test_hours_live_with_the_centres_region_and_a_volunteers_records_are_g
     assert await rows(deployments.registry["26"], centres) == 1
     assert await rows(deployments.registry["national"], centres) == 1
     # A Seoul volunteer serves in Busan in the morning and in Seoul in the afternoon.
-    volunteer = await rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(1, "11"))
+    volunteer = await rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(1, "11"), actor=ANONYMOUS)
+    # One person manages both centres: the records are kept where each centre is.
+    manager = centre_manager(busan.id, seoul.id)
 
     def at(centre: registry_rpc.CentreView, start: int) -> hours_rpc.RecordActivity:
         return hours_rpc.RecordActivity(
@@ -153,15 +159,17 @@ async def test_hours_live_with_the_centres_region_and_a_volunteers_records_are_g
             description="어르신 말벗",
         )
 
-    morning = await rpc.call(hours_rpc.RECORD_ACTIVITY, at(busan, 9))
-    afternoon = await rpc.call(hours_rpc.RECORD_ACTIVITY, at(seoul, 14))
+    morning = await rpc.call(hours_rpc.RECORD_ACTIVITY, at(busan, 9), actor=manager)
+    afternoon = await rpc.call(hours_rpc.RECORD_ACTIVITY, at(seoul, 14), actor=manager)
     assert (region_of(morning.id), region_of(afternoon.id)) == ("26", "11")
     assert await rows(deployments.hours["26"], activities) == 1
     assert await rows(deployments.hours["national"], activities) == 1
     # The daily limit is each record-keeping region's own: 2 h + 2 h here, both accepted.
 
     for activity in (morning, afternoon):
-        confirmed = await rpc.call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id))
+        confirmed = await rpc.call(
+            hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id), actor=manager
+        )
         assert confirmed.status == hours_rpc.ActivityStatus.CONFIRMED
         found = await rpc.call(hours_rpc.GET_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity.id))
         assert found.id == activity.id
@@ -180,13 +188,13 @@ async def test_hours_live_with_the_centres_region_and_a_volunteers_records_are_g
 
 async def test_a_request_sent_to_a_region_that_does_not_own_it_is_refused(deployments: Deployments) -> None:
     rpc = deployments.rpc
-    volunteer = await rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(7, "26"))
+    volunteer = await rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(7, "26"), actor=ANONYMOUS)
     with pytest.raises(RemoteError) as refused:
         await rpc.call(registry_rpc.GET_VOLUNTEER, registry_rpc.VolunteerRef(volunteer_id=volunteer.id), region="11")
     assert refused.value.body.code == "NOT_OWNED_HERE"
     assert refused.value.body.params == {"owner": "26", "asked": "11"}
     with pytest.raises(RemoteError) as misplaced:
-        await rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(8, "26"), region="00")
+        await rpc.call(registry_rpc.REGISTER_VOLUNTEER, person(8, "26"), region="00", actor=ANONYMOUS)
     assert misplaced.value.body.code == "NOT_OWNED_HERE"
     assert await rows(deployments.registry["national"], volunteers, region="26") == 0
 

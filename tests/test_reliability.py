@@ -35,7 +35,7 @@ from vms_platform.consumer import PermanentError
 from vms_platform.deadletter import H_REASON, list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import CONSUMERS
 from vms_platform.runtime import ServiceApp
-from vms_platform.testing import eventually, hours_confirmed, running
+from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, eventually, hours_confirmed, rpc_client, running
 from vms_registry.__main__ import main as registry_main
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox
@@ -60,7 +60,8 @@ def rewards_settings(bus: Bus, nats_url: str, database_url: str) -> RewardsSetti
 
 
 async def total_minutes(app: ServiceApp, volunteer_id: UUID) -> int:
-    return (await RewardsHandlers(app.db).get_total(TotalRequest(volunteer_id=volunteer_id))).confirmed_minutes
+    total = await RewardsHandlers(app.db).get_total(TotalRequest(volunteer_id=volunteer_id), CENTRAL_ADMIN)
+    return total.confirmed_minutes
 
 
 async def settled(js: JetStreamContext, bus: Bus, durable: str = "rewards-hours") -> bool:
@@ -97,7 +98,7 @@ async def test_publish_retried_after_lost_ack_gives_one_event(
 
     app.relay.publish = publish_then_lose_the_ack
     async with running(app, REGISTRY_MIGRATIONS):
-        volunteer = await app.rpc.call(
+        volunteer = await rpc_client(app.broker, bus, ANONYMOUS).call(
             REGISTER_VOLUNTEER,
             RegisterVolunteer(
                 login_id="hong_gildong", name="홍길동", birth_date=date(2001, 4, 5), phone="010-1234-5678", region="11"
@@ -303,7 +304,7 @@ async def test_a_committed_range_can_be_published_again(
     app = create_registry(settings)
     before = datetime.now(UTC)
     async with running(app, REGISTRY_MIGRATIONS):
-        await app.rpc.call(
+        await rpc_client(app.broker, bus, ANONYMOUS).call(
             REGISTER_VOLUNTEER,
             RegisterVolunteer(
                 login_id="lee_sunsin", name="이순신", birth_date=date(1990, 4, 28), phone="010-5555-6666", region="26"
@@ -340,13 +341,13 @@ async def test_a_service_started_before_its_consumer_is_declared_waits_and_then_
         await publish(js, bus, hours_confirmed(volunteer))
 
         async def reported() -> list[str]:
-            return (await app.health(HealthRequest())).problems
+            return (await app.health(HealthRequest(), app.actor)).problems
 
         (problem,) = await eventually(reported, what="health naming the missing consumer")
         assert f"{stream}/rewards-hours" in problem
         await js.add_consumer(stream, CONSUMERS["rewards-hours"].config(bus))
         assert await eventually(lambda: total_minutes(app, volunteer), timeout=30) == 210
-        assert (await app.health(HealthRequest())).problems == []
+        assert (await app.health(HealthRequest(), app.actor)).problems == []
 
 
 # -- stopping --------------------------------------------------------------------------------------------------

@@ -36,13 +36,21 @@ import nats
 
 from vms_contracts.subjects import Bus
 from vms_deploy.nats_setup import setup as nats_setup
+from vms_platform.actor import PUBLIC_KEYS_VARIABLE, new_key_set
 from vms_platform.clock import KST
 from vms_platform.messages import Text, register, text
 from vms_platform.retry import Backoff, Policy
 from vms_platform.settings import redacted
 
 SERVICES = ("registry", "hours", "rewards", "linkage")
+DATABASES = (*SERVICES, "gateway")
+"""Every program with a database of its own: the services, and the gateway (accounts, sessions, tokens)."""
 Progress = Callable[[str], None]
+
+KEYS_FILE = "actor-keys.env"
+"""The run's actor key set (`vms_platform.actor.new_key_set`), made on the first run and kept: owner-only."""
+DEMO_ACCOUNTS_FILE = "demo-accounts.json"
+"""The demo accounts' logins and their one password, made on the first run: owner-only."""
 
 LOCK_FILE = "vms-up.lock"
 """Held (flock) by the run that owns the data folder, and inherited by its children."""
@@ -79,6 +87,13 @@ register(
             "✓ JetStream streams and consumers ready ({count} checked)",
         ),
         "UP_MIGRATED": Text("✓ 데이터베이스 갱신 완료 ({services})", "✓ databases migrated ({services})"),
+        "UP_KEYS_MADE": Text(
+            "✓ 요청 서명 키를 새로 만들었습니다: {file}", "✓ a new key set signs who is asking: {file}"
+        ),
+        "UP_DEMO_ACCOUNTS_FAILED": Text(
+            "데모 계정을 만들지 못했습니다 (종료 코드 {exit_code}); 시스템은 계속 실행됩니다:",
+            "the demo accounts could not be made (exit {exit_code}); the system keeps running:",
+        ),
         "UP_SERVICE_UP": Text("✓ {service} 실행 중", "✓ {service} up"),
         "UP_CHILD_EXITED": Text(
             "{name} 종료됨 (종료 코드 {exit_code}), {delay}초 후 다시 시작합니다",
@@ -193,12 +208,14 @@ class Plan:
     """The embedded NATS's port. None: `DEFAULT_NATS_PORT`, or a free port when that one is in use (said so). A
     port given is that port or none: when it is in use the system does not start, as for the portal's port."""
     database_urls: Mapping[str, str] = field(default_factory=dict)
-    """Per service; by default a SQLite file each in `data_dir`."""
+    """Per service and for the gateway; by default a SQLite file each in `data_dir`."""
     bus_root: str = "vms"
     log_level: str = "INFO"
     echo_logs: bool = True
     extra_env: Mapping[str, str] = field(default_factory=dict)
     restarts: RestartPolicy = field(default_factory=RestartPolicy)
+    demo_accounts: bool = True
+    """Once the system is up, make one demo account per role (`vms-gateway demo-accounts`)."""
 
     def database_url(self, service: str) -> str:
         return self.database_urls.get(service) or f"sqlite:///{self.data_dir.resolve() / f'{service}.db'}"
@@ -317,6 +334,28 @@ def _tool(name: str) -> str:
     return str(path)
 
 
+def actor_keys(data_dir: Path) -> tuple[dict[str, str], bool]:
+    """The data folder's actor key set, made (readable by its owner only) when it has none; and whether it was
+    made now. Every run on the folder signs with the same keys."""
+    path = data_dir / KEYS_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        keys = new_key_set()
+        draft = path.with_name(path.name + ".new")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.writelines(f"{name}={value}\n" for name, value in keys.items())
+        os.replace(draft, path)
+        return keys, True
+    keys = {}
+    for line in lines:
+        name, sep, value = line.strip().partition("=")
+        if sep and not name.startswith("#"):
+            keys[name] = value
+    return keys, False
+
+
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -347,6 +386,13 @@ class System:
         self._status = "starting"
         self._stopping = asyncio.Event()
         self._watchers: list[asyncio.Task[None]] = []
+        self.keys: dict[str, str] = {}
+        self.demo_accounts: list[str] = []
+        """What `vms-gateway demo-accounts` said: the logins, and the password on the run that made them."""
+
+    @property
+    def demo_accounts_file(self) -> Path:
+        return self.plan.data_dir / DEMO_ACCOUNTS_FILE
 
     @property
     def gateway_url(self) -> str:
@@ -380,6 +426,9 @@ class System:
             if not port_is_free(port):
                 raise SupervisorError("UP_PORT_IN_USE", port=port, what_ko=what_ko, what_en=what_en)
         bus = Bus(plan.bus_root)
+        self.keys, made = actor_keys(plan.data_dir)
+        if made:
+            self._say(both("UP_KEYS_MADE", file=(plan.data_dir / KEYS_FILE).resolve()))
 
         if plan.nats_url is None:
             await self._start_nats()
@@ -391,6 +440,7 @@ class System:
         self._say(both("UP_STREAMS_READY", count=len(report)))
 
         migrations = [self._spawn(f"migrate-{s}", [_tool(f"vms-{s}"), "migrate"], self._env(s)) for s in SERVICES]
+        migrations.append(self._spawn("migrate-gateway", [_tool("vms-gateway"), "migrate"], self._gateway_env()))
         for child in await asyncio.gather(*migrations):
             code = await child.process.wait()
             if child.pump:
@@ -399,7 +449,7 @@ class System:
                 raise SupervisorError(
                     "UP_MIGRATION_FAILED", name=child.name, exit_code=code, details="\n".join(child.output[-20:])
                 )
-        self._say(both("UP_MIGRATED", services=", ".join(SERVICES)))
+        self._say(both("UP_MIGRATED", services=", ".join(DATABASES)))
 
         self.children.append(await self._spawn("sim1365", [_tool("vms-sim1365"), "run"], self._sim_env()))
         for service in SERVICES:
@@ -407,8 +457,32 @@ class System:
         self.children.append(await self._spawn("gateway", [_tool("vms-gateway"), "run"], self._gateway_env()))
         self._write_run_file()
         await self._wait_until_healthy()
+        if plan.demo_accounts:
+            await self._make_demo_accounts()
         self._status = "running"
         self._write_run_file()
+
+    async def _make_demo_accounts(self) -> None:
+        """One demo account per role; what the command says (with the password, on the run that made them) is kept
+        for the console, never written to `vms.log`."""
+        command = [_tool("vms-gateway"), "demo-accounts", "--out", str(self.demo_accounts_file.resolve())]
+        env = {**self._gateway_env(), "VMS_GATEWAY_LOG_LEVEL": "WARNING"}
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+        out, err = await process.communicate()
+        if process.returncode != 0:
+            self._say(both("UP_DEMO_ACCOUNTS_FAILED", exit_code=_exit_text(process.returncode or 0)))
+            for line in (out + err).decode("utf-8", "replace").splitlines()[-15:]:
+                self._say(f"  {line}")
+            return
+        self.demo_accounts = [line for line in out.decode("utf-8", "replace").splitlines() if line.strip()]
 
     async def _hold_data_dir(self, patience: float = 15.0) -> None:
         """Take the data folder's lock, or say who has it. A run that was killed leaves its children stopping for
@@ -717,8 +791,17 @@ class System:
 
     def _python_env(self) -> dict[str, str]:
         # A child's output is a pipe, where Python would buffer what is not a log line; the log files and the
-        # console are to show everything as it happens.
-        return {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # console are to show everything as it happens. Every child knows every program's public key; a private
+        # key goes only to the program it belongs to (`_own_key`), whatever this process's environment holds.
+        env = {k: v for k, v in os.environ.items() if not (k.startswith("VMS_") and k.endswith("_ACTOR_KEY"))}
+        if PUBLIC_KEYS_VARIABLE in self.keys:
+            env[PUBLIC_KEYS_VARIABLE] = self.keys[PUBLIC_KEYS_VARIABLE]
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def _own_key(self, program: str) -> dict[str, str]:
+        name = f"VMS_{program.upper()}_ACTOR_KEY"
+        return {name: self.keys[name]} if name in self.keys else {}
 
     def _env(self, service: str) -> dict[str, str]:
         prefix = f"VMS_{service.upper()}_"
@@ -731,6 +814,7 @@ class System:
                 f"{prefix}LOG_FORMAT": "console",
                 f"{prefix}LOG_LEVEL": self.plan.log_level,
                 f"{prefix}INSTANCE": f"local-{service}",
+                **self._own_key(service),
             }
         )
         if service == "linkage":
@@ -754,10 +838,12 @@ class System:
         env.update(
             {
                 "VMS_GATEWAY_NATS_URL": self.nats_url,
+                "VMS_GATEWAY_DATABASE_URL": self.plan.database_url("gateway"),
                 "VMS_GATEWAY_BUS_ROOT": self.plan.bus_root,
                 "VMS_GATEWAY_PORT": str(self.plan.gateway_port),
                 "VMS_GATEWAY_LOG_FORMAT": "console",
                 "VMS_GATEWAY_LOG_LEVEL": self.plan.log_level,
+                **self._own_key("gateway"),
             }
         )
         env.update(self.plan.extra_env)
@@ -821,6 +907,7 @@ async def run_forever(plan: Plan) -> int:
                     f"  NATS: {redacted(system.nats_url)}",
                     line("UP_LABEL_DATA", plan.data_dir.resolve()),
                     line("UP_LABEL_LOGS", system.logs.resolve()),
+                    *system.demo_accounts,
                     both("UP_CTRL_C"),
                 ]
             )

@@ -20,26 +20,62 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from faststream.nats import NatsBroker
+from sqlalchemy import make_url, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vms_contracts.errors import ErrorKind
 from vms_contracts.subjects import inbox_prefix
-from vms_gateway import api, docs, events_page, openapi, portal
+from vms_gateway import accounts_api, api, docs, events_page, openapi
+from vms_gateway.auth import CookieJar
 from vms_gateway.body import StrictJsonRoute
+from vms_gateway.db import accounts
 from vms_gateway.edge import Edge, Limits
 from vms_gateway.errors import Refusal, error_response
+from vms_gateway.passwords import Passwords
+from vms_gateway.portal import router as portal_router
 from vms_gateway.settings import GatewaySettings
+from vms_gateway.state import GatewayState
+from vms_platform.actor import ActorSigner, KeyConfigurationError, private_key
+from vms_platform.db import Database
 from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
+from vms_platform.runtime import StartupError
 from vms_platform.settings import redacted
 
 log = get_logger("vms.gateway")
 
 
+def signer_of(settings: GatewaySettings) -> ActorSigner:
+    """What signs the actor of every request the gateway sends (`StartupError` naming the variable when unset)."""
+    key = settings.actor_key.get_secret_value()
+    if not key:
+        raise StartupError(
+            f"set {settings.variable('actor_key')}: the gateway signs who is asking into every request it sends "
+            "(`vms keys` prints a new key set; `vms up` makes one in its data folder)"
+        )
+    try:
+        return ActorSigner("gateway", private_key(key, settings.variable("actor_key")))
+    except KeyConfigurationError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def database_of(settings: GatewaySettings) -> Database:
+    if not settings.database_url:
+        raise StartupError(
+            f"set {settings.variable('database_url')}: the gateway keeps accounts, sessions and tokens in a database "
+            "of its own (postgresql://… or sqlite:///path)"
+        )
+    return Database(settings.database_url)
+
+
 def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None) -> FastAPI:
-    """The application; `stopping`, once set, ends a start that is still waiting for NATS."""
+    """The application; `stopping`, once set, ends a start that is still waiting for NATS or its database.
+    `StartupError` when a required setting is missing."""
+    signer = signer_of(settings)
+    db = database_of(settings)
     broker = NatsBroker(
         [s.strip() for s in settings.nats_url.split(",")],
         name="vms-gateway",
@@ -51,10 +87,22 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if await _connect(broker, settings, stopping or asyncio.Event()):
-            log.info("gateway started", nats=redacted(settings.nats_url), port=settings.port)
-        yield
-        await broker.stop()
+        stop = stopping or asyncio.Event()
+        try:
+            # The hash an unknown login is checked against is made now, so that the first such sign-in takes no
+            # longer than any other.
+            await passwords.verify(None, "")
+            if await _database_ready(db, stop) and await _connect(broker, settings, stop):
+                log.info(
+                    "gateway started",
+                    nats=redacted(settings.nats_url),
+                    database=make_url(db.url).render_as_string(hide_password=True),
+                    port=settings.port,
+                )
+            yield
+        finally:
+            await broker.stop()
+            await db.close()
 
     app = FastAPI(
         title="VMS 사회복지자원봉사 종합관리 시스템 API",
@@ -75,7 +123,10 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
     # Routes added to the application itself read their bodies as the API's do.
     app.router.route_class = StrictJsonRoute
     app.state.broker = broker
-    app.state.rpc = RpcClient(broker, settings.bus, timeout=settings.rpc_timeout)
+    rpc = RpcClient(broker, settings.bus, signer=signer, timeout=settings.rpc_timeout)
+    passwords = Passwords(settings.password_profile, workers=settings.password_workers)
+    app.state.gateway = GatewayState(settings=settings, db=db, passwords=passwords, rpc=rpc)
+    app.add_middleware(CookieJar)
     app.add_middleware(
         Edge,
         limits=Limits(
@@ -107,7 +158,9 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
         if exc.status_code == 404:
             body = error_body("NOT_FOUND", ErrorKind.NOT_FOUND)
         elif exc.status_code == 405:
-            methods = [m.strip() for m in (headers.get("Allow") or "").split(",") if m.strip()]
+            methods = openapi.methods_at(app, request.url.path) or [
+                m.strip() for m in (headers.get("Allow") or "").split(",") if m.strip()
+            ]
             if "GET" in methods and "HEAD" not in methods:
                 methods.append("HEAD")  # answered wherever GET is (`StrictJsonRoute`)
             allowed = ", ".join(sorted(methods)) or "-"
@@ -121,12 +174,52 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
             body = error_body("REQUEST_REFUSED", ErrorKind.INVALID, status=exc.status_code)
         return error_response(body, exc.status_code, headers)
 
+    app.include_router(accounts_api.router)
     app.include_router(api.router)
-    app.include_router(portal.router)
+    app.include_router(portal_router)
     app.include_router(events_page.router)
     app.include_router(docs.router(app))
     openapi.install(app)
     return app
+
+
+async def _database_ready(db: Database, stopping: asyncio.Event) -> bool:
+    """Wait for the database, however long it takes (unless `stopping` is set first: False then); a database
+    without the gateway's tables stops the start (`StartupError`)."""
+
+    async def migrated() -> None:
+        try:
+            async with db.transaction() as session:
+                await session.execute(select(accounts.c.id).limit(1))
+        except (OperationalError, ProgrammingError) as exc:
+            text = str(exc).lower()
+            if "no such table" in text or "does not exist" in text or "undefinedtable" in text:
+                raise StartupError(
+                    "the gateway's database has no accounts table: migrate it first (`vms-gateway migrate`, or "
+                    "`vms-gateway run --migrate`)"
+                ) from None
+            raise
+
+    checking = asyncio.ensure_future(
+        until_it_works(migrated, what="the database", worth_retrying=lambda exc: not isinstance(exc, StartupError))
+    )
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({checking, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not checking.done():
+            checking.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checking
+    if checking.cancelled():
+        return False
+    try:
+        checking.result()
+    except StartupError as exc:
+        log.error("cannot start", reason=str(exc))
+        raise
+    return True
 
 
 async def _connect(broker: NatsBroker, settings: GatewaySettings, stopping: asyncio.Event) -> bool:

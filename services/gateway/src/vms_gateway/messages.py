@@ -71,6 +71,46 @@ register(
             "이 주소에서 연 연결이 너무 많습니다 (최대 {limit}개). 잠시 후 다시 시도해 주세요.",
             "Too many open connections from this address (at most {limit}); please try again shortly.",
         ),
+        # Accounts, sign-in and who is asking (`vms_gateway.auth`, `vms_gateway.accounts`)
+        "SIGN_IN_FAILED": Text("아이디 또는 비밀번호가 맞지 않습니다.", "The login or the password is not right."),
+        "SIGN_IN_THROTTLED": Text(
+            "로그인 실패가 너무 많습니다. {seconds}초 뒤에 다시 시도해 주세요.",
+            "Too many failed sign-ins; try again in {seconds} s.",
+        ),
+        "SIGN_IN_REQUIRED": Text("로그인이 필요합니다.", "Please sign in first."),
+        "ACCOUNT_DISABLED": Text(
+            "사용이 중지된 계정입니다. 소속 협의회에 문의해 주세요.",
+            "This account has been disabled; please ask your council.",
+        ),
+        "TOKEN_INVALID": Text(
+            "액세스 토큰이 올바르지 않거나, 만료되었거나, 폐기되었습니다.",
+            "The access token is not valid, has expired or has been revoked.",
+        ),
+        "CSRF_FAILED": Text(
+            "보안 토큰이 없거나 맞지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+            "The form's security token is missing or wrong; reload the page and try again.",
+        ),
+        "PASSWORD_RULE": Text(
+            "비밀번호는 {min_length}자 이상 {max_length}자 이하여야 하며, 아이디와 같을 수 없습니다.",
+            "A password is {min_length} to {max_length} characters long, and not the login itself.",
+        ),
+        "FIELD_password_rule": Text(
+            "비밀번호는 {min_length}자 이상 {max_length}자 이하여야 하며, 아이디와 같을 수 없습니다.",
+            "A password is {min_length} to {max_length} characters long, and not the login itself.",
+        ),
+        "CURRENT_PASSWORD_WRONG": Text("현재 비밀번호가 맞지 않습니다.", "The current password is not right."),
+        "ACCOUNT_LOGIN_TAKEN": Text("이미 사용 중인 아이디입니다: {login}", "The login {login} is already taken."),
+        "ACCOUNT_NOT_FOUND": Text("계정이 없습니다: {account_id}", "There is no account {account_id}."),
+        "TOKEN_NOT_FOUND": Text("액세스 토큰이 없습니다: {token_id}", "There is no access token {token_id}."),
+        "TOKENS_TOO_MANY": Text(
+            "한 계정의 액세스 토큰은 최대 {limit}개입니다. 쓰지 않는 토큰을 폐기해 주세요.",
+            "An account holds at most {limit} access tokens; revoke one you no longer use.",
+        ),
+        "CENTRE_OUTSIDE_REGION": Text(
+            "관리센터 {centre_id}는 {region} 지역이 아니라 {centre_region} 지역에 있습니다.",
+            "Centre {centre_id} lies in region {centre_region}, not {region}.",
+        ),
+        "ACCOUNT_DISABLE_SELF": Text("자신의 계정은 사용 중지할 수 없습니다.", "An account cannot disable itself."),
         "REQUEST_REFUSED": Text(
             "요청을 처리할 수 없습니다 (HTTP {status}).", "The request cannot be served (HTTP {status})."
         ),

@@ -1,14 +1,31 @@
-from pydantic import Field
+"""The gateway's settings, from `VMS_GATEWAY_…` variables (no file is ever edited to deploy it)."""
+
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vms_contracts.subjects import Bus
-from vms_platform.logging import LogFormat
+from vms_platform.logging import LogFormat, scrub
+
+PasswordProfile = Literal["RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"]
 
 
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VMS_GATEWAY_", extra="ignore")
 
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
+    database_url: str = Field(
+        default="",
+        description="the gateway's own database (accounts, sessions, tokens): postgresql://… or sqlite:///path; "
+        "required",
+    )
+    actor_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="the gateway's private Ed25519 key (base64url, `vms keys`): signs who is asking into every "
+        "request it sends; required",
+    )
     bus_root: str = "vms"
     host: str = "127.0.0.1"
     port: int = 8000
@@ -58,6 +75,29 @@ class GatewaySettings(BaseSettings):
         "(behind a reverse proxy, the proxy's address: the proxy enforces it per client)",
     )
 
+    # Accounts and sign-in.
+    password_profile: PasswordProfile = Field(
+        default="RFC_9106_LOW_MEMORY",
+        description="argon2 parameters for new password hashes (argon2.profiles); a stored hash made with other "
+        "parameters is replaced at its next sign-in. CHEAPEST is for tests only",
+    )
+    password_workers: int = Field(
+        default=4, ge=1, le=64, description="passwords hashed or checked at once (each takes memory: 64 MiB by default)"
+    )
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="mark cookies Secure: `auto` when the request came over HTTPS (or a trusted proxy says "
+        "`X-Forwarded-Proto: https`)",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="addresses of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For are believed",
+    )
+    session_idle_minutes: int = Field(
+        default=120, ge=1, description="a session unused this long is over (the person signs in again)"
+    )
+    session_lifetime_hours: int = Field(default=12, ge=1, description="a session is over this long after sign-in")
+
     shutdown_timeout: int = Field(
         default=10, ge=1, description="seconds the requests being answered get to finish when the gateway stops"
     )
@@ -65,3 +105,16 @@ class GatewaySettings(BaseSettings):
     @property
     def bus(self) -> Bus:
         return Bus(self.bus_root)
+
+    @property
+    def proxies(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # Settings end up in tracebacks: their URLs are shown without their passwords.
+        for name, value in super().__repr_args__():
+            yield name, scrub(value) if isinstance(value, str) else value
+
+    def variable(self, field: str) -> str:
+        """The environment variable that sets `field` (`VMS_GATEWAY_DATABASE_URL`)."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()

@@ -1,0 +1,114 @@
+"""협의회 관리, a regional council admin's page: its region's centres (registry), registering a centre, creating the
+accounts of centre managers, the region's accounts, and who read its volunteers' personal data (the registry's
+access records)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from vms_contracts.actor import Role
+from vms_contracts.rpc import registry as registry_rpc
+from vms_gateway.api import services_for
+from vms_gateway.auth import CurrentPrincipal, Principal
+from vms_gateway.portal import staff
+from vms_gateway.portal.frame import (
+    DONE,
+    PortalRoute,
+    WrongRole,
+    fill,
+    gather_panels,
+    page,
+    posted,
+    redirect,
+    require,
+)
+from vms_gateway.portal.render import say
+
+router = APIRouter(route_class=PortalRoute, include_in_schema=False)
+
+DONE["centre_registered"] = "WEB_CENTRE_REGISTERED"
+DONE["account_created"] = "WEB_ACCOUNT_CREATED"
+DONE["account_disabled"] = "WEB_ACCOUNT_DISABLED_SHORT"
+
+SHOWN_ACCESS_RECORDS = 100
+
+
+def _region(me: Principal) -> str:
+    if me.actor.region is None:  # the actor's own rule: a council admin names its region
+        raise WrongRole((Role.COUNCIL_ADMIN,))
+    return me.actor.region
+
+
+async def _council_page(request: Request, me: Principal, forms: staff.Forms | None = None) -> Response:
+    region = _region(me)
+    call = services_for(request, me)
+    t = say(request)
+    centres, reads, accounts = await gather_panels(
+        staff.centres_panel(t, call, region),
+        fill(
+            t,
+            "WEB_ACCESS_RECORDS",
+            call(
+                registry_rpc.LIST_ACCESS_RECORDS,
+                registry_rpc.AccessRecordsRequest(region=region, limit=SHOWN_ACCESS_RECORDS),
+            ),
+        ),
+        staff.accounts_panel(t, request, me),
+    )
+    forms = forms or staff.Forms()
+    # Access records name their reader by account id, as text.
+    logins = {str(a.id): a.login for a in accounts.value.items} if accounts.value else {}
+    return page(
+        request,
+        "council.html",
+        me,
+        status=forms.status,
+        region=region,
+        centres=centres,
+        names=staff.centre_names(centres),
+        centre_options=[(str(c.id), c.name) for c in centres.value.items] if centres.value else [],
+        reads=reads,
+        accounts=accounts,
+        logins=logins,
+        forms=forms,
+    )
+
+
+@router.get("/council")
+async def council_page(request: Request, principal: CurrentPrincipal) -> Response:
+    return await _council_page(request, require(principal, Role.COUNCIL_ADMIN))
+
+
+@router.post("/council/centres")
+async def register_centre(request: Request, principal: CurrentPrincipal) -> Response:
+    me = require(principal, Role.COUNCIL_ADMIN)
+    form = await posted(request, me)
+    forms = staff.Forms()
+    values = {name: form.text(name) for name in staff.CENTRE_FIELDS}
+    if await staff.register_centre(request, services_for(request, me), values, _region(me), forms) is None:
+        return await _council_page(request, me, forms)
+    return redirect("/council?done=centre_registered#centres")
+
+
+@router.post("/council/managers")
+async def create_manager(request: Request, principal: CurrentPrincipal) -> Response:
+    me = require(principal, Role.COUNCIL_ADMIN)
+    form = await posted(request, me)
+    forms = staff.Forms()
+    values = {
+        "login": form.text("login"),
+        "password": form.text("password", strip=False),
+        "centres": form.texts("centres"),
+    }
+    if await staff.create_account(request, me, Role.CENTRE_MANAGER.value, values, forms, "manager") is None:
+        return await _council_page(request, me, forms)
+    return redirect("/council?done=account_created#accounts")
+
+
+@router.post("/council/accounts/{account_id}/disable")
+async def disable_account(request: Request, account_id: str, principal: CurrentPrincipal) -> Response:
+    me = require(principal, Role.COUNCIL_ADMIN)
+    await posted(request, me)
+    await staff.disable(request, me, account_id)
+    return redirect("/council?done=account_disabled#accounts")

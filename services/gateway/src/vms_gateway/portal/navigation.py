@@ -1,0 +1,58 @@
+"""The menus of each role, named as the brochure names them (DESIGN.md §Portal) so that VMS's users find their
+way: 봉사신청, 봉사인증 → 봉사실적조회, 마이페이지 → 회원정보 → 개인정보 for volunteers, and a staff area per role.
+An item without an address is a menu the brochure promises and the portal does not serve yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vms_contracts.actor import Role
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    """A message code."""
+    href: str | None
+
+
+@dataclass(frozen=True)
+class Menu:
+    label: str
+    items: tuple[Item, ...]
+
+
+HOME: dict[Role, str] = {
+    Role.VOLUNTEER: "/me",
+    Role.CENTRE_MANAGER: "/centre",
+    Role.COUNCIL_ADMIN: "/council",
+    Role.CENTRAL_ADMIN: "/central",
+    Role.INTEGRATOR: "/account",
+}
+"""Where each role lands after signing in."""
+
+ACCOUNT = Menu("NAV_ACCOUNT", (Item("NAV_PASSWORD_TOKENS", "/account"),))
+
+MENUS: dict[Role, tuple[Menu, ...]] = {
+    Role.VOLUNTEER: (
+        Menu("NAV_APPLY", (Item("NAV_RECRUITMENTS", None), Item("NAV_WISHES", None))),
+        Menu("NAV_CERTIFY", (Item("NAV_RECORDS", "/me#records"),)),
+        Menu("NAV_MY_PAGE", (Item("NAV_MEMBER", "/me"), Item("NAV_PRIVACY", "/me#privacy"))),
+        ACCOUNT,
+    ),
+    Role.CENTRE_MANAGER: (Menu("NAV_CENTRE", (Item("NAV_CENTRE_ACTIVITIES", "/centre"),)), ACCOUNT),
+    Role.COUNCIL_ADMIN: (
+        Menu("NAV_COUNCIL", (Item("NAV_COUNCIL_CENTRES", "/council"), Item("NAV_ACCESS_RECORDS", "/council#access"))),
+        ACCOUNT,
+    ),
+    Role.CENTRAL_ADMIN: (
+        Menu("NAV_CENTRAL", (Item("NAV_ACCOUNTS", "/central"), Item("NAV_COUNCIL_CENTRES", "/central#centres"))),
+        ACCOUNT,
+    ),
+    Role.INTEGRATOR: (ACCOUNT,),
+}
+
+
+def menus_for(role: Role | None) -> tuple[Menu, ...]:
+    """The menus a visitor of `role` sees; none before signing in (the header offers signing in and up)."""
+    return MENUS.get(role, ()) if role is not None else ()
