@@ -1,6 +1,8 @@
-"""docker-compose.yml lays the system out as in production: each service its own database and its own NATS user,
-configured by environment variables only, started after the JetStream setup job; it refuses to start without its
-secrets, which .env.example lists. Checked by parsing the file, so no Docker engine is needed."""
+"""docker-compose.yml lays the system out as in production: each service, and the gateway, its own database and
+its own NATS user, configured by environment variables only, started after the JetStream setup job; every program
+signs what it asks with its own actor key and verifies with everyone's public keys, the set `vms keys` prints; it
+refuses to start without its secrets, which .env.example lists. Checked by parsing the file, so no Docker engine is
+needed."""
 
 from __future__ import annotations
 
@@ -12,8 +14,12 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
+from vms_contracts.actor import Actor
 from vms_contracts.subjects import Bus
+from vms_deploy.cli import main as vms
 from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, parse_integrators
+from vms_platform import actor
+from vms_platform.testing import CENTRAL_ADMIN
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -24,6 +30,11 @@ SERVICES = ("registry", "hours", "rewards", "linkage")
 """The VMS services that own a database."""
 PROGRAMS = (*SERVICES, "gateway")
 """Every VMS program that talks to NATS as a long-running service."""
+DATABASE_OWNERS = PROGRAMS
+"""Who owns a PostgreSQL database of its own: the services their domain data, the gateway its accounts."""
+SHARED_VARIABLES = {actor.PUBLIC_KEYS_VARIABLE}
+"""The one variable read under the same name by several programs: the public keys of the whole system, which
+every service verifies requests with (the gateway only signs)."""
 NATS_NODES = ("nats-1", "nats-2", "nats-3")
 
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
@@ -120,7 +131,7 @@ def published_ports(service: dict[str, Any]) -> set[tuple[str, str]]:
 # -- databases ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SERVICES)
+@pytest.mark.parametrize("name", DATABASE_OWNERS)
 def test_each_service_has_its_own_postgres(services: dict[str, dict[str, Any]], name: str) -> None:
     db = services.get(f"{name}-db")
     assert db is not None, f"{name} needs its own database service `{name}-db`"
@@ -137,7 +148,7 @@ def test_each_service_has_its_own_postgres(services: dict[str, dict[str, Any]], 
     )
 
 
-@pytest.mark.parametrize("name", SERVICES)
+@pytest.mark.parametrize("name", DATABASE_OWNERS)
 def test_database_url_points_at_own_database_with_its_credentials(
     services: dict[str, dict[str, Any]], name: str
 ) -> None:
@@ -155,7 +166,7 @@ def test_database_url_points_at_own_database_with_its_credentials(
 
 def test_no_two_services_share_a_database_host_name_user_or_password(services: dict[str, dict[str, Any]]) -> None:
     seen: dict[str, dict[str, str]] = {"host": {}, "database": {}, "user": {}, "password": {}, "password variable": {}}
-    for name in SERVICES:
+    for name in DATABASE_OWNERS:
         parts = urlsplit(environment(services[name])[f"VMS_{name.upper()}_DATABASE_URL"])
         raw_password = raw_environment(services[f"{name}-db"])["POSTGRES_PASSWORD"]
         values = {
@@ -215,8 +226,13 @@ def test_programs_are_configured_by_environment_only(services: dict[str, dict[st
     prefix = "VMS_NATS_" if name == "nats-setup" else f"VMS_{name.upper()}_"
     env = environment(service)
     assert env, f"{name} is configured through `environment`"
-    stray = [key for key in env if not key.startswith(prefix)]
+    stray = [key for key in env if not key.startswith(prefix) and key not in SHARED_VARIABLES]
     assert not stray, f"{name}: every variable carries the {prefix} prefix, not {stray}"
+
+
+def test_the_gateway_migrates_its_accounts_database_before_it_serves(services: dict[str, dict[str, Any]]) -> None:
+    assert services["gateway"].get("command") == ["vms-gateway", "run", "--migrate"]
+    assert environment(services["gateway"]).get("VMS_GATEWAY_LOG_FORMAT") == "json"
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -376,7 +392,7 @@ def test_no_secret_has_a_default() -> None:
     assert found, "the passwords come from variables"
     loose = sorted({m.group(0) for m in found if m.group("op") != ":?" or not m.group("arg").strip()})
     assert not loose, f"required, with a message saying what to do: {loose}"
-    assert all(re.search(r"(PASSWORD|SECRET|TOKEN|KEY)$", m.group("name")) for m in found)
+    assert all(re.search(r"(PASSWORD|SECRET|TOKEN|KEYS?)$", m.group("name")) for m in found)
 
 
 def test_every_password_in_an_environment_comes_from_a_required_variable(services: dict[str, dict[str, Any]]) -> None:
@@ -416,3 +432,66 @@ def test_nats_setup_declares_the_integrators_consumer_the_nats_users_know(servic
     accounts = (NATS_CONFIG_DIR / "accounts.conf").read_text(encoding="utf-8")
     for consumer in declared:
         assert f'"$JS.API.CONSUMER.MSG.NEXT.{consumer.stream}.{consumer.durable}"' in accounts
+
+
+# -- who is asking -------------------------------------------------------------------------------------------------
+
+
+def key_set_from_vms_keys(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    """What `vms keys` prints, read as Compose reads .env: `NAME=value` lines, comments skipped."""
+    vms(["keys"])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("# "), "the set comes with a line saying what it is"
+    lines = [line for line in printed if line and not line.startswith("#")]
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_each_program_signs_with_its_own_key_and_reads_everyones_public_keys(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    assert set(actor.PROGRAMS) == set(PROGRAMS), "every program that asks on the bus has a key of its own"
+    required = r"\$\{%s:\?[^}]+\}"
+    for name in PROGRAMS:
+        raw = raw_environment(services[name])
+        own = f"VMS_{name.upper()}_ACTOR_KEY"
+        assert re.fullmatch(required % own, raw.get(own, "")), f"{name}: {own} comes from the variable {own}"
+        public = actor.PUBLIC_KEYS_VARIABLE
+        if name in SERVICES:
+            assert re.fullmatch(required % public, raw.get(public, "")), f"{name}: {public} from the variable {public}"
+        else:
+            assert public not in raw, f"{name} answers nothing on the bus: it verifies no one"
+        others = [key for key in raw if key.endswith("_ACTOR_KEY") and key != own]
+        assert not others, f"{name} holds another program's private key: {others}"
+    for name in ("nats-setup", "sim1365", *(f"{n}-db" for n in DATABASE_OWNERS)):
+        assert not any("ACTOR" in key for key in raw_environment(services[name])), f"{name} asks nobody anything"
+
+
+def test_vms_keys_prints_what_compose_reads_and_the_programs_trust_each_other(
+    services: dict[str, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator pastes `vms keys` into .env: every actor variable Compose reads is set, .env.example lists each,
+    and a request the gateway signs with its key is verified by every service with the public keys it is given,
+    while one a service signs for itself names only itself."""
+    keys = key_set_from_vms_keys(capsys)
+    read = {m.group("name") for m in references(COMPOSE.read_text(encoding="utf-8"))}
+    assert {name for name in read if "ACTOR" in name} == set(keys)
+    assert set(keys) <= set(example_variables())
+    env = {**OPERATOR_ENV, **keys}
+    program_env = {
+        name: {k: interpolate(v, env) for k, v in raw_environment(services[name]).items()} for name in PROGRAMS
+    }
+    gateway = actor.ActorSigner("gateway", actor.private_key(program_env["gateway"]["VMS_GATEWAY_ACTOR_KEY"]))
+    token = gateway.token(CENTRAL_ADMIN)
+    for name in SERVICES:
+        verifier = actor.ActorVerifier(actor.public_keys(program_env[name][actor.PUBLIC_KEYS_VARIABLE]))
+        assert verifier.verify(token) == CENTRAL_ADMIN, f"{name} trusts the gateway"
+        own = actor.ActorSigner(name, actor.private_key(program_env[name][f"VMS_{name.upper()}_ACTOR_KEY"]))
+        assert verifier.verify(own.token(Actor.service(name))).id == name
+        with pytest.raises(actor.ActorInvalid, match=f"{name} may sign only for itself"):
+            verifier.verify(own.token(CENTRAL_ADMIN))
+
+
+def test_vms_keys_makes_a_new_set_each_time(capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = key_set_from_vms_keys(capsys), key_set_from_vms_keys(capsys)
+    assert first.keys() == second.keys()
+    assert all(first[name] != second[name] for name in first), "no key is fixed in the code"

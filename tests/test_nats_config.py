@@ -9,6 +9,8 @@ each user limited to its own subjects (DESIGN.md, "Security").
   that a new call fails here until it is granted); integrators read only through the pull consumer the operator
   declared for them; a reply can be aimed at neither a stream nor a request subject (the real registry answers).
   Each user signing in with the value of `$NATS_<USER>_PASSWORD` shows that its password is that variable.
+- The real services started here verify who is asking, as deployed ones do (the root conftest gives the test
+  session a key set): what the test asks of them it signs as the gateway does.
 - What one running server cannot show is read from the files: the cluster nodes' settings, that the local server
   listens on this host only, and that accounts.conf has no user beyond the known ones.
 """
@@ -48,6 +50,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
+from vms_contracts.actor import ACTOR_HEADER
 from vms_contracts.rpc import Rpc
 from vms_contracts.rpc.health import health_rpc
 from vms_contracts.rpc.hours import CONFIRM_ACTIVITY, RECORD_ACTIVITY, ActivityRef, ActivityStatus, RecordActivity
@@ -60,8 +63,15 @@ from vms_hours.settings import HoursSettings
 from vms_platform.clock import today_kst
 from vms_platform.deadletter import DeadLetters, list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import CONSUMERS
-from vms_platform.rpc import RpcClient
-from vms_platform.testing import eventually, running
+from vms_platform.testing import (
+    ANONYMOUS,
+    CENTRAL_ADMIN,
+    centre_manager,
+    eventually,
+    gateway_signer,
+    rpc_client,
+    running,
+)
 from vms_registry.app import create_app as create_registry
 from vms_registry.settings import RegistrySettings
 
@@ -555,9 +565,18 @@ async def test_requests_are_answered_through_allow_responses(server: str) -> Non
         await client.nc.subscribe(f"vms.*.{service}.rpc.>", queue=service, cb=answer)
     await asyncio.gather(*(client.settle() for client in answering.values()))
     gateway = await Client.connect(server, "gateway")
-    for service in SERVICES:
-        reply = await gateway.nc.request(f"vms.26.{service}.rpc.health", b"{}", timeout=5)
-        assert reply.data == f"{service}:vms.26.{service}.rpc.health".encode()
+    # Every request the portal and the REST API make, the lists of centres, of a centre's activities and of the
+    # access records among them.
+    asked = sorted(RPC_CALLS["gateway"])
+    assert {
+        ("registry", "list_centres"),
+        ("registry", "list_access_records"),
+        ("hours", "list_centre_activities"),
+    } <= set(asked)
+    for service, name in asked:
+        subject = BUS.rpc_subject("26", service, name)
+        reply = await gateway.nc.request(subject, b"{}", timeout=5)
+        assert reply.data == f"{service}:{subject}".encode()
     for asking in ("hours", "linkage"):
         reply = await answering[asking].nc.request("vms.00.registry.rpc.get_volunteer", b"{}", timeout=5)
         assert reply.data == b"registry:vms.00.registry.rpc.get_volunteer"
@@ -827,11 +846,16 @@ async def test_a_reply_cannot_be_aimed_at_a_stream_or_a_request(server: str, tmp
             "vms.00.registry.rpc.set_consent",  # a request made in the registry's name
             "$JS.API.STREAM.DELETE.REGISTRY",
         ]
+        # Signed as the gateway signs its requests: what is dropped is dropped for its reply subject alone.
+        signed = {ACTOR_HEADER: gateway_signer().token(CENTRAL_ADMIN)}
         for reply in aims:
-            await gateway.nc.publish(health, b"{}", reply=reply)
-        await gateway.nc.publish(health, b"[]", reply=aims[0])  # invalid: a refusal is an answer too
-        answer = await gateway.nc.request(health, b"{}", timeout=10)
+            await gateway.nc.publish(health, b"{}", reply=reply, headers=signed)
+        await gateway.nc.publish(health, b"[]", reply=aims[0], headers=signed)  # invalid: a refusal is an answer too
+        await gateway.nc.publish(health, b"{}", reply=aims[0])  # no actor: that refusal is an answer too
+        answer = await gateway.nc.request(health, b"{}", timeout=10, headers=signed)
         assert json.loads(answer.data)["service"] == "registry", "through an inbox, answered"
+        unsigned = await gateway.nc.request(health, b"{}", timeout=10)
+        assert json.loads(unsigned.data)["code"] == "ACTOR_MISSING", "through an inbox, refused"
 
         await setup_user.js.add_consumer(
             "HOURS",
@@ -864,7 +888,7 @@ async def test_a_reply_cannot_be_aimed_at_a_stream_or_a_request(server: str, tmp
     assert after == {"REGISTRY": before["REGISTRY"], "HOURS": before["HOURS"] + 1}, "no answer was stored"
     # A delivery keeps the subject its event was published on; the registry's answer would have come as a
     # request of its own, on vms.00.registry.rpc.set_consent.
-    assert sorted(m.subject for m in heard) == sorted([health] * 6 + ["vms.11.hours.confirmed"]), (
+    assert sorted(m.subject for m in heard) == sorted([health] * 8 + ["vms.11.hours.confirmed"]), (
         "no answer arrived as a request"
     )
     assert pending == 1, "JetStream's delivery was not answered, so not acknowledged"
@@ -896,14 +920,17 @@ async def test_a_regional_deployment_runs_as_its_own_users_and_stays_in_its_regi
             await stack.enter_async_context(running(app, migrations))
         await gateway.connect()
         stack.push_async_callback(gateway.stop)
-        rpc = RpcClient(gateway, BUS, timeout=10)
+        # Each asks as the gateway would sign them: the central admin, a visitor signing up, the centre's manager.
+        rpc = rpc_client(gateway, BUS, timeout=10)
         centre = await rpc.call(REGISTER_CENTRE, RegisterCentre(name="해운대종합사회복지관", region="26"))
         volunteer = await rpc.call(
             REGISTER_VOLUNTEER,
             RegisterVolunteer(
                 login_id="kim_busan", name="김부산", birth_date=date(1990, 1, 1), phone="010-5555-0001", region="11"
             ),
+            actor=ANONYMOUS,
         )
+        rpc = rpc_client(gateway, BUS, centre_manager(centre.id), timeout=10)
         recorded = await rpc.call(
             RECORD_ACTIVITY,
             RecordActivity(

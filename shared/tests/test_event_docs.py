@@ -1,5 +1,6 @@
-"""The event documentation in docs/events/ is what the code generates, and it is sound: every event type and
-version is in it, each example is valid against its schema, and the AsyncAPI document holds together."""
+"""The documentation in docs/ is what the code generates, and it is sound: every event type and version is in
+docs/events/, each example is valid against its schema, the AsyncAPI document holds together, and
+docs/permissions.md prints the permission matrix the services enforce."""
 
 from __future__ import annotations
 
@@ -18,13 +19,18 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from vms_contracts import docs
+from vms_contracts.actor import ACTOR_HEADER, Role
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event, decode_event, event
+from vms_contracts.permissions import COLUMNS, MATRIX, Access
 from vms_contracts.regions import REGIONS
 from vms_contracts.streams import stream_of
 from vms_contracts.subjects import Bus
 from vms_deploy.cli import main as vms
+from vms_deploy.docs import actor_token, permissions_page
+from vms_platform.actor import TOKEN_LIFETIME
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "events"
+PERMISSIONS_PAGE = DOCS_DIR.parent / "permissions.md"
 CLOUDEVENTS_ATTRIBUTES = [
     "specversion",
     "id",
@@ -36,6 +42,7 @@ CLOUDEVENTS_ATTRIBUTES = [
     "datacontenttype",
     "causationid",
     "correlationid",
+    "actorid",
     "data",
 ]
 COMPONENT_KEY = re.compile(r"^[\w\d.\-_]+$")
@@ -206,6 +213,15 @@ def test_requests_are_documented_with_their_refusals(asyncapi: dict[str, Any]) -
         assert f"{service}.rpc.health" in asyncapi["operations"]
 
 
+def test_every_request_is_documented_as_carrying_its_actor(asyncapi: dict[str, Any]) -> None:
+    headers = asyncapi["components"]["schemas"]["RequestHeaders"]
+    assert headers["required"] == [ACTOR_HEADER]
+    assert "ACTOR_MISSING" in headers["properties"][ACTOR_HEADER]["description"]
+    for name, message in asyncapi["components"]["messages"].items():
+        if name.endswith(".request"):
+            assert message["headers"] == {"$ref": "#/components/schemas/RequestHeaders"}, name
+
+
 def test_envelope_is_the_generic_one_in_every_schema(event_docs: list[docs.EventDoc]) -> None:
     """The envelope table of the README and the page describes every event's envelope alike."""
     generic = {f.name: f for f in docs.envelope_fields()}
@@ -306,19 +322,34 @@ def test_an_event_whose_example_cannot_be_made_says_which_field() -> None:
 
 def test_vms_docs_writes_then_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "events"
+    page = tmp_path / docs.PERMISSIONS_FILE  # beside the events' folder, as docs/permissions.md is
     with pytest.raises(SystemExit) as stale:
         vms(["docs", "--check", "--out", str(out)])
     assert stale.value.code == 1
-    assert "run `vms docs" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "run `vms docs" in said.err
+    assert f"{tmp_path}/permissions.md is missing" in said.out
 
     with pytest.raises(SystemExit) as wrote:
         vms(["docs", "--out", str(out)])
     assert wrote.value.code == 0
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == sorted(docs.documents())
+    assert page.read_text(encoding="utf-8") == permissions_page()
 
     with pytest.raises(SystemExit) as fresh:
         vms(["docs", "--check", "--out", str(out)])
     assert fresh.value.code == 0
+
+    page.write_text("# Everyone may do everything\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as edited:
+        vms(["docs", "--check", "--out", str(out)])
+    assert edited.value.code == 1
+    assert f"{tmp_path}/permissions.md is out of date" in capsys.readouterr().out
+    elsewhere = tmp_path / "elsewhere.md"
+    with pytest.raises(SystemExit) as named:
+        vms(["docs", "--out", str(out), "--permissions", str(elsewhere)])
+    assert named.value.code == 0
+    assert elsewhere.read_text(encoding="utf-8") == permissions_page()
 
     (out / docs.SCHEMAS_DIR / "vms.hours.gone.v1.json").write_text("{}")
     (out / docs.ASYNCAPI_FILE).write_text("{}")
@@ -328,6 +359,74 @@ def test_vms_docs_writes_then_checks(tmp_path: Path, capsys: pytest.CaptureFixtu
     ]
     assert docs.write_documents(out) == [("wrote", "asyncapi.json"), ("removed", "schemas/vms.hours.gone.v1.json")]
     assert docs.stale_documents(out) == []
+
+
+# -- who may do what ------------------------------------------------------------------------------------------
+
+
+SIGNS = {Access.ALLOWED: "allowed", Access.OWN: "own", Access.REFUSED: "–"}
+
+
+def test_checked_in_permissions_page_matches_the_code() -> None:
+    problems = docs.stale_page(PERMISSIONS_PAGE, permissions_page())
+    assert not problems, (
+        f"docs/permissions.md differs from what the permission matrix generates: {problems}. "
+        "Run `.venv/bin/vms docs` from the repository root and commit the result."
+    )
+
+
+def test_the_page_prints_every_cell_of_the_matrix() -> None:
+    rows = {
+        line.split("|")[1].strip().strip("`"): [cell.strip() for cell in line.strip().strip("|").split("|")[1:]]
+        for line in permissions_page().splitlines()
+        if line.startswith("| `") and line.split("|")[1].strip().strip("`") in MATRIX
+    }
+    assert list(rows) == list(MATRIX), "every operation, in the matrix's order"
+    for operation, permission in MATRIX.items():
+        assert rows[operation] == [SIGNS[permission.access[role]] for role in COLUMNS], operation
+
+
+def test_the_page_describes_every_role_and_how_the_actor_travels() -> None:
+    page = permissions_page()
+    words = " ".join(page.split())  # phrases as read, wherever a line was broken
+    for role in COLUMNS:
+        assert f"| `{role.value}` | {actor_token().role_names[role]} |" in page, role
+    assert f"NATS header `{ACTOR_HEADER}`" in words
+    assert f"valid for {TOKEN_LIFETIME} seconds" in words
+    assert "Only the gateway's key may name a person" in words, "who may sign what, from vms_platform.actor"
+    assert "`vms keys`" in words and "`VMS_ACTOR_PUBLIC_KEYS`" in words
+    assert "envelope's attribute `actorid`" in words and "Never a name, phone or birth date" in words
+    assert "Every read of personal data is an access record" in words
+
+
+def test_the_page_words_the_rows_from_the_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who may consent and who reads access records are read from the matrix: change a cell and the page says so,
+    and the checked-in copy is stale until `vms docs` runs."""
+    page = " ".join(permissions_page().split())
+    assert "`registry.set_consent` is open to `volunteer` (own scope) and to nobody else" in page
+    assert (
+        "Access records (`registry.list_access_records`) are read by `council_admin` (own scope), `central_admin`"
+        in page
+    )
+
+    consent = MATRIX["registry.set_consent"]
+    monkeypatch.setitem(
+        MATRIX,
+        "registry.set_consent",
+        type(consent)(consent.operation, {**consent.access, Role.CENTRE_MANAGER: Access.OWN}),
+    )
+    changed = permissions_page()
+    assert "open to `volunteer` (own scope), `centre_manager` (own scope) and to nobody else" in " ".join(
+        changed.split()
+    )
+    assert "| `registry.set_consent` | – | own | own | – | – | – | – |" in changed
+    assert docs.stale_page(PERMISSIONS_PAGE, changed) == ["permissions.md is out of date"]
+
+
+def test_a_role_the_page_does_not_describe_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(docs.ROLE_SCOPES, Role.INTEGRATOR)
+    with pytest.raises(ValueError, match=r"says nothing of the roles \['integrator'\]"):
+        permissions_page()
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

@@ -4,7 +4,11 @@ vms up                      the whole system on this machine (embedded NATS, SQL
 vms nats-setup [--regional 26]  declare JetStream streams and consumers (before services start)
 vms deadletter list         what consumers could not handle, and why
 vms deadletter replay SEQ   send one back to where it came from, once its cause is fixed
-vms docs [--check]          write the event documentation (docs/events/) from the contracts, or check it
+vms docs [--check]          write the event documentation (docs/events/) and who may do what
+                            (docs/permissions.md) from the contracts, or check them
+vms keys                    print a new actor key set as environment lines (for .env or a secret store)
+vms admin create --login N  make the first central admin in the gateway's database (password prompted, or
+                            VMS_ADMIN_PASSWORD)
 
 The commands that talk to NATS take the server from `--nats-url`, else from `VMS_NATS_URL`, else from the
 `vms up` running on the data folder (`--data`, `VMS_DATA_DIR`, `var/`). A folder named with `--data` or
@@ -26,13 +30,14 @@ import nats
 from nats.errors import Error as NatsError
 from nats.js.errors import NotFoundError
 
-from vms_contracts.docs import stale_documents, write_documents
+import vms_deploy.messages  # noqa: F401  (registers the operator's texts)
 from vms_contracts.subjects import Bus, inbox_prefix
+from vms_deploy import admin
+from vms_deploy import docs as documentation
 from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, IntegratorConfigError, parse_integrators, setup
 from vms_deploy.supervisor import RUN_FILE, Plan, RestartPolicy, RunningSystem, both, run_forever, running_system
 from vms_platform.deadletter import list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import deployment_name
-from vms_platform.messages import Text, register
 from vms_platform.retry import Policy
 from vms_platform.settings import parse_regions, redacted
 
@@ -40,60 +45,6 @@ DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 STREAM_NOT_FOUND = 10059
 MESSAGE_NOT_FOUND = 10037
 """JetStream's error codes for a stream, and a message of a stream, that does not exist."""
-
-register(
-    {
-        "OPS_USING_RUNNING_SYSTEM": Text(
-            "NATS {nats}: {data}에서 실행 중인 `vms up` (pid {pid})",
-            "NATS {nats}: the `vms up` running on {data} (pid {pid})",
-        ),
-        "OPS_USING_DEFAULT_NATS": Text(
-            "NATS {nats}: 기본 주소 ({data}에서 실행 중인 `vms up`이 없고, --nats-url, VMS_NATS_URL, --data도 "
-            "주어지지 않았습니다)",
-            "NATS {nats}: the default (no `vms up` runs on {data}, and no --nats-url, VMS_NATS_URL or --data was "
-            "given)",
-        ),
-        "OPS_NO_SUCH_DATA_FOLDER": Text(
-            "데이터 폴더 {data}가 없습니다. 실행 중인 `vms up`의 데이터 폴더를 --data로, 또는 NATS 서버를 "
-            "--nats-url (또는 VMS_NATS_URL)로 지정하세요.",
-            "there is no data folder {data}. Name the data folder of a running `vms up` with --data, or the NATS "
-            "server with --nats-url (or VMS_NATS_URL).",
-        ),
-        "OPS_NO_RUN_ON_DATA_FOLDER": Text(
-            "데이터 폴더 {data}에서 실행 중인 `vms up`이 없습니다. 그 폴더로 `vms up --data {data}`를 시작하거나, "
-            "NATS 서버를 --nats-url (또는 VMS_NATS_URL)로 지정하세요.",
-            "no `vms up` is running on the data folder {data}. Start one there (`vms up --data {data}`), or name the "
-            "NATS server with --nats-url (or VMS_NATS_URL).",
-        ),
-        "OPS_STALE_RUN_ON_DATA_FOLDER": Text(
-            "데이터 폴더 {data}의 `vms up` (pid {pid}, {since}부터, NATS {nats})은 이미 끝났습니다: {run_file}은(는) "
-            "그 실행이 남긴 것입니다. 그 폴더로 `vms up --data {data}`를 다시 시작하거나, NATS 서버를 --nats-url "
-            "(또는 VMS_NATS_URL)로 지정하세요.",
-            "the `vms up` of the data folder {data} (pid {pid}, since {since}, NATS {nats}) has ended: {run_file} is "
-            "what it left behind. Start it again (`vms up --data {data}`), or name the NATS server with --nats-url "
-            "(or VMS_NATS_URL).",
-        ),
-        "OPS_NATS_UNREACHABLE": Text(
-            "{nats}의 NATS에 연결할 수 없습니다 ({error}). `vms up`이 실행 중이면 그 데이터 폴더를 --data로, "
-            "아니면 NATS 서버를 --nats-url (또는 VMS_NATS_URL)로 지정하세요.",
-            "cannot reach NATS at {nats} ({error}). If `vms up` runs, name its data folder with --data; otherwise "
-            "name the NATS server with --nats-url (or VMS_NATS_URL).",
-        ),
-        "OPS_NO_DEADLETTER_STREAM": Text(
-            "{nats}에 배달 실패 스트림 {stream}이(가) 없습니다: 이 시스템의 NATS와 버스 루트({root})가 맞습니까?",
-            "{nats} has no dead-letter stream {stream}: is it this system's NATS, and its bus root {root}?",
-        ),
-        "OPS_NO_SUCH_DEAD_LETTER": Text(
-            "배달 실패 메시지 {sequence}이(가) 없습니다: `vms deadletter list`로 번호를 확인하세요",
-            "there is no dead letter {sequence}: `vms deadletter list` shows their numbers",
-        ),
-        "OPS_NO_DEAD_LETTERS": Text("배달 실패 메시지가 없습니다", "no dead letters"),
-        "OPS_REPLAYED": Text(
-            "배달 실패 메시지 {sequence}을(를) {subject}로 다시 보냈습니다",
-            "dead letter {sequence} sent again to {subject}",
-        ),
-    }
-)
 
 
 def _env(name: str, default: str) -> str:
@@ -236,9 +187,35 @@ def main(argv: list[str] | None = None) -> None:
     _bus_options(dead)
     dead.add_argument("--limit", type=_at_least_one, default=50, help="list at most this many (50)")
 
-    docs = commands.add_parser("docs", help="write the event documentation (AsyncAPI, JSON Schemas) from the code")
-    docs.add_argument("--out", type=Path, default=Path("docs/events"), help="where to write it (docs/events)")
+    docs = commands.add_parser(
+        "docs", help="write the event documentation (AsyncAPI, JSON Schemas) and the permissions page from the code"
+    )
+    docs.add_argument("--out", type=Path, default=Path("docs/events"), help="where to write the events' (docs/events)")
+    docs.add_argument(
+        "--permissions",
+        type=Path,
+        default=None,
+        help="where to write who may do what (permissions.md beside the events' folder: docs/permissions.md)",
+    )
     docs.add_argument("--check", action="store_true", help="write nothing; fail if the files differ from the code")
+
+    commands.add_parser(
+        "keys",
+        help="print a new actor key set as environment lines: each program's private key and every public key",
+    )
+
+    admin_command = commands.add_parser("admin", help="accounts an operator makes")
+    admin_actions = admin_command.add_subparsers(dest="action", required=True)
+    create = admin_actions.add_parser(
+        "create",
+        help="make the first central admin; the password from VMS_ADMIN_PASSWORD, else asked twice",
+    )
+    create.add_argument("--login", required=True, help="the sign-in name")
+    create.add_argument(
+        "--database-url",
+        default=None,
+        help="the gateway's database (env VMS_GATEWAY_DATABASE_URL)",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "up":
@@ -253,7 +230,13 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(asyncio.run(run_forever(plan)))
     if args.command == "docs":
-        sys.exit(_docs(args.out, check=args.check))
+        permissions = args.permissions or documentation.permissions_path(args.out)
+        sys.exit(_docs(args.out, permissions, check=args.check))
+    if args.command == "keys":
+        print("\n".join(admin.key_lines()))
+        return
+    if args.command == "admin":
+        sys.exit(admin.create_admin_command(args.login, args.database_url))
     if args.command == "deadletter" and args.action == "replay" and args.sequence is None:
         parser.error("deadletter replay needs the sequence number shown by `vms deadletter list`")
     try:
@@ -331,19 +314,22 @@ async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus
         await nc.close()
 
 
-def _docs(out: Path, *, check: bool) -> int:
+def _docs(out: Path, permissions: Path, *, check: bool) -> int:
     if check:
-        problems = stale_documents(out)
+        problems = documentation.stale(out, permissions)
         for problem in problems:
-            print(f"{out}/{problem}")
+            print(problem)
         if problems:
-            print(f"the event documentation differs from the code: run `vms docs --out {out}`", file=sys.stderr)
+            print(
+                f"the documentation differs from the code: run `vms docs --out {out} --permissions {permissions}`",
+                file=sys.stderr,
+            )
         return 1 if problems else 0
-    changed = write_documents(out)
-    for action, name in changed:
-        print(f"{action} {out / name}")
+    changed = documentation.write(out, permissions)
+    for line in changed:
+        print(line)
     if not changed:
-        print(f"{out} is up to date")
+        print(f"{out} and {permissions} are up to date")
     return 0
 
 

@@ -1,6 +1,6 @@
-"""The event documentation, generated from the contract models: an AsyncAPI 3.0 document of every event and
-request, a JSON Schema (Draft 2020-12) of the whole envelope per event type and version, and a README for
-integrators.
+"""The documentation generated from the contract: an AsyncAPI 3.0 document of every event and request, a JSON
+Schema (Draft 2020-12) of the whole envelope per event type and version, a README for integrators, and the page of
+who may do what (`docs/permissions.md`, from the permission matrix).
 
 Everything here is a pure function of the models, and deterministic (fixed example ids and times, no clock, no
 randomness), so that the copy kept in `docs/events/` can be compared byte for byte with what the code generates:
@@ -36,9 +36,11 @@ from pydantic_core import core_schema
 
 import vms_contracts.events  # registers every event type
 import vms_contracts.rpc
+from vms_contracts.actor import ACTOR_HEADER, Role
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
 from vms_contracts.errors import ErrorBody
 from vms_contracts.events import RETIRED
+from vms_contracts.permissions import COLUMNS, MATRIX, Access, markdown
 from vms_contracts.regions import LEGACY_CODES, REGIONS, normalize_region
 from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc
 from vms_contracts.rpc.health import health_rpc
@@ -48,6 +50,8 @@ from vms_contracts.subjects import SERVICES, Bus
 ASYNCAPI_FILE = "asyncapi.json"
 README_FILE = "README.md"
 SCHEMAS_DIR = "schemas"
+PERMISSIONS_FILE = "permissions.md"
+"""The page of who may do what, beside the events' folder: `docs/permissions.md`."""
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID_PREFIX = "urn:vms:schema:"
@@ -317,6 +321,7 @@ def example_envelope(model: type[Event], schema: Mapping[str, Any] | None = None
             subject=data.aggregate_id(),
             causationid=request_id,
             correlationid=request_id,
+            actorid=str(example_uuid("account")),  # the account whose request it answered
             data=data,
         )
     except ValidationError as exc:
@@ -711,11 +716,21 @@ _EVENT_HEADERS: dict[str, Any] = {
 _REQUEST_HEADERS: dict[str, Any] = {
     "type": "object",
     "properties": {
+        ACTOR_HEADER: {
+            "type": "string",
+            "description": (
+                "Who is asking: a short-lived token (JWT, EdDSA) signed by the gateway for a person, or by a service "
+                "for itself. A request without one, or with an expired or forged one, is refused "
+                "(`ACTOR_MISSING`, `ACTOR_INVALID`); what the role may do is the permission matrix "
+                "(`docs/permissions.md`)."
+            ),
+        },
         REQUEST_ID_HEADER: {
             "type": "string",
             "description": "The caller's request id; it becomes the causation id of whatever the request changes.",
         },
     },
+    "required": [ACTOR_HEADER],
 }
 _REPLY_HEADERS: dict[str, Any] = {
     "type": "object",
@@ -737,8 +752,9 @@ The messages of VMS on NATS, generated from the contract package (`vms-contracts
 through the durable pull consumer your operator declares for you, e.g. `vms.*.hours.>` on the `HOURS` stream,
 acknowledge after your own transaction commits, and skip the ids you have already handled.
 
-**Requests** travel by NATS request/reply on `vms.<region>.<service>.rpc.<name>`; a refusal is an error body with
-the header `vms-status: error`. Integrators use the gateway's REST API instead.
+**Requests** travel by NATS request/reply on `vms.<region>.<service>.rpc.<name>`, each with the signed actor
+(`vms-actor`) of who is asking; a refusal is an error body with the header `vms-status: error`. Integrators use the
+gateway's REST API instead.
 
 Adding an optional field to an event keeps its version; any other change is a new version, published beside the
 old one until its consumers have moved. When what the old version carries must stop flowing (personal data), the
@@ -775,6 +791,7 @@ def readme(events: Sequence[EventDoc] | None = None) -> str:
         retired=retired,
         content_type=EVENT_CONTENT_TYPE,
         status_header=STATUS_HEADER,
+        actor_header=ACTOR_HEADER,
     )
 
 
@@ -857,12 +874,195 @@ the streams still hold from before. Retired: {retired}.
 ## Requests
 
 The services answer these by NATS request/reply on `vms.<region>.<service>.rpc.<name>` (`<region>`: the region
-that owns what the request is about, `00` otherwise). A refusal has the header `{status_header}: error` and an
-`ErrorBody`. They are for VMS's own programs; integrators use the gateway's REST API (`/docs`).
+that owns what the request is about, `00` otherwise). Each carries who is asking, signed, in the header
+`{actor_header}`; who may ask what is the permission matrix ([`../permissions.md`](../permissions.md)). A refusal
+has the header `{status_header}: error` and an `ErrorBody`. They are for VMS's own programs; integrators use the
+gateway's REST API (`/docs`).
 
 | subject | request | reply | what it does |
 |---|---|---|---|
 {request_rows}
+"""
+
+
+# -- who may do what ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActorToken:
+    """What the platform says of the actor's token (`vms_platform.actor`), for the permissions page: the contract
+    names the header and the roles, the platform signs and verifies."""
+
+    description: str
+    """How the token is made and who may sign what: the platform module's docstring."""
+    lifetime: int
+    """Seconds a token is valid."""
+    leeway: int
+    """Seconds of clock difference between machines that are tolerated."""
+    role_names: Mapping[Role, str]
+    """Each role as the portal names it, Korean and English."""
+
+
+ROLE_SCOPES: dict[Role, tuple[str, str]] = {
+    Role.ANONYMOUS: ("Anyone not signed in: the public pages, signing up.", "—"),
+    Role.VOLUNTEER: (
+        "A registered volunteer, signed in to their own account.",
+        "themselves: their record, their activities, their total, their transfers to 1365, their consent",
+    ),
+    Role.CENTRE_MANAGER: (
+        "Staff of one or more management centres (사회복지자원봉사 관리센터); the account lists its centres.",
+        "their centres: the activities recorded at them; a volunteer's activities only as far as their centres "
+        "kept them",
+    ),
+    Role.COUNCIL_ADMIN: (
+        "Staff of one of the 17 regional councils (시·도 사회복지협의회); the account names its region.",
+        "their region: the volunteers, centres and records whose region is theirs (every id carries its owner region)",
+    ),
+    Role.CENTRAL_ADMIN: (
+        "Staff of the central council (중앙회).",
+        "everything, in every region: no cell of theirs reads `own`",
+    ),
+    Role.INTEGRATOR: (
+        "A machine account of another organisation, with personal access tokens only.",
+        "none: it reads what the matrix gives it, changes nothing, and reads events from its own NATS consumer",
+    ),
+    Role.SERVICE: (
+        "One VMS service asking another on its own behalf (the actor's id is the service's name).",
+        "what the matrix gives it; a service's key names only that service, never a person",
+    ),
+}
+"""Who holds each role and what "own" means for it (`vms_contracts.actor.Actor.covers`)."""
+
+_CELL_WORDS = {Access.ALLOWED: "allowed", Access.OWN: "own scope"}
+
+
+def holders(operation: str) -> str:
+    """The roles the matrix lets do `operation`, as the page words them: `council_admin` (own scope), …"""
+    cells = MATRIX[operation].access
+    named = [
+        f"`{role.value}`" + (" (own scope)" if cells[role] is Access.OWN else "")
+        for role in COLUMNS
+        if cells[role] is not Access.REFUSED
+    ]
+    return ", ".join(named) or "nobody"
+
+
+def permissions_page(token: ActorToken) -> str:
+    """`docs/permissions.md`: the matrix, what its cells mean, each role's scope, how the actor travels, and what
+    is recorded of who did what."""
+    missing = [role.value for role in COLUMNS if role not in ROLE_SCOPES or role not in token.role_names]
+    if missing:
+        raise ValueError(f"the permissions page says nothing of the roles {missing}: add them to ROLE_SCOPES")
+    role_rows = "\n".join(
+        f"| `{role.value}` | {_cell(token.role_names[role])} | {_cell(ROLE_SCOPES[role][0])} | "
+        f"{_cell(ROLE_SCOPES[role][1])} |"
+        for role in COLUMNS
+    )
+    actor_id = attribute_docstrings(Envelope).get("actorid", "")
+    how = unwrap(token.description).split("\n\n", 1)[-1]  # its first paragraph is the module's title
+    return _PERMISSIONS.format(
+        matrix=markdown(),
+        role_rows=role_rows,
+        header=ACTOR_HEADER,
+        token=_fill(f"Every request on the bus carries its actor in the NATS header `{ACTOR_HEADER}`. {how}"),
+        lifetime=token.lifetime,
+        leeway=token.leeway,
+        actor_id=_fill(
+            f"- **Every event carries the actor**, in the envelope's attribute `actorid` "
+            f"([`events/README.md`](events/README.md#the-envelope)). {actor_id}",
+            indent="  ",
+        ),
+        consent=holders("registry.set_consent"),
+        access_records=holders("registry.list_access_records"),
+        create_council_admin=holders("accounts.create_council_admin"),
+        create_centre_manager=holders("accounts.create_centre_manager"),
+        create_integrator=holders("accounts.create_integrator"),
+        sign_up=holders("accounts.sign_up"),
+    )
+
+
+def _fill(paragraph: str, *, indent: str = "") -> str:
+    """A paragraph wrapped as the rest of the page is, its following lines indented by `indent`."""
+    return textwrap.fill(paragraph, width=116, subsequent_indent=indent, break_on_hyphens=False, break_long_words=False)
+
+
+_PERMISSIONS = """\
+# Who may do what
+
+Generated by `vms docs` from the permission matrix (`shared/contracts/src/vms_contracts/permissions.py`) and the
+actor's token (`shared/platform/src/vms_platform/actor.py`); do not edit by hand. The matrix is data: the gateway
+reads it before it asks a service, every service reads it before it answers, and this page prints it.
+
+## The roles
+
+| role | in the portal | who | own scope |
+|---|---|---|---|
+{role_rows}
+
+## The matrix
+
+{matrix}
+
+- **allowed**: the role may do it, to any record.
+- **own**: only within the actor's own scope (the table above). A request about a record outside it is refused
+  with `OUT_OF_SCOPE`; a list is cut to the scope (what lies outside is left out, not refused).
+- **–**: refused to the role, with `NOT_PERMITTED`. An operation the matrix does not list is refused to everyone.
+
+An operation is `<service>.<request>` for what a service answers on the bus
+(`vms.<region>.<service>.rpc.<request>`, [`events/README.md`](events/README.md#requests)), and `accounts.<what>`
+for what the gateway itself keeps: accounts, sessions, access tokens.
+
+Some rows, in words:
+
+- Consent to 1365 linkage, which is what lets personal data leave the system, is the volunteer's alone to give or
+  withdraw: `registry.set_consent` is open to {consent} and to nobody else.
+- Accounts: the first central admin is made by the operator (`vms admin create`, no default password anywhere);
+  council admins are created by {create_council_admin}; centre managers by {create_centre_manager}; integrators by
+  {create_integrator}; volunteers sign up themselves ({sign_up}).
+- Access records (`registry.list_access_records`) are read by {access_records}.
+
+## Who checks
+
+1. The **gateway** signs the person in (a session cookie, or a personal access token for the API), checks the
+   matrix before it asks, and sends the actor with the request. Its check spares the round trip of a request that
+   would be refused; nothing depends on it. A request that needs an account and comes without a valid session or
+   token is answered 401 by the gateway itself.
+2. The **service** is the authority. For every request it answers it verifies the actor's token, looks the
+   operation up in the matrix (`NOT_PERMITTED` when the role may not), and then, in the handler that knows whose
+   record it is, checks the record against the actor's scope (`OUT_OF_SCOPE`). A request straight on the bus,
+   with a forged actor or none, is refused the same way.
+
+| refusal | HTTP | when |
+|---|---|---|
+| `ACTOR_MISSING` | 401 | the request carries no actor (no `{header}` header) |
+| `ACTOR_INVALID` | 401 | expired, forged, signed by an unknown key, or naming whom its signer may not name |
+| `NOT_PERMITTED` | 403 | the matrix refuses the operation to the role |
+| `OUT_OF_SCOPE` | 403 | the role may do it, but not to this record: another volunteer's, centre's, region's |
+
+Every refusal is the one error body (`{{"error": {{code, kind, message, message_en, params, fields}}}}` over HTTP, an
+`ErrorBody` with `vms-status: error` on the bus), in Korean and English, and nothing changes.
+
+## How the actor travels
+
+{token}
+
+- A token is valid for {lifetime} seconds, with {leeway} seconds of clock difference tolerated between machines.
+  The gateway signs a fresh one from the account as it stands when it reads the session or access token, so a
+  disabled account or a changed scope holds from the next request on.
+- The keys come from the environment: `vms keys` prints a new set (`VMS_<PROGRAM>_ACTOR_KEY` for each program,
+  `VMS_ACTOR_PUBLIC_KEYS` for all); `vms up` makes one in its data folder. A service started without them refuses
+  to start and names the variable.
+
+## What is recorded
+
+- **Every change records who made it**: the account id is written with the change in the owning service's own
+  tables (never a name, phone or birth date).
+{actor_id}
+- **Every read of personal data is an access record.** An answer that carries a volunteer's name, birth date,
+  phone or address is recorded by the service that holds the data, in the same transaction as the read: who read
+  it (account id or service, and role), whose data, which fields, by which operation and when. A refused read
+  records nothing, because nothing was read. Councils review their region's records, the central council all of
+  them (`registry.list_access_records`).
 """
 
 
@@ -912,6 +1112,22 @@ def write_documents(out: Path) -> list[tuple[str, str]]:
         (out / name).unlink()
         done.append(("removed", name))
     return done
+
+
+def stale_page(path: Path, content: str) -> list[str]:
+    """What is wrong with one generated page at `path`: missing, or not what the code generates."""
+    if not path.is_file():
+        return [f"{path.name} is missing"]
+    return [] if path.read_text(encoding="utf-8") == content else [f"{path.name} is out of date"]
+
+
+def write_page(path: Path, content: str) -> bool:
+    """Bring one generated page up to date; whether it had to be written."""
+    if path.is_file() and path.read_text(encoding="utf-8") == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8", newline="\n")
+    return True
 
 
 def _extra_schema_files(out: Path, expected: Iterable[str]) -> list[str]:
