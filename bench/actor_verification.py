@@ -1,9 +1,10 @@
 """Benchmark: what verifying who is asking costs a request.
 
 One signed-in volunteer asks the gateway for their total (`GET /api/v1/volunteers/{id}/hours`) as fast as
-`--clients` concurrent clients can, for `--seconds` per measurement. The gateway reads the session, signs the
-volunteer's actor token and asks the rewards service over NATS, which verifies the token, checks the matrix and the
-scope, and reads the total from PostgreSQL. The same load is measured three ways, in alternating order each round:
+`--clients` concurrent clients can (in a process of their own), for `--seconds` per measurement. The gateway reads
+the session, signs the volunteer's actor token and asks the rewards service over NATS, which verifies the token,
+checks the matrix and the scope, and reads the total from PostgreSQL. The same load is measured three ways, in
+alternating order each round:
 
 - **verified**: as deployed (a token already verified is remembered until it expires; the gateway reuses its
   token for half its lifetime);
@@ -16,7 +17,7 @@ signature and one verification on their own. Everything runs in this process (th
 the registry and rewards services) on a NATS server and a PostgreSQL server it may create databases on, in a bus
 namespace and databases of its own, removed at the end.
 
-    python bench/actor_verification.py [--seconds 5] [--clients 16] [--rounds 3]
+    python bench/actor_verification.py [--seconds 5] [--clients 16] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -93,12 +94,13 @@ async def _gateway(settings: GatewaySettings) -> AsyncIterator[str]:
         await task
 
 
-async def _load(url: str, path: str, cookies: httpx.Cookies, seconds: float, clients: int) -> float:
-    """Requests per second answered 200 by `clients` concurrent clients over `seconds`."""
+async def _requests_per_second(url: str, path: str, cookie: str, seconds: float, clients: int) -> float:
+    """Requests per second answered 200 by `clients` concurrent clients over `seconds` (run in a process of its
+    own, `--load`, so that the clients do not take the CPU the gateway and the services run on)."""
     done = 0
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-
+    cookies = {"vms_session": cookie}
     async with httpx.AsyncClient(base_url=url, cookies=cookies, limits=limits, timeout=30) as client:
 
         async def one() -> None:
@@ -112,6 +114,26 @@ async def _load(url: str, path: str, cookies: httpx.Cookies, seconds: float, cli
         started = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(clients)))
         return done / (time.perf_counter() - started)
+
+
+async def _load(url: str, path: str, cookie: str, seconds: float, clients: int) -> float:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--load",
+        url,
+        path,
+        cookie,
+        "--seconds",
+        str(seconds),
+        "--clients",
+        str(clients),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise SystemExit(f"the load failed (exit {process.returncode})")
+    return float(out.decode().strip())
 
 
 def _micro(keys: dict[str, str], actor: Actor, n: int = 2000) -> tuple[float, float]:
@@ -180,16 +202,15 @@ async def main(args: argparse.Namespace) -> int:
                 return 1
             body = signed_up.json()
             volunteer_id = (body.get("volunteer") or body)["id"]
-            cookies = client.cookies
-            if "vms_session" not in cookies:
+            if "vms_session" not in client.cookies:
                 signed_in = await client.post(
                     "/sign-in",
                     data={"login": "bench_volunteer", "password": "a long bench password"},
                 )
-                cookies = client.cookies
-                if "vms_session" not in cookies:
+                if "vms_session" not in client.cookies:
                     print(f"sign-in failed: {signed_in.status_code}", file=sys.stderr)
                     return 1
+            cookie = str(client.cookies["vms_session"])
         path = f"/api/v1/volunteers/{volunteer_id}/hours"
 
         verifier = rewards.verifier
@@ -210,13 +231,13 @@ async def main(args: argparse.Namespace) -> int:
             "verified, nothing remembered": every_time,
             "not verified (ceiling)": not_at_all,
         }
-        await _load(url, path, cookies, 1.0, args.clients)  # warm up connections, caches, JIT-less paths
+        await _load(url, path, cookie, 1.0, args.clients)  # warm up connections, caches, JIT-less paths
         results: dict[str, list[float]] = {name: [] for name in modes}
         for round_ in range(args.rounds):
             order = list(modes) if round_ % 2 == 0 else list(reversed(modes))
             for name in order:
                 verifier.verify = modes[name]  # type: ignore[method-assign,assignment]
-                results[name].append(await _load(url, path, cookies, args.seconds, args.clients))
+                results[name].append(await _load(url, path, cookie, args.seconds, args.clients))
             verifier.verify = as_deployed  # type: ignore[method-assign,assignment]
             line = ", ".join(f"{name} {results[name][-1]:.0f}/s" for name in modes)
             print(f"round {round_ + 1}: {line}")
@@ -240,5 +261,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="length of one measurement")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients")
-    parser.add_argument("--rounds", type=int, default=3)
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--load", nargs=3, metavar=("URL", "PATH", "COOKIE"), help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.load:
+        url, path, cookie = arguments.load
+        rate = asyncio.run(_requests_per_second(url, path, cookie, arguments.seconds, arguments.clients))
+        print(f"{rate:.3f}")
+        sys.exit(0)
+    sys.exit(asyncio.run(main(arguments)))

@@ -42,6 +42,7 @@ from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
+from vms_platform.runtime import close_broker
 from vms_platform.runtime import StartupError
 from vms_platform.settings import redacted
 
@@ -101,7 +102,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
                 )
             yield
         finally:
-            await broker.stop()
+            await close_broker(broker, settings.shutdown_timeout)
             await db.close()
 
     app = FastAPI(
