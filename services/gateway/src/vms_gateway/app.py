@@ -42,8 +42,7 @@ from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
-from vms_platform.runtime import close_broker
-from vms_platform.runtime import StartupError
+from vms_platform.runtime import StartupError, close_broker
 from vms_platform.settings import redacted
 
 log = get_logger("vms.gateway")
