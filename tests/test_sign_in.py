@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import structlog
+from argon2 import PasswordHasher, profiles
 from fastapi import APIRouter, FastAPI, Form, Request, Response
 from sqlalchemy import select, update
 
@@ -110,6 +111,26 @@ async def test_the_cookie_is_secure_when_the_request_came_over_https(gateway: Ga
             "/api/v1/session", json={"login": ADMIN, "password": PASSWORD}, headers={"X-Forwarded-Proto": "https"}
         )
         assert "Secure" not in answer.headers["set-cookie"]
+
+
+async def test_a_hash_made_with_other_parameters_is_made_again_at_sign_in(new_database: NewDatabase) -> None:
+    """The hashing profile was raised since the account was made: its next sign-in stores a hash of the new one."""
+    url = await new_database("gateway")
+    await create_central_admin(gateway_settings(url, password_profile="CHEAPEST"), ADMIN, PASSWORD)
+    raised = await start(url, password_profile="RFC_9106_LOW_MEMORY")
+    try:
+        old = (await raised.account(ADMIN)).password_hash
+        current = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+        assert current.check_needs_rehash(old), "the account was made with other parameters"
+        async with raised.client() as client:
+            ok(await sign_in(client))
+        new = (await raised.account(ADMIN)).password_hash
+        assert new != old and not current.check_needs_rehash(new)
+        assert current.verify(new, PASSWORD)
+        async with raised.client() as client:
+            ok(await sign_in(client))  # and the password still opens the account
+    finally:
+        await raised.db.close()
 
 
 async def test_a_wrong_password_and_an_unknown_login_get_the_same_answer(browser: httpx.AsyncClient) -> None:
