@@ -43,7 +43,7 @@ from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.types import Id, LoginId, RequestModel, ShortText
 from vms_gateway import messages as _messages  # noqa: F401  (the texts of the refusals below)
 from vms_gateway.auth import TOKEN_PREFIX, LoginTaken, Principal, digest, permit
-from vms_gateway.db import access_tokens, account_centres, accounts, sessions
+from vms_gateway.db import access_tokens, account_centres, accounts, insert_account, sessions
 from vms_gateway.passwords import NewPassword, check_rule
 from vms_gateway.state import state_of
 from vms_platform.actor import OutOfScope, refused
@@ -272,23 +272,18 @@ async def create_account(request: Request, principal: Principal | None, new: New
     now = datetime.now(UTC)
     try:
         async with state.db.transaction() as db:
-            await db.execute(
-                accounts.insert().values(
-                    id=account_id,
-                    login=new.login,
-                    password_hash=password_hash,
-                    role=role.value,
-                    volunteer_id=None,
-                    region=region,
-                    created_at=now,
-                    created_by=principal.account_id,
-                    password_changed_at=None,
-                )
+            await insert_account(
+                db,
+                account_id=account_id,
+                login=new.login,
+                password_hash=password_hash,
+                role=role.value,
+                region=region,
+                created_at=now,
+                created_by=principal.account_id,
+                password_changed_at=None,
+                centres=centres,
             )
-            if centres:
-                await db.execute(
-                    account_centres.insert(), [{"account_id": account_id, "centre_id": c} for c in centres]
-                )
     except IntegrityError:
         raise LoginTaken(login=new.login) from None
     log.info(

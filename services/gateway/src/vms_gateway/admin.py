@@ -29,7 +29,7 @@ from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import inbox_prefix
 from vms_contracts.types import LoginId
 from vms_gateway.app import database_of, signer_of
-from vms_gateway.db import account_centres, accounts
+from vms_gateway.db import accounts, insert_account
 from vms_gateway.passwords import PasswordRuleBroken, Passwords, check_rule
 from vms_gateway.settings import GatewaySettings
 from vms_platform.db import Database, migrate
@@ -110,15 +110,14 @@ async def create_central_admin(settings: GatewaySettings, login: str, password: 
             if await session.scalar(select(accounts.c.id).where(accounts.c.login == login)) is not None:
                 raise AdminError("ADMIN_LOGIN_EXISTS", login=login)
             now = datetime.now(UTC)
-            await session.execute(
-                accounts.insert().values(
-                    id=account_id,
-                    login=login,
-                    password_hash=password_hash,
-                    role=Role.CENTRAL_ADMIN.value,
-                    created_at=now,
-                    password_changed_at=now,
-                )
+            await insert_account(
+                session,
+                account_id=account_id,
+                login=login,
+                password_hash=password_hash,
+                role=Role.CENTRAL_ADMIN.value,
+                created_at=now,
+                password_changed_at=now,
             )
     finally:
         await db.close()
@@ -238,21 +237,17 @@ async def _make_demo_accounts(
             centres: list[UUID] = values.pop("centres", [])
             now = datetime.now(UTC)
             async with db.transaction() as session:
-                await session.execute(
-                    accounts.insert().values(
-                        id=account_id,
-                        login=login,
-                        password_hash=password_hash,
-                        role=role.value,
-                        created_at=now,
-                        password_changed_at=now,
-                        **values,
-                    )
+                await insert_account(
+                    session,
+                    account_id=account_id,
+                    login=login,
+                    password_hash=password_hash,
+                    role=role.value,
+                    created_at=now,
+                    password_changed_at=now,
+                    centres=centres,
+                    **values,
                 )
-                if centres:
-                    await session.execute(
-                        account_centres.insert(), [{"account_id": account_id, "centre_id": c} for c in centres]
-                    )
             existing[login] = account_id
             demo.accounts[role.value] = {
                 "login": login,

@@ -40,7 +40,7 @@ from vms_contracts.permissions import Access, access
 from vms_contracts.rpc import registry as registry_rpc
 from vms_gateway import messages as _messages  # noqa: F401  (the texts of the refusals below)
 from vms_gateway import throttle
-from vms_gateway.db import access_tokens, account_centres, accounts, sessions
+from vms_gateway.db import access_tokens, account_centres, accounts, insert_account, sessions
 from vms_gateway.errors import Refusal
 from vms_gateway.passwords import CurrentPasswordWrong, NewPassword, check_rule
 from vms_gateway.state import state_of
@@ -584,18 +584,16 @@ async def register_volunteer(
     now = datetime.now(UTC)
     try:
         async with state.db.transaction() as db:
-            await db.execute(
-                accounts.insert().values(
-                    id=account_id,
-                    login=volunteer.login_id,
-                    password_hash=password_hash,
-                    role=Role.VOLUNTEER.value,
-                    volunteer_id=volunteer.id,
-                    region=volunteer.region,
-                    created_at=now,
-                    created_by=None,
-                    password_changed_at=now,
-                )
+            await insert_account(
+                db,
+                account_id=account_id,
+                login=volunteer.login_id,
+                password_hash=password_hash,
+                role=Role.VOLUNTEER.value,
+                volunteer_id=volunteer.id,
+                region=volunteer.region,
+                created_at=now,
+                password_changed_at=now,
             )
     except IntegrityError:
         raise LoginTaken(login=form.login_id) from None

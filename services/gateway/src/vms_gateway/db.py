@@ -1,7 +1,12 @@
 """The gateway's own database: who may sign in, as what, and the sessions and tokens they hold. No domain data: a
 volunteer's name, birth date and phone stay with the registry; an account names its volunteer by id only."""
 
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Uuid
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_platform.db import UtcDateTime, new_metadata
 
@@ -74,3 +79,36 @@ sign_in_throttle = Table(
     Column("last_failure_at", UtcDateTime, nullable=False),
     Column("blocked_until", UtcDateTime, nullable=True),
 )
+
+
+async def insert_account(
+    session: AsyncSession,
+    *,
+    account_id: UUID,
+    login: str,
+    password_hash: str,
+    role: str,
+    created_at: datetime,
+    password_changed_at: datetime | None,
+    created_by: UUID | None = None,
+    volunteer_id: UUID | None = None,
+    region: str | None = None,
+    centres: Iterable[UUID] = (),
+) -> None:
+    """One account and the centres it manages, in the caller's transaction."""
+    await session.execute(
+        accounts.insert().values(
+            id=account_id,
+            login=login,
+            password_hash=password_hash,
+            role=role,
+            volunteer_id=volunteer_id,
+            region=region,
+            created_at=created_at,
+            created_by=created_by,
+            password_changed_at=password_changed_at,
+        )
+    )
+    managed = [{"account_id": account_id, "centre_id": centre} for centre in centres]
+    if managed:
+        await session.execute(account_centres.insert(), managed)
