@@ -84,3 +84,27 @@ async def test_a_read_over_the_bus_is_recorded_with_its_request_id(registry: Ser
     ]
     async with registry.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(personal_data_reads)) == 1
+
+
+async def test_a_volunteers_own_changes_name_their_account_and_a_withdrawal_ends_every_read(
+    registry: ServiceApp,
+) -> None:
+    hong = await client(registry, Actor(id=str(uuid4()), role=Role.ANONYMOUS)).call(rpc.REGISTER_VOLUNTEER, HONG)
+    me = volunteer(hong.id)
+    await client(registry, me).call(
+        rpc.UPDATE_VOLUNTEER, rpc.UpdateVolunteer(volunteer_id=hong.id, phone=hong.phone, talents=["피아노"])
+    )
+    (updated,) = await envelopes(registry, "vms.registry.volunteer.updated.v1")
+    assert (updated["actorid"], updated["data"]["changed"]) == (me.id, ["talents"])
+
+    withdrawn = await client(registry, me).call(rpc.WITHDRAW_VOLUNTEER, rpc.WithdrawVolunteer(volunteer_id=hong.id))
+    (event,) = await envelopes(registry, "vms.registry.volunteer.withdrawn.v1")
+    assert (event["actorid"], event["subject"]) == (me.id, str(hong.id))
+    assert withdrawn.volunteer_id == hong.id
+
+    for reader in (Actor.service("linkage"), council_admin("26"), me):
+        with pytest.raises(RemoteError) as refused:
+            await client(registry, reader).call(rpc.GET_VOLUNTEER, rpc.VolunteerRef(volunteer_id=hong.id))
+        assert (refused.value.body.code, refused.value.body.kind) == ("VOLUNTEER_WITHDRAWN", "not_found")
+    async with registry.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(personal_data_reads)) == 0

@@ -19,9 +19,14 @@ from sqlalchemy import Table, func, insert, select
 from vms_contracts.actor import Actor, Role
 from vms_contracts.events.registry import ConsentKind
 from vms_contracts.ids import region_of
+from vms_contracts.reference import ACTIVITY_TYPE_LABELS, COUNCILS, SUB_FIELDS, TEAM_FIELD_LABELS
+from vms_contracts.reference import districts as reference_districts
 from vms_contracts.rpc.registry import (
     AccessRecordsRequest,
+    CentreKind,
     CentreRef,
+    CentreStatus,
+    CentreStatusChange,
     ListCentres,
     RegisterCentre,
     RegisterVolunteer,
@@ -35,7 +40,18 @@ from vms_platform.db import Database, migrate
 from vms_platform.outbox import Outbox
 from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, volunteer
 from vms_registry import domain
-from vms_registry.db import centres, consents, outbox, personal_data_reads, volunteers
+from vms_registry.db import (
+    activity_sub_fields,
+    activity_types,
+    centres,
+    consents,
+    councils,
+    districts,
+    outbox,
+    personal_data_reads,
+    team_fields,
+    volunteers,
+)
 from vms_registry.handlers import RegistryHandlers
 
 
@@ -70,6 +86,15 @@ async def staged(registry: RegistryHandlers, event_type: str) -> list[dict[str, 
 
 
 REGISTERED = "vms.registry.volunteer.registered.v2"
+CENTRE_REGISTERED = "vms.registry.centre.registered.v1"
+CENTRE_ACCREDITED = "vms.registry.centre.accredited.v1"
+CENTRE_SUSPENDED = "vms.registry.centre.suspended.v1"
+
+
+def _wire(moment: datetime | None) -> str:
+    """A time as events carry it."""
+    assert moment is not None
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def signing_up(account: UUID | None = None) -> Actor:
@@ -247,7 +272,9 @@ async def test_changes_record_the_account_that_made_them(registry: RegistryHandl
     async with registry.db.transaction() as session:
         assert await session.scalar(select(consents.c.changed_by)) == UUID(withdrawing.id)
     # A sign-up the gateway names no account for is registered by nobody the registry can name.
-    anonymous = await registry.register_volunteer(person("kim_younghee"), Actor(id="anonymous", role=Role.ANONYMOUS))
+    anonymous = await registry.register_volunteer(
+        person("kim_younghee", name="김영희"), Actor(id="anonymous", role=Role.ANONYMOUS)
+    )
     async with registry.db.transaction() as session:
         assert await session.scalar(select(volunteers.c.registered_by).where(volunteers.c.id == anonymous.id)) is None
 
@@ -268,7 +295,7 @@ async def test_personal_data_read_is_recorded(registry: RegistryHandlers) -> Non
         "actor_role": "council_admin",
         "volunteer_id": hong.id,
         "volunteer_region": "26",
-        "fields": "name,birth_date,phone",
+        "fields": "name,birth_date,phone,email,school",
         "operation": "registry.get_volunteer",
     }
     assert (second["actor"], second["actor_role"]) == ("service:linkage", "service")
@@ -296,7 +323,7 @@ async def test_access_records_are_reviewed_by_the_regions_council_newest_first(r
     assert listed.total == 3
     assert [r.volunteer_id for r in listed.items] == [hong.id, kim.id, hong.id]
     assert [r.read_at for r in listed.items] == sorted((r.read_at for r in listed.items), reverse=True)
-    assert listed.items[0].actor == CENTRAL_ADMIN.id and listed.items[0].fields == ["name", "birth_date", "phone"]
+    assert listed.items[0].actor == CENTRAL_ADMIN.id and listed.items[0].fields == list(domain.PERSONAL_DATA)
     hongs = await registry.list_access_records(AccessRecordsRequest(region="26", volunteer_id=hong.id, limit=1), busan)
     assert (hongs.total, len(hongs.items)) == (2, 1)
     everyone = await registry.list_access_records(AccessRecordsRequest(region="11"), CENTRAL_ADMIN)
@@ -332,6 +359,110 @@ async def test_centres_are_public_so_a_council_finds_its_neighbours_too(registry
     await registry.register_centre(RegisterCentre(name="마포종합사회복지관", region="11"), CENTRAL_ADMIN)
     assert (await registry.list_centres(ListCentres(region="11"), council_admin("11"))).total == 1
     assert (await registry.list_centres(ListCentres(region="11"), council_admin("26"))).total == 1
+
+
+async def test_a_centre_is_registered_with_where_and_what_it_is_and_waits_for_accreditation(
+    registry: RegistryHandlers,
+) -> None:
+    request = RegisterCentre(
+        name="해운대종합사회복지관",
+        region="26",
+        phone="051-123-4567",
+        district="26350",
+        kind=CentreKind.COMMUNITY_WELFARE,
+        address="부산광역시 해운대구 해운대로 1",
+    )
+    centre = await registry.register_centre(request, council_admin("26"))
+    assert (centre.district, centre.kind, centre.address) == ("26350", CentreKind.COMMUNITY_WELFARE, request.address)
+    assert (centre.status, centre.status_changed_at, centre.status_reason) == (CentreStatus.REGISTERED, None, None)
+    assert await registry.get_centre(CentreRef(centre_id=centre.id), CENTRAL_ADMIN) == centre
+    assert await registry.register_centre(request, CENTRAL_ADMIN) == centre, "the same registration again"
+    for differing in ({"kind": CentreKind.ELDERLY}, {"district": "26320"}, {"address": "부산광역시 해운대구 다른로 2"}):
+        with pytest.raises(domain.CentreExists):
+            await registry.register_centre(request.model_copy(update=differing), CENTRAL_ADMIN)
+    assert len(await staged(registry, CENTRE_REGISTERED)) == 1
+
+
+async def test_a_council_accredits_suspends_and_accredits_again_a_centre_of_its_region(
+    registry: RegistryHandlers,
+) -> None:
+    busan = council_admin("26")
+    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"), busan)
+    accredited = await registry.accredit_centre(CentreStatusChange(centre_id=centre.id), busan)
+    assert accredited.status is CentreStatus.ACCREDITED and accredited.status_changed_at is not None
+    assert await registry.accredit_centre(CentreStatusChange(centre_id=centre.id), CENTRAL_ADMIN) == accredited
+
+    before = await everything(registry)
+    with pytest.raises(domain.FieldInvalid) as refused:
+        await registry.suspend_centre(CentreStatusChange(centre_id=centre.id), busan)
+    (field,) = refused.value.body().fields
+    assert (field.field, field.type) == ("reason", "suspension_reason_required")
+    assert "정지 사유" in field.message and "reason" in field.message_en
+    assert await everything(registry) == before
+
+    why = CentreStatusChange(centre_id=centre.id, reason="봉사시간 허위 입력")
+    suspended = await registry.suspend_centre(why, busan)
+    assert (suspended.status, suspended.status_reason) == (CentreStatus.SUSPENDED, "봉사시간 허위 입력")
+    assert await registry.suspend_centre(why.model_copy(update={"reason": "다시"}), busan) == suspended
+    again = await registry.accredit_centre(CentreStatusChange(centre_id=centre.id), busan)
+    assert (again.status, again.status_reason) == (CentreStatus.ACCREDITED, None)
+    assert await registry.get_centre(CentreRef(centre_id=centre.id), busan) == again
+
+    assert [e["accredited_at"] for e in await staged(registry, CENTRE_ACCREDITED)] == [
+        _wire(accredited.status_changed_at),
+        _wire(again.status_changed_at),
+    ]
+    assert await staged(registry, CENTRE_SUSPENDED) == [
+        {
+            "centre_id": str(centre.id),
+            "region": "26",
+            "reason": "봉사시간 허위 입력",
+            "suspended_at": _wire(suspended.status_changed_at),
+        }
+    ]
+
+
+async def test_a_centre_that_is_not_accredited_cannot_be_suspended(registry: RegistryHandlers) -> None:
+    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"), CENTRAL_ADMIN)
+    before = await everything(registry)
+    with pytest.raises(domain.CentreStatusWrong) as refused:
+        await registry.suspend_centre(CentreStatusChange(centre_id=centre.id, reason="점검"), CENTRAL_ADMIN)
+    body = refused.value.body()
+    assert (body.code, body.kind, body.params["status"]) == ("CENTRE_STATUS", "rule", "registered")
+    assert "'등록' 상태" in body.message and "registered" in body.message_en
+    assert await everything(registry) == before
+
+
+async def test_only_the_council_of_its_region_or_the_central_council_changes_a_centres_status(
+    registry: RegistryHandlers,
+) -> None:
+    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"), CENTRAL_ADMIN)
+    before = await everything(registry)
+    with pytest.raises(OutOfScope):
+        await registry.accredit_centre(CentreStatusChange(centre_id=centre.id), council_admin("11"))
+    with pytest.raises(OutOfScope):
+        await registry.suspend_centre(CentreStatusChange(centre_id=centre.id), council_admin("11"))
+    for never in (centre_manager(centre.id), volunteer(uuid4()), Actor.service("hours")):
+        with pytest.raises(NotPermitted):
+            await registry.accredit_centre(CentreStatusChange(centre_id=centre.id), never)
+    with pytest.raises(domain.CentreNotFound):
+        await registry.accredit_centre(CentreStatusChange(centre_id=uuid4()), CENTRAL_ADMIN)
+    assert await everything(registry) == before
+
+
+async def test_the_centres_of_a_region_are_listed_by_status(registry: RegistryHandlers) -> None:
+    busan = council_admin("26")
+    made = {}
+    for name in ["해운대종합사회복지관", "강서종합사회복지관", "부산진종합사회복지관"]:
+        made[name] = await registry.register_centre(RegisterCentre(name=name, region="26"), busan)
+    await registry.accredit_centre(CentreStatusChange(centre_id=made["해운대종합사회복지관"].id), busan)
+    await registry.accredit_centre(CentreStatusChange(centre_id=made["강서종합사회복지관"].id), busan)
+    accredited = await registry.list_centres(ListCentres(region="26", status=CentreStatus.ACCREDITED), busan)
+    assert ([c.name for c in accredited.items], accredited.total) == (["강서종합사회복지관", "해운대종합사회복지관"], 2)
+    waiting = await registry.list_centres(ListCentres(region="26", status=CentreStatus.REGISTERED), busan)
+    assert [c.name for c in waiting.items] == ["부산진종합사회복지관"]
+    assert (await registry.list_centres(ListCentres(region="26", status=CentreStatus.SUSPENDED), busan)).total == 0
+    assert (await registry.list_centres(ListCentres(region="26"), busan)).total == 3
 
 
 # -- at once -----------------------------------------------------------------------------------------------------
@@ -375,3 +506,59 @@ async def test_one_volunteer_registering_many_times_at_once_is_one_volunteer(reg
     views = await asyncio.gather(*(sign_up(registry) for _ in range(6)))
     assert len({v.id for v in views}) == 1
     assert len(await staged(registry, REGISTERED)) == 1
+
+
+async def test_a_centre_accredited_ten_times_at_once_is_accredited_once(registry: RegistryHandlers) -> None:
+    busan = council_admin("26")
+    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"), busan)
+    views = await asyncio.gather(
+        *(registry.accredit_centre(CentreStatusChange(centre_id=centre.id), busan) for _ in range(10))
+    )
+    assert {(v.status, v.status_changed_at) for v in views} == {(CentreStatus.ACCREDITED, views[0].status_changed_at)}
+    assert len(await staged(registry, CENTRE_ACCREDITED)) == 1
+
+
+async def test_a_centre_suspended_and_accredited_at_once_ends_as_its_last_event_says(
+    registry: RegistryHandlers,
+) -> None:
+    busan = council_admin("26")
+    centre = await registry.register_centre(RegisterCentre(name="해운대종합사회복지관", region="26"), busan)
+    await registry.accredit_centre(CentreStatusChange(centre_id=centre.id), busan)
+    changes = [
+        registry.suspend_centre(CentreStatusChange(centre_id=centre.id, reason="점검"), busan)
+        if i % 2
+        else registry.accredit_centre(CentreStatusChange(centre_id=centre.id), busan)
+        for i in range(10)
+    ]
+    await asyncio.gather(*changes, return_exceptions=True)
+    said = [("accredited", e["accredited_at"]) for e in await staged(registry, CENTRE_ACCREDITED)] + [
+        ("suspended", e["suspended_at"]) for e in await staged(registry, CENTRE_SUSPENDED)
+    ]
+    in_order = [status for status, _ in sorted(said, key=lambda e: datetime.fromisoformat(e[1]))]
+    assert in_order[0] == "accredited"
+    assert all(a != b for a, b in itertools.pairwise(in_order)), in_order
+    held = await registry.get_centre(CentreRef(centre_id=centre.id), busan)
+    assert held.status.value == in_order[-1]
+    assert _wire(held.status_changed_at) == max((e[1] for e in said), key=datetime.fromisoformat)
+
+
+# -- reference data ----------------------------------------------------------------------------------------------
+
+
+async def test_the_reference_tables_hold_what_the_contracts_define(registry: RegistryHandlers) -> None:
+    """SQL users and reports join on the tables; requests are checked against the module: the two are the same."""
+    async with registry.db.transaction() as session:
+
+        async def all_of(table: Table) -> set[tuple[Any, ...]]:
+            return {tuple(row) for row in (await session.execute(select(table))).all()}
+
+        assert await all_of(councils) == {(c.region, c.name, c.homepage, c.phone, c.address) for c in COUNCILS}
+        assert await all_of(activity_types) == {(t.code, t.ko, t.en) for t in ACTIVITY_TYPE_LABELS.values()}
+        assert await all_of(activity_sub_fields) == {
+            (kind.value, label.code, label.ko, label.en) for kind, labels in SUB_FIELDS.items() for label in labels
+        }
+        assert await all_of(team_fields) == {
+            (f.code, f.ko, f.en, f.examples_ko, f.examples_en) for f in TEAM_FIELD_LABELS.values()
+        }
+        assert await all_of(districts) == {(d.code, d.region, d.name) for d in reference_districts().values()}
+    assert len(COUNCILS) == 18 and len(reference_districts()) > 250

@@ -195,3 +195,88 @@ async def test_a_centre_name_sent_decomposed_is_the_same_centre(registry: Servic
     assert not refused, again
     assert again["id"] == first["id"] and again["name"] == composed
     assert await rows(registry, centres) == 1
+
+
+def hangul(message: str) -> bool:
+    return any("\uac00" <= character <= "\ud7a3" for character in message)
+
+
+async def test_every_wrong_field_of_a_profile_is_named_in_korean_and_english(registry: ServiceApp) -> None:
+    wrong = {
+        **VOLUNTEER,
+        "phone": "010-12-5678",
+        "email": "hong@example",
+        "desired_activities": [{"activity_type": "facility", "sub_field": "cooking"}],
+        "availability": [{"weekday": "sat", "part": "morning"}, {"weekday": "sat", "part": "morning"}],
+        "school": {"name": "서울중학교", "level": "middle", "grade": 4},
+    }
+    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, wrong, "11", SIGNING_UP)
+    assert refused
+    assert fields(reply) == {
+        "phone": "phone_format",
+        "email": "email_format",
+        "desired_activities.0.sub_field": "sub_field_unknown",
+        "availability": "list_duplicate",
+        "school.grade": "grade_range",
+    }
+    said = {f["field"]: f for f in reply["fields"]}
+    for field in said.values():
+        assert hangul(field["message"]) and not hangul(field["message_en"]), field
+    assert "시설봉사" in said["desired_activities.0.sub_field"]["message"]
+    assert "cooking" in said["desired_activities.0.sub_field"]["message_en"]
+    assert "1–3학년" in said["school.grade"]["message"] and "grades 1 to 3" in said["school.grade"]["message_en"]
+    assert "hong@example.com" in said["email"]["message"], "the refusal shows what an address looks like"
+
+    refused, reply = await ask(
+        registry,
+        rpc.REGISTER_VOLUNTEER,
+        {**VOLUNTEER, "school": {"name": "서울고등학교", "level": "high", "grade": 7}},
+        "11",
+        SIGNING_UP,
+    )
+    assert refused and fields(reply) == {"school.grade": "less_than_equal"}
+    assert (await rows(registry, volunteers), await rows(registry, outbox)) == (0, 0)
+
+
+async def test_a_district_outside_the_region_is_refused_at_registration_and_at_update(registry: ServiceApp) -> None:
+    """At 회원가입 the request names both; at 회원정보 수정 the region is the one the registry holds."""
+    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, {**VOLUNTEER, "district": "26350"}, "11", SIGNING_UP)
+    assert refused and fields(reply) == {"district": "district_region"}
+    assert (await rows(registry, volunteers), await rows(registry, outbox)) == (0, 0)
+
+    refused, member = await ask(registry, rpc.REGISTER_VOLUNTEER, {**VOLUNTEER, "district": "11110"}, "11", SIGNING_UP)
+    assert not refused, member
+    events = await rows(registry, outbox)
+    update = {"volunteer_id": member["id"], "phone": member["phone"], "district": "26350"}
+    refused, reply = await ask(registry, rpc.UPDATE_VOLUNTEER, update, "11", volunteer(UUID(member["id"])))
+    assert refused and fields(reply) == {"district": "district_region"}
+    (field,) = reply["fields"]
+    assert "서울특별시" in field["message"] and "26350" in field["message_en"]
+    assert await rows(registry, outbox) == events
+
+
+async def test_the_same_person_twice_is_told_so_with_the_login_id_masked(registry: ServiceApp) -> None:
+    refused, _ = await ask(registry, rpc.REGISTER_VOLUNTEER, VOLUNTEER, "11", SIGNING_UP)
+    assert not refused
+    again = {**VOLUNTEER, "login_id": "gildong_again", "phone": "01012345678"}
+    refused, reply = await ask(registry, rpc.REGISTER_VOLUNTEER, again, "11", SIGNING_UP)
+    assert refused
+    assert (reply["code"], reply["kind"], reply["params"]) == (
+        "PERSON_ALREADY_REGISTERED",
+        "conflict",
+        {"login_id": "ho**********"},
+    )
+    assert "이미 가입된 회원입니다" in reply["message"] and "already a member" in reply["message_en"]
+    assert await rows(registry, volunteers) == 1
+
+
+async def test_a_suspension_without_its_reason_is_refused_naming_the_reason(registry: ServiceApp) -> None:
+    refused, centre = await ask(registry, rpc.REGISTER_CENTRE, {"name": "행복종합사회복지관", "region": "11"}, "11")
+    assert not refused, centre
+    refused, accredited = await ask(registry, rpc.ACCREDIT_CENTRE, {"centre_id": centre["id"]}, "11")
+    assert not refused and accredited["status"] == "accredited", accredited
+    events = await rows(registry, outbox)
+    refused, reply = await ask(registry, rpc.SUSPEND_CENTRE, {"centre_id": centre["id"]}, "11")
+    assert refused and fields(reply) == {"reason": "suspension_reason_required"}
+    assert hangul(reply["fields"][0]["message"]) and reply["fields"][0]["message_en"]
+    assert await rows(registry, outbox) == events

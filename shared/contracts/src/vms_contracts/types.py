@@ -444,3 +444,49 @@ KoreanTime = Annotated[
 PageLimit = Annotated[int, Strict(), Field(ge=1, le=500, description="How many items at most (1–500)")]
 """The size of one page of a list: a list is never answered whole, however long it grows."""
 PageOffset = Annotated[int, Strict(), Field(ge=0, description="How many items to skip first")]
+
+
+# -- more shapes of the registry's requests ------------------------------------------------------------------------
+
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(_calendar_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+]
+"""A day, written `YYYY-MM-DD`: a recruitment's period, a deadline, a day searched for."""
+
+# What a mail system takes and a person types: a local part and a domain with a dot, no spaces, no quotes, ASCII.
+EMAIL_PATTERN = "^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}$"
+_email_matches = _full_match(EMAIL_PATTERN)
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not _email_matches(value):
+        raise _refuse("email_format", "not an e-mail address, e.g. {example}", example="hong@example.com")
+    local, _, domain = value.partition("@")
+    return f"{local}@{domain.lower()}"
+
+
+EmailAddress = Annotated[str, Strict(), _Rule(_email, pattern=EMAIL_PATTERN, maxLength=254)]
+"""An e-mail address; its domain is stored in lower case (the local part is the mail system's to interpret)."""
+
+
+def unique_items(values: list[Any]) -> list[Any]:
+    """A list that names each thing once: `["mon", "mon"]` is a mistake, refused with the repeated item named."""
+    seen: list[Any] = []
+    for value in values:
+        if value in seen:
+            raise _refuse("list_duplicate", "{item} is listed twice", item=str(getattr(value, "value", value))[:50])
+        seen.append(value)
+    return values
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    return unique_items(values)
+
+
+Unique = _Rule(_unique, uniqueItems=True)
+"""Put on a list type (`Annotated[list[X], Unique]`): each item at most once."""
+
+Talent = Annotated[str, Strict(), _Text(LINE_PATTERN, lines=False, max_length=30)]
+"""특기: one talent in a few words (`피아노`, `수화`, `컴퓨터 수리`)."""

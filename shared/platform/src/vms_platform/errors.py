@@ -60,7 +60,12 @@ def field_error(err: Mapping[str, Any], *, skip: int = 0) -> FieldError:
             code = "FIELD_json_invalid_at"
         params.setdefault("error", echoed(str(err.get("msg", ""))))
     else:
-        field = echoed(".".join(str(part) for part in location[skip:])) or "(body)"
+        parts = location[skip:]
+        if isinstance(params.get("field"), str):
+            # A rule over several fields of one object (an end before its start) is checked on the object, and
+            # names in its context the field the client should change.
+            parts = [*parts, params["field"]]
+        field = echoed(".".join(str(part) for part in parts)) or "(body)"
         if kind == "missing" and field == "(body)":
             code = "FIELD_body_missing"
     if code in CATALOGUE:

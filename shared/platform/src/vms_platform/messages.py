@@ -229,6 +229,70 @@ CATALOGUE: dict[str, Text] = {
         "{code}는 {changed}에 {successor}({name})로 바뀐 코드입니다. {successor}를 보내 주세요.",
         "{code} was replaced by {successor} on {changed}; send {successor}.",
     ),
+    "FIELD_district_unknown": Text(
+        "시·군·구 코드가 아닙니다: {code} (5자리, 예: 11110 서울특별시 종로구)",
+        "Not a district (시·군·구) code: {code} (5 digits, e.g. 11110 for Jongno-gu, Seoul).",
+    ),
+    "FIELD_district_region": Text(
+        "{district}({district_name})는 {region_name}이 아닌 다른 시·도({district_region})의 시·군·구입니다.",
+        "District {district} ({district_name}) lies in region {district_region}, not {region}.",
+    ),
+    "FIELD_sub_field_unknown": Text(
+        "{activity_type_name}에는 세부분야 {code}가 없습니다. 가능한 값: {codes}",
+        "{activity_type} has no sub-field {code}; it has: {codes}.",
+    ),
+    "FIELD_sub_field_without_type": Text(
+        "세부분야는 봉사활동 분류(activity_type)와 함께 검색해야 합니다.",
+        "A sub-field is searched within an activity type: give activity_type too.",
+    ),
+    "FIELD_email_format": Text(
+        "이메일 주소 형식이 아닙니다 (예: {example}).",
+        "Not an e-mail address (e.g. {example}).",
+    ),
+    "FIELD_list_duplicate": Text("{item}이(가) 두 번 들어 있습니다.", "{item} is listed twice."),
+    "FIELD_grade_range": Text(
+        "학년이 맞지 않습니다: 이 학교급은 1–{last}학년입니다 (받은 값: {grade}).",
+        "No such grade: a {level} school has grades 1 to {last} (got {grade}).",
+    ),
+    "FIELD_guardian_consent_required": Text(
+        "보호자(법정대리인)의 동의가 있어야 합니다.",
+        "The guardian's consent must be given.",
+    ),
+    "FIELD_date_order": Text(
+        "{end_field}({end})가 {start_field}({start})보다 앞설 수 없습니다.",
+        "{end_field} {end} cannot come before {start_field} {start}.",
+    ),
+    "FIELD_time_order": Text(
+        "{end_field}({end})는 {start_field}({start})보다 늦어야 합니다.",
+        "{end_field} {end} must be after {start_field} {start}.",
+    ),
+    "FIELD_period_too_long": Text(
+        "모집 기간은 최대 {days}일입니다. 그 다음 기간은 새로 등록해 주세요.",
+        "A recruitment runs for at most {days} days; post the next one then.",
+    ),
+    "FIELD_one_of_required": Text(
+        "{fields} 중 정확히 하나를 보내 주세요.",
+        "Give exactly one of {fields}.",
+    ),
+    "FIELD_group_too_small": Text(
+        "단체는 대표를 포함해 {min}명 이상이어야 합니다 (지금 {count}명). 개인으로 신청하거나 단원을 더해 주세요.",
+        "A group applies with at least {min} members, the leader included (this one has {count}): apply as an "
+        "individual or add members.",
+    ),
+    "FIELD_individual_with_members": Text(
+        "개인 신청에는 단원을 넣을 수 없습니다. 단원과 함께라면 단체(group)로 신청해 주세요.",
+        "An individual applies alone: to apply with members, apply as a group.",
+    ),
+    "FIELD_greater_than_equal": Text("{ge} 이상이어야 합니다.", "Must be at least {ge}."),
+    "FIELD_less_than_equal": Text("{le} 이하여야 합니다.", "Must be at most {le}."),
+    "FIELD_too_short": Text(
+        "{min_length}개 이상 골라 주세요.",
+        "Choose at least {min_length}.",
+    ),
+    "FIELD_too_long": Text(
+        "{max_length}개까지만 고를 수 있습니다.",
+        "Choose at most {max_length}.",
+    ),
 }
 
 

@@ -1,7 +1,8 @@
-"""Events of the registry: volunteers, management centres, consents."""
+"""Events of the registry: volunteers, management centres, consents, recruitments and applications."""
 
 from __future__ import annotations
 
+from datetime import date, time
 from enum import StrEnum
 from uuid import UUID
 
@@ -62,3 +63,220 @@ class ConsentChangedV1(Event):
     changed_at: AwareDatetime
     channel: str
     """Where the change was made, e.g. `portal`."""
+
+
+# -- volunteers ----------------------------------------------------------------------------------------------------
+
+
+@event("registry", "volunteer.updated", 1, aggregate="volunteer_id")
+class VolunteerUpdatedV1(Event):
+    """A volunteer changed their profile. Only the names of what changed travel (`desired_activities`,
+    `availability`, …), never the values: whoever needs them asks the registry."""
+
+    volunteer_id: UUID
+    region: RegionCode
+    changed: list[str]
+    updated_at: AwareDatetime
+
+
+@event("registry", "volunteer.withdrawn", 1, aggregate="volunteer_id")
+class VolunteerWithdrawnV1(Event):
+    """A volunteer left (회원탈퇴): their personal data is erased; the id stays, so hours already recorded remain
+    as anonymous statistics. Consents end with it (a `consent.changed` is published before this event when one
+    was given)."""
+
+    volunteer_id: UUID
+    region: RegionCode
+    withdrawn_at: AwareDatetime
+
+
+@event("registry", "guardian.consented", 1, aggregate="volunteer_id")
+class GuardianConsentedV1(Event):
+    """A guardian consented for a volunteer under 14 (법정대리인 동의): placements and 1365 linkage may follow."""
+
+    volunteer_id: UUID
+    region: RegionCode
+    consented_at: AwareDatetime
+
+
+# -- centres -------------------------------------------------------------------------------------------------------
+
+
+@event("registry", "centre.accredited", 1, aggregate="centre_id")
+class CentreAccreditedV1(Event):
+    """A regional council accredited a management centre (again, after a suspension): it may post recruitments."""
+
+    centre_id: UUID
+    region: RegionCode
+    accredited_at: AwareDatetime
+
+
+@event("registry", "centre.suspended", 1, aggregate="centre_id")
+class CentreSuspendedV1(Event):
+    """A regional council suspended a management centre: its open recruitments take no more applications."""
+
+    centre_id: UUID
+    region: RegionCode
+    reason: str
+    suspended_at: AwareDatetime
+
+
+# -- recruitments (봉사자모집) -----------------------------------------------------------------------------------------
+
+
+class RecruitmentFacts(Event):
+    """What a recruitment offers, as the public sees it on the portal: no person is named in it."""
+
+    recruitment_id: UUID
+    centre_id: UUID
+    region: RegionCode
+    district: str | None
+    title: str
+    activity_type: str
+    sub_field: str
+    place: str
+    start_date: date
+    end_date: date
+    weekdays: list[str]
+    start_time: time
+    end_time: time
+    capacity: int
+    eligibility: list[str]
+    """Who may apply: `adult`, `youth`, `group`."""
+    orientation_required: bool
+
+
+@event("registry", "recruitment.posted", 1, aggregate="recruitment_id")
+class RecruitmentPostedV1(RecruitmentFacts):
+    """A centre posted a recruitment."""
+
+    posted_at: AwareDatetime
+
+
+@event("registry", "recruitment.updated", 1, aggregate="recruitment_id")
+class RecruitmentUpdatedV1(RecruitmentFacts):
+    """A centre changed an open recruitment; the event carries it whole, as it now stands."""
+
+    updated_at: AwareDatetime
+
+
+@event("registry", "recruitment.closed", 1, aggregate="recruitment_id")
+class RecruitmentClosedV1(Event):
+    """A recruitment takes no more applications (closed by its centre)."""
+
+    recruitment_id: UUID
+    centre_id: UUID
+    region: RegionCode
+    closed_at: AwareDatetime
+
+
+# -- applications --------------------------------------------------------------------------------------------------
+
+
+class ApplicationFacts(Event):
+    application_id: UUID
+    recruitment_id: UUID
+    centre_id: UUID
+    volunteer_id: UUID
+    region: RegionCode
+    """The region of the recruitment (whose registry holds the application)."""
+    party_size: int
+    """How many people the application is for: 1, or a group's size."""
+    at: AwareDatetime
+
+
+@event("registry", "application.submitted", 1, aggregate="application_id")
+class ApplicationSubmittedV1(ApplicationFacts):
+    """A volunteer applied to a recruitment (봉사신청)."""
+
+
+@event("registry", "application.cancelled", 1, aggregate="application_id")
+class ApplicationCancelledV1(ApplicationFacts):
+    """The volunteer withdrew their application; its places are free again."""
+
+
+@event("registry", "application.accepted", 1, aggregate="application_id")
+class ApplicationAcceptedV1(ApplicationFacts):
+    """The centre accepted an application."""
+
+
+@event("registry", "application.rejected", 1, aggregate="application_id")
+class ApplicationRejectedV1(ApplicationFacts):
+    """The centre turned an application down; its places are free again."""
+
+    reason: str | None = None
+
+
+@event("registry", "application.placed", 1, aggregate="application_id")
+class ApplicationPlacedV1(ApplicationFacts):
+    """The volunteer is placed (배치): they take part in the activity. When the recruitment requires orientation
+    and the volunteer has not had it at the centre, this event waits until they have."""
+
+
+@event("registry", "orientation.completed", 1, aggregate="volunteer_id")
+class OrientationCompletedV1(Event):
+    """A centre recorded that a volunteer completed its orientation (소양교육)."""
+
+    centre_id: UUID
+    volunteer_id: UUID
+    region: RegionCode
+    completed_on: date
+
+
+# -- matching ------------------------------------------------------------------------------------------------------
+
+
+@event("registry", "recruitment.matched", 1, aggregate="recruitment_id")
+class RecruitmentMatchedV1(Event):
+    """A newly posted recruitment matches what a volunteer registered as their wish (희망봉사활동): one event per
+    volunteer among the best matches, for the portal or an integrator to notify them. Ids and reasons only."""
+
+    recruitment_id: UUID
+    volunteer_id: UUID
+    region: RegionCode
+    """The recruitment's region."""
+    score: int
+    reasons: list[str]
+    """The `MatchReason` codes that made the match: `sub_field`, `region`, `availability`, …"""
+
+
+# -- community service teams (지역사회봉사단) -------------------------------------------------------------------------
+
+
+class TeamFacts(Event):
+    team_id: UUID
+    region: RegionCode
+    field: str
+    """One of the 8 `TeamField` codes."""
+    kind: str
+    """`individual` or `group`."""
+    at: AwareDatetime
+
+
+@event("registry", "team.applied", 1, aggregate="team_id")
+class TeamAppliedV1(TeamFacts):
+    """An individual or a group of 5 or more applied to the regional council to serve as a community team."""
+
+    member_count: int
+
+
+@event("registry", "team.appointed", 1, aggregate="team_id")
+class TeamAppointedV1(TeamFacts):
+    """The regional council appointed (위촉) the team; its members are community-team volunteers from now (accident
+    insurance, award recommendations)."""
+
+    member_ids: list[UUID]
+
+
+@event("registry", "team.declined", 1, aggregate="team_id")
+class TeamDeclinedV1(TeamFacts):
+    """The regional council declined the application."""
+
+    reason: str
+
+
+@event("registry", "team.placed", 1, aggregate="team_id")
+class TeamPlacedV1(TeamFacts):
+    """An appointed team is placed at a management centre of its community."""
+
+    centre_id: UUID
