@@ -1,7 +1,10 @@
 """The portal in a real browser (Chromium through Playwright), against the whole system started as `make up` starts
 it, with its demo accounts: each role signs in through the form and finds its own menus, a wrong password reads as
 an unknown login, a centre records and confirms 3 h 30 min which its volunteer then sees, the pages hold at phone
-width, the English switch, and a stopped service that costs its panel only.
+width, the English switch, and a stopped service that costs its panel only. And the journeys of 봉사자모집: a visitor
+searches without signing in (type, region, a two-character keyword, page 2, a recruitment's page, at phone width), a
+volunteer signs up with their whole profile, applies and cancels, a centre posts a recruitment and places an
+applicant after their orientation, a council registers, accredits and suspends a centre, and a volunteer leaves.
 
 Every page a test reaches is photographed into `var/screenshots/` and checked with axe-core (`tests/browser.py`);
 each test ends by asserting that none had a serious or critical accessibility violation.
@@ -11,18 +14,21 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
 from conftest import need_postgres, whole_system_plan
 from tests import browser as chromium
-from tests.accounts import DemoAccounts
+from tests.accounts import PASSWORD, DemoAccounts, new_login, ok, open_session
 from tests.browser import DESKTOP, PHONE, Visits, Windows
 from vms_deploy.supervisor import System
 from vms_platform.clock import today_kst
@@ -31,6 +37,7 @@ from vms_platform.testing import eventually, postgres_required
 pytestmark = pytest.mark.slow
 
 YESTERDAY = (today_kst() - timedelta(days=1)).isoformat()
+NEXT_WEEK = today_kst() + timedelta(days=7)
 WRONG_PASSWORD = "not-the-password-1"
 
 
@@ -55,10 +62,23 @@ HOMES = {
         "/me",
         "마이페이지",
         ("봉사신청", "봉사인증", "마이페이지", "계정 설정"),
-        ("봉사실적조회", "회원정보", "개인정보", ACCOUNT),
+        (
+            "봉사자모집 및 신청",
+            "희망봉사활동 등록",
+            "내 신청",
+            "봉사실적조회",
+            "회원정보",
+            "개인정보",
+            "회원정보 수정",
+            "회원탈퇴",
+            ACCOUNT,
+        ),
     ),
     "centre_manager": Home(
-        "/centre", "관리센터 업무: VMS 데모 관리센터", ("관리센터 업무", "계정 설정"), ("봉사실적 입력·확인", ACCOUNT)
+        "/centre",
+        "관리센터 업무: VMS 데모 관리센터",
+        ("관리센터 업무", "계정 설정"),
+        ("봉사실적 입력·확인", "봉사자모집 관리", ACCOUNT),
     ),
     "council_admin": Home(
         "/council",
@@ -72,6 +92,8 @@ HOMES = {
     "integrator": Home("/account", "계정 설정", ("계정 설정",), (ACCOUNT,)),
 }
 EVERY_MENU = {menu for home in HOMES.values() for menu in home.menus}
+PUBLIC_MENUS = ["봉사신청", "VMS 안내"]
+"""What a visitor who is not signed in finds: the search of recruitments, the introduction and the councils."""
 
 
 # -- the running system and the browser ----------------------------------------------------------------------------
@@ -217,7 +239,7 @@ async def test_each_role_signs_in_through_the_form_sees_its_own_menus_and_signs_
     await expect(page).to_have_url(f"{vms.url}/?done=signed_out")
     await expect(page.get_by_role("status")).to_have_text("로그아웃했습니다.")
     await expect(page.get_by_role("banner").get_by_role("link", name="로그인", exact=True)).to_be_visible()
-    assert await navigation(page).count() == 0, "no menus once signed out"
+    assert await menu_headings(page) == PUBLIC_MENUS, "only the public menus once signed out"
     await visits.look(page, "signed out")
     await page.goto(home.path)
     await expect(page).to_have_url(f"{vms.url}/sign-in?next={home.path}")
@@ -237,7 +259,7 @@ async def test_a_wrong_password_shows_the_same_message_as_an_unknown_login(
         said.append(await summary.inner_text())
         await expect(page.get_by_label("아이디", exact=True)).to_have_value(login)
         await expect(page.get_by_label("비밀번호", exact=True)).to_have_value("")
-        assert await navigation(page).count() == 0, "still signed out"
+        assert await menu_headings(page) == PUBLIC_MENUS, "still signed out"
     assert said[0] == said[1]
     visits.assert_accessible()
 
@@ -405,4 +427,308 @@ async def test_a_stopped_service_costs_its_panel_and_the_rest_renders(
 
     await eventually(total_back, timeout=20, what="누적 봉사시간 back once rewards runs again")
     await visits.look(page, "rewards running again")
+    visits.assert_accessible()
+
+
+# -- 봉사자모집: searching, signing up and applying, posting and placing, centres, leaving ----------------------------
+#
+# What a journey needs before it starts (an accredited centre, recruitments, a volunteer who applied) is made through
+# the portal's own forms by HTTP, as the people would have made it a moment before; the journey itself is the
+# browser's.
+
+
+@dataclass
+class Portal:
+    """Sessions of the portal outside the browser (each with its cookie and CSRF token), closed after the test."""
+
+    vms: Vms
+    stack: AsyncExitStack
+
+    async def client(self) -> httpx.AsyncClient:
+        return await self.stack.enter_async_context(httpx.AsyncClient(base_url=self.vms.url, timeout=15))
+
+    async def demo(self, role: str) -> httpx.AsyncClient:
+        client = await self.client()
+        await open_session(client, self.vms.demo.login(role), self.vms.demo.password)
+        return client
+
+    async def volunteer(self, name: str) -> tuple[httpx.AsyncClient, str, str]:
+        """A volunteer who just signed up (the API's 회원가입), signed in: their session, login and number."""
+        client = await self.client()
+        login = new_login("v")
+        registration = {
+            "login_id": login,
+            "password": PASSWORD,
+            "name": name,
+            "birth_date": "1998-05-06",
+            "phone": f"010-{secrets.randbelow(9000) + 1000}-{secrets.randbelow(9000) + 1000}",
+            "region": "11",
+        }
+        signed_up = ok(await client.post("/api/v1/volunteers", json=registration), 201)
+        client.headers["X-CSRF-Token"] = signed_up["account"]["csrf_token"]
+        return client, login, str(signed_up["volunteer"]["id"])
+
+    async def accredited_centre(self) -> str:
+        """The demo centre, accredited by its council (인증) if it is not yet: only an accredited centre posts."""
+        centre_id = self.vms.demo.accounts["centre_manager"]["centre_id"]
+        council = await self.demo("council_admin")
+        if f"/council/centres/{centre_id}/accredit" in (await council.get("/council")).text:
+            assert (await council.post(f"/council/centres/{centre_id}/accredit")).status_code == 303
+        return centre_id
+
+    async def post_recruitments(self, *titles: str, **changes: Any) -> list[str]:
+        """Recruitments posted through the demo centre's form (재가봉사 · 정서지원 in 마포구, from next week)."""
+        centre_id = await self.accredited_centre()
+        centre = await self.demo("centre_manager")
+        posted = []
+        for title in titles:
+            answer = await centre.post(f"/centre/{centre_id}/recruitments", data=recruitment_form(title, **changes))
+            assert answer.status_code == 303, answer.text[:2000]
+            posted.append(answer.headers["location"].split("/")[-1].split("?")[0])
+        return posted
+
+
+def recruitment_form(title: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "title": title,
+        "activity_type": "home",
+        "sub_field": "emotional",
+        "district": "11440",
+        "place": "마포 행복나눔터",
+        "start_date": NEXT_WEEK.isoformat(),
+        "end_date": (NEXT_WEEK + timedelta(days=30)).isoformat(),
+        "weekdays": ["mon", "thu"],
+        "start_time": "10:00",
+        "end_time": "12:00",
+        "capacity": "5",
+        "eligibility": ["adult", "youth"],
+        "description": "홀로 계신 어르신의 말벗이 되어 드립니다.",
+        **changes,
+    }
+
+
+@pytest.fixture
+async def portal(vms: Vms) -> AsyncIterator[Portal]:
+    async with AsyncExitStack() as stack:
+        yield Portal(vms, stack)
+
+
+async def no_sideways_scroll(page: Page) -> None:
+    width = await page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} scrolls sideways: {width[0]} px wide in {width[1]} px"
+
+
+async def test_a_visitor_searches_recruitments_by_type_region_and_keyword_and_opens_one_at_phone_width(
+    vms: Vms, windows: Windows, visits: Visits, portal: Portal
+) -> None:
+    titles = [f"마포 어르신 말벗 {n:02d}" for n in range(11)]
+    await portal.post_recruitments(*titles)
+    page = await windows.open(viewport=PHONE)
+    await page.goto("/")
+    await navigation(page).get_by_role("link", name="봉사자모집 및 신청").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("봉사자모집 및 신청")
+    await visits.look(page, "search")
+
+    search = page.get_by_role("search", name="봉사자모집 검색")
+    await search.get_by_label("봉사활동 분류").select_option(label="재가봉사")
+    sub_field = search.get_by_label("세부분야")
+    await expect(sub_field.locator("optgroup")).to_have_count(0)  # htmx swapped in 재가봉사's sub-fields alone
+    await expect(sub_field.get_by_role("option", name="정서지원")).to_have_count(1)
+    await sub_field.select_option(label="정서지원")
+    await search.get_by_label("지역 (시·도)").select_option(label="서울특별시")
+    district = search.get_by_label("시·군·구")
+    await expect(district.locator("optgroup")).to_have_count(0)
+    await district.select_option(label="마포구")
+    await search.get_by_label("검색어").fill("말벗")
+    await search.get_by_role("button", name="검색").click()
+
+    results = page.get_by_role("region", name=re.compile("검색 결과"))
+    await expect(results.get_by_role("heading", level=2)).to_contain_text("검색 결과 (총")
+    cards = results.locator("#results-list > li")
+    await expect(cards).to_have_count(10)
+    for card in await cards.all():
+        await expect(card).to_contain_text("재가봉사 · 정서지원")
+        await expect(card).to_contain_text("마포구")
+    await visits.look(page, "results")
+    await no_sideways_scroll(page)
+
+    await page.get_by_role("navigation", name="검색 결과 쪽").get_by_role("link", name="2쪽").click()
+    await expect(page.locator("#results-range")).to_contain_text("2쪽")
+    await expect(page.get_by_label("검색어")).to_have_value("말벗")
+    await visits.look(page, "results page 2")
+    first = page.locator("#results-list > li").first
+    title = await first.get_by_role("heading").inner_text()
+    await first.get_by_role("link").click()
+
+    await expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    details = page.get_by_role("region", name="모집 내용")
+    for shown in ("VMS 데모 관리센터", "서울특별시 마포구", "10:00–12:00"):
+        await expect(details).to_contain_text(shown)
+    apply = page.get_by_role("region", name="봉사신청")
+    await expect(apply.get_by_role("link", name="로그인하고 신청하기")).to_have_attribute(
+        "href", re.compile(r"^/sign-in\?next=/recruitments/[0-9a-f-]{36}$")
+    )
+    await visits.look(page, "recruitment")
+    await no_sideways_scroll(page)
+    visits.assert_accessible()
+
+
+async def test_a_volunteer_signs_up_with_their_profile_applies_and_cancels(
+    vms: Vms, windows: Windows, visits: Visits, portal: Portal
+) -> None:
+    title = f"동네 도서관 책 정리 {secrets.token_hex(3)}"
+    [recruitment_id] = await portal.post_recruitments(title)
+    page = await windows.open()
+    await page.goto("/sign-up")
+    form = page.locator("main form")
+    login = new_login("v")
+    await form.get_by_label("아이디", exact=True).fill(login)
+    await form.get_by_label("성명").fill("한결")
+    await form.get_by_label("생년월일").fill("1999-03-02")
+    await form.get_by_label("휴대전화").fill("010-12")
+    await form.get_by_label("지역 (시·도)").select_option(label="서울특별시")
+    await expect(form.get_by_label("시·군·구").locator("optgroup")).to_have_count(0)
+    await form.get_by_label("시·군·구").select_option(label="마포구")
+    await form.get_by_label("이메일").fill("hangyeol@example.com")
+    wishes = form.get_by_role("group", name="희망 봉사활동 분야")
+    await wishes.get_by_role("group", name="재가봉사").get_by_label("정서지원").check()
+    await wishes.get_by_role("group", name="지역사회봉사").get_by_label("지역사회봉사 전체").check()
+    await form.get_by_role("group", name="희망 활동 지역 (시·도)").get_by_label("서울특별시").check()
+    await form.get_by_label("특기").fill("피아노, 수화")
+    await form.get_by_role("group", name="토요일").get_by_label("오전").check()
+    for field in ("비밀번호", "비밀번호 확인"):
+        await form.get_by_label(field, exact=True).fill(PASSWORD)
+    await form.get_by_role("button", name="회원가입").click()
+
+    phone = form.get_by_label("휴대전화")
+    await expect(phone).to_have_attribute("aria-invalid", "true")
+    beside = page.locator(".field", has=page.locator("#f-phone")).locator(".field-error")
+    await expect(beside).to_contain_text("010-1234-5678")
+    await expect(page.get_by_role("alert")).to_contain_text("010-1234-5678")
+    await expect(wishes.get_by_role("group", name="재가봉사").get_by_label("정서지원")).to_be_checked()
+    await visits.look(page, "sign-up refused")
+    await phone.fill(f"010-{secrets.randbelow(9000) + 1000}-{secrets.randbelow(9000) + 1000}")
+    for field in ("비밀번호", "비밀번호 확인"):
+        await form.get_by_label(field, exact=True).fill(PASSWORD)
+    await form.get_by_role("button", name="회원가입").click()
+    await expect(page).to_have_url(f"{vms.url}/me")
+
+    await navigation(page).get_by_role("link", name="희망봉사활동 등록").click()
+    await expect(page.get_by_role("group", name="토요일").get_by_label("오전")).to_be_checked()
+    await visits.look(page, "wishes")
+
+    await page.goto(f"/recruitments/{recruitment_id}")
+    await page.get_by_role("region", name="봉사신청").get_by_role("button", name="신청하기").click()
+    await expect(page).to_have_url(f"{vms.url}/me/applications?done=applied")
+    await expect(page.get_by_role("status")).to_contain_text("신청했습니다")
+    row = page.get_by_role("row").filter(has_text=title)
+    await expect(row).to_contain_text("신청")
+    await visits.look(page, "my applications")
+    await row.get_by_role("button", name=f"{title} 신청취소").click()
+    await expect(row.get_by_role("button")).to_have_count(0)
+    await expect(row.locator("td").nth(3)).to_have_text("신청취소")
+    await expect(page.get_by_role("status")).to_contain_text(f"{title} 신청을 취소했습니다")
+    await visits.look(page, "cancelled")
+    visits.assert_accessible()
+
+
+async def test_a_centre_posts_a_recruitment_then_accepts_trains_and_places_an_applicant(
+    vms: Vms, windows: Windows, visits: Visits, portal: Portal
+) -> None:
+    await portal.accredited_centre()
+    title = f"주간보호센터 여가 프로그램 {secrets.token_hex(3)}"
+    centre = await signed_in(windows, visits, vms, "centre_manager")
+    await navigation(centre).get_by_role("link", name="봉사자모집 관리").click()
+    post = centre.get_by_role("region", name="봉사자모집 등록")
+    await post.get_by_label("모집 제목").fill(title)
+    await post.get_by_label("봉사활동 분류").select_option(label="시설봉사")
+    await expect(post.get_by_label("세부분야").locator("optgroup")).to_have_count(0)  # 시설봉사's alone, swapped in
+    await expect(post.get_by_label("세부분야").get_by_role("option", name="행사보조")).to_have_count(1)
+    await post.get_by_label("세부분야").select_option(label="여가선용")
+    await post.get_by_label("시·군·구").select_option(label="마포구")
+    await post.get_by_label("활동 장소").fill("마포 주간보호센터 강당")
+    await post.get_by_label("활동 시작일").fill(NEXT_WEEK.isoformat())
+    await post.get_by_label("활동 종료일").fill((NEXT_WEEK + timedelta(days=60)).isoformat())
+    await post.get_by_role("group", name="활동 요일").get_by_label("화요일").check()
+    await post.get_by_label("시작 시각").fill("14:00")
+    await post.get_by_label("종료 시각").fill("16:00")
+    await post.get_by_label("모집 인원").fill("4")
+    await post.get_by_label("소양교육을 이수한 봉사자만 배치합니다").check()
+    await visits.look(centre, "recruitment form filled")
+    await post.get_by_role("button", name="모집 등록").click()
+    await expect(centre.get_by_role("status")).to_contain_text("봉사자모집을 등록했습니다")
+    await expect(centre.get_by_role("heading", level=1)).to_have_text(title)
+    recruitment_id = centre.url.split("/")[-1].split("?")[0]
+
+    volunteer, _login, volunteer_id = await portal.volunteer("서다인")
+    applied = await volunteer.post(
+        f"/recruitments/{recruitment_id}/apply", data={"party_size": "1", "note": "화요일 좋아요"}
+    )
+    assert applied.status_code == 303, applied.text[:2000]
+
+    await centre.reload()
+    applicants = centre.get_by_role("region", name="신청자")
+    row = applicants.get_by_role("row").filter(has_text=volunteer_id)
+    await expect(row).to_contain_text("화요일 좋아요")
+    await visits.look(centre, "an applicant")
+    await row.get_by_role("button", name=f"봉사자 {volunteer_id} 신청 승인").click()
+    await expect(row.get_by_role("button", name=f"봉사자 {volunteer_id} 배치")).to_be_visible()
+    await expect(centre.get_by_role("status")).to_contain_text("신청을 승인했습니다")
+    await row.get_by_role("button", name=f"봉사자 {volunteer_id} 소양교육 이수 등록").click()
+    await expect(centre.get_by_role("status")).to_contain_text("소양교육 이수")
+    await visits.look(centre, "orientation recorded")
+    await row.get_by_role("button", name=f"봉사자 {volunteer_id} 배치").click()
+    await expect(row.locator("td").nth(4)).to_have_text("배치")
+    await expect(centre.get_by_role("status")).to_contain_text("봉사자를 배치했습니다")
+    await visits.look(centre, "placed")
+    visits.assert_accessible()
+
+
+async def test_a_council_registers_accredits_and_suspends_a_centre(vms: Vms, windows: Windows, visits: Visits) -> None:
+    name = f"햇살지역아동센터 {secrets.token_hex(3)}"
+    council = await signed_in(windows, visits, vms, "council_admin")
+    register = council.get_by_role("region", name="관리센터 등록")
+    await register.get_by_label("관리센터 이름").fill(name)
+    await register.get_by_label("전화번호").fill("02-3272-1004")
+    await register.get_by_label("시·군·구").select_option(label="마포구")
+    await register.get_by_label("시설 유형").select_option(label="지역아동센터")
+    await register.get_by_label("주소").fill("서울특별시 마포구 월드컵로 10")
+    await register.get_by_role("button", name="등록", exact=True).click()
+    await expect(council.get_by_role("status")).to_contain_text("관리센터를 등록했습니다")
+
+    row = council.get_by_role("row").filter(has_text=name)
+    await expect(row).to_contain_text("등록 (인증 전)")
+    await expect(row).to_contain_text("지역아동센터")
+    await visits.look(council, "centre registered")
+    await row.get_by_role("button", name=f"{name} 인증").click()
+    await expect(council.get_by_role("status")).to_contain_text("관리센터를 인증했습니다")
+    await row.get_by_label(f"{name} 정지 사유").fill("시설 안전 점검")
+    await visits.look(council, "centre accredited")
+    await row.get_by_role("button", name=f"{name} 정지").click()
+    await expect(row).to_contain_text("시설 안전 점검")
+    await expect(row.get_by_role("button", name=f"{name} 인증")).to_be_visible()
+    await expect(council.get_by_role("status")).to_contain_text("관리센터를 정지했습니다")
+    await visits.look(council, "centre suspended")
+    visits.assert_accessible()
+
+
+async def test_a_volunteer_leaves_and_can_no_longer_sign_in(
+    vms: Vms, windows: Windows, visits: Visits, portal: Portal
+) -> None:
+    _session, login, _volunteer_id = await portal.volunteer("떠날이")
+    page = await windows.open()
+    await fill_sign_in(page, visits, login, PASSWORD)
+    await expect(page).to_have_url(f"{vms.url}/me")
+    await navigation(page).get_by_role("link", name="회원탈퇴").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("회원탈퇴")
+    await visits.look(page, "leaving")
+    await page.get_by_label("위 내용을 확인했으며 탈퇴합니다").check()
+    await page.get_by_role("main").get_by_role("button", name="회원탈퇴").click()
+    await expect(page).to_have_url(f"{vms.url}/?done=withdrawn")
+    await expect(page.get_by_role("status")).to_contain_text("회원탈퇴가 끝났습니다")
+    await visits.look(page, "left")
+
+    await fill_sign_in(page, visits, login, PASSWORD)
+    await expect(page.get_by_role("alert")).to_contain_text("사용이 중지된 계정입니다")
+    assert await menu_headings(page) == PUBLIC_MENUS, "still signed out"
     visits.assert_accessible()

@@ -15,7 +15,7 @@ import itertools
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 from importlib import import_module
 from typing import Any
@@ -68,6 +68,12 @@ class World:
     volunteers: dict[Target, UUID]
     activities: dict[Target, UUID]
     day: itertools.count[int]
+    recruitments: dict[str, dict[Target, UUID]] = field(default_factory=dict)
+    """By purpose (`main`, `close`, and one per application decision), each in region 11 and 26."""
+    applications: dict[str, dict[Target, UUID]] = field(default_factory=dict)
+    """By the decision they wait for: `cancel`, `accept`, `reject`, `place`."""
+    teams: dict[str, dict[Target, UUID]] = field(default_factory=dict)
+    """By the council's decision they wait for: `appoint`, `decline`, `place`."""
 
     def actor(self, role: Role) -> Actor:
         """The role's actor, scoped to region 11's records."""
@@ -138,7 +144,7 @@ async def world(
                     login_id=f"matrix_{region}_{uuid4().hex[:6]}",
                     name="김권한",
                     birth_date="1990-01-01",
-                    phone="010-1234-5678",
+                    phone=f"010-1234-56{region}",
                     region=region,
                 ),
                 actor=ANONYMOUS,
@@ -149,7 +155,68 @@ async def world(
             manager = Actor(id=str(uuid4()), role=Role.CENTRE_MANAGER, centres=frozenset({centres[target]}))
             activity = await client.call(hours_rpc.RECORD_ACTIVITY, _record(world, target), actor=manager)
             activities[target] = activity.id
+            await _recruiting(world, target, manager)
         yield world
+
+
+async def _recruiting(world: World, target: Target, manager: Actor) -> None:
+    """The centre of `target` accredited, recruiting, with applications and community teams waiting for each
+    decision the matrix governs."""
+    client, centre, volunteer = world.client, world.centres[target], world.volunteers[target]
+    region = "11" if target == "in" else "26"
+    await client.call(
+        registry_rpc.ACCREDIT_CENTRE, registry_rpc.CentreStatusChange(centre_id=centre), actor=CENTRAL_ADMIN
+    )
+    start = today_kst() + timedelta(days=7)
+    for purpose in ("main", "close", "apply", "cancel", "accept", "reject", "place"):
+        posted = await client.call(
+            registry_rpc.POST_RECRUITMENT,
+            registry_rpc.PostRecruitment(
+                centre_id=centre,
+                title=f"권한 시험 모집 {purpose}",
+                activity_type="facility",
+                sub_field="emotional",
+                place="시험복지관",
+                start_date=start,
+                end_date=start + timedelta(days=30),
+                weekdays=["sat"],
+                start_time=time(10),
+                end_time=time(12),
+                capacity=10,
+                eligibility=["adult", "youth"],
+            ),
+            actor=manager,
+        )
+        world.recruitments.setdefault(purpose, {})[target] = posted.id
+    owner = Actor(id=str(uuid4()), role=Role.VOLUNTEER, volunteer_id=volunteer)
+    for decision in ("cancel", "accept", "reject", "place"):
+        applied = await client.call(
+            registry_rpc.APPLY,
+            registry_rpc.Apply(recruitment_id=world.recruitments[decision][target], volunteer_id=volunteer),
+            actor=owner,
+        )
+        world.applications.setdefault(decision, {})[target] = applied.id
+    await client.call(
+        registry_rpc.ACCEPT_APPLICATION,
+        registry_rpc.ApplicationRef(application_id=world.applications["place"][target]),
+        actor=manager,
+    )
+    for decision, team_field in (("appoint", "skills"), ("decline", "education"), ("place", "culture")):
+        team = await client.call(
+            registry_rpc.APPLY_TEAM,
+            registry_rpc.ApplyTeam(
+                region=region,
+                name=f"권한시험봉사단 {decision}",
+                field=team_field,
+                kind="individual",
+                leader_id=volunteer,
+            ),
+            actor=owner,
+        )
+        world.teams.setdefault(decision, {})[target] = team.id
+    await client.call(
+        registry_rpc.APPOINT_TEAM, registry_rpc.TeamRef(team_id=world.teams["place"][target]), actor=CENTRAL_ADMIN
+    )
 
 
 async def _broker(stack: AsyncExitStack, nats_url: str) -> NatsBroker:
@@ -164,6 +231,10 @@ def use_keys_of_this_session(plan: Plan) -> None:
     plan.data_dir.mkdir(parents=True, exist_ok=True)
     keys = "".join(f"{name}={value}\n" for name, value in use_test_keys().items())
     (plan.data_dir / KEYS_FILE).write_text(keys, encoding="utf-8")
+
+
+def _region(target: Target) -> str:
+    return "11" if target == "in" else "26"
 
 
 def _record(world: World, target: Target) -> hours_rpc.RecordActivity:
@@ -186,7 +257,7 @@ REQUESTS: dict[str, tuple[Rpc[Any, Any], Callable[[World, Target], BaseModel]]] 
             login_id=f"m_{uuid4().hex[:12]}",
             name="이시험",
             birth_date="1995-05-05",
-            phone="010-5555-6666",
+            phone=f"010-5{uuid4().int % 1000:03d}-{uuid4().int % 10000:04d}",
             region="11" if t == "in" else "26",
         ),
     ),
@@ -213,6 +284,138 @@ REQUESTS: dict[str, tuple[Rpc[Any, Any], Callable[[World, Target], BaseModel]]] 
         registry_rpc.LIST_ACCESS_RECORDS,
         lambda w, t: registry_rpc.AccessRecordsRequest(region="11" if t == "in" else "26"),
     ),
+    "registry.update_volunteer": (
+        registry_rpc.UPDATE_VOLUNTEER,
+        lambda w, t: registry_rpc.UpdateVolunteer(
+            volunteer_id=w.volunteers[t], phone=f"010-1234-56{_region(t)}", talents=["수화"]
+        ),
+    ),
+    "registry.record_guardian_consent": (
+        registry_rpc.RECORD_GUARDIAN_CONSENT,
+        lambda w, t: registry_rpc.RecordGuardianConsent(
+            volunteer_id=w.volunteers[t],
+            guardian_name="김보호",
+            guardian_phone="010-9999-0000",
+            relation="parent",
+            consented=True,
+        ),
+    ),
+    # Suspended first and accredited again after, so that the centre recruits for the cases that follow.
+    "registry.suspend_centre": (
+        registry_rpc.SUSPEND_CENTRE,
+        lambda w, t: registry_rpc.CentreStatusChange(centre_id=w.centres[t], reason="권한 시험"),
+    ),
+    "registry.accredit_centre": (
+        registry_rpc.ACCREDIT_CENTRE,
+        lambda w, t: registry_rpc.CentreStatusChange(centre_id=w.centres[t]),
+    ),
+    "registry.post_recruitment": (
+        registry_rpc.POST_RECRUITMENT,
+        lambda w, t: registry_rpc.PostRecruitment(
+            centre_id=w.centres[t],
+            title="권한 시험 새 모집",
+            activity_type="home",
+            sub_field="emotional",
+            place="시험복지관",
+            start_date=today_kst() + timedelta(days=3),
+            end_date=today_kst() + timedelta(days=10),
+            weekdays=["mon"],
+            start_time=time(14),
+            end_time=time(16),
+            capacity=3,
+            eligibility=["adult"],
+        ),
+    ),
+    "registry.update_recruitment": (
+        registry_rpc.UPDATE_RECRUITMENT,
+        lambda w, t: registry_rpc.UpdateRecruitment(
+            recruitment_id=w.recruitments["main"][t],
+            title="권한 시험 모집 (수정)",
+            activity_type="facility",
+            sub_field="emotional",
+            place="시험복지관 2층",
+            start_date=today_kst() + timedelta(days=7),
+            end_date=today_kst() + timedelta(days=37),
+            weekdays=["sat", "sun"],
+            start_time=time(10),
+            end_time=time(12),
+            capacity=12,
+            eligibility=["adult", "youth"],
+        ),
+    ),
+    "registry.close_recruitment": (
+        registry_rpc.CLOSE_RECRUITMENT,
+        lambda w, t: registry_rpc.RecruitmentRef(recruitment_id=w.recruitments["close"][t]),
+    ),
+    "registry.get_recruitment": (
+        registry_rpc.GET_RECRUITMENT,
+        lambda w, t: registry_rpc.RecruitmentRef(recruitment_id=w.recruitments["main"][t]),
+    ),
+    "registry.search_recruitments": (
+        registry_rpc.SEARCH_RECRUITMENTS,
+        lambda w, t: registry_rpc.SearchRecruitments(region=_region(t), keyword="권한"),
+    ),
+    "registry.apply": (
+        registry_rpc.APPLY,
+        lambda w, t: registry_rpc.Apply(recruitment_id=w.recruitments["apply"][t], volunteer_id=w.volunteers[t]),
+    ),
+    "registry.cancel_application": (
+        registry_rpc.CANCEL_APPLICATION,
+        lambda w, t: registry_rpc.ApplicationRef(application_id=w.applications["cancel"][t]),
+    ),
+    "registry.accept_application": (
+        registry_rpc.ACCEPT_APPLICATION,
+        lambda w, t: registry_rpc.ApplicationRef(application_id=w.applications["accept"][t]),
+    ),
+    "registry.reject_application": (
+        registry_rpc.REJECT_APPLICATION,
+        lambda w, t: registry_rpc.RejectApplication(application_id=w.applications["reject"][t], reason="시험"),
+    ),
+    "registry.place_application": (
+        registry_rpc.PLACE_APPLICATION,
+        lambda w, t: registry_rpc.ApplicationRef(application_id=w.applications["place"][t]),
+    ),
+    "registry.list_applications": (
+        registry_rpc.LIST_APPLICATIONS,
+        lambda w, t: registry_rpc.ListApplications(volunteer_id=w.volunteers[t]),
+    ),
+    "registry.record_orientation": (
+        registry_rpc.RECORD_ORIENTATION,
+        lambda w, t: registry_rpc.RecordOrientation(
+            centre_id=w.centres[t], volunteer_id=w.volunteers[t], completed_on=today_kst()
+        ),
+    ),
+    "registry.recommend_recruitments": (
+        registry_rpc.RECOMMEND_RECRUITMENTS,
+        lambda w, t: registry_rpc.RecommendRecruitments(volunteer_id=w.volunteers[t]),
+    ),
+    "registry.recommend_volunteers": (
+        registry_rpc.RECOMMEND_VOLUNTEERS,
+        lambda w, t: registry_rpc.RecommendVolunteers(recruitment_id=w.recruitments["main"][t]),
+    ),
+    "registry.apply_team": (
+        registry_rpc.APPLY_TEAM,
+        lambda w, t: registry_rpc.ApplyTeam(
+            region=_region(t), name="권한시험봉사단 신청", field="health", kind="individual", leader_id=w.volunteers[t]
+        ),
+    ),
+    "registry.appoint_team": (
+        registry_rpc.APPOINT_TEAM,
+        lambda w, t: registry_rpc.TeamRef(team_id=w.teams["appoint"][t]),
+    ),
+    "registry.decline_team": (
+        registry_rpc.DECLINE_TEAM,
+        lambda w, t: registry_rpc.DeclineTeam(team_id=w.teams["decline"][t], reason="권한 시험"),
+    ),
+    "registry.place_team": (
+        registry_rpc.PLACE_TEAM,
+        lambda w, t: registry_rpc.PlaceTeam(team_id=w.teams["place"][t], centre_id=w.centres[t]),
+    ),
+    "registry.get_team": (registry_rpc.GET_TEAM, lambda w, t: registry_rpc.TeamRef(team_id=w.teams["place"][t])),
+    "registry.search_teams": (
+        registry_rpc.SEARCH_TEAMS,
+        lambda w, t: registry_rpc.SearchTeams(region=_region(t), skill="권한"),
+    ),
     "hours.record_activity": (hours_rpc.RECORD_ACTIVITY, _record),
     "hours.confirm_activity": (
         hours_rpc.CONFIRM_ACTIVITY,
@@ -233,9 +436,14 @@ REQUESTS: dict[str, tuple[Rpc[Any, Any], Callable[[World, Target], BaseModel]]] 
         lambda w, t: linkage_rpc.TransfersRequest(volunteer_id=w.volunteers[t]),
     ),
     **{f"{service}.health": (health_rpc(service), lambda w, t: HealthRequest()) for service in SERVICES},
+    # Last: once the volunteer in scope has left, there is no one left to act for.
+    "registry.withdraw_volunteer": (
+        registry_rpc.WITHDRAW_VOLUNTEER,
+        lambda w, t: registry_rpc.WithdrawVolunteer(volunteer_id=w.volunteers[t]),
+    ),
 }
 
-LISTS = {"hours.list_activities"}
+LISTS = {"hours.list_activities", "registry.list_applications"}
 """Operations whose answer a centre or a council gets cut to its scope rather than refused (a volunteer asking
 for another's list is refused)."""
 
@@ -245,7 +453,7 @@ def test_every_operation_a_service_answers_is_asked_here() -> None:
     assert services == set(REQUESTS)
 
 
-def _in_scope_of(actor: Actor, item: hours_rpc.ActivityView) -> bool:
+def _in_scope_of(actor: Actor, item: hours_rpc.ActivityView | registry_rpc.ApplicationView) -> bool:
     return actor.covers(volunteer=item.volunteer_id, centre=item.centre_id, region=region_of(item.centre_id))
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -32,6 +33,12 @@ from vms_platform.testing import eventually
 pytestmark = pytest.mark.slow
 
 YESTERDAY = (today_kst() - timedelta(days=1)).isoformat()
+NEXT_WEEK = today_kst() + timedelta(days=7)
+
+
+def new_phone() -> str:
+    """A mobile number no other test's volunteer has."""
+    return f"010-{secrets.randbelow(9000) + 1000}-{secrets.randbelow(9000) + 1000}"
 
 
 def _quiet(_line: str) -> None:
@@ -149,6 +156,8 @@ class Visitor:
 
     client: httpx.AsyncClient
     page: Html | None = None
+    login: str | None = None
+    """Whom it signed up as, for a volunteer who signed up in the test."""
 
     async def get(self, path: str, status: int = 200, **kwargs: Any) -> Html:
         self.page = html(await self.client.get(path, **kwargs), status)
@@ -191,8 +200,10 @@ class People:
         assert answer.status_code == 303, answer.text[:2000]
         return visitor
 
-    async def new_volunteer(self, name: str = "한아름") -> tuple[Visitor, str]:
-        """A volunteer who signs up on the portal (회원가입), signed in; and their number, read from their page."""
+    async def new_volunteer(self, name: str = "한아름", **profile: Any) -> tuple[Visitor, str]:
+        """A volunteer who signs up on the portal (회원가입), signed in; and their number, read from their page. Each
+        has a phone of their own: the registry knows a person by name, birth date and phone, and refuses the same
+        person twice."""
         visitor = self.browser()
         await visitor.get("/sign-up")
         registration = {
@@ -201,11 +212,13 @@ class People:
             "password_again": PASSWORD,
             "name": name,
             "birth_date": "2001-04-05",
-            "phone": "010-2468-1357",
+            "phone": new_phone(),
             "region": "11",
+            **profile,
         }
         answer = await visitor.post("/sign-up", registration)
         assert (answer.status_code, answer.headers.get("location")) == (303, "/me"), answer.text[:2000]
+        visitor.login = str(registration["login_id"])
         page = await visitor.get("/me")
         return visitor, page.text("my-id")
 
@@ -502,7 +515,7 @@ async def test_a_council_registers_a_centre_and_creates_its_manager_who_then_wor
     assert (registered.status_code, registered.headers["location"]) == (303, "/council?done=centre_registered#centres")
     page = await council.get(registered.headers["location"])
     assert name in page.text("centres") and "관리센터를 등록했습니다" in page.text("notice")
-    centre_id = re.findall(rf"<td>{name}</td>.*?class=\"id\">([0-9a-f-]{{36}})<", page.source, re.DOTALL)[0]
+    centre_id = next(i for i in page.texts if i.startswith("centre-") and name in page.text(i)).removeprefix("centre-")
 
     login = new_login("m")
     created = await council.post("/council/managers", {"login": login, "password": PASSWORD, "centres": [centre_id]})
@@ -702,3 +715,510 @@ async def test_a_form_sent_while_its_service_is_late_is_shown_again_with_what_wa
     assert page.text("f-description") == "늦은 서비스 확인"
     assert page.control("f-start_time")["value"] == "20:00"
     assert "VMS 데모 관리센터" in page.text("main"), "the rest of the page is there"
+
+
+# -- 봉사자모집: the public pages, applying, the centre's recruitments, the council's centres ------------------------
+
+
+def recruitment_form(title: str, **changes: Any) -> dict[str, Any]:
+    """A centre's 봉사자모집 form, filled: 재가봉사 · 정서지원 in 마포구, from next week, Mon and Wed mornings."""
+    return {
+        "title": title,
+        "activity_type": "home",
+        "sub_field": "emotional",
+        "district": "11440",
+        "place": "마포 행복나눔터 2층",
+        "start_date": NEXT_WEEK.isoformat(),
+        "end_date": (NEXT_WEEK + timedelta(days=30)).isoformat(),
+        "weekdays": ["mon", "wed"],
+        "start_time": "10:00",
+        "end_time": "12:00",
+        "capacity": "3",
+        "eligibility": ["adult", "youth"],
+        "description": "홀로 계신 어르신 댁을 찾아 말벗이 되어 드립니다.",
+        **changes,
+    }
+
+
+async def accredited_demo_centre(vms: Vms, people: People) -> str:
+    """The demo centre, accredited by its council (인증) if it is not yet: only an accredited centre posts."""
+    centre_id = vms.demo.accounts["centre_manager"]["centre_id"]
+    council = await people("council_admin")
+    page = await council.get("/council")
+    if f"/council/centres/{centre_id}/accredit" in page.source:
+        accredited = await council.post(f"/council/centres/{centre_id}/accredit", {})
+        assert (accredited.status_code, accredited.headers["location"]) == (
+            303,
+            "/council?done=centre_accredited#centres",
+        )
+    return centre_id
+
+
+async def posted_recruitment(centre: Visitor, centre_id: str, title: str, **changes: Any) -> str:
+    """Post a recruitment through the centre's form; its id, read from where the form leads."""
+    await centre.get(f"/centre/recruitments?centre={centre_id}")
+    answer = await centre.post(f"/centre/{centre_id}/recruitments", recruitment_form(title, **changes))
+    assert answer.status_code == 303, answer.text[:3000]
+    found = re.fullmatch(r"/centre/recruitments/([0-9a-f-]{36})\?done=recruitment_posted", answer.headers["location"])
+    assert found, answer.headers["location"]
+    return found.group(1)
+
+
+async def test_the_public_pages_need_no_sign_in_and_are_linked_from_the_home_page(browser: Visitor) -> None:
+    home = await browser.get("/")
+    assert {"/recruitments", "/about", "/councils"} <= set(home.links())
+    nav = home.source.split("<main")[0]
+    assert "봉사자모집 및 신청" in nav and "VMS 소개" in nav, "the public menus before signing in"
+    about = await browser.get("/about")
+    for said in ("사회복지사업법 제9조", "시행령 제25조 제3항", "사회복지자원봉사관리규정", "자원봉사활동기본법 제4조"):
+        assert said in about.text("legal")
+    for figure in ("13,265", "7,941,067", "3,766", "2017년 12월"):
+        assert figure in about.text("scale")
+    assert "1978년" in about.text("legal")
+    councils = await browser.get("/councils")
+    cards = [i for i in councils.texts if i.startswith("council-")]
+    assert len(cards) == 18, "the central council and the 17 regional ones"
+    assert "www.s-win.or.kr" in councils.text("council-11") and "1688-1090" in councils.text("council-11")
+    assert "044-862-0404" in councils.text("council-36"), "세종 has its own number"
+    assert "02-2077-3995" in councils.text("council-00") and "만리재로 14" in councils.text("council-00")
+    assert "1688-1090" in councils.text("national-line")
+    english = await browser.get("/about?lang=en")
+    assert "Social Welfare Services Act, article 9" in english.text("legal")
+    await browser.get("/?lang=ko")
+
+
+async def test_recruitments_are_searched_by_type_region_and_a_two_character_keyword_without_signing_in(
+    vms: Vms, people: People, browser: Visitor
+) -> None:
+    centre_id = await accredited_demo_centre(vms, people)
+    centre = await people("centre_manager")
+    token = new_login("q")
+    ids = [await posted_recruitment(centre, centre_id, f"{token} 말벗 {n:02d}") for n in range(11)]
+    other = await posted_recruitment(
+        centre, centre_id, f"{token} 급식 도우미", activity_type="facility", sub_field="daily_life", description="배식"
+    )
+
+    found = await browser.get(f"/recruitments?keyword={token}&sort=newest&open_only=1")
+    assert "총 12건" in found.text("results-title")
+    assert len([i for i in found.texts if i.startswith("recruitment-")]) == 10, "ten a page"
+    assert f"/recruitments/{other}" in found.links(), "newest first"
+    second = await browser.get(f"/recruitments?keyword={token}&sort=newest&open_only=1&page=2")
+    shown = [i.removeprefix("recruitment-") for i in second.texts if i.startswith("recruitment-")]
+    assert shown == [ids[1], ids[0]], "the oldest two, on page 2"
+    assert re.search(r'aria-current="page" href="/recruitments\?[^"]*page=2"', second.source), "page 2 is marked"
+    assert "2쪽" in second.text("results-range")
+
+    home_only = await browser.get(f"/recruitments?activity_type=home&region=11&keyword={token}&sort=newest&open_only=1")
+    assert "총 11건" in home_only.text("results-title")
+    assert f"/recruitments/{other}" not in home_only.links()
+    assert home_only.control("f-activity_type")["hx-get"] == "/choices/sub-fields", "the sub-fields follow the type"
+    offered = re.findall(
+        r'<option value="([a-z_]+)"', home_only.source.split('id="f-sub_field"')[1].split("</select>")[0]
+    )
+    assert offered == ["daily_life", "education", "emotional", "social"], "재가봉사's sub-fields"
+
+    korean = await browser.get(
+        "/recruitments?keyword=말벗&activity_type=home&sub_field=emotional&region=11&sort=newest&open_only=1"
+    )
+    assert {f"/recruitments/{i}" for i in ids[-10:]} <= set(korean.links()), "a two-character Korean keyword"
+    for card in (i for i in korean.texts if i.startswith("recruitment-")):
+        assert "재가봉사 · 정서지원" in korean.text(card)
+
+    busan = await browser.get(f"/recruitments?region=26&keyword={token}&sort=newest&open_only=1")
+    assert "총 0건" in busan.text("results-title") and "조건에 맞는 봉사자모집이 없습니다" in busan.text("results")
+    mapo = await browser.get(f"/recruitments?district=11440&keyword={token}&sort=newest&open_only=1")
+    assert "총 12건" in mapo.text("results-title"), "a 시·군·구 alone is searched in its 시·도"
+
+
+async def test_a_search_with_a_wrong_value_says_so_beside_the_field(browser: Visitor) -> None:
+    page = await browser.get("/recruitments?sub_field=emotional&sort=newest", status=422)
+    assert page.control("f-activity_type")["aria-invalid"] == "true", "a sub-field needs its type"
+    assert "분류" in page.text("f-activity_type-error")
+    assert "검색 조건을 고친 뒤" in page.text("results")
+    no_such_day = await browser.get("/recruitments?on_date=2026-02-30&sort=newest", status=422)
+    assert "없는 날짜입니다: 2026-02-30" in no_such_day.text("f-on_date-error")
+    assert no_such_day.control("f-on_date")["value"] == "2026-02-30", "what was typed is kept"
+    wrong_region = await browser.get("/recruitments?region=26&district=11440&sort=newest", status=422)
+    assert "마포구" in wrong_region.text("f-district-error")
+
+
+async def test_the_district_and_sub_field_selects_follow_the_choice_made(browser: Visitor) -> None:
+    busan = await browser.client.get("/choices/districts?region=26&blank=any", headers={"HX-Request": "true"})
+    fragment = html(busan)
+    assert fragment.source.lstrip().startswith('<div class="field" id="field-district">')
+    assert "해운대구" in fragment.source and "마포구" not in fragment.source and "<optgroup" not in fragment.source
+    assert "전체" in fragment.text("f-district")
+    every = html(await browser.client.get("/choices/districts"))
+    assert every.source.count("<optgroup") == 17, "without a 시·도, every one's, grouped"
+    facility = html(await browser.client.get("/choices/sub-fields?activity_type=facility&required=1"))
+    assert "행사보조" in facility.source and facility.control("f-sub_field").get("required") == ""
+    every_type = html(await browser.client.get("/choices/sub-fields?activity_type="))
+    assert every_type.source.count("<optgroup") == 5, "before a type is chosen, every type's, grouped"
+
+
+async def test_a_recruitment_page_offers_a_visitor_to_sign_in_and_a_volunteer_to_apply(
+    vms: Vms, people: People, browser: Visitor
+) -> None:
+    centre_id = await accredited_demo_centre(vms, people)
+    centre = await people("centre_manager")
+    recruitment_id = await posted_recruitment(
+        centre, centre_id, "주말 단체 환경정화", eligibility=["adult", "group"], capacity="20", weekdays=["sat"]
+    )
+    page = await browser.get(f"/recruitments/{recruitment_id}")
+    details = page.text("details")
+    for shown in ("VMS 데모 관리센터", "서울특별시 마포구", "토요일", "10:00–12:00", "20명 중 20명 남음", "단체"):
+        assert shown in details, shown
+    assert "모집중" in page.text("recruitment-status")
+    assert f"/sign-in?next=/recruitments/{recruitment_id}" in page.links()
+    assert not [c for c in page.controls if c.get("name") == "party_size"]
+
+    volunteer, _ = await people.new_volunteer("윤다온")
+    mine = await volunteer.get(f"/recruitments/{recruitment_id}")
+    assert mine.control("f-party_size")["type"] == "number", "a group may apply for several"
+    manager_view = await centre.get(f"/recruitments/{recruitment_id}")
+    assert f"/centre/recruitments/{recruitment_id}" in manager_view.links()
+    assert "봉사자 계정으로만 신청할 수 있습니다" in manager_view.text("apply")
+    await browser.get("/recruitments/not-an-id", status=422)
+    assert "요청을 처리하지 못했습니다" in (await browser.get(f"/recruitments/{centre_id}", status=404)).text("main")
+
+
+async def test_a_volunteer_signs_up_with_the_whole_profile_and_edits_it(people: People) -> None:
+    volunteer, _ = await people.new_volunteer(
+        "배하윤",
+        email="Hayun@Example.COM",
+        district="11440",
+        desired=["home:emotional", "community"],
+        desired_regions=["11", "41"],
+        talents="피아노, 수화",
+        availability=["sat:morning", "sun:afternoon"],
+        school_name="서울중학교",
+        school_level="middle",
+        school_grade="2",
+    )
+    page = await volunteer.get("/me/profile")
+    assert page.control("f-email")["value"] == "Hayun@example.com", "the domain is kept in lower case"
+    assert 'value="11440" selected' in page.source
+    ticked = {(c["name"], c["value"]) for c in page.controls if c.get("type") == "checkbox" and "checked" in c}
+    assert {
+        ("desired", "home:emotional"),
+        ("desired", "community"),
+        ("desired_regions", "41"),
+        ("availability", "sat:morning"),
+        ("availability", "sun:afternoon"),
+    } <= ticked
+    assert set(page.control("f-talents")["value"].split(", ")) == {"피아노", "수화"}
+    assert page.control("f-school_name")["value"] == "서울중학교"
+    assert page.attributes("wishes")["aria-labelledby"] == "wishes-title", "희망봉사활동 등록 is its own section"
+
+    saved = await volunteer.post(
+        "/me/profile",
+        {
+            "phone": new_phone(),
+            "district": "11110",
+            "desired": ["facility"],
+            "talents": "컴퓨터 수리",
+            "availability": [],
+        },
+    )
+    assert (saved.status_code, saved.headers["location"]) == (303, "/me/profile?done=profile_saved")
+    again = await volunteer.get(saved.headers["location"])
+    assert "회원정보를 저장했습니다" in again.text("notice")
+    ticked = {(c["name"], c["value"]) for c in again.controls if c.get("type") == "checkbox" and "checked" in c}
+    assert ticked == {("desired", "facility")}, "the profile is saved whole: what is unticked is gone"
+    assert again.control("f-email")["value"] == "" and again.control("f-school_name")["value"] == ""
+
+    refused = await volunteer.post(
+        "/me/profile",
+        {
+            "phone": "010-12",
+            "talents": "피아노, 피아노",
+            "school_name": "서울중학교",
+            "school_level": "middle",
+            "school_grade": "5",
+        },
+    )
+    page = html(refused, 422)
+    for field in ("phone", "talents", "school_grade"):
+        assert page.text(f"f-{field}-error"), field
+    assert "010-1234-5678" in page.text("f-phone-error")
+    assert page.control("f-phone")["value"] == "010-12", "what was typed is kept"
+    elsewhere = html(await volunteer.post("/me/profile", {"phone": new_phone(), "district": "26350"}), 422)
+    assert "해운대구" in elsewhere.text("f-district-error"), "the registry's refusal, beside its field"
+
+
+async def test_sign_up_shows_the_profiles_errors_beside_their_fields(browser: Visitor) -> None:
+    await browser.get("/sign-up")
+    refused = await browser.post(
+        "/sign-up",
+        {
+            "login_id": new_login("v"),
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+            "name": "류시온",
+            "birth_date": "2001-04-05",
+            "phone": "02-123",
+            "region": "11",
+            "email": "not an address",
+            "district": "26350",
+            "desired": ["home:leisure"],
+            "school_name": "부산초등학교",
+            "school_level": "elementary",
+            "school_grade": "7",
+        },
+    )
+    page = html(refused, 422)
+    for field in ("phone", "email", "desired", "school_grade"):
+        assert page.text(f"f-{field}-error"), field
+    assert "010-1234-5678" in page.text("f-phone-error") and "010-1234-5678" in page.text("f-phone-hint")
+    assert "hong@example.com" in page.text("f-email-error")
+    assert "leisure" in page.text("f-desired-error")
+    assert page.attributes("field-desired")["aria-describedby"].split()[-1] == "f-desired-error"
+    assert 'value="home:leisure"' not in page.source, "a sub-field 재가봉사 has not is never offered"
+    elsewhere = {
+        "login_id": new_login("v"),
+        "password": PASSWORD,
+        "password_again": PASSWORD,
+        "name": "류시온",
+        "birth_date": "2001-04-05",
+        "phone": new_phone(),
+        "region": "11",
+        "district": "26350",
+    }
+    assert "해운대구" in html(await browser.post("/sign-up", elsewhere), 422).text("f-district-error")
+    english = html(await browser.post("/sign-up?lang=en", {"phone": "12", "region": "11"}), 422)
+    assert "e.g. 010-1234-5678" in english.text("f-phone-error")
+    await browser.get("/?lang=ko")
+
+
+async def test_a_volunteer_applies_sees_it_in_my_applications_and_cancels_it(vms: Vms, people: People) -> None:
+    centre_id = await accredited_demo_centre(vms, people)
+    centre = await people("centre_manager")
+    title = f"도서관 정리 {new_login('t')}"
+    recruitment_id = await posted_recruitment(centre, centre_id, title, capacity="1")
+    volunteer, _ = await people.new_volunteer("강나래")
+    await volunteer.get(f"/recruitments/{recruitment_id}")
+    applied = await volunteer.post(
+        f"/recruitments/{recruitment_id}/apply", {"party_size": "1", "note": "토요일도 가능합니다"}
+    )
+    assert (applied.status_code, applied.headers["location"]) == (303, "/me/applications?done=applied")
+    mine = await volunteer.get(applied.headers["location"])
+    assert "신청했습니다" in mine.text("notice")
+    row = next(i for i in mine.texts if i.startswith("application-") and title in mine.text(i))
+    assert "신청" in mine.text(row) and "신청취소" in mine.text(row)
+
+    twice = await volunteer.post(f"/recruitments/{recruitment_id}/apply", {"party_size": "1"})
+    assert twice.status_code == 422 and Html(twice.text).text("main").count("이미") >= 1
+    full = await (await people.new_volunteer("황보라"))[0].client.get(f"/recruitments/{recruitment_id}")
+    assert "1명 중 0명 남음" in Html(full.text).text("places")
+
+    cancelled = await volunteer.post(
+        f"/me/applications/{row.removeprefix('application-')}/cancel", {}, headers={"HX-Request": "true"}
+    )
+    fragment = html(cancelled)
+    assert fragment.source.lstrip().startswith(f'<tr id="{row}"'), "htmx swaps the row"
+    assert "신청취소" in fragment.text(row) and "/cancel" not in fragment.source.split("<template>")[0]
+    assert title in fragment.text("notice")
+    assert "1명 중 1명 남음" in (await volunteer.get(f"/recruitments/{recruitment_id}")).text("places")
+
+
+async def test_a_centre_posts_a_recruitment_and_answers_its_applicants(vms: Vms, people: People) -> None:
+    centre_id = await accredited_demo_centre(vms, people)
+    centre = await people("centre_manager")
+    page = await centre.get("/centre/recruitments")
+    assert "인증" in page.text("centre-status")
+    refused = await centre.post(f"/centre/{centre_id}/recruitments", recruitment_form("", weekdays=[]))
+    page = html(refused, 422)
+    for field in ("title", "weekdays"):
+        assert page.text(f"f-{field}-error"), field
+    assert page.control("f-place")["value"] == "마포 행복나눔터 2층", "what was typed is kept"
+    before = (NEXT_WEEK - timedelta(days=1)).isoformat()
+    for wrong, field in (({"sub_field": "leisure"}, "sub_field"), ({"end_date": before}, "end_date")):
+        refused = await centre.post(f"/centre/{centre_id}/recruitments", recruitment_form("잘못된 모집", **wrong))
+        assert html(refused, 422).text(f"f-{field}-error"), field
+
+    title = f"목욕 봉사 {new_login('t')}"
+    recruitment_id = await posted_recruitment(centre, centre_id, title, orientation_required="yes")
+    page = await centre.get(f"/centre/recruitments/{recruitment_id}?done=recruitment_posted")
+    assert "봉사자모집을 등록했습니다" in page.text("notice")
+    assert "아직 신청자가 없습니다" in page.text("applicants")
+    listed = await centre.get("/centre/recruitments")
+    assert f"/centre/recruitments/{recruitment_id}" in listed.links()
+
+    edited = await centre.post(
+        f"/centre/recruitments/{recruitment_id}/edit", recruitment_form(title, capacity="5", orientation_required="yes")
+    )
+    assert (edited.status_code, edited.headers["location"]) == (
+        303,
+        f"/centre/recruitments/{recruitment_id}?done=recruitment_saved",
+    )
+
+    people_ids = []
+    for name in ("신지우", "문채원"):
+        volunteer, volunteer_id = await people.new_volunteer(name)
+        await volunteer.get(f"/recruitments/{recruitment_id}")
+        assert (await volunteer.post(f"/recruitments/{recruitment_id}/apply", {"party_size": "1"})).status_code == 303
+        people_ids.append(volunteer_id)
+    page = await centre.get(f"/centre/recruitments/{recruitment_id}")
+    rows = {page.text(i).split()[0]: i for i in page.texts if i.startswith("applicant-")}
+    first, second = rows[people_ids[0]], rows[people_ids[1]]
+    hx = {"HX-Request": "true", "HX-Current-URL": f"{vms.url}/centre/recruitments/{recruitment_id}"}
+
+    accepted = html(
+        await centre.post(f"/centre/applications/{first.removeprefix('applicant-')}/accept", {}, headers=hx)
+    )
+    assert "승인" in accepted.text(first) and "/place" in accepted.source
+    assert "신청을 승인했습니다" in accepted.text("notice")
+    waiting = html(await centre.post(f"/centre/applications/{first.removeprefix('applicant-')}/place", {}, headers=hx))
+    assert "배치 대기" in waiting.text(first), "no orientation yet: the placement waits for it"
+    recorded = html(
+        await centre.post(
+            f"/centre/{centre_id}/orientations",
+            {"volunteer_id": people_ids[0], "recruitment_id": recruitment_id, "completed_on": YESTERDAY},
+            headers=hx,
+        )
+    )
+    assert recorded.source.lstrip().startswith('<section class="panel" id="applicants"')
+    assert "배치" in recorded.text(first) and "배치 대기" not in recorded.text(first)
+    assert "1건을 배치했습니다" in recorded.text("notice")
+
+    rejected = await centre.post(
+        f"/centre/applications/{second.removeprefix('applicant-')}/reject", {"reason": "정원이 찼습니다"}
+    )
+    assert rejected.status_code == 303
+    page = await centre.get(rejected.headers["location"])
+    assert "반려" in page.text(second) and "정원이 찼습니다" in page.text(second)
+    assert "신청을 반려했습니다" in page.text("notice")
+
+    closed = await centre.post(f"/centre/recruitments/{recruitment_id}/close", {})
+    page = await centre.get(closed.headers["location"])
+    assert "모집을 마감했습니다" in page.text("notice") and "모집마감" in page.text("recruitment-status")
+    assert "edit" not in page.texts, "a closed recruitment is not edited"
+
+
+async def test_a_centre_manages_only_its_own_recruitments(vms: Vms, people: People) -> None:
+    centre_id = await accredited_demo_centre(vms, people)
+    recruitment_id = await posted_recruitment(await people("centre_manager"), centre_id, "데모 센터의 모집")
+    volunteer, _ = await people.new_volunteer("남궁솔")
+    await volunteer.get(f"/recruitments/{recruitment_id}")
+    assert (await volunteer.post(f"/recruitments/{recruitment_id}/apply", {"party_size": "1"})).status_code == 303
+    application_id = re.findall(
+        r"/me/applications/([0-9a-f-]{36})/cancel", (await volunteer.get("/me/applications")).source
+    )[0]
+
+    council = await people("council_admin")
+    await council.get("/council")
+    await council.post("/council/centres", {"name": f"다른 센터 {new_login('c')}"})
+    other_centre = next(
+        c["value"]
+        for c in (await council.get("/council")).controls
+        if c.get("name") == "centres" and c["value"] != centre_id
+    )
+    login = new_login("m")
+    await council.post("/council/managers", {"login": login, "password": PASSWORD, "centres": [other_centre]})
+    other = people.browser()
+    assert (await other.sign_in(login, PASSWORD)).status_code == 303
+
+    refused = await other.get(f"/centre/recruitments/{recruitment_id}", status=403)
+    assert "자신의 범위" in refused.text("main")
+    await other.get("/centre/recruitments")
+    for action in ("accept", "place", "reject"):
+        answer = await other.post(f"/centre/applications/{application_id}/{action}", {})
+        assert answer.status_code == 403, (action, answer.status_code)
+    posted = await other.post(f"/centre/{centre_id}/recruitments", recruitment_form("남의 센터 이름으로"))
+    assert posted.status_code == 403
+    row = (await volunteer.get("/me/applications")).text(f"application-{application_id}")
+    assert "승인" not in row and "반려" not in row and "배치" not in row, "nothing changed"
+
+
+async def test_a_council_registers_accredits_and_suspends_a_centre_of_its_region(people: People) -> None:
+    council = await people("council_admin")
+    page = await council.get("/council")
+    assert (
+        page.control("f-kind")["name"] == "kind" and "<optgroup" not in page.source.split('id="f-district"')[1][:2000]
+    )
+    name = f"은빛노인복지관 {new_login('c')}"
+    registered = await council.post(
+        "/council/centres",
+        {
+            "name": name,
+            "phone": "02-3141-5926",
+            "district": "11440",
+            "kind": "elderly",
+            "address": "마포구 만리재로 14",
+        },
+    )
+    page = await council.get(registered.headers["location"])
+    row = next(i for i in page.texts if i.startswith("centre-") and name in page.text(i))
+    assert "등록 (인증 전)" in page.text(row) and "노인복지시설" in page.text(row) and "마포구" in page.text(row)
+    centre_id = row.removeprefix("centre-")
+    hx = {"HX-Request": "true"}
+
+    accredited = html(await council.post(f"/council/centres/{centre_id}/accredit", {}, headers=hx))
+    assert accredited.source.lstrip().startswith(f'<tr id="{row}"') and "인증" in accredited.text(row)
+    assert "관리센터를 인증했습니다" in accredited.text("notice")
+    no_reason = await council.post(f"/council/centres/{centre_id}/suspend", {"reason": ""}, headers=hx)
+    fragment = html(no_reason, 422)
+    assert fragment.text(f"suspend-{centre_id}-error"), "a suspension needs its reason, said beside it"
+    suspended = await council.post(f"/council/centres/{centre_id}/suspend", {"reason": "운영 점검 중"})
+    assert (suspended.status_code, suspended.headers["location"]) == (303, "/council?done=centre_suspended#centres")
+    page = await council.get(suspended.headers["location"])
+    assert "정지" in page.text(row) and "운영 점검 중" in page.text(row)
+    assert "관리센터를 정지했습니다" in page.text("notice")
+
+
+async def test_a_volunteer_under_fourteen_records_a_guardians_consent(people: People) -> None:
+    ten_years_ago = date(today_kst().year - 10, 1, 1).isoformat()
+    child, _ = await people.new_volunteer("어린이", birth_date=ten_years_ago)
+    me = await child.get("/me")
+    assert "/me/profile#guardian" in me.links()
+    page = await child.get("/me/profile")
+    assert "보호자의 동의가 필요합니다" in page.text("guardian")
+    refused = await child.post(
+        "/me/guardian", {"guardian_name": "어보호", "guardian_phone": "010-9876-5432", "relation": "parent"}
+    )
+    page = html(refused, 422)
+    assert page.text("f-consented-error"), "the consent box must be ticked"
+    assert page.control("f-guardian_name")["value"] == "어보호"
+    saved = await child.post(
+        "/me/guardian",
+        {"guardian_name": "어보호", "guardian_phone": "010-9876-5432", "relation": "parent", "consented": "yes"},
+    )
+    assert (saved.status_code, saved.headers["location"]) == (303, "/me/profile?done=guardian_saved#guardian")
+    assert "보호자가 동의했습니다" in (await child.get("/me/profile")).text("guardian")
+
+
+async def test_a_volunteer_withdraws_and_can_no_longer_sign_in(people: People) -> None:
+    volunteer, _ = await people.new_volunteer("탈퇴인")
+    page = await volunteer.get("/me/withdraw")
+    assert "개인정보가 지워집니다" in page.text("withdraw")
+    unconfirmed = await volunteer.post("/me/withdraw", {})
+    assert html(unconfirmed, 422).text("f-understood-error")
+    assert volunteer.login is not None and volunteer.login in (await volunteer.get("/me")).text("privacy")
+    gone = await volunteer.post("/me/withdraw", {"understood": "yes"})
+    assert (gone.status_code, gone.headers["location"]) == (303, "/?done=withdrawn")
+    assert "회원탈퇴가 끝났습니다" in (await volunteer.get(gone.headers["location"])).text("notice")
+    assert (await volunteer.client.get("/me")).status_code == 303, "signed out"
+    refused = await people.browser().sign_in(volunteer.login, PASSWORD)
+    assert refused.status_code == 403 and "사용이 중지된 계정입니다" in Html(refused.text).text("main")
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [
+        ("/me/profile", "volunteer"),
+        ("/me/applications", "volunteer"),
+        ("/me/withdraw", "volunteer"),
+        ("/centre/recruitments", "centre_manager"),
+    ],
+)
+async def test_each_new_page_renders_for_its_role_and_refuses_the_others(
+    vms: Vms, people: People, browser: Visitor, path: str, role: str
+) -> None:
+    own = await people(role)
+    page = await own.get(path)
+    assert page.text("main") and "unavailable" not in page.source
+    signed_out = await browser.client.get(path)
+    assert (signed_out.status_code, signed_out.headers["location"]) == (303, f"/sign-in?next={path}")
+    for other in {"volunteer", "centre_manager", "council_admin", "integrator"} - {role}:
+        refused = await (await people(other)).get(path, status=403)
+        assert "이 페이지를 볼 권한이 없습니다" in refused.text("main")

@@ -1,27 +1,42 @@
-"""REST API v1 of what the gateway itself keeps: signing up, in and out, one's own account and tokens, and the
-accounts staff manage (`vms_gateway.accounts`)."""
+"""REST API v1 of what the gateway itself keeps: signing up, in and out (and withdrawing, which closes the account
+with the registry's record), one's own account and tokens, and the accounts staff manage
+(`vms_gateway.accounts`)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy import select, update
 
 from vms_contracts.actor import Role
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.types import Id, RequestModel
 from vms_gateway import accounts
 from vms_gateway.accounts import AccountList, AccountView, CreatedToken, Me, NewAccount, NewToken, TokenList, TokenView
-from vms_gateway.auth import CurrentPrincipal, SignUp, register_volunteer, sign_in, sign_out
+from vms_gateway.auth import CurrentPrincipal, Principal, SignUp, permit, register_volunteer, sign_in, sign_out
 from vms_gateway.auth import change_password as change_own_password
-from vms_gateway.guard import GuardedRoute, operation
+from vms_gateway.db import access_tokens, sessions
+from vms_gateway.db import accounts as account_rows
+from vms_gateway.guard import GuardedRoute, operation, within_scope
 from vms_gateway.openapi import BODY, EVERY_ROUTE, refusals
 from vms_gateway.passwords import MAX_LENGTH, NewPassword
+from vms_gateway.state import state_of
+from vms_platform.logging import get_logger
+from vms_platform.rpc import RemoteError
+
+log = get_logger("vms.gateway.accounts")
 
 router = APIRouter(prefix="/api/v1", responses=refusals(*EVERY_ROUTE), route_class=GuardedRoute)
 
 OWN = operation("accounts.manage_own")
+WITHDRAW = registry_rpc.WITHDRAW_VOLUNTEER
+
+WITHDRAWN_CODE = "VOLUNTEER_WITHDRAWN"
+"""The registry's refusal of a volunteer who has already withdrawn."""
 
 
 class SignIn(RequestModel):
@@ -82,6 +97,71 @@ async def close_session(request: Request, response: Response) -> Response:
     await sign_out(request, response)
     response.status_code = 204
     return response
+
+
+@router.delete(
+    "/volunteers/{volunteer_id}",
+    tags=["volunteers"],
+    summary="회원탈퇴",
+    description="The registry erases what names the volunteer (their records of hours stay, without the name), and "
+    "their account is disabled: it can no longer sign in, and its sessions and access tokens stop working at once "
+    "(this session's cookie is cleared). Asking again is 404 `VOLUNTEER_WITHDRAWN`.",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(WITHDRAW.operation),
+)
+async def withdraw_volunteer(
+    volunteer_id: Id, request: Request, response: Response, principal: CurrentPrincipal
+) -> registry_rpc.WithdrawnView:
+    return await withdraw(request, response, principal, volunteer_id)
+
+
+async def withdraw(
+    request: Request, response: Response, principal: Principal | None, volunteer_id: UUID
+) -> registry_rpc.WithdrawnView:
+    """회원탈퇴, for the volunteer themselves: the registry withdraws them, then every account of theirs is closed
+    (`close_volunteer_accounts`) and this browser's session signed out. A withdrawal whose closing did not finish
+    (the gateway stopped in between) finishes when asked again, which the registry refuses as done."""
+    from vms_gateway.api import services_for
+
+    actor = permit(principal, WITHDRAW.operation)
+    within_scope(actor, WITHDRAW.operation, volunteer=volunteer_id)
+    try:
+        withdrawn = await services_for(request, principal)(
+            WITHDRAW, registry_rpc.WithdrawVolunteer(volunteer_id=volunteer_id)
+        )
+    except RemoteError as exc:
+        if exc.body.code == WITHDRAWN_CODE:
+            await close_volunteer_accounts(request, volunteer_id)
+        raise
+    await close_volunteer_accounts(request, volunteer_id)
+    if principal is not None and principal.via == "session":
+        await sign_out(request, response)
+    return withdrawn
+
+
+async def close_volunteer_accounts(request: Request, volunteer_id: UUID) -> None:
+    """Disable the account of `volunteer_id` and end its sessions and tokens, in one transaction; again, nothing
+    changes."""
+    now = datetime.now(UTC)
+    async with state_of(request).db.transaction() as db:
+        owned = select(account_rows.c.id).where(account_rows.c.volunteer_id == volunteer_id)
+        closed = await db.execute(
+            update(account_rows)
+            .where(account_rows.c.volunteer_id == volunteer_id, account_rows.c.disabled_at.is_(None))
+            .values(disabled_at=now)
+        )
+        await db.execute(
+            update(sessions)
+            .where(sessions.c.account_id.in_(owned), sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        await db.execute(
+            update(access_tokens)
+            .where(access_tokens.c.account_id.in_(owned), access_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    if closed.rowcount:  # type: ignore[attr-defined]
+        log.info("account closed: the volunteer withdrew", volunteer_id=str(volunteer_id))
 
 
 # -- one's own account ---------------------------------------------------------------------------------------------

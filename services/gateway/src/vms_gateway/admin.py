@@ -264,6 +264,10 @@ async def _make_demo_accounts(
         await account(Role.COUNCIL_ADMIN, region=DEMO_REGION)
         as_central = Actor(id=str(central), role=Role.CENTRAL_ADMIN)
         centre = await rpc.call(registry_rpc.REGISTER_CENTRE, DEMO_CENTRE, actor=as_central)
+        if centre.status is registry_rpc.CentreStatus.REGISTERED:
+            # Accredited once, so that its manager can post recruitments; a later suspension by its council stays.
+            change = registry_rpc.CentreStatusChange(centre_id=centre.id)
+            await rpc.call(registry_rpc.ACCREDIT_CENTRE, change, actor=as_central)
         await account(Role.CENTRE_MANAGER, region=centre.region, centres=[centre.id])
         if DEMO_LOGINS[Role.VOLUNTEER] not in existing:
             # Signed up as a visitor does: the registry records the new account as who registered the volunteer.

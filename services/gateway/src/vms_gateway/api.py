@@ -117,9 +117,14 @@ async def get_centre(centre_id: Id, call: Call) -> registry_rpc.CentreView:
     openapi_extra=operation(registry_rpc.LIST_CENTRES.operation),
 )
 async def list_centres(
-    region: ProvinceCode, call: Call, limit: Limit = 100, offset: Offset = 0
+    region: ProvinceCode,
+    call: Call,
+    status: Annotated[registry_rpc.CentreStatus | None, Query(description="Only centres in this state")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> registry_rpc.CentreList:
-    return await call(registry_rpc.LIST_CENTRES, registry_rpc.ListCentres(region=region, limit=limit, offset=offset))
+    query = registry_rpc.ListCentres(region=region, status=status, limit=limit, offset=offset)
+    return await call(registry_rpc.LIST_CENTRES, query)
 
 
 @router.post(

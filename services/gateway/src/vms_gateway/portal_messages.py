@@ -289,3 +289,419 @@ register(
         "WEB_TRY_AGAIN": Text("다시 시도", "Try again"),
     }
 )
+
+# -- 봉사자모집, profiles, centres' recruitments and councils' centres -------------------------------------------------
+
+register({f"WEB_WEEKDAY_{day}": Text(ko, en) for day, ko, en in (
+    ("mon", "월요일", "Monday"),
+    ("tue", "화요일", "Tuesday"),
+    ("wed", "수요일", "Wednesday"),
+    ("thu", "목요일", "Thursday"),
+    ("fri", "금요일", "Friday"),
+    ("sat", "토요일", "Saturday"),
+    ("sun", "일요일", "Sunday"),
+)})  # fmt: skip
+register({f"WEB_WEEKDAY_SHORT_{day}": Text(ko, en) for day, ko, en in (
+    ("mon", "월", "Mon"),
+    ("tue", "화", "Tue"),
+    ("wed", "수", "Wed"),
+    ("thu", "목", "Thu"),
+    ("fri", "금", "Fri"),
+    ("sat", "토", "Sat"),
+    ("sun", "일", "Sun"),
+)})  # fmt: skip
+
+register(
+    {
+        # Menus
+        "NAV_INTRO": Text("VMS 안내", "About VMS"),
+        "NAV_ABOUT": Text("VMS 소개", "What VMS is"),
+        "NAV_COUNCILS": Text("시·도 사회복지협의회", "Regional councils"),
+        "NAV_MY_APPLICATIONS": Text("내 신청", "My applications"),
+        "NAV_PROFILE_EDIT": Text("회원정보 수정", "Edit my details"),
+        "NAV_WITHDRAW": Text("회원탈퇴", "Leave VMS"),
+        "NAV_CENTRE_RECRUITMENTS": Text("봉사자모집 관리", "Recruitments"),
+        # Choices
+        "WEB_ANY": Text("전체", "Any"),
+        "WEB_NOT_CHOSEN": Text("선택 안 함", "None"),
+        "WEB_WHOLE_TYPE": Text("{type} 전체", "{type} (all)"),
+        "WEB_DAY_PART_morning": Text("오전", "Morning"),
+        "WEB_DAY_PART_afternoon": Text("오후", "Afternoon"),
+        "WEB_DAY_PART_evening": Text("저녁", "Evening"),
+        "WEB_ELIGIBILITY_adult": Text("성인 (만 19세 이상)", "Adults (19 and over)"),
+        "WEB_ELIGIBILITY_youth": Text("청소년 (만 19세 미만)", "Young people (under 19)"),
+        "WEB_ELIGIBILITY_group": Text("단체", "Groups"),
+        "WEB_SCHOOL_elementary": Text("초등학교", "Elementary school"),
+        "WEB_SCHOOL_middle": Text("중학교", "Middle school"),
+        "WEB_SCHOOL_high": Text("고등학교", "High school"),
+        "WEB_GRADE_N": Text("{grade}학년", "Grade {grade}"),
+        "WEB_RELATION_parent": Text("부모", "Parent"),
+        "WEB_RELATION_legal_guardian": Text("법정대리인", "Legal guardian"),
+        "WEB_SORT_newest": Text("최근 등록순", "Newest first"),
+        "WEB_SORT_starting": Text("활동 시작일순", "Starting soonest"),
+        "WEB_SORT_closing": Text("마감 임박순", "Closing soonest"),
+        "WEB_CENTRE_KIND_community_welfare": Text("종합사회복지관", "Community welfare centre"),
+        "WEB_CENTRE_KIND_elderly": Text("노인복지시설", "Facility for the elderly"),
+        "WEB_CENTRE_KIND_disabled": Text("장애인복지시설", "Facility for people with disabilities"),
+        "WEB_CENTRE_KIND_children": Text("아동복지시설", "Facility for children"),
+        "WEB_CENTRE_KIND_local_children": Text("지역아동센터", "Local children's centre"),
+        "WEB_CENTRE_KIND_women_family": Text("여성·가족복지시설", "Facility for women and families"),
+        "WEB_CENTRE_KIND_mental_health": Text("정신건강복지시설", "Mental health facility"),
+        "WEB_CENTRE_KIND_homeless": Text("노숙인복지시설", "Facility for the homeless"),
+        "WEB_CENTRE_KIND_public_agency": Text("공공기관 (행정복지센터 등)", "Public agency"),
+        "WEB_CENTRE_KIND_other": Text("기타", "Other"),
+        # Searching recruitments
+        "WEB_SEARCH_INTRO": Text(
+            "봉사활동 분야와 지역, 날짜, 검색어로 봉사자모집을 찾고 신청할 수 있습니다. 로그인하지 않아도 찾아볼 수 "
+            "있습니다.",
+            "Find recruitments by field, region, day and keyword, and apply. Anyone may search, signed in or not.",
+        ),
+        "WEB_SEARCH": Text("봉사자모집 검색", "Search recruitments"),
+        "WEB_SEARCH_SUBMIT": Text("검색", "Search"),
+        "WEB_ACTIVITY_TYPE": Text("봉사활동 분류", "Type of activity"),
+        "WEB_SUB_FIELD": Text("세부분야", "Sub-field"),
+        "WEB_SUB_FIELD_HINT": Text(
+            "봉사활동 분류를 고르면 그 세부분야가 나옵니다.", "Choose a type first: its sub-fields follow."
+        ),
+        "WEB_DISTRICT": Text("시·군·구", "District"),
+        "WEB_DISTRICT_HINT": Text(
+            "사는 곳의 시·군·구 (시·도 안에서)", "The district you live in (within your province)"
+        ),
+        "WEB_ON_DATE": Text("활동일", "Day of activity"),
+        "WEB_ON_DATE_HINT": Text("이 날 활동하는 모집만", "Only recruitments that run on this day"),
+        "WEB_KEYWORD": Text("검색어", "Keyword"),
+        "WEB_KEYWORD_HINT": Text(
+            "제목, 장소, 활동 내용, 관리센터 이름에서 찾습니다 (예: 말벗).",
+            "Searched in the title, place, description and centre name (e.g. 말벗).",
+        ),
+        "WEB_OPEN_ONLY": Text("모집중만", "Open for applications only"),
+        "WEB_SORT": Text("정렬", "Order"),
+        "WEB_SEARCH_RESULTS": Text("검색 결과", "Results"),
+        "WEB_SEARCH_RESULTS_COUNT": Text("검색 결과 (총 {total}건)", "Results ({total} in all)"),
+        "WEB_SEARCH_RANGE": Text(
+            "{total}건 중 {first}–{last}번째 ({page}쪽)", "{first}–{last} of {total} (page {page})"
+        ),
+        "WEB_SEARCH_NONE": Text(
+            "조건에 맞는 봉사자모집이 없습니다. 조건을 줄여 다시 찾아보세요.",
+            "No recruitment matches. Try fewer conditions.",
+        ),
+        "WEB_SEARCH_PAST_LAST": Text(
+            "이 쪽에는 결과가 없습니다. 앞 쪽을 보세요.", "This page is past the last result; see the pages before."
+        ),
+        "WEB_SEARCH_FIX_FIRST": Text(
+            "검색 조건을 고친 뒤 다시 검색해 주세요.", "Please correct the search and send it again."
+        ),
+        "WEB_PAGES": Text("검색 결과 쪽", "Result pages"),
+        "WEB_PAGE_N": Text("{n}쪽", "Page {n}"),
+        "WEB_PREVIOUS": Text("이전", "Previous"),
+        "WEB_NEXT": Text("다음", "Next"),
+        "WEB_RECRUIT_OPEN": Text("모집중", "Open"),
+        "WEB_RECRUIT_CLOSED_open": Text("신청 마감", "Not taking applications"),
+        "WEB_RECRUIT_CLOSED_closed": Text("모집마감", "Closed"),
+        "WEB_PLACE": Text("활동 장소", "Place"),
+        "WEB_PLACE_HINT": Text("예: 행복종합사회복지관 2층", "e.g. 2nd floor of the welfare centre"),
+        "WEB_PERIOD": Text("활동 기간", "Period"),
+        "WEB_PLACES": Text("모집 인원", "Places"),
+        "WEB_PLACES_LEFT": Text("{capacity}명 중 {left}명 남음", "{left} of {capacity} left"),
+        "WEB_HOME_FIND": Text(
+            "봉사활동 분야와 지역으로 봉사자모집을 찾아 신청하세요.",
+            "Find a recruitment by field and region, and apply.",
+        ),
+        "WEB_HOME_ALL_RECRUITMENTS": Text("모집중인 봉사활동 모두 보기", "Every recruitment open now"),
+        # One recruitment, applying
+        "WEB_BACK_TO_SEARCH": Text("← 봉사자모집 검색으로", "← Back to the search"),
+        "WEB_RECRUITMENT_DETAILS": Text("모집 내용", "Details"),
+        "WEB_RECRUITMENT_DESCRIPTION": Text("활동 내용", "What the activity is"),
+        "WEB_WEEKDAYS": Text("활동 요일", "Weekdays"),
+        "WEB_CAPACITY": Text("모집 인원", "Places"),
+        "WEB_ELIGIBILITY": Text("신청 자격", "Who may apply"),
+        "WEB_ORIENTATION": Text("소양교육", "Orientation"),
+        "WEB_ORIENTATION_REQUIRED": Text("소양교육 이수 후 배치", "Placed after the centre's orientation"),
+        "WEB_ORIENTATION_NOT_REQUIRED": Text("필요 없음", "Not needed"),
+        "WEB_APPLY_UNTIL": Text("신청 마감일", "Apply by"),
+        "WEB_APPLY_UNTIL_HINT": Text("비워 두면 활동 종료일까지 받습니다.", "Empty: applications until the last day."),
+        "WEB_APPLY": Text("봉사신청", "Apply"),
+        "WEB_APPLY_SUBMIT": Text("신청하기", "Apply"),
+        "WEB_APPLY_SIGN_IN_FIRST": Text(
+            "신청하려면 봉사자로 로그인해 주세요. 로그인하면 이 페이지로 돌아옵니다.",
+            "Sign in as a volunteer to apply; you come back to this page.",
+        ),
+        "WEB_SIGN_IN_TO_APPLY": Text("로그인하고 신청하기", "Sign in to apply"),
+        "WEB_APPLY_VOLUNTEERS_ONLY": Text("봉사자 계정으로만 신청할 수 있습니다.", "Only volunteers' accounts apply."),
+        "WEB_MANAGE_RECRUITMENT": Text("이 모집 관리하기", "Manage this recruitment"),
+        "WEB_NOT_ACCEPTING": Text("지금은 신청을 받지 않습니다.", "This recruitment takes no applications now."),
+        "WEB_PARTY_SIZE": Text("인원", "People"),
+        "WEB_PARTY_SIZE_HINT": Text(
+            "단체로 신청하면 함께 활동할 인원을 적습니다 (신청자 포함).",
+            "For a group, how many people (you included).",
+        ),
+        "WEB_NOTE": Text("관리센터에 남길 말", "A word to the centre"),
+        "WEB_NOTE_HINT": Text("100자 이내", "Up to 100 characters"),
+        "WEB_APPLIED": Text(
+            "신청했습니다. 관리센터가 승인하면 상태가 바뀝니다.",
+            "You applied. The status changes once the centre answers.",
+        ),
+        "WEB_PEOPLE": Text("{count}명", "{count}"),
+        # 내 신청
+        "WEB_MY_APPLICATIONS": Text("내 신청", "My applications"),
+        "WEB_MY_APPLICATIONS_INTRO": Text(
+            "신청한 봉사활동과 그 처리 상태입니다. 배치 전까지, 배치된 뒤에도 신청을 취소할 수 있습니다.",
+            "What you applied to and where each stands. You may cancel, before or after being placed.",
+        ),
+        "WEB_NO_APPLICATIONS": Text("아직 신청한 봉사활동이 없습니다.", "You have not applied to anything yet."),
+        "WEB_RECRUITMENT": Text("봉사자모집", "Recruitment"),
+        "WEB_APPLIED_AT": Text("신청일시", "Applied"),
+        "WEB_ACTIONS": Text("처리", "Actions"),
+        "WEB_CANCEL_APPLICATION": Text("신청취소", "Cancel"),
+        "WEB_CANCEL_APPLICATION_LABEL": Text("{title} 신청취소", "Cancel the application to {title}"),
+        "WEB_APPLICATION_CANCELLED_SHORT": Text("신청을 취소했습니다.", "The application is cancelled."),
+        "WEB_APPLICATION_CANCELLED_OF": Text(
+            "{title} 신청을 취소했습니다.", "Your application to {title} is cancelled."
+        ),
+        "WEB_APPLICATION_applied": Text("신청", "Applied"),
+        "WEB_APPLICATION_accepted": Text("승인", "Accepted"),
+        "WEB_APPLICATION_awaiting_orientation": Text("배치 대기 (소양교육 이수 후)", "Awaiting orientation"),
+        "WEB_APPLICATION_placed": Text("배치", "Placed"),
+        "WEB_APPLICATION_rejected": Text("반려", "Rejected"),
+        "WEB_APPLICATION_cancelled": Text("신청취소", "Cancelled"),
+        # Profile
+        "WEB_PROFILE_EDIT": Text("회원정보 수정", "Edit my details"),
+        "WEB_PROFILE_FIXED": Text(
+            "성명과 생년월일은 바꿀 수 없습니다. 다른 시·도로 옮겼다면 소속 협의회에 문의해 주세요.",
+            "Your name and date of birth stay as they are; if you moved to another province, ask your council.",
+        ),
+        "WEB_PROFILE_SAVED": Text("회원정보를 저장했습니다.", "Your details are saved."),
+        "WEB_EMAIL": Text("이메일", "E-mail"),
+        "WEB_EMAIL_HINT": Text("예: hong@example.com", "e.g. hong@example.com"),
+        "WEB_WISHES_INTRO": Text(
+            "하고 싶은 봉사활동과 지역, 특기, 활동할 수 있는 시간을 등록하면 관리센터가 맞는 봉사자를 찾을 때 "
+            "쓰입니다.",
+            "What you wish to do, where, your talents and when you can serve: centres looking for volunteers find "
+            "you by them.",
+        ),
+        "WEB_DESIRED_ACTIVITIES": Text("희망 봉사활동 분야", "Activities you wish to do"),
+        "WEB_DESIRED_ACTIVITIES_HINT": Text(
+            "분야 전체 또는 세부분야를 10개까지 고릅니다.", "Up to 10: a whole type or its sub-fields."
+        ),
+        "WEB_DESIRED_REGIONS": Text("희망 활동 지역 (시·도)", "Provinces you wish to serve in"),
+        "WEB_DESIRED_REGIONS_HINT": Text(
+            "고르지 않으면 사는 시·도로 봅니다.", "None chosen: the province you live in."
+        ),
+        "WEB_TALENTS": Text("특기", "Talents"),
+        "WEB_TALENTS_HINT": Text(
+            "쉼표로 나눠 10개까지 (예: 피아노, 수화, 컴퓨터 수리)",
+            "Up to 10, separated by commas (e.g. piano, sign language)",
+        ),
+        "WEB_AVAILABILITY": Text("활동 가능 시간", "When you can serve"),
+        "WEB_AVAILABILITY_HINT": Text(
+            "오전 09–12시, 오후 12–18시, 저녁 18–22시", "Morning 9–12, afternoon 12–18, evening 18–22"
+        ),
+        "WEB_SCHOOL": Text("학교 정보 (학생)", "School (students)"),
+        "WEB_SCHOOL_HINT": Text(
+            "학생이면 적어 주세요. 1365를 거쳐 학교생활기록부(NEIS)에 봉사시간이 반영될 때 쓰입니다.",
+            "For students: used when hours reach the school record (NEIS) through 1365.",
+        ),
+        "WEB_SCHOOL_NAME": Text("학교명", "School name"),
+        "WEB_SCHOOL_LEVEL": Text("학교급", "School level"),
+        "WEB_SCHOOL_GRADE": Text("학년", "Grade"),
+        # Guardian's consent
+        "WEB_GUARDIAN": Text("법정대리인(보호자) 동의", "Guardian's consent"),
+        "WEB_GUARDIAN_NEEDED": Text(
+            "만 14세 미만은 배치와 1365 연계 전에 보호자의 동의가 필요합니다.",
+            "Under 14, a guardian's consent is needed before a placement and linkage with 1365.",
+        ),
+        "WEB_GUARDIAN_GIVEN": Text("보호자가 동의했습니다 ({time}).", "Your guardian consented ({time})."),
+        "WEB_GUARDIAN_GO": Text(
+            "만 14세 미만은 보호자 동의가 필요합니다: 보호자 동의 등록하기", "Under 14: record your guardian's consent"
+        ),
+        "WEB_GUARDIAN_NAME": Text("보호자 성명", "Guardian's name"),
+        "WEB_GUARDIAN_PHONE": Text("보호자 연락처", "Guardian's phone"),
+        "WEB_GUARDIAN_RELATION": Text("관계", "Relation"),
+        "WEB_GUARDIAN_CONSENTS": Text(
+            "보호자로서 봉사활동 배치와 개인정보 제공(1365 연계)에 동의합니다.",
+            "As the guardian, I consent to placements and to the personal data going to 1365.",
+        ),
+        "WEB_GUARDIAN_SUBMIT": Text("보호자 동의 등록", "Record the consent"),
+        "WEB_GUARDIAN_SAVED": Text("보호자 동의를 등록했습니다.", "The guardian's consent is recorded."),
+        # Leaving
+        "WEB_WITHDRAW_WHAT": Text("탈퇴하면", "If you leave"),
+        "WEB_WITHDRAW_ERASED": Text(
+            "성명, 생년월일, 연락처, 이메일, 학교, 희망봉사활동 등 개인정보가 지워집니다.",
+            "Your name, date of birth, phone, e-mail, school and wishes are erased.",
+        ),
+        "WEB_WITHDRAW_CONSENT": Text(
+            "1365자원봉사포털 연계 동의가 철회되어 1365로의 전송이 멈춥니다.",
+            "Your consent to 1365 linkage is withdrawn: nothing more is sent there.",
+        ),
+        "WEB_WITHDRAW_RECORDS": Text(
+            "이미 확인된 봉사실적은 관리센터의 기록으로 남지만, 더 이상 조회하거나 인증서를 출력할 수 없습니다.",
+            "Confirmed hours stay in the centres' records, but you can no longer see them or print certificates.",
+        ),
+        "WEB_WITHDRAW_ACCOUNT": Text(
+            "계정은 바로 사용이 중지되고 로그아웃됩니다.", "Your account stops at once and you are signed out."
+        ),
+        "WEB_WITHDRAW_UNDERSTOOD": Text("위 내용을 확인했으며 탈퇴합니다.", "I have read the above and wish to leave."),
+        "WEB_WITHDRAW_CONFIRM_NEEDED": Text(
+            "탈퇴하려면 위 내용을 확인했다고 표시해 주세요.", "To leave, tick that you have read the above."
+        ),
+        "WEB_WITHDRAW_SUBMIT": Text("회원탈퇴", "Leave VMS"),
+        "WEB_WITHDRAW_KEEP": Text("탈퇴하지 않고 돌아가기", "Stay and go back"),
+        "WEB_WITHDRAWN": Text(
+            "회원탈퇴가 끝났습니다. 그동안 봉사에 참여해 주셔서 감사합니다.",
+            "You have left VMS. Thank you for all you did as a volunteer.",
+        ),
+        # A centre's recruitments
+        "WEB_CENTRE_RECRUITMENTS": Text("우리 센터의 봉사자모집", "This centre's recruitments"),
+        "WEB_CENTRE_NO_RECRUITMENTS": Text("아직 등록한 봉사자모집이 없습니다.", "No recruitment posted yet."),
+        "WEB_POST_RECRUITMENT": Text("봉사자모집 등록", "Post a recruitment"),
+        "WEB_POST_RECRUITMENT_SUBMIT": Text("모집 등록", "Post"),
+        "WEB_RECRUITMENT_TITLE": Text("모집 제목", "Title"),
+        "WEB_START_DATE": Text("활동 시작일", "First day"),
+        "WEB_END_DATE": Text("활동 종료일", "Last day"),
+        "WEB_ORIENTATION_REQUIRED_FIELD": Text(
+            "소양교육을 이수한 봉사자만 배치합니다.", "Place only volunteers who had the centre's orientation."
+        ),
+        "WEB_RECRUITMENT_POSTED": Text(
+            "봉사자모집을 등록했습니다. 지금부터 검색되고 신청을 받습니다.",
+            "The recruitment is posted: it is found and takes applications from now on.",
+        ),
+        "WEB_RECRUITMENT_SAVED": Text("봉사자모집을 수정했습니다.", "The recruitment is saved."),
+        "WEB_RECRUITMENT_CLOSED": Text(
+            "모집을 마감했습니다. 이미 받은 신청은 그대로 남습니다.",
+            "The recruitment is closed; the applications made stand.",
+        ),
+        "WEB_CLOSE_RECRUITMENT": Text("모집마감", "Close the recruitment"),
+        "WEB_EDIT_RECRUITMENT": Text("모집 내용 수정", "Edit the recruitment"),
+        "WEB_BACK_TO_CENTRE_RECRUITMENTS": Text("← 봉사자모집 관리로", "← Back to the recruitments"),
+        "WEB_PUBLIC_PAGE": Text("봉사자에게 보이는 페이지", "The page volunteers see"),
+        "WEB_CENTRE_STATUS": Text("인증 상태", "Accreditation"),
+        "WEB_CENTRE_STATUS_registered": Text("등록 (인증 전)", "Registered (not yet accredited)"),
+        "WEB_CENTRE_STATUS_accredited": Text("인증", "Accredited"),
+        "WEB_CENTRE_STATUS_suspended": Text("정지", "Suspended"),
+        "WEB_CENTRE_NOT_ACCREDITED_registered": Text(
+            "이 관리센터는 아직 시·도 협의회의 인증을 받지 않아 봉사자모집을 등록할 수 없습니다.",
+            "This centre is not yet accredited by its council: it cannot post recruitments.",
+        ),
+        "WEB_CENTRE_NOT_ACCREDITED_suspended": Text(
+            "이 관리센터는 정지되어 봉사자모집을 등록할 수 없습니다 (사유: {reason}).",
+            "This centre is suspended and cannot post recruitments (reason: {reason}).",
+        ),
+        # Applicants
+        "WEB_APPLICANTS": Text("신청자", "Applicants"),
+        "WEB_APPLICANTS_ORIENTATION_HINT": Text(
+            "이 모집은 소양교육 이수자만 배치합니다. 이수하지 않은 신청자는 배치하면 '배치 대기'가 되고, 소양교육 "
+            "이수를 등록하면 배치됩니다.",
+            "This recruitment places only volunteers who had the orientation: placing one who has not makes them "
+            "wait, and recording their orientation places them.",
+        ),
+        "WEB_NO_APPLICANTS": Text("아직 신청자가 없습니다.", "No applications yet."),
+        "WEB_ACCEPT": Text("승인", "Accept"),
+        "WEB_ACCEPT_LABEL": Text("봉사자 {volunteer} 신청 승인", "Accept the application of volunteer {volunteer}"),
+        "WEB_PLACE_ACTION": Text("배치", "Place"),
+        "WEB_PLACE_LABEL": Text("봉사자 {volunteer} 배치", "Place volunteer {volunteer}"),
+        "WEB_REJECT": Text("반려", "Reject"),
+        "WEB_REJECT_REASON": Text("반려 사유", "Reason"),
+        "WEB_REJECT_REASON_LABEL": Text("봉사자 {volunteer} 반려 사유", "Why volunteer {volunteer} is rejected"),
+        "WEB_REJECT_LABEL": Text("봉사자 {volunteer} 신청 반려", "Reject the application of volunteer {volunteer}"),
+        "WEB_ORIENTATION_DONE": Text("소양교육 이수", "Orientation done"),
+        "WEB_ORIENTATION_DATE_LABEL": Text("봉사자 {volunteer} 소양교육 이수일", "Day volunteer {volunteer} had it"),
+        "WEB_ORIENTATION_LABEL": Text(
+            "봉사자 {volunteer} 소양교육 이수 등록", "Record the orientation of volunteer {volunteer}"
+        ),
+        "WEB_APPLICANT_ACCEPTED": Text("신청을 승인했습니다.", "The application is accepted."),
+        "WEB_APPLICANT_REJECTED": Text("신청을 반려했습니다.", "The application is rejected."),
+        "WEB_APPLICANT_PLACED": Text("봉사자를 배치했습니다.", "The volunteer is placed."),
+        "WEB_APPLICANT_AWAITING_ORIENTATION": Text(
+            "소양교육 이수 기록이 없어 배치 대기로 두었습니다. 이수를 등록하면 배치됩니다.",
+            "No orientation recorded yet: the application waits, and is placed once it is.",
+        ),
+        "WEB_ORIENTATION_RECORDED": Text("소양교육 이수를 등록했습니다.", "The orientation is recorded."),
+        "WEB_ORIENTATION_RECORDED_FOR": Text(
+            "소양교육 이수({day})를 등록했습니다. 대기 중이던 신청 {placed}건을 배치했습니다.",
+            "The orientation of {day} is recorded; {placed} waiting applications are placed.",
+        ),
+        # Councils' centres
+        "WEB_CENTRES_STATUS_INTRO": Text(
+            "인증한 관리센터만 봉사자모집을 등록할 수 있습니다. 정지하면 그 센터의 모집은 신청을 받지 않습니다.",
+            "Only accredited centres post recruitments; a suspended centre's recruitments take no applications.",
+        ),
+        "WEB_CENTRE_PHONE_HINT": Text("예: 02-1234-5678", "e.g. 02-1234-5678"),
+        "WEB_CENTRE_KIND": Text("시설 유형", "Kind of facility"),
+        "WEB_CENTRE_ADDRESS": Text("주소", "Address"),
+        "WEB_ACCREDIT": Text("인증", "Accredit"),
+        "WEB_ACCREDIT_LABEL": Text("{name} 인증", "Accredit {name}"),
+        "WEB_SUSPEND": Text("정지", "Suspend"),
+        "WEB_SUSPEND_REASON": Text("정지 사유", "Reason"),
+        "WEB_SUSPEND_REASON_LABEL": Text("{name} 정지 사유", "Why {name} is suspended"),
+        "WEB_SUSPEND_LABEL": Text("{name} 정지", "Suspend {name}"),
+        "WEB_CENTRE_ACCREDITED": Text(
+            "관리센터를 인증했습니다. 이제 봉사자모집을 등록할 수 있습니다.",
+            "The centre is accredited: it may post recruitments.",
+        ),
+        "WEB_CENTRE_SUSPENDED": Text(
+            "관리센터를 정지했습니다. 그 센터의 모집은 신청을 받지 않습니다.",
+            "The centre is suspended: its recruitments take no applications.",
+        ),
+        # The councils and the introduction
+        "WEB_COUNCILS_MORE": Text("협의회 연락처 모두 보기", "Every council's contacts"),
+        "WEB_NATIONAL_LINE": Text(
+            "전국 어디서나 국번 없이 {phone} (평일 09:00–18:00) 로 가까운 시·도 협의회에 연결됩니다.",
+            "From anywhere in Korea, {phone} (weekdays 09:00–18:00) reaches your regional council.",
+        ),
+        "WEB_HOMEPAGE": Text("홈페이지", "Homepage"),
+        "WEB_ABOUT_WHAT": Text("VMS는", "What VMS is"),
+        "WEB_ABOUT_WHAT_TEXT": Text(
+            "사회복지자원봉사 종합관리 시스템(VMS)은 사회복지 분야의 자원봉사자와 관리센터, 시·도 사회복지협의회가 "
+            "함께 쓰는 시스템입니다. 봉사자는 이렇게 참여합니다.",
+            "The Volunteer Management System (VMS) is shared by social-welfare volunteers, their centres and the "
+            "regional councils. A volunteer takes part like this.",
+        ),
+        "WEB_ABOUT_STEP_1": Text("회원가입", "Sign up."),
+        "WEB_ABOUT_STEP_2": Text(
+            "봉사신청 → 봉사자모집 및 신청: 분야와 지역으로 찾아 신청합니다.",
+            "Apply → Recruitments: find one by field and region, and apply.",
+        ),
+        "WEB_ABOUT_STEP_3": Text(
+            "봉사신청 → 희망봉사활동 등록: 하고 싶은 활동을 등록해 두면 필요한 곳에서 찾습니다.",
+            "Apply → Activities I wish to do: register them, and the places that need you find you.",
+        ),
+        "WEB_ABOUT_STEP_4": Text(
+            "희망분야와 특기에 따라 배치되고, 활동처에서 소양교육을 받은 뒤 활동합니다.",
+            "You are placed by your wishes and talents, have the site's orientation, and serve.",
+        ),
+        "WEB_ABOUT_STEP_5": Text(
+            "봉사인증 → 봉사실적조회: 실적을 보고 인증서를 출력합니다.",
+            "Certification → My record: see your hours and print the certificate.",
+        ),
+        "WEB_ABOUT_STEP_6": Text(
+            "봉사인증 → 헌혈실적연계: 헌혈 1회는 봉사 4시간으로 인정됩니다.",
+            "Certification → Blood donations: each donation counts as 4 hours.",
+        ),
+        "WEB_ABOUT_HIERARCHY": Text("사회복지자원봉사인증관리본부", "Who certifies"),
+        "WEB_ABOUT_HIERARCHY_TEXT": Text(
+            "한국사회복지협의회(중앙회)와 17개 시·도 사회복지협의회가 인증관리본부로서 각 지역의 봉사실적 인증을 "
+            "맡습니다.",
+            "The national council and the 17 regional councils certify volunteer hours, each in its own region.",
+        ),
+        "WEB_ABOUT_LEVEL_GOVERNMENT": Text("광역·기초자치단체", "Provinces, cities and districts"),
+        "WEB_ABOUT_LEVEL_CENTRES": Text("사회복지자원봉사 관리센터", "Social-welfare volunteer management centres"),
+        "WEB_ABOUT_LEVEL_PEOPLE": Text(
+            "등록봉사자와 지역사회봉사단", "Registered volunteers and community service teams"
+        ),
+        "WEB_ABOUT_SCALE": Text("규모", "Scale"),
+        "WEB_ABOUT_CENTRES": Text("관리센터", "Management centres"),
+        "WEB_ABOUT_VOLUNTEERS": Text("등록봉사자", "Registered volunteers"),
+        "WEB_ABOUT_TEAMS": Text("지역사회봉사단", "Community service teams"),
+        "WEB_ABOUT_SCALE_WHEN": Text("2017년 12월 기준", "As of December 2017"),
+        "WEB_LAW_WELFARE_ACT": Text("사회복지사업법 제9조", "Social Welfare Services Act, article 9"),
+        "WEB_LAW_DECREE": Text(
+            "사회복지사업법 시행령 제25조 제3항", "Enforcement Decree of the Social Welfare Services Act, art. 25(3)"
+        ),
+        "WEB_LAW_RULES": Text("사회복지자원봉사관리규정", "Social-welfare volunteer management rules"),
+        "WEB_LAW_VOLUNTEER_ACT": Text("자원봉사활동기본법 제4조", "Framework Act on Volunteer Service, article 4"),
+        "WEB_ABOUT_HISTORY": Text(
+            "1978년 사회봉사안내소(도움의 전화)로 시작했습니다.",
+            "It began in 1978 as a volunteer information desk (the 'helping phone').",
+        ),
+    }
+)

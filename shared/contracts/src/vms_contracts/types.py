@@ -490,3 +490,6 @@ Unique = _Rule(_unique, uniqueItems=True)
 
 Talent = Annotated[str, Strict(), _Text(LINE_PATTERN, lines=False, max_length=30)]
 """특기: one talent in a few words (`피아노`, `수화`, `컴퓨터 수리`)."""
+
+SearchWords = Annotated[str, Strict(), _Text(LINE_PATTERN, lines=False, max_length=50)]
+"""What someone types in a search box: a few words, at most 50 characters."""

@@ -3,18 +3,45 @@ with an English switch, a page per role (DESIGN.md §Portal). Each page asks the
 the same `Services` as the API, and shows each service's part on its own, so that one service down costs one
 panel, never the page.
 
-    /                 home (public)            /me        the volunteer's 마이페이지
-    /sign-in, -out    signing in and out       /centre    a centre manager's activities
-    /sign-up          a volunteer signs up     /council   a regional council's centres, managers, access records
-    /account          password and tokens      /central   the central council's accounts and centres
+    /                 home (public)                 /me                 the volunteer's 마이페이지
+    /about, /councils VMS and its councils          /me/profile         회원정보 수정, 희망봉사활동, 보호자 동의
+    /recruitments     봉사자모집 search and detail   /me/applications    내 신청
+    /sign-in, -out    signing in and out            /me/withdraw        회원탈퇴
+    /sign-up          a volunteer signs up          /centre             a centre manager's activities
+    /account          password and tokens           /centre/recruitments  its recruitments and applicants
+    /choices/…        selects that follow another   /council            a regional council's centres, managers,
+                                                                        access records
+                                                    /central            the central council's accounts and centres
 """
 
 from fastapi import APIRouter
 
-from vms_gateway.portal import account, central, centre, council, public, volunteer
+from vms_gateway.portal import (
+    account,
+    central,
+    centre,
+    centre_recruitments,
+    choices,
+    council,
+    profile,
+    public,
+    recruitments,
+    volunteer,
+)
 
 router = APIRouter(include_in_schema=False)
-for _pages in (public, volunteer, centre, council, central, account):
+for _pages in (
+    public,
+    choices,
+    recruitments,
+    volunteer,
+    profile,
+    centre,
+    centre_recruitments,
+    council,
+    central,
+    account,
+):
     router.include_router(_pages.router)
 
 __all__ = ["router"]

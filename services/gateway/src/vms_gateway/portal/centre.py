@@ -65,7 +65,9 @@ def _centre_of(me: Principal, asked: str | None) -> UUID | None:
     return None
 
 
-async def _names(call: Services, centres: frozenset[UUID]) -> dict[UUID, str]:
+async def names_of(call: Services, centres: frozenset[UUID]) -> dict[UUID, str]:
+    """The names of `centres`; a centre that cannot be looked up is left out (shown by its number)."""
+
     async def one(centre_id: UUID) -> tuple[UUID, str] | None:
         try:
             return centre_id, (await call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=centre_id))).name
@@ -116,7 +118,7 @@ async def centre_page(request: Request, principal: CurrentPrincipal) -> Response
     me = require(principal, Role.CENTRE_MANAGER)
     centre_id = _centre_of(me, request.query_params.get("centre"))
     if centre_id is None:
-        names = await _names(services_for(request, me), me.actor.centres)
+        names = await names_of(services_for(request, me), me.actor.centres)
         centres = sorted(((c, names.get(c)) for c in me.actor.centres), key=lambda pair: (pair[1] or "", str(pair[0])))
         return page(request, "centre_choose.html", me, centres=centres)
     return await _centre_page(request, me, centre_id)

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlsplit
+from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -68,6 +69,13 @@ def require(principal: Principal | None, *roles: Role) -> Principal:
     if roles and principal.role not in roles:
         raise WrongRole(roles)
     return principal
+
+
+def volunteer_of(me: Principal) -> UUID:
+    """The volunteer a volunteer's account is (the actor's own rule: a volunteer names its volunteer)."""
+    if me.actor.volunteer_id is None:
+        raise WrongRole((Role.VOLUNTEER,))
+    return me.actor.volunteer_id
 
 
 def home_of(principal: Principal | None) -> str:
@@ -228,6 +236,28 @@ def form_refusal(exc: Exception) -> Refused | None:
     visitor may not do it)."""
     refused = refusal_of(exc)
     return refused if refused is not None and refused.body.kind in FORM_KINDS else None
+
+
+def shown_with_form(
+    exc: Exception,
+    t: Say,
+    known: Collection[str],
+    *,
+    rename: Callable[[str], str] | None = None,
+    codes: Mapping[str, str] | None = None,
+) -> tuple[Refused, FormErrors]:
+    """The refusal `exc` stands for and its errors beside the form's fields (`known`), for a form to show with
+    itself; `exc` itself, raised again, when the page shows it as a whole (`form_refusal`). `rename` maps a
+    request's field (`school.grade`, `availability.2.part`) to the form's control (`school_grade`,
+    `availability`)."""
+    refused = form_refusal(exc)
+    if refused is None:
+        raise exc
+    body = refused.body
+    if rename is not None:
+        fields = [error.model_copy(update={"field": rename(error.field)}) for error in body.fields]
+        body = body.model_copy(update={"fields": fields})
+    return refused, FormErrors.of(body, t, known, codes=codes)
 
 
 def refusal_of(exc: Exception) -> Refused | None:

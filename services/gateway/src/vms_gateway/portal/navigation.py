@@ -1,6 +1,8 @@
 """The menus of each role, named as the brochure names them (DESIGN.md §Portal) so that VMS's users find their
-way: 봉사신청, 봉사인증 → 봉사실적조회, 마이페이지 → 회원정보 → 개인정보 for volunteers, and a staff area per role.
-An item without an address is a menu the brochure promises and the portal does not serve yet."""
+way: 봉사신청 → 봉사자모집 및 신청 · 희망봉사활동 등록, 봉사인증 → 봉사실적조회, 마이페이지 → 회원정보 → 개인정보 for
+volunteers, and a staff area per role; before signing in, the public pages (the search of recruitments, the
+introduction and the councils). An item without an address is a menu the brochure promises and the portal does not
+serve yet."""
 
 from __future__ import annotations
 
@@ -33,14 +35,41 @@ HOME: dict[Role, str] = {
 
 ACCOUNT = Menu("NAV_ACCOUNT", (Item("NAV_PASSWORD_TOKENS", "/account"),))
 
+PUBLIC: tuple[Menu, ...] = (
+    Menu("NAV_APPLY", (Item("NAV_RECRUITMENTS", "/recruitments"),)),
+    Menu("NAV_INTRO", (Item("NAV_ABOUT", "/about"), Item("NAV_COUNCILS", "/councils"))),
+)
+"""What a visitor who is not signed in may use."""
+
 MENUS: dict[Role, tuple[Menu, ...]] = {
     Role.VOLUNTEER: (
-        Menu("NAV_APPLY", (Item("NAV_RECRUITMENTS", None), Item("NAV_WISHES", None))),
+        Menu(
+            "NAV_APPLY",
+            (
+                Item("NAV_RECRUITMENTS", "/recruitments"),
+                Item("NAV_WISHES", "/me/profile#wishes"),
+                Item("NAV_MY_APPLICATIONS", "/me/applications"),
+            ),
+        ),
         Menu("NAV_CERTIFY", (Item("NAV_RECORDS", "/me#records"),)),
-        Menu("NAV_MY_PAGE", (Item("NAV_MEMBER", "/me"), Item("NAV_PRIVACY", "/me#privacy"))),
+        Menu(
+            "NAV_MY_PAGE",
+            (
+                Item("NAV_MEMBER", "/me"),
+                Item("NAV_PRIVACY", "/me#privacy"),
+                Item("NAV_PROFILE_EDIT", "/me/profile"),
+                Item("NAV_WITHDRAW", "/me/withdraw"),
+            ),
+        ),
         ACCOUNT,
     ),
-    Role.CENTRE_MANAGER: (Menu("NAV_CENTRE", (Item("NAV_CENTRE_ACTIVITIES", "/centre"),)), ACCOUNT),
+    Role.CENTRE_MANAGER: (
+        Menu(
+            "NAV_CENTRE",
+            (Item("NAV_CENTRE_ACTIVITIES", "/centre"), Item("NAV_CENTRE_RECRUITMENTS", "/centre/recruitments")),
+        ),
+        ACCOUNT,
+    ),
     Role.COUNCIL_ADMIN: (
         Menu("NAV_COUNCIL", (Item("NAV_COUNCIL_CENTRES", "/council"), Item("NAV_ACCESS_RECORDS", "/council#access"))),
         ACCOUNT,
@@ -54,5 +83,5 @@ MENUS: dict[Role, tuple[Menu, ...]] = {
 
 
 def menus_for(role: Role | None) -> tuple[Menu, ...]:
-    """The menus a visitor of `role` sees; none before signing in (the header offers signing in and up)."""
-    return MENUS.get(role, ()) if role is not None else ()
+    """The menus a visitor of `role` sees; the public ones before signing in (the header offers signing in and up)."""
+    return MENUS.get(role, ()) if role is not None else PUBLIC

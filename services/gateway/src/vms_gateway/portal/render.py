@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from vms_contracts.actor import Role
 from vms_contracts.errors import ErrorBody, FieldError
+from vms_contracts.reference import ACTIVITY_TYPE_LABELS, SUB_FIELDS, ActivityType, Label, districts
 from vms_gateway import portal_messages as _portal_messages  # noqa: F401  (the texts the templates name)
 from vms_gateway.auth import Principal
 from vms_gateway.portal.navigation import menus_for
@@ -97,6 +98,32 @@ class Say:
         """A role's name; a value no role has (read from another service's record) as it is."""
         code = f"ROLE_{Role(role).value}" if role in set(Role) else None
         return self(code) if code else str(role)
+
+    def label(self, label: Label) -> str:
+        """A name of the reference data (`vms_contracts.reference`), which carries its own Korean and English."""
+        return label.ko if self.lang == "ko" else label.en
+
+    def activity_type(self, code: str) -> str:
+        """`home` → 재가봉사 / Home visits; a code the taxonomy lacks as it is."""
+        found = ACTIVITY_TYPE_LABELS.get(ActivityType(code)) if code in set(ActivityType) else None
+        return self.label(found) if found is not None else code
+
+    def sub_field(self, activity_type: str, code: str) -> str:
+        """A sub-field's name within its type (`home`, `daily_life` → 생활지원); unknown ones as they are."""
+        kind = ActivityType(activity_type) if activity_type in set(ActivityType) else None
+        found = next((label for label in SUB_FIELDS[kind] if label.code == code), None) if kind else None
+        return self.label(found) if found is not None else code
+
+    def district(self, code: str | None) -> str:
+        """A 시·군·구 by its code (`11440` → 마포구); its name is Korean in both languages, as on a map of Korea."""
+        if not code:
+            return ""
+        found = districts().get(code)
+        return found.name if found is not None else code
+
+    def place(self, region: str | None, district: str | None) -> str:
+        """`서울특별시 마포구`: a 시·도 and, when known, its 시·군·구."""
+        return " ".join(part for part in (self.region(region), self.district(district)) if part)
 
     def field_name(self, name: str) -> str:
         """What a record's field is called (`birth_date` → 생년월일); one without a name here as it is."""

@@ -27,7 +27,7 @@ from vms_gateway.portal.frame import (
 )
 from vms_gateway.portal.render import Say, say
 
-CENTRE_FIELDS = ("name", "phone")
+CENTRE_FIELDS = ("name", "phone", "district", "kind", "address")
 ACCOUNT_FIELDS = ("login", "password", "region", "centres")
 SHOWN_CENTRES = 500
 SHOWN_ACCOUNTS = 200

@@ -20,17 +20,17 @@ from vms_contracts.rpc import linkage as linkage_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.rpc import rewards as rewards_rpc
 from vms_gateway.api import Services, services_for
-from vms_gateway.auth import CurrentPrincipal, Principal
+from vms_gateway.auth import CurrentPrincipal
 from vms_gateway.portal.frame import (
     DONE,
     PortalRoute,
-    WrongRole,
     fill,
     gather_panels,
     page,
     posted,
     redirect,
     require,
+    volunteer_of,
 )
 from vms_gateway.portal.render import is_htmx, say
 from vms_platform.errors import DomainError
@@ -49,12 +49,6 @@ MAX_CENTRE_NAMES = 50
 class Consent:
     granted: bool
     changed_at: datetime | None
-
-
-def _volunteer_of(me: Principal) -> UUID:
-    if me.actor.volunteer_id is None:  # the actor's own rule: a volunteer names its volunteer
-        raise WrongRole((Role.VOLUNTEER,))
-    return me.actor.volunteer_id
 
 
 async def _activities(call: Services, volunteer_id: UUID) -> list[hours_rpc.ActivityView]:
@@ -81,7 +75,7 @@ async def _centre_names(call: Services, centres: set[UUID]) -> dict[UUID, str]:
 @router.get("/me")
 async def my_page(request: Request, principal: CurrentPrincipal) -> Response:
     me = require(principal, Role.VOLUNTEER)
-    volunteer_id = _volunteer_of(me)
+    volunteer_id = volunteer_of(me)
     call = services_for(request, me)
     t = say(request)
     profile, total, records, transfers = await gather_panels(
@@ -127,7 +121,7 @@ async def set_consent(request: Request, principal: CurrentPrincipal) -> Response
     saved = await services_for(request, me)(
         registry_rpc.SET_CONSENT,
         registry_rpc.SetConsent(
-            volunteer_id=_volunteer_of(me), consent=ConsentKind.PORTAL_1365, granted=granted, channel="portal"
+            volunteer_id=volunteer_of(me), consent=ConsentKind.PORTAL_1365, granted=granted, channel="portal"
         ),
     )
     done = "consent_given" if saved.granted else "consent_withdrawn"

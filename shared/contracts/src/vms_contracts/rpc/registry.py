@@ -31,6 +31,7 @@ from vms_contracts.types import (
     PersonName,
     PhoneNumber,
     RequestModel,
+    SearchWords,
     ShortText,
     Talent,
     Unique,
@@ -565,8 +566,8 @@ class SearchRecruitments(RequestModel):
     region: ProvinceCode | None = None
     district: DistrictCode | None = None
     on_date: CalendarDate | None = Field(default=None, description="Runs on this day (between start and end)")
-    keyword: ShortText | None = Field(
-        default=None, max_length=50, description="Words in the title, place, description or centre name"
+    keyword: SearchWords | None = Field(
+        default=None, description="Words in the title, place, description or centre name"
     )
     eligibility: Eligibility | None = Field(default=None, description="Open to this kind of applicant")
     centre_id: Id | None = None
@@ -924,7 +925,7 @@ class SearchTeams(RequestModel):
 
     region: ProvinceCode | None = None
     field: TeamField | None = None
-    skill: ShortText | None = Field(default=None, max_length=30, description="A word of a skill (`도배`, `벽화`)")
+    skill: Talent | None = Field(default=None, description="A word of a skill (`도배`, `벽화`)")
     status: TeamStatus | None = Field(default=None, description="Councils: applications too; default appointed+placed")
     limit: PageLimit = 20
     offset: PageOffset = 0
