@@ -67,10 +67,19 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+SERVER_SETTINGS = {"plan_cache_mode": "force_custom_plan", "jit": "off"}
+"""How every service's PostgreSQL session runs its statements. asyncpg prepares each statement once per connection,
+and after its fifth run PostgreSQL may switch it to a generic plan that ignores the values: a search by a rare
+keyword or a small region was planned as if for the commonest one and took seconds instead of milliseconds. A custom
+plan for each run costs a planning step (tens of microseconds) and keeps each plan fitted to its values. JIT
+compilation pays off only for long analytical queries; for the services' short ones it cost up to a second when a
+row estimate was wrong."""
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        return create_async_engine(url, pool_pre_ping=True, connect_args={"server_settings": SERVER_SETTINGS}, **kwargs)
 
     database = make_url(url).database
     if database and database != ":memory:":
