@@ -4,7 +4,8 @@ an unknown login, a centre records and confirms 3 h 30 min which its volunteer t
 width, the English switch, and a stopped service that costs its panel only. And the journeys of 봉사자모집: a visitor
 searches without signing in (type, region, a two-character keyword, page 2, a recruitment's page, at phone width), a
 volunteer signs up with their whole profile, applies and cancels, a centre posts a recruitment and places an
-applicant after their orientation, a council registers, accredits and suspends a centre, and a volunteer leaves.
+applicant after their orientation, a council registers, accredits and suspends a centre, and a volunteer leaves. And
+지역사회봉사단: a council appoints a team that applied and places it at a centre, where the public search finds it.
 
 Every page a test reaches is photographed into `var/screenshots/` and checked with axe-core (`tests/browser.py`);
 each test ends by asserting that none had a serious or critical accessibility violation.
@@ -61,11 +62,14 @@ HOMES = {
     "volunteer": Home(
         "/me",
         "마이페이지",
-        ("봉사신청", "봉사인증", "마이페이지", "계정 설정"),
+        ("봉사신청", "전문봉사", "봉사인증", "마이페이지", "계정 설정"),
         (
             "봉사자모집 및 신청",
             "희망봉사활동 등록",
+            "추천 봉사자모집",
             "내 신청",
+            "지역사회봉사단 조회",
+            "지역사회봉사단 신청",
             "봉사실적조회",
             "회원정보",
             "개인정보",
@@ -84,7 +88,7 @@ HOMES = {
         "/council",
         "서울특별시 사회복지협의회 관리",
         ("협의회 관리", "계정 설정"),
-        ("관리센터·담당자", "개인정보 열람 기록", ACCOUNT),
+        ("관리센터·담당자", "지역사회봉사단 위촉·배치", "개인정보 열람 기록", ACCOUNT),
     ),
     "central_admin": Home(
         "/central", "중앙회 관리", ("중앙회 관리", "계정 설정"), ("계정 관리", "관리센터·담당자", ACCOUNT)
@@ -92,8 +96,9 @@ HOMES = {
     "integrator": Home("/account", "계정 설정", ("계정 설정",), (ACCOUNT,)),
 }
 EVERY_MENU = {menu for home in HOMES.values() for menu in home.menus}
-PUBLIC_MENUS = ["봉사신청", "VMS 안내"]
-"""What a visitor who is not signed in finds: the search of recruitments, the introduction and the councils."""
+PUBLIC_MENUS = ["봉사신청", "전문봉사", "VMS 안내"]
+"""What a visitor who is not signed in finds: the search of recruitments and of community service teams, the
+introduction and the councils."""
 
 
 # -- the running system and the browser ----------------------------------------------------------------------------
@@ -384,7 +389,13 @@ async def test_the_english_switch_shows_english_labels(vms: Vms, windows: Window
     await expect(page).to_have_url(f"{vms.url}/me")
     await expect(page.locator("html")).to_have_attribute("lang", "en")
     await expect(page.get_by_role("heading", level=1)).to_have_text("My page")
-    assert await menu_headings(page, "Main menu") == ["Apply", "Certification", "My page", "Account settings"]
+    assert await menu_headings(page, "Main menu") == [
+        "Apply",
+        "Professional volunteering",
+        "Certification",
+        "My page",
+        "Account settings",
+    ]
     await expect(navigation(page, "Main menu").get_by_role("link", name="My volunteer record")).to_be_visible()
     await expect(page.get_by_role("region", name="Total volunteer hours", exact=True)).to_be_visible()
     await expect(page.get_by_role("banner").get_by_role("button", name="Sign out")).to_be_visible()
@@ -731,4 +742,57 @@ async def test_a_volunteer_leaves_and_can_no_longer_sign_in(
     await fill_sign_in(page, visits, login, PASSWORD)
     await expect(page.get_by_role("alert")).to_contain_text("사용이 중지된 계정입니다")
     assert await menu_headings(page) == PUBLIC_MENUS, "still signed out"
+    visits.assert_accessible()
+
+
+async def test_a_council_appoints_and_places_a_team_which_the_public_search_then_finds(
+    vms: Vms, windows: Windows, visits: Visits, portal: Portal
+) -> None:
+    tag = secrets.token_hex(3)
+    name = f"망원 벽화 봉사단 {tag}"
+    # The demo centre has a recruitment: a visitor reads its name where the portal shows it to anyone.
+    await portal.post_recruitments(f"벽화 봉사 안내 {tag}")
+    volunteer, _login, _volunteer_id = await portal.volunteer("벽화인")
+    applied = await volunteer.post(
+        "/teams/apply",
+        data={
+            "region": "11",
+            "district": "11440",
+            "name": name,
+            "field": "culture",
+            "kind": "individual",
+            "skills": f"벽화, {tag}",
+        },
+    )
+    assert applied.status_code == 303, applied.text[:2000]
+
+    council = await signed_in(windows, visits, vms, "council_admin")
+    await navigation(council).get_by_role("link", name="지역사회봉사단 위촉·배치").click()
+    row = council.get_by_role("row").filter(has_text=name)
+    await expect(row).to_contain_text("신청 (위촉 전)")
+    await visits.look(council, "an application")
+    await row.get_by_role("button", name=f"{name} 위촉").click()
+    await expect(council.get_by_role("status")).to_contain_text("봉사단을 위촉했습니다")
+    await row.get_by_label(f"{name}을(를) 배치할 관리센터").select_option(label="VMS 데모 관리센터")
+    await visits.look(council, "appointed")
+    await row.get_by_role("button", name=f"{name} 배치").click()
+    await expect(council.get_by_role("status")).to_contain_text("봉사단을 배치했습니다")
+    await expect(row).to_contain_text("VMS 데모 관리센터")
+    await visits.look(council, "placed")
+
+    page = await windows.open()
+    await page.goto("/")
+    await navigation(page).get_by_role("link", name="지역사회봉사단 조회").click()
+    search = page.get_by_role("search", name="지역사회봉사단 검색")
+    await search.get_by_label("보유 기술").fill(tag)
+    await search.get_by_role("group", name="활동분야").get_by_label("문화·예술").check()
+    await search.get_by_role("button", name="검색").click()
+    await expect(page.locator("#results-list > li")).to_have_count(1)
+    await visits.look(page, "teams found")
+    await page.get_by_role("link", name=name).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    details = page.get_by_role("region", name="봉사단 정보")
+    for shown in ("문화·예술", "서울특별시 마포구", "벽화", "VMS 데모 관리센터"):
+        await expect(details).to_contain_text(shown)
+    await visits.look(page, "a team")
     visits.assert_accessible()

@@ -104,6 +104,10 @@ class World:
     """A recruitment of each side's centre."""
     applications: dict[Target, str] = field(default_factory=dict)
     """An application of each side's volunteer to that side's recruitment."""
+    teams: dict[Target, str] = field(default_factory=dict)
+    """A community service team each side's volunteer applied for to their own region's council (위촉 전)."""
+    public_teams: dict[Target, str] = field(default_factory=dict)
+    """An appointed team of each side: anyone reads it."""
     kept: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Every record made before the tests, by id: its volunteer and centre. Besides `activities`, a record of each
     side's volunteer kept by the other side's centre: a volunteer's records may be held in several regions."""
@@ -227,6 +231,12 @@ async def world(
             path = f"/recruitments/{world.recruitments[target]}/applications"
             applied = await made(volunteers[target], "POST", path, {"volunteer_id": world.volunteers[target]})
             world.applications[target] = applied["id"]
+        for target, region in REGION.items():
+            path = f"/regions/{region}/teams"
+            world.teams[target] = (await made(volunteers[target], "POST", path, _team("skills")))["id"]
+            public = await made(volunteers[target], "POST", path, _team("culture"))
+            await made(central, "POST", f"/teams/{public['id']}/appoint", status=200)
+            world.public_teams[target] = public["id"]
         yield world
 
 
@@ -250,6 +260,10 @@ def _recruitment(**details: Any) -> dict[str, Any]:
         "eligibility": ["adult", "youth"],
         **details,
     }
+
+
+def _team(field: str) -> dict[str, Any]:
+    return {"name": f"관문 권한 시험 봉사단 ({field})", "field": field, "kind": "individual", "skills": ["관문"]}
 
 
 def _registration(region: str) -> dict[str, str]:
@@ -569,6 +583,28 @@ ROUTES: dict[str, Route] = {
             f"/api/v1/centres/{w.centres[c.target]}/orientations",
             {"volunteer_id": w.volunteers[c.target], "completed_on": today_kst().isoformat()},
         )
+    ),
+    # recommendations
+    "GET /api/v1/volunteers/{volunteer_id}/recommendations": Route(
+        lambda w, c: (f"/api/v1/volunteers/{w.volunteers[c.target]}/recommendations", None)
+    ),
+    "GET /api/v1/recruitments/{recruitment_id}/recommended-volunteers": Route(
+        lambda w, c: (f"/api/v1/recruitments/{w.recruitments[c.target]}/recommended-volunteers", None)
+    ),
+    # community service teams
+    "POST /api/v1/regions/{region}/teams": Route(
+        # The leader is always the volunteer asking, whichever region's council they apply to.
+        lambda w, c: (f"/api/v1/regions/{REGION['in']}/teams", _team("health")),
+        scoped=False,
+    ),
+    "GET /api/v1/teams": Route(lambda w, c: ("/api/v1/teams?skill=관문", None), scoped=False),
+    "GET /api/v1/teams/{team_id}": Route(lambda w, c: (f"/api/v1/teams/{w.public_teams[c.target]}", None)),
+    "POST /api/v1/teams/{team_id}/appoint": Route(lambda w, c: (f"/api/v1/teams/{w.teams[c.target]}/appoint", None)),
+    "POST /api/v1/teams/{team_id}/decline": Route(
+        lambda w, c: (f"/api/v1/teams/{w.teams[c.target]}/decline", {"reason": "관문 권한 시험"})
+    ),
+    "POST /api/v1/teams/{team_id}/place": Route(
+        lambda w, c: (f"/api/v1/teams/{w.teams[c.target]}/place", {"centre_id": w.centres[c.target]})
     ),
     # reference data
     "GET /api/v1/reference/councils": Route(

@@ -2,7 +2,9 @@
 it, on SQLite and on PostgreSQL): each role's home with its panels and menus, the language switch, signing in and
 out, a page for another role, forms refused with their errors beside their fields, a POST without its CSRF token,
 a service that does not answer, and the brochure's journey — a centre records and confirms 3 h 30 min, and the
-volunteer sees 3시간 30분.
+volunteer sees 3시간 30분. And 지역사회봉사단 (the public search, a volunteer's application, the council's 위촉,
+거절 and 배치 by htmx) and 추천 (a volunteer's recommended recruitments with their reasons, a centre's recommended
+volunteers).
 
 What a page shows is read from its HTML by element id (`Html`), so that a test names the part of the page it is
 about. The browser's own checks (script, accessibility, phone width) are the browser tests'.
@@ -1209,6 +1211,9 @@ async def test_a_volunteer_withdraws_and_can_no_longer_sign_in(people: People) -
         ("/me/applications", "volunteer"),
         ("/me/withdraw", "volunteer"),
         ("/centre/recruitments", "centre_manager"),
+        ("/teams/apply", "volunteer"),
+        ("/me/recommendations", "volunteer"),
+        ("/council/teams", "council_admin"),
     ],
 )
 async def test_each_new_page_renders_for_its_role_and_refuses_the_others(
@@ -1222,3 +1227,194 @@ async def test_each_new_page_renders_for_its_role_and_refuses_the_others(
     for other in {"volunteer", "centre_manager", "council_admin", "integrator"} - {role}:
         refused = await (await people(other)).get(path, status=403)
         assert "이 페이지를 볼 권한이 없습니다" in refused.text("main")
+
+
+# -- 전문봉사 → 지역사회봉사단, and 추천 -------------------------------------------------------------------------------
+
+
+async def applied_team(volunteer: Visitor, name: str, **changes: Any) -> None:
+    """A team applied for through the volunteer's form (개인, 기술·기능 in 마포구, Seoul)."""
+    await volunteer.get("/teams/apply")
+    form = {"region": "11", "district": "11440", "name": name, "field": "skills", "kind": "individual", **changes}
+    answer = await volunteer.post("/teams/apply", form)
+    assert (answer.status_code, answer.headers.get("location")) == (303, "/teams/apply?done=team_applied"), answer.text[
+        :3000
+    ]
+
+
+async def council_row(council: Visitor, name: str) -> str:
+    """The id of the row of the council's page that shows the team `name`."""
+    page = await council.get("/council/teams")
+    return next(i for i in page.texts if i.startswith("team-") and name in page.text(i))
+
+
+async def test_anyone_finds_appointed_teams_by_field_and_skill_and_opens_one(people: People, browser: Visitor) -> None:
+    tag = new_login("k")
+    volunteer, _ = await people.new_volunteer("조도배")
+    name = f"마포 집수리 봉사단 {tag}"
+    await applied_team(volunteer, name, skills=f"도배, {tag}", description="어르신 댁 도배와 전기 점검")
+    sent = await volunteer.get("/teams/apply?done=team_applied")
+    assert "협의회가 위촉하면" in sent.text("notice")
+    hidden = await browser.get(f"/teams?skill={tag}")
+    assert "총 0팀" in hidden.text("results-title"), "an application is not shown before the council appoints it"
+
+    council = await people("council_admin")
+    row = await council_row(council, name)
+    appointed = await council.post(f"/council/teams/{row.removeprefix('team-')}/appoint", {})
+    assert (appointed.status_code, appointed.headers["location"]) == (
+        303,
+        f"/council/teams?done=team_appointed#{row}",
+    ), "without script the page comes back saying it"
+    assert "봉사단을 위촉했습니다" in (await council.get(appointed.headers["location"])).text("notice")
+
+    search = await browser.get(f"/teams?skill={tag}")
+    assert "총 1팀" in search.text("results-title")
+    assert "디자인, 벽화, 전기·가스 점검, 집수리, 도배" in search.text("field-field"), "each field with its examples"
+    assert "기술·기능" in search.text(row) and "서울특별시 마포구" in search.text(row) and "1명" in search.text(row)
+    papering = await browser.get("/teams?skill=도배&field=skills&region=11")
+    assert f"/teams/{row.removeprefix('team-')}" in papering.links(), "a two-character skill"
+    culture = await browser.get(f"/teams?skill={tag}&field=culture")
+    assert "총 0팀" in culture.text("results-title")
+
+    shown = await browser.get(f"/teams/{row.removeprefix('team-')}")
+    details = shown.text("details")
+    for said in ("기술·기능", "서울특별시 마포구", "개인", "1명", "도배", tag, "위촉", "아직 배치 전", "전기 점검"):
+        assert said in details, said
+    english = await browser.get(f"/teams/{row.removeprefix('team-')}?lang=en")
+    assert "Skills and trades" in english.text("details") and "Not placed yet" in english.text("details")
+    await browser.get("/?lang=ko")
+
+
+async def test_a_search_of_teams_with_a_wrong_value_says_so_beside_the_field(browser: Visitor) -> None:
+    page = await browser.get("/teams?region=99", status=422)
+    assert page.control("f-region")["aria-invalid"] == "true" and page.text("f-region-error")
+    long_skill = await browser.get("/teams?skill=" + "도" * 31, status=422)
+    assert "30" in long_skill.text("f-skill-error")
+    assert "검색 조건을 고친 뒤" in long_skill.text("results")
+
+
+async def test_a_group_needs_five_people_and_is_told_so_beside_its_members(people: People) -> None:
+    leader, leader_id = await people.new_volunteer("단장")
+    members = [(await people.new_volunteer(f"단원{n}"))[1] for n in range(4)]
+    page = await leader.get("/teams/apply")
+    assert "5명 이상" in page.text("group-rule"), "the rule is said before the form is sent"
+    assert page.text("leader-id") == leader_id
+    assert "마이페이지" in page.text("f-member_ids-hint")
+
+    name = f"망원 공부방 {new_login('g')}"
+    form = {"region": "11", "name": name, "field": "education", "kind": "group"}
+    too_few = html(await leader.post("/teams/apply", {**form, "member_ids": "\n".join(members[:3])}), 422)
+    said = too_few.text("f-member_ids-error")
+    assert "5명 이상" in said and "지금 4명" in said
+    assert too_few.control("f-member_ids")["aria-invalid"] == "true"
+    assert too_few.text("f-member_ids") == " ".join(members[:3]), "what was typed is kept"
+    assert too_few.control("f-kind-group").get("checked") == "", "the kind chosen is kept"
+
+    unknown = "01a2172c-0000-7000-8000-000000000000"
+    refused = html(await leader.post("/teams/apply", {**form, "member_ids": ", ".join([*members[:3], unknown])}), 404)
+    assert unknown in refused.text("f-member_ids-error"), "the registry's refusal, beside the members"
+    not_an_id = html(await leader.post("/teams/apply", {**form, "member_ids": "홍길동"}), 422)
+    assert not_an_id.text("f-member_ids-error")
+
+    sent = await leader.post("/teams/apply", {**form, "member_ids": ", ".join(members)})
+    assert (sent.status_code, sent.headers["location"]) == (303, "/teams/apply?done=team_applied")
+    council = await people("council_admin")
+    row = await council_row(council, name)
+    assert council.page is not None
+    assert "5명" in council.page.text(row) and "단체" in council.page.text(row)
+
+
+async def test_a_council_declines_appoints_and_places_teams_by_htmx(vms: Vms, people: People, browser: Visitor) -> None:
+    centre_id = await accredited_demo_centre(vms, people)
+    # The demo centre has a recruitment: a visitor reads a centre's name where the portal shows it to anyone.
+    await posted_recruitment(await people("centre_manager"), centre_id, f"배치 안내 {new_login('r')}")
+    volunteer, _ = await people.new_volunteer("배치인")
+    tag = new_login("p")
+    declined_name, placed_name = f"거절될 봉사단 {tag}", f"배치될 봉사단 {tag}"
+    await applied_team(volunteer, declined_name, field="labour")
+    await applied_team(volunteer, placed_name, field="health")
+    council = await people("council_admin")
+    declined_row, placed_row = await council_row(council, declined_name), await council_row(council, placed_name)
+    hx = {"HX-Request": "true", "HX-Current-URL": f"{vms.url}/council/teams"}
+
+    no_reason = html(
+        await council.post(f"/council/teams/{declined_row.removeprefix('team-')}/decline", {"reason": ""}, headers=hx),
+        422,
+    )
+    assert no_reason.source.lstrip().startswith(f'<tr id="{declined_row}"')
+    assert no_reason.text(f"decline-{declined_row.removeprefix('team-')}-error"), "the reason is needed, said beside it"
+    declined = html(
+        await council.post(
+            f"/council/teams/{declined_row.removeprefix('team-')}/decline",
+            {"reason": "활동 계획 보완 필요"},
+            headers=hx,
+        )
+    )
+    assert "위촉 거절" in declined.text(declined_row) and "활동 계획 보완 필요" in declined.text(declined_row)
+    assert "/appoint" not in declined.source.split("<template>")[0]
+    assert declined_name in declined.text("notice") and "거절했습니다" in declined.text("notice")
+
+    team_id = placed_row.removeprefix("team-")
+    appointed = html(await council.post(f"/council/teams/{team_id}/appoint", {}, headers=hx))
+    assert "위촉" in appointed.text(placed_row) and f"/council/teams/{team_id}/place" in appointed.source
+    offered = re.findall(r'<option value="([0-9a-f-]{36})"', appointed.source)
+    assert centre_id in offered, "the accredited centres of the region are offered"
+    unchosen = html(await council.post(f"/council/teams/{team_id}/place", {"centre_id": ""}, headers=hx), 422)
+    assert unchosen.text(f"place-{team_id}-error")
+    placed = html(await council.post(f"/council/teams/{team_id}/place", {"centre_id": centre_id}, headers=hx))
+    assert "배치" in placed.text(placed_row) and "VMS 데모 관리센터" in placed.text(placed_row)
+    assert "봉사단을 배치했습니다" in placed.text("notice")
+
+    page = await council.get("/council/teams")
+    assert placed_name in page.text("teams-placed") and declined_name not in page.text("teams-applied")
+    public = await browser.get(f"/teams/{team_id}")
+    assert "VMS 데모 관리센터" in public.text("team-centre"), "the centre it serves at, to anyone"
+    assert "배치" in public.text("team-status")
+
+
+async def test_a_volunteer_is_recommended_recruitments_with_the_reasons_as_the_portal_says_them(
+    vms: Vms, people: People
+) -> None:
+    tag = new_login("m")
+    centre_id = await accredited_demo_centre(vms, people)
+    centre = await people("centre_manager")
+    recruitment_id = await posted_recruitment(centre, centre_id, f"어르신 말벗 {tag}")
+    volunteer, _ = await people.new_volunteer(
+        "추천이", district="11440", desired=["home:emotional"], availability=["mon:morning"], talents=tag
+    )
+    me = await volunteer.get("/me")
+    assert "/me/recommendations" in me.links()
+    page = await volunteer.get("/me/recommendations")
+    assert "no-wishes" not in page.texts
+    card = f"recommendation-{recruitment_id}"
+    assert card == next(i for i in page.texts if i.startswith("recommendation-")), "the best fit first"
+    reasons = page.text(f"reasons-{recruitment_id}")
+    for said in ("정서지원 희망 +40", "재가봉사 희망 +25", "마포구 +20", f"특기 {tag} +15", "월 오전 +15"):
+        assert said in reasons, said
+    assert " · " in reasons and f"/recruitments/{recruitment_id}" in page.links()
+    english = await volunteer.get("/me/recommendations?lang=en")
+    assert "wishes 정서지원 +40" in english.text(f"reasons-{recruitment_id}")
+    await volunteer.get("/me?lang=ko")
+
+    unwishing, _ = await people.new_volunteer("무희망")
+    page = await unwishing.get("/me/recommendations")
+    assert "/me/profile#wishes" in page.links() and "희망봉사활동" in page.text("no-wishes")
+
+
+async def test_a_centre_sees_the_volunteers_recommended_for_its_recruitment_by_masked_names(
+    vms: Vms, people: People
+) -> None:
+    tag = new_login("n")
+    centre_id = await accredited_demo_centre(vms, people)
+    centre = await people("centre_manager")
+    recruitment_id = await posted_recruitment(centre, centre_id, f"어르신 말벗 {tag}")
+    await people.new_volunteer(
+        "표지안", district="11440", desired=["home:emotional"], availability=["wed:morning"], talents=tag
+    )
+    page = await centre.get(f"/centre/recruitments/{recruitment_id}")
+    panel = page.text("recommended")
+    assert "추천 봉사자" in panel and "표*안" in page.text("recommended-volunteer-1"), (
+        "the best fit first, by a masked name"
+    )
+    assert "표지안" not in page.source
+    assert f"특기 {tag} +15" in page.text("recommended-volunteer-1") and "점" in page.text("recommended-volunteer-1")

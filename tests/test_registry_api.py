@@ -2,7 +2,10 @@
 process, on real NATS, on SQLite and on PostgreSQL): a volunteer signs up with their whole profile, keeps it, has
 a guardian consent, withdraws; a council accredits and suspends its centres; a centre's manager posts, edits and
 closes recruitments; anyone searches them without signing in; a volunteer applies and the centre accepts, rejects,
-places and records orientation (봉사자모집 및 신청 → 배치 → 소양교육, brochure §3).
+places and records orientation (봉사자모집 및 신청 → 배치 → 소양교육, brochure §3); a volunteer applies for a community
+service team alone or leading a group of 5 or more, its council appoints, declines and places it, and anyone finds it
+by field and skill (지역사회봉사단, §5); and a volunteer and a centre are recommended recruitments and volunteers by
+the volunteer's wish (희망봉사활동).
 
 Each test makes its own centres and volunteers and looks only at them. A refusal is checked by its status, its code
 and the field it names, in Korean and English. The merge of one list held by several regions' deployments is also
@@ -818,3 +821,187 @@ async def test_nothing_is_found_under_an_id_that_names_nothing(people: People, a
     manager = (await accredited_centre(people)).manager
     missing = await manager.post(f"/applications/{NOBODY}/accept")
     assert (missing.status_code, refusal(missing)["code"]) == (404, "APPLICATION_NOT_FOUND")
+
+
+# -- community service teams (지역사회봉사단) --------------------------------------------------------------------------
+
+
+def team(name: str, **details: Any) -> dict[str, Any]:
+    return {"name": name, "field": "skills", "kind": "individual", "skills": ["도배"], **details}
+
+
+async def applied_team(volunteer: Volunteer, region: str = "11", **details: Any) -> dict[str, Any]:
+    body = team(f"시험 봉사단 {secrets.token_hex(3)}", **details)
+    return ok(await volunteer.me.post(f"/regions/{region}/teams", json=body), 201)
+
+
+async def test_a_volunteer_applies_alone_or_leading_a_group_of_five_and_four_are_too_few(people: People) -> None:
+    leader = await sign_up(people)
+    alone = await applied_team(leader, district="11440", description="어르신 댁 도배를 돕습니다.")
+    assert (alone["status"], alone["kind"], alone["member_count"]) == ("applied", "individual", 1)
+    assert (alone["leader_id"], alone["region"], alone["district"]) == (leader.id, "11", "11440")
+    again = ok(
+        await leader.me.post(
+            "/regions/11/teams", json=team(alone["name"], district="11440", description=alone["description"])
+        ),
+        201,
+    )
+    assert again["id"] == alone["id"], "the same application sent again answers with the team it made"
+
+    members = [await sign_up(people) for _ in range(4)]
+    group = await applied_team(
+        leader, field="education", kind="group", member_ids=[m.id for m in members], skills=["학습지도"]
+    )
+    assert (group["kind"], group["member_count"], group["field"]) == ("group", 5, "education")
+
+    four = await leader.me.post(
+        "/regions/11/teams",
+        json=team("넷뿐인 봉사단", field="health", kind="group", member_ids=[m.id for m in members[:3]]),
+    )
+    too_small = field_errors(four)["member_ids"]
+    assert too_small["type"] == "group_too_small"
+    assert "5명 이상" in too_small["message"] and "지금 4명" in too_small["message"]
+    assert "at least 5" in too_small["message_en"] and "has 4" in too_small["message_en"]
+
+    with_members = await leader.me.post(
+        "/regions/11/teams", json=team("개인인데 단원", field="health", member_ids=[members[0].id])
+    )
+    assert field_errors(with_members)["member_ids"]["type"] == "individual_with_members"
+    unknown = await leader.me.post(
+        "/regions/11/teams",
+        json=team("모르는 단원", field="health", kind="group", member_ids=[m.id for m in members[:3]] + [NOBODY]),
+    )
+    assert (unknown.status_code, refusal(unknown)["code"]) == (404, "TEAM_MEMBERS_NOT_FOUND")
+    assert NOBODY in refusal(unknown)["message"]
+
+
+async def test_only_a_volunteer_applies_and_only_as_the_leader(people: People) -> None:
+    council = await people.demo_account("council_admin")
+    refused = await council.post("/regions/11/teams", json=team("협의회가 만든 봉사단"))
+    assert (refused.status_code, refusal(refused)["code"]) == (403, "NOT_PERMITTED")
+    volunteer = await sign_up(people)
+    leader_named = await volunteer.me.post("/regions/11/teams", json={**team("대표 지정"), "leader_id": volunteer.id})
+    assert "leader_id" in field_errors(leader_named), "the leader is who signed in, never named in the body"
+    wrong_region = await volunteer.me.post("/regions/11/teams", json=team("부산 구역", district="26350"))
+    assert field_errors(wrong_region)["district"]["type"] == "district_region"
+
+
+async def test_a_council_appoints_declines_and_places_the_teams_of_its_region_only(people: People) -> None:
+    seoul = await people.demo_account("council_admin")
+    volunteer = await sign_up(people)
+    ours, declined_one = await applied_team(volunteer), await applied_team(volunteer, field="culture")
+    busan_team = await applied_team(await sign_up(people, "26"), "26")
+    centre, busan_centre = await accredited_centre(people), await accredited_centre(people, "26")
+
+    appointed = ok(await seoul.post(f"/teams/{ours['id']}/appoint"))
+    assert appointed["status"] == "appointed"
+    assert ok(await seoul.post(f"/teams/{ours['id']}/appoint"))["status"] == "appointed", "appointing twice is once"
+    elsewhere = await seoul.post(f"/teams/{ours['id']}/place", json={"centre_id": busan_centre.id})
+    assert (elsewhere.status_code, refusal(elsewhere)["code"]) == (422, "TEAM_CENTRE_NOT_IN_REGION")
+    placed = ok(await seoul.post(f"/teams/{ours['id']}/place", json={"centre_id": centre.id}))
+    assert (placed["status"], placed["centre_id"]) == ("placed", centre.id)
+
+    no_reason = await seoul.post(f"/teams/{declined_one['id']}/decline", json={})
+    assert "reason" in field_errors(no_reason)
+    declined = ok(await seoul.post(f"/teams/{declined_one['id']}/decline", json={"reason": "활동 계획 보완 필요"}))
+    assert (declined["status"], declined["reason"]) == ("declined", "활동 계획 보완 필요")
+    late = await seoul.post(f"/teams/{declined_one['id']}/appoint")
+    assert (late.status_code, refusal(late)["code"]) == (422, "TEAM_STATUS")
+
+    for action, body in (("appoint", None), ("decline", {"reason": "다른 지역"}), ("place", {"centre_id": centre.id})):
+        refused = await seoul.post(f"/teams/{busan_team['id']}/{action}", json=body)
+        assert (refused.status_code, refusal(refused)["code"]) == (403, "OUT_OF_SCOPE"), action
+        refused = await volunteer.me.post(f"/teams/{ours['id']}/{action}", json=body)
+        assert (refused.status_code, refusal(refused)["code"]) == (403, "NOT_PERMITTED"), action
+    busan = await people.council_of("26")
+    assert ok(await busan.post(f"/teams/{busan_team['id']}/appoint"))["status"] == "appointed"
+
+
+async def test_anyone_finds_appointed_teams_by_region_field_and_a_two_character_skill(
+    people: People, anonymous: httpx.AsyncClient
+) -> None:
+    tag = secrets.token_hex(4)
+    seoul = await people.demo_account("council_admin")
+    volunteer = await sign_up(people)
+    repair = await applied_team(volunteer, skills=["도배", tag])
+    murals = await applied_team(volunteer, field="culture", skills=["벽화", tag])
+    waiting = await applied_team(await sign_up(people), skills=["도배", tag])
+    for appointed in (repair, murals):
+        ok(await seoul.post(f"/teams/{appointed['id']}/appoint"))
+
+    async def found(**params: Any) -> list[str]:
+        answer = ok(await anonymous.get("/teams", params={"limit": 500, **params}))
+        return [item["id"] for item in answer["items"]]
+
+    assert await found(skill=tag) == [murals["id"], repair["id"]], "appointed ones only, newest first"
+    assert await found(skill=tag, field="skills") == [repair["id"]]
+    assert await found(skill=tag, region="11") == [murals["id"], repair["id"]]
+    assert await found(skill=tag, region="26") == []
+    papering = await found(skill="도배")
+    assert repair["id"] in papering and murals["id"] not in papering and waiting["id"] not in papering
+    page = ok(await anonymous.get("/teams", params={"skill": tag, "limit": 1, "offset": 1}))
+    assert ([t["id"] for t in page["items"]], page["total"]) == ([repair["id"]], 2)
+
+    shown = ok(await anonymous.get(f"/teams/{repair['id']}"))
+    assert (shown["name"], shown["member_count"], shown["skills"]) == (repair["name"], 1, sorted(["도배", tag]))
+    hidden = await anonymous.get(f"/teams/{waiting['id']}")
+    assert (hidden.status_code, refusal(hidden)["code"]) == (403, "OUT_OF_SCOPE"), "an application is the council's"
+    applications = ok(await seoul.get("/teams", params={"status": "applied", "skill": tag}))
+    assert [t["id"] for t in applications["items"]] == [waiting["id"]]
+    refused = await anonymous.get("/teams", params={"status": "applied"})
+    assert refused.status_code == 403
+    assert field_errors(await anonymous.get("/teams", params={"field": "gardening"}))["query.field"]["type"] == "enum"
+    long_skill = await anonymous.get("/teams", params={"skill": "도" * 31})
+    assert field_errors(long_skill)["query.skill"]["type"] == "string_too_long"
+
+
+# -- recommendations (희망봉사활동 → 추천) -----------------------------------------------------------------------------
+
+
+WISHING: dict[str, Any] = {
+    "district": "11440",
+    "desired_activities": [{"activity_type": "home", "sub_field": "emotional"}],
+    "availability": [{"weekday": "sat", "part": "morning"}],
+}
+
+
+async def test_a_volunteer_is_recommended_the_recruitments_that_fit_their_wish_with_the_reasons(people: People) -> None:
+    tag = secrets.token_hex(4)
+    centre = await accredited_centre(people)
+    fitting = await post(centre, title=f"어르신 말벗 {tag}", district="11440")
+    volunteer = await sign_up(people, talents=[tag], **WISHING)
+    answer = ok(await volunteer.me.get(f"/volunteers/{volunteer.id}/recommendations", params={"limit": 50}))
+    best = answer["items"][0]
+    assert best["recruitment"]["id"] == fitting["id"], "the one that fits every wish comes first"
+    said = {r["reason"]: (r["detail"], r["points"]) for r in best["reasons"]}
+    assert said["sub_field"] == ("정서지원", 40) and said["district"] == ("마포구", 20)
+    assert said["talent"] == (tag, 15) and said["availability"] == ("토 오전", 15)
+    assert best["score"] == sum(points for _, points in said.values())
+
+    other = await sign_up(people)
+    refused = await other.me.get(f"/volunteers/{volunteer.id}/recommendations")
+    assert (refused.status_code, refusal(refused)["code"]) == (403, "OUT_OF_SCOPE")
+    council = await people.demo_account("council_admin")
+    refused = await council.get(f"/volunteers/{volunteer.id}/recommendations")
+    assert (refused.status_code, refusal(refused)["code"]) == (403, "NOT_PERMITTED")
+    too_many = await volunteer.me.get(f"/volunteers/{volunteer.id}/recommendations", params={"limit": 51})
+    assert field_errors(too_many)["query.limit"]["type"] == "less_than_equal"
+
+
+async def test_a_centre_is_recommended_volunteers_for_its_recruitment_by_masked_names(people: People) -> None:
+    tag = secrets.token_hex(4)
+    centre = await accredited_centre(people)
+    posted = await post(centre, title=f"어르신 말벗 {tag}", district="11440")
+    volunteer = await sign_up(people, name="표지안", talents=[tag], **WISHING)
+    answer = await centre.manager.get(f"/recruitments/{posted['id']}/recommended-volunteers", params={"limit": 100})
+    found = {v["volunteer_id"]: v for v in ok(answer)["items"]}
+    assert found[volunteer.id]["masked_name"] == "표*안"
+    assert "표지안" not in answer.text, "the full name is the volunteer's to give"
+    assert {r["reason"] for r in found[volunteer.id]["reasons"]} >= {"sub_field", "district", "talent"}
+    assert ok(answer)["items"][0]["volunteer_id"] == volunteer.id, "the best fit first"
+
+    other = await accredited_centre(people)
+    refused = await other.manager.get(f"/recruitments/{posted['id']}/recommended-volunteers")
+    assert (refused.status_code, refusal(refused)["code"]) == (403, "OUT_OF_SCOPE")
+    refused = await volunteer.me.get(f"/recruitments/{posted['id']}/recommended-volunteers")
+    assert (refused.status_code, refusal(refused)["code"]) == (403, "NOT_PERMITTED")

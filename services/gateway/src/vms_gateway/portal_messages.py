@@ -705,3 +705,165 @@ register(
         ),
     }
 )
+
+# 전문봉사 → 지역사회봉사단 (brochure §5), and 희망봉사활동 → 추천 (§3 steps 3 and 4)
+register(
+    {
+        "NAV_EXPERT": Text("전문봉사", "Professional volunteering"),
+        "NAV_TEAMS": Text("지역사회봉사단 조회", "Community service teams"),
+        "NAV_TEAM_APPLY": Text("지역사회봉사단 신청", "Apply as a community service team"),
+        "NAV_RECOMMENDATIONS": Text("추천 봉사자모집", "Recommended for me"),
+        "NAV_COUNCIL_TEAMS": Text("지역사회봉사단 위촉·배치", "Community service teams"),
+        # 지역사회봉사단 조회
+        "WEB_TEAMS_INTRO": Text(
+            "재능을 가진 봉사자들이 모여 복지기관과 도움이 필요한 이웃을 꾸준히 돕는 지역사회봉사단입니다. 지역과 "
+            "활동분야, 보유 기술로 찾아볼 수 있습니다. 로그인하지 않아도 됩니다.",
+            "Teams of volunteers with talents who serve welfare institutions and neighbours in need, continuously. "
+            "Find them by region, field and skill; no sign-in needed.",
+        ),
+        "WEB_TEAM_SEARCH": Text("지역사회봉사단 검색", "Search community service teams"),
+        "WEB_TEAM_SKILL": Text("보유 기술", "Skill"),
+        "WEB_TEAM_SKILL_HINT": Text("예: 도배, 벽화, 집수리", "e.g. wallpapering, murals, house repair"),
+        "WEB_TEAM_FIELD": Text("활동분야", "Field"),
+        "WEB_TEAM_RESULTS": Text("지역사회봉사단 검색 결과", "Teams found"),
+        "WEB_TEAM_RESULTS_COUNT": Text("검색 결과 (총 {total}팀)", "Results ({total} teams in all)"),
+        "WEB_TEAMS_NONE": Text(
+            "조건에 맞는 지역사회봉사단이 없습니다. 조건을 줄여 다시 찾아보세요.",
+            "No team matches. Try fewer conditions.",
+        ),
+        "WEB_TEAM_PAGES": Text("지역사회봉사단 검색 결과 쪽", "Pages of teams found"),
+        "WEB_TEAM_AREA": Text("활동 지역", "Area"),
+        "WEB_TEAM_MEMBERS": Text("인원", "Members"),
+        "WEB_TEAM_SKILLS": Text("보유 기술", "Skills"),
+        "WEB_TEAM_NO_SKILLS": Text("-", "-"),
+        "WEB_TEAM_STATUS_applied": Text("신청 (위촉 전)", "Applied (not yet appointed)"),
+        "WEB_TEAM_STATUS_appointed": Text("위촉", "Appointed"),
+        "WEB_TEAM_STATUS_declined": Text("위촉 거절", "Declined"),
+        "WEB_TEAM_STATUS_placed": Text("배치", "Placed"),
+        # A team's page
+        "WEB_BACK_TO_TEAMS": Text("← 지역사회봉사단 조회로", "← Back to the teams"),
+        "WEB_TEAM_DETAILS": Text("봉사단 정보", "About the team"),
+        "WEB_TEAM_KIND": Text("신청 유형", "Applied as"),
+        "WEB_TEAM_KIND_individual": Text("개인", "An individual"),
+        "WEB_TEAM_KIND_group": Text("단체", "A group"),
+        "WEB_TEAM_KIND_individual_HINT": Text("혼자 봉사단원으로 신청합니다.", "You apply alone."),
+        "WEB_TEAM_KIND_group_HINT": Text(
+            "대표(나)를 포함해 {min}명 이상이 함께 신청합니다.",
+            "{min} or more apply together, you (the leader) included.",
+        ),
+        "WEB_TEAM_CENTRE": Text("활동 관리센터", "Serves at"),
+        "WEB_TEAM_NOT_PLACED": Text("아직 배치 전입니다.", "Not placed yet."),
+        "WEB_TEAM_CENTRE_NUMBER": Text("관리센터 {centre}", "Centre {centre}"),
+        "WEB_TEAM_DESCRIPTION": Text("활동 계획", "What the team will do"),
+        # 지역사회봉사단 신청
+        "WEB_TEAM_APPLY_INTRO": Text(
+            "지역사회봉사단은 시·도 사회복지협의회에 신청합니다. 협의회가 위촉하면, 봉사단이 원하는 지역사회의 "
+            "관리센터에 배치되어 활동합니다.",
+            "A team applies to the council of its region. Once the council appoints it, it is placed at a centre of "
+            "the community it wishes to serve, and serves there.",
+        ),
+        "WEB_TEAM_STEP_APPLY": Text(
+            "신청: 개인, 또는 {min}명 이상의 단체", "Apply: alone, or as a group of {min} or more"
+        ),
+        "WEB_TEAM_STEP_APPOINT": Text("협의회의 위촉", "The council appoints the team"),
+        "WEB_TEAM_STEP_PLACE": Text("관리센터에 배치되어 활동", "Placed at a centre, the team serves"),
+        "WEB_TEAM_APPLICATION": Text("신청서", "Application"),
+        "WEB_TEAM_NAME": Text("봉사단 이름", "Team name"),
+        "WEB_TEAM_NAME_HINT": Text("예: 마포 집수리 봉사단", "e.g. Mapo house repair team"),
+        "WEB_TEAM_REGION": Text("신청할 협의회 (시·도)", "Council applied to (province)"),
+        "WEB_TEAM_REGION_HINT": Text(
+            "활동할 시·도의 사회복지협의회에 신청합니다.", "You apply to the council of the province you will serve in."
+        ),
+        "WEB_TEAM_DISTRICT": Text("활동 희망 시·군·구", "District you wish to serve in"),
+        "WEB_TEAM_GROUP_RULE": Text(
+            "단체로 신청하려면 대표(나)를 포함해 {min}명 이상의 봉사자 번호가 필요합니다. {min}명이 안 되면 개인으로 "
+            "신청해 주세요.",
+            "A group needs the volunteer numbers of {min} or more people, you (the leader) included. With fewer, "
+            "apply as an individual.",
+        ),
+        "WEB_TEAM_LEADER_ID": Text("대표(나)의 봉사자 번호", "Your volunteer number (the leader)"),
+        "WEB_TEAM_MEMBER_IDS": Text("단원의 봉사자 번호", "Members' volunteer numbers"),
+        "WEB_TEAM_MEMBER_IDS_HINT": Text(
+            "단체일 때만: 한 줄에 하나씩, 또는 쉼표로 나눠 적어 주세요. 번호는 단원 각자의 마이페이지에 있습니다.",
+            "For a group only: one a line, or separated by commas. Each member finds their number on their own "
+            "'My page'.",
+        ),
+        "WEB_TEAM_SKILLS_HINT": Text(
+            "쉼표로 나눠 10개까지 (예: 도배, 전기 점검)", "Up to 10, separated by commas (e.g. wallpapering)"
+        ),
+        "WEB_TEAM_DESCRIPTION_HINT": Text(
+            "어떤 활동을 하려는지 협의회에 알려 주세요.", "Tell the council what the team means to do."
+        ),
+        "WEB_TEAM_APPLY_SUBMIT": Text("신청하기", "Apply"),
+        "WEB_TEAM_APPLIED": Text(
+            "지역사회봉사단 신청을 보냈습니다. 협의회가 위촉하면 지역사회봉사단 조회에 나옵니다.",
+            "Your application is sent. Once the council appoints the team, it is listed among the teams.",
+        ),
+        # The council's 위촉, 거절 and 배치
+        "WEB_COUNCIL_TEAMS_TITLE": Text("{region} 지역사회봉사단 위촉·배치", "Community service teams of {region}"),
+        "WEB_COUNCIL_TEAMS_INTRO": Text(
+            "신청한 봉사단을 위촉하거나 사유와 함께 거절하고, 위촉한 봉사단을 지역의 인증된 관리센터에 배치합니다.",
+            "Appoint the teams that applied, or decline them with a reason; place the appointed ones at an "
+            "accredited centre of the region.",
+        ),
+        "WEB_TEAMS_APPLIED": Text("위촉을 기다리는 신청", "Applications to answer"),
+        "WEB_TEAMS_APPOINTED": Text("위촉한 봉사단 (배치 전)", "Appointed teams (not placed yet)"),
+        "WEB_TEAMS_PLACED": Text("배치한 봉사단", "Placed teams"),
+        "WEB_NO_TEAMS_APPLIED": Text("기다리는 신청이 없습니다.", "No application is waiting."),
+        "WEB_NO_TEAMS_APPOINTED": Text("배치를 기다리는 봉사단이 없습니다.", "No appointed team waits to be placed."),
+        "WEB_NO_TEAMS_PLACED": Text("배치한 봉사단이 아직 없습니다.", "No team is placed yet."),
+        "WEB_TEAM_NO_ACCREDITED_CENTRE": Text(
+            "이 지역에 인증된 관리센터가 없어 배치할 수 없습니다. 관리센터를 먼저 인증해 주세요.",
+            "No centre of the region is accredited: accredit one before placing a team.",
+        ),
+        "WEB_TEAM_APPLIED_AT": Text("신청일", "Applied"),
+        "WEB_TEAM_APPOINT": Text("위촉", "Appoint"),
+        "WEB_TEAM_APPOINT_LABEL": Text("{name} 위촉", "Appoint {name}"),
+        "WEB_TEAM_DECLINE": Text("거절", "Decline"),
+        "WEB_TEAM_DECLINE_LABEL": Text("{name} 거절", "Decline {name}"),
+        "WEB_TEAM_DECLINE_REASON": Text("거절 사유", "Reason"),
+        "WEB_TEAM_DECLINE_REASON_LABEL": Text("{name} 거절 사유", "Why {name} is declined"),
+        "WEB_TEAM_PLACE": Text("배치", "Place"),
+        "WEB_TEAM_PLACE_LABEL": Text("{name} 배치", "Place {name}"),
+        "WEB_TEAM_PLACE_CENTRE_LABEL": Text("{name}을(를) 배치할 관리센터", "The centre to place {name} at"),
+        "WEB_TEAM_CHOOSE_CENTRE": Text("관리센터 선택", "Choose a centre"),
+        "WEB_TEAM_APPOINTED": Text("봉사단을 위촉했습니다.", "The team is appointed."),
+        "WEB_TEAM_DECLINED": Text("봉사단 신청을 거절했습니다.", "The application is declined."),
+        "WEB_TEAM_PLACED": Text("봉사단을 배치했습니다.", "The team is placed."),
+        "WEB_TEAM_DONE_FOR": Text("{name}: {done}", "{name}: {done}"),
+        # 추천 봉사자모집
+        "WEB_RECOMMENDATIONS": Text("나에게 맞는 봉사자모집", "Recruitments that fit you"),
+        "WEB_RECOMMENDATIONS_INTRO": Text(
+            "등록한 희망봉사활동(분야, 지역, 특기, 활동 가능 시간)에 맞는 모집을 맞는 순서대로 보여 드립니다. 지금 "
+            "신청할 수 있는 모집만 나옵니다.",
+            "Recruitments that fit the wish you registered (fields, regions, talents, times), best first; only those "
+            "taking applications now.",
+        ),
+        "WEB_RECOMMENDATIONS_NO_WISHES": Text(
+            "아직 희망봉사활동을 등록하지 않아 지역과 시간으로만 추천합니다.",
+            "You have registered no wish yet: these are picked by place and time alone.",
+        ),
+        "WEB_RECOMMENDATIONS_ADD_WISHES": Text("희망봉사활동 등록하기", "Register what you wish to do"),
+        "WEB_RECOMMENDATIONS_NONE": Text(
+            "지금 추천할 모집이 없습니다. 봉사자모집 및 신청에서 직접 찾아보세요.",
+            "Nothing to recommend right now. Search the recruitments yourself.",
+        ),
+        "WEB_MATCH_SCORE": Text("{score}점", "{score} points"),
+        "WEB_MATCH_SCORE_HEADING": Text("맞는 정도", "Fit"),
+        "WEB_MATCH_REASONS": Text("추천 이유", "Why"),
+        "WEB_MATCH_sub_field": Text("{detail} 희망 +{points}", "wishes {detail} +{points}"),
+        "WEB_MATCH_activity_type": Text("{detail} 희망 +{points}", "wishes {detail} +{points}"),
+        "WEB_MATCH_district": Text("{detail} +{points}", "in {detail} +{points}"),
+        "WEB_MATCH_region": Text("{detail} +{points}", "in {detail} +{points}"),
+        "WEB_MATCH_talent": Text("특기 {detail} +{points}", "talent {detail} +{points}"),
+        "WEB_MATCH_availability": Text("{detail} +{points}", "free {detail} +{points}"),
+        "WEB_RECOMMENDED_VOLUNTEERS": Text("추천 봉사자", "Recommended volunteers"),
+        "WEB_RECOMMENDED_VOLUNTEERS_HINT": Text(
+            "희망봉사활동이 이 모집에 맞는 봉사자입니다. 이름은 일부만 보입니다.",
+            "Volunteers whose wish fits this recruitment. Their names are shown in part.",
+        ),
+        "WEB_NO_RECOMMENDED_VOLUNTEERS": Text(
+            "이 모집에 맞는 봉사자가 아직 없습니다.", "No volunteer's wish fits this recruitment yet."
+        ),
+    }
+)

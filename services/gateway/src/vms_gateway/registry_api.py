@@ -1,5 +1,6 @@
 """REST API v1 of the registry's volunteers' profiles, centres' accreditation, recruitments (봉사자모집), applications
-(봉사신청), orientation (소양교육), and the brochure's reference data.
+(봉사신청), orientation (소양교육), community service teams (지역사회봉사단), recommendations (희망봉사활동 → 추천), and
+the brochure's reference data.
 
 Each route is one request to the registry instance that owns what it names (its region is written in the id), after
 the gateway's own check (`vms_gateway.guard`). A list that spans every region — the search of recruitments without
@@ -30,12 +31,15 @@ from vms_contracts.reference import (
     TEAM_FIELD_LABELS,
     ActivityType,
     DistrictCode,
+    TeamField,
     districts,
 )
 from vms_contracts.regions import ProvinceCode
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.rpc.registry import (
     MAX_PARTY,
+    MAX_TEAM,
+    MIN_GROUP,
     ApplicationList,
     ApplicationStatus,
     ApplicationView,
@@ -45,8 +49,23 @@ from vms_contracts.rpc.registry import (
     RecruitmentSort,
     RecruitmentView,
     SearchRecruitments,
+    SearchTeams,
+    TeamApplicationKind,
+    TeamList,
+    TeamStatus,
+    TeamView,
 )
-from vms_contracts.types import CalendarDate, Id, PersonName, PhoneNumber, RequestModel, ShortText
+from vms_contracts.types import (
+    CalendarDate,
+    Id,
+    LongText,
+    PersonName,
+    PhoneNumber,
+    RequestModel,
+    ShortText,
+    Talent,
+    Unique,
+)
 from vms_gateway.api import Call, Limit, Offset, Services, _request
 from vms_gateway.guard import GuardedRoute, operation, within_scope
 from vms_gateway.openapi import BODY, EVERY_ROUTE, refusals
@@ -149,6 +168,9 @@ RECRUITMENT_ORDER: dict[RecruitmentSort, Order[RecruitmentView]] = {
 APPLICATION_ORDER: Order[ApplicationView] = Order(lambda a: (a.applied_at, a.id), descending=True)
 """Applications, newest first."""
 
+TEAM_ORDER: Order[TeamView] = Order(lambda team: (team.applied_at, team.id), descending=True)
+"""Community service teams, the latest application first (`SearchTeams`)."""
+
 
 def merged_page(pages: Sequence[Page[Item]], order: Order[Item], *, offset: int, limit: int) -> tuple[list[Item], int]:
     """The page `offset`…`offset + limit` of one list held by several regions, from each region's first
@@ -203,6 +225,24 @@ async def search_recruitments_everywhere(call: Services, query: SearchRecruitmen
     pages = await first_items(ask, query.offset + query.limit)
     items, total = merged_page(pages, RECRUITMENT_ORDER[query.sort], offset=query.offset, limit=query.limit)
     return RecruitmentList(items=items, total=total)
+
+
+async def search_teams_everywhere(call: Services, query: SearchTeams) -> TeamList:
+    """지역사회봉사단 조회: in the region the query names, else in every region, merged newest first with the total
+    of all. The caller keeps `offset + limit` within `MAX_WINDOW` (`check_window`): each region is asked for that
+    many."""
+    if query.region is not None:
+        return await call.rpc.call(
+            registry_rpc.SEARCH_TEAMS, query, region=query.region, request_id=call.request_id, actor=call.actor
+        )
+
+    async def ask(offset: int, limit: int) -> list[TeamList]:
+        page = query.model_copy(update={"offset": offset, "limit": limit})
+        return await call.everywhere(registry_rpc.SEARCH_TEAMS, page)
+
+    pages = await first_items(ask, query.offset + query.limit)
+    items, total = merged_page(pages, TEAM_ORDER, offset=query.offset, limit=query.limit)
+    return TeamList(items=items, total=total)
 
 
 async def volunteer_applications(
@@ -680,3 +720,182 @@ async def record_orientation(centre_id: Id, body: Orientation, call: Call) -> re
     within_scope(call.actor, registry_rpc.RECORD_ORIENTATION.operation, centre=centre_id)
     record = _request(registry_rpc.RecordOrientation, centre_id=centre_id, **dict(body))
     return await call(registry_rpc.RECORD_ORIENTATION, record)
+
+
+# -- recommendations (희망봉사활동 → 추천) -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/volunteers/{volunteer_id}/recommendations",
+    tags=["recommendations"],
+    summary="추천 봉사자모집 (희망봉사활동에 맞춘)",
+    description="Recruitments taking applications now that the volunteer may apply to alone, best first by what "
+    "they registered as their wish (희망봉사활동: fields, 시·도, 시·군·구, talents, times), each with its score and "
+    "the reasons that made it (`reasons[].detail` is what matched, as the portal shows it).",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(registry_rpc.RECOMMEND_RECRUITMENTS.operation),
+)
+async def recommend_recruitments(
+    volunteer_id: Id,
+    call: Call,
+    limit: Annotated[int, Query(ge=1, le=50, description="How many recruitments at most (1–50)")] = 10,
+) -> registry_rpc.RecommendedRecruitments:
+    within_scope(call.actor, registry_rpc.RECOMMEND_RECRUITMENTS.operation, volunteer=volunteer_id)
+    query = registry_rpc.RecommendRecruitments(volunteer_id=volunteer_id, limit=limit)
+    return await call(registry_rpc.RECOMMEND_RECRUITMENTS, query)
+
+
+@router.get(
+    "/recruitments/{recruitment_id}/recommended-volunteers",
+    tags=["recommendations"],
+    summary="모집에 맞는 봉사자 추천",
+    description="For the manager of the recruitment's centre: the volunteers whose wish it fits, best first, each by "
+    "a masked name (`홍*동`), a score and the reasons. The full name is the volunteer's to give.",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(registry_rpc.RECOMMEND_VOLUNTEERS.operation),
+)
+async def recommend_volunteers(
+    recruitment_id: Id,
+    call: Call,
+    limit: Annotated[int, Query(ge=1, le=100, description="How many volunteers at most (1–100)")] = 20,
+) -> registry_rpc.RecommendedVolunteers:
+    # Whether the recruitment is one of the manager's centres' is not written in its id: the registry decides.
+    query = registry_rpc.RecommendVolunteers(recruitment_id=recruitment_id, limit=limit)
+    return await call(registry_rpc.RECOMMEND_VOLUNTEERS, query)
+
+
+# -- community service teams (지역사회봉사단) -------------------------------------------------------------------------
+
+
+class TeamApplication(RequestModel):
+    """지역사회봉사단 신청, made by its leader (the volunteer signed in) to the council of the region in the path."""
+
+    name: ShortText = Field(description="봉사단 이름", examples=["마포 집수리 봉사단"])
+    field: TeamField = Field(description="활동분야 (8 fields: `GET /reference/team-fields`)")
+    kind: TeamApplicationKind = Field(
+        description=f"individual (개인: alone) or group (단체: {MIN_GROUP} or more, the leader included)"
+    )
+    member_ids: Annotated[list[Id], Unique] = Field(
+        default_factory=list,
+        max_length=MAX_TEAM,
+        description="단원: the members' volunteer ids (each shown on their own 마이페이지), the leader's or not",
+    )
+    skills: Annotated[list[Talent], Unique] = Field(
+        default_factory=list, max_length=10, description="보유 기술", examples=[["도배", "전기 점검"]]
+    )
+    description: LongText | None = None
+    district: DistrictCode | None = Field(default=None, description="활동 희망 시·군·구, in the region")
+
+
+class TeamDecline(RequestModel):
+    reason: ShortText = Field(description="거절 사유, kept with the team", examples=["활동 계획 보완 필요"])
+
+
+class TeamPlacement(RequestModel):
+    centre_id: Id = Field(description="An accredited management centre of the team's region")
+
+
+@router.post(
+    "/regions/{region}/teams",
+    status_code=201,
+    tags=["teams"],
+    summary="지역사회봉사단 신청",
+    description=f"The volunteer signed in applies to the council of `region` as the team's leader: alone "
+    f"(`individual`) or with a group of {MIN_GROUP} or more registered volunteers, the leader included (`group`; "
+    "fewer is 422 `group_too_small` on `member_ids`). Each person is in at most one standing team of a field in a "
+    "region (422 `ALREADY_IN_TEAM`). The same application sent again answers with the team it made.",
+    responses=refusals(*BODY, 404, 504),
+    openapi_extra=operation(registry_rpc.APPLY_TEAM.operation),
+)
+async def apply_team(region: ProvinceCode, body: TeamApplication, call: Call) -> TeamView:
+    operation_name = registry_rpc.APPLY_TEAM.operation
+    leader = call.actor.volunteer_id
+    if leader is None:
+        raise OutOfScope(**refused(operation_name, call.actor.role))
+    application = _request(registry_rpc.ApplyTeam, region=region, leader_id=leader, **dict(body))
+    return await call(registry_rpc.APPLY_TEAM, application)
+
+
+@router.get(
+    "/teams",
+    tags=["teams"],
+    summary="지역사회봉사단 조회 (전문봉사 → 지역사회봉사단 조회)",
+    description="Appointed and placed teams by region, field and a word of a skill (a Korean word of 2 characters, "
+    "such as `도배`, is found too), newest first. Applications (`status=applied`) and declined teams are the "
+    "council's of their region and the central council's. Without a region every region is searched and the "
+    f"results merged: `total` counts them all, and `offset + limit` is at most {MAX_WINDOW}.",
+    responses=refusals(422, 504),
+    openapi_extra=operation(registry_rpc.SEARCH_TEAMS.operation),
+)
+async def search_teams(
+    call: Call,
+    region: Annotated[ProvinceCode | None, Query(description="2-digit 시·도 code")] = None,
+    field: Annotated[TeamField | None, Query(description="활동분야")] = None,
+    # A plain string here, checked by the request model (`Talent`), so that a longer one is told its length.
+    skill: Annotated[
+        str | None, Query(min_length=1, max_length=30, description="A word of a skill (`도배`, `벽화`)")
+    ] = None,
+    status: Annotated[
+        TeamStatus | None, Query(description="Councils: applied or declined too; default appointed and placed")
+    ] = None,
+    limit: Limit = 20,
+    offset: WindowOffset = 0,
+) -> TeamList:
+    check_window(offset, limit)
+    query = query_request(
+        SearchTeams, region=region, field=field, skill=skill, status=status, limit=limit, offset=offset
+    )
+    return await search_teams_everywhere(call, query)
+
+
+@router.get(
+    "/teams/{team_id}",
+    tags=["teams"],
+    summary="지역사회봉사단 상세",
+    description="An appointed or placed team, to anyone; an application or a declined one to its council and the "
+    "central council. Its members are not named, only counted.",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(registry_rpc.GET_TEAM.operation),
+)
+async def get_team(team_id: Id, call: Call) -> TeamView:
+    return await call(registry_rpc.GET_TEAM, registry_rpc.TeamRef(team_id=team_id))
+
+
+@router.post(
+    "/teams/{team_id}/appoint",
+    tags=["teams"],
+    summary="지역사회봉사단 위촉",
+    description="The council of the team's region appoints an applied team; appointing it again changes nothing.",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(registry_rpc.APPOINT_TEAM.operation),
+)
+async def appoint_team(team_id: Id, call: Call) -> TeamView:
+    within_scope(call.actor, registry_rpc.APPOINT_TEAM.operation, region=region_of(team_id))
+    return await call(registry_rpc.APPOINT_TEAM, registry_rpc.TeamRef(team_id=team_id))
+
+
+@router.post(
+    "/teams/{team_id}/decline",
+    tags=["teams"],
+    summary="지역사회봉사단 위촉 거절",
+    description="The council declines an applied team with its reason; its people may apply again.",
+    responses=refusals(*BODY, 404, 504),
+    openapi_extra=operation(registry_rpc.DECLINE_TEAM.operation),
+)
+async def decline_team(team_id: Id, body: TeamDecline, call: Call) -> TeamView:
+    within_scope(call.actor, registry_rpc.DECLINE_TEAM.operation, region=region_of(team_id))
+    return await call(registry_rpc.DECLINE_TEAM, registry_rpc.DeclineTeam(team_id=team_id, reason=body.reason))
+
+
+@router.post(
+    "/teams/{team_id}/place",
+    tags=["teams"],
+    summary="지역사회봉사단 배치",
+    description="The council places an appointed team at an accredited management centre of the team's region "
+    "(422 `TEAM_CENTRE_NOT_IN_REGION`, `CENTRE_NOT_ACCREDITED` otherwise).",
+    responses=refusals(*BODY, 404, 504),
+    openapi_extra=operation(registry_rpc.PLACE_TEAM.operation),
+)
+async def place_team(team_id: Id, body: TeamPlacement, call: Call) -> TeamView:
+    within_scope(call.actor, registry_rpc.PLACE_TEAM.operation, region=region_of(team_id))
+    return await call(registry_rpc.PLACE_TEAM, registry_rpc.PlaceTeam(team_id=team_id, centre_id=body.centre_id))

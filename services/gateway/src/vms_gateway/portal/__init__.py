@@ -6,6 +6,8 @@ panel, never the page.
     /                 home (public)                 /me                 the volunteer's 마이페이지
     /about, /councils VMS and its councils          /me/profile         회원정보 수정, 희망봉사활동, 보호자 동의
     /recruitments     봉사자모집 search and detail   /me/applications    내 신청
+    /teams            지역사회봉사단 search, detail  /me/recommendations 추천 봉사자모집
+    /teams/apply      지역사회봉사단 신청 (volunteer) /council/teams      위촉, 거절 and 배치 of teams
     /sign-in, -out    signing in and out            /me/withdraw        회원탈퇴
     /sign-up          a volunteer signs up          /centre             a centre manager's activities
     /account          password and tokens           /centre/recruitments  its recruitments and applicants
@@ -25,7 +27,9 @@ from vms_gateway.portal import (
     council,
     profile,
     public,
+    recommendations,
     recruitments,
+    teams,
     volunteer,
 )
 
@@ -34,6 +38,8 @@ for _pages in (
     public,
     choices,
     recruitments,
+    recommendations,
+    teams,
     volunteer,
     profile,
     centre,

@@ -1,7 +1,8 @@
 """봉사자모집 관리, a centre manager's recruitments: the centre's list with a form to post one
 (`/centre/recruitments`), and each recruitment's page (`/centre/recruitments/{id}`) to edit or close it and to
 answer its applicants — 승인, 반려 with a reason, 배치 — each a button htmx answers by swapping the applicant's row,
-and 소양교육 이수 recorded per applicant (which places the applications that waited for it).
+and 소양교육 이수 recorded per applicant (which places the applications that waited for it); beside them, the
+volunteers whose wish the recruitment fits (추천 봉사자, masked names).
 
 A centre posts only once its council accredited it; the page says so rather than offering a form that cannot work.
 """
@@ -39,6 +40,7 @@ from vms_gateway.portal.frame import (
     validated,
 )
 from vms_gateway.portal.frame import Form as PostedForm
+from vms_gateway.portal.recommendations import recommended_volunteers
 from vms_gateway.portal.render import is_htmx, say
 from vms_platform.actor import OutOfScope, refused
 from vms_platform.clock import today_kst
@@ -262,7 +264,10 @@ async def _recruitment_page(
     call = services_for(request, me)
     t = say(request)
     recruitment = await _own_recruitment(call, me, recruitment_id)
-    applicants = await fill(t, "WEB_APPLICANTS", _applicants(call, recruitment.id))
+    applicants, recommended = await gather_panels(
+        fill(t, "WEB_APPLICANTS", _applicants(call, recruitment.id)),
+        recommended_volunteers(t, call, recruitment.id),
+    )
     values = values or values_from(recruitment)
     return page(
         request,
@@ -271,6 +276,7 @@ async def _recruitment_page(
         status=status,
         r=recruitment,
         applicants=applicants,
+        recommended=recommended,
         values=values,
         errors=errors,
         today=today_kst().isoformat(),

@@ -1,8 +1,8 @@
 """The menus of each role, named as the brochure names them (DESIGN.md §Portal) so that VMS's users find their
-way: 봉사신청 → 봉사자모집 및 신청 · 희망봉사활동 등록, 봉사인증 → 봉사실적조회, 마이페이지 → 회원정보 → 개인정보 for
-volunteers, and a staff area per role; before signing in, the public pages (the search of recruitments, the
-introduction and the councils). An item without an address is a menu the brochure promises and the portal does not
-serve yet."""
+way: 봉사신청 → 봉사자모집 및 신청 · 희망봉사활동 등록, 전문봉사 → 지역사회봉사단 조회 · 신청,
+봉사인증 → 봉사실적조회, 마이페이지 → 회원정보 → 개인정보 for volunteers, and a staff area per role; before signing in,
+the public pages (the search of recruitments and of community service teams, the introduction and the councils).
+An item without an address is a menu the brochure promises and the portal does not serve yet."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ ACCOUNT = Menu("NAV_ACCOUNT", (Item("NAV_PASSWORD_TOKENS", "/account"),))
 
 PUBLIC: tuple[Menu, ...] = (
     Menu("NAV_APPLY", (Item("NAV_RECRUITMENTS", "/recruitments"),)),
+    Menu("NAV_EXPERT", (Item("NAV_TEAMS", "/teams"),)),
     Menu("NAV_INTRO", (Item("NAV_ABOUT", "/about"), Item("NAV_COUNCILS", "/councils"))),
 )
 """What a visitor who is not signed in may use."""
@@ -48,9 +49,11 @@ MENUS: dict[Role, tuple[Menu, ...]] = {
             (
                 Item("NAV_RECRUITMENTS", "/recruitments"),
                 Item("NAV_WISHES", "/me/profile#wishes"),
+                Item("NAV_RECOMMENDATIONS", "/me/recommendations"),
                 Item("NAV_MY_APPLICATIONS", "/me/applications"),
             ),
         ),
+        Menu("NAV_EXPERT", (Item("NAV_TEAMS", "/teams"), Item("NAV_TEAM_APPLY", "/teams/apply"))),
         Menu("NAV_CERTIFY", (Item("NAV_RECORDS", "/me#records"),)),
         Menu(
             "NAV_MY_PAGE",
@@ -71,7 +74,14 @@ MENUS: dict[Role, tuple[Menu, ...]] = {
         ACCOUNT,
     ),
     Role.COUNCIL_ADMIN: (
-        Menu("NAV_COUNCIL", (Item("NAV_COUNCIL_CENTRES", "/council"), Item("NAV_ACCESS_RECORDS", "/council#access"))),
+        Menu(
+            "NAV_COUNCIL",
+            (
+                Item("NAV_COUNCIL_CENTRES", "/council"),
+                Item("NAV_COUNCIL_TEAMS", "/council/teams"),
+                Item("NAV_ACCESS_RECORDS", "/council#access"),
+            ),
+        ),
         ACCOUNT,
     ),
     Role.CENTRAL_ADMIN: (
