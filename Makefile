@@ -30,6 +30,7 @@ pytest: $(STAMP)
 bench: $(STAMP) ## benchmarks (need VMS_TEST_NATS_URL and VMS_TEST_POSTGRES_URL, or Docker)
 	$(BIN)/python bench/hours_to_rewards.py
 	$(BIN)/python bench/actor_verification.py
+	$(BIN)/python bench/registry_search.py
 
 api-check: $(STAMP) ## schemathesis, every check, against a running system (`make up`; another with URL=http://…)
 	$(BIN)/st --config-file tests/schemathesis.toml run $(or $(URL),http://127.0.0.1:8000)/openapi.json \

@@ -9,6 +9,8 @@ vms docs [--check]          write the event documentation (docs/events/) and who
 vms keys                    print a new actor key set as environment lines (for .env or a secret store)
 vms admin create --login N  make the first central admin in the gateway's database (password prompted, or
                             VMS_ADMIN_PASSWORD)
+vms demo-data [--region 11] a demo region through the registry's requests: centres, volunteers, recruitments,
+                            community teams (`vms up` loads Seoul's on its first run); loading again adds nothing
 
 The commands that talk to NATS take the server from `--nats-url`, else from `VMS_NATS_URL`, else from the
 `vms up` running on the data folder (`--data`, `VMS_DATA_DIR`, `var/`). A folder named with `--data` or
@@ -32,8 +34,9 @@ from nats.js.errors import NotFoundError
 
 import vms_deploy.messages  # noqa: F401  (registers the operator's texts)
 from vms_contracts.subjects import Bus, inbox_prefix
-from vms_deploy import admin
+from vms_deploy import admin, demo_data
 from vms_deploy import docs as documentation
+from vms_deploy.demo_data import AREA_CODES, DEFAULT_SEED, DemoSpec
 from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, IntegratorConfigError, parse_integrators, setup
 from vms_deploy.supervisor import RUN_FILE, Plan, RestartPolicy, RunningSystem, both, run_forever, running_system
 from vms_platform.deadletter import list_dead_letters, replay_dead_letter
@@ -60,6 +63,22 @@ def _restart_delays(value: str) -> Policy:
     if not 0 < first <= cap:
         raise argparse.ArgumentTypeError("the first delay must be above 0 and at most the longest")
     return Policy(first=first, cap=cap)
+
+
+def _at_least_zero(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, 0 or more: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"0 or more: {number}")
+    return number
+
+
+def _demo_region(value: str) -> str:
+    if value not in AREA_CODES:
+        raise argparse.ArgumentTypeError(f"one of the 17 시·도 codes: {', '.join(sorted(AREA_CODES))}")
+    return value
 
 
 def _at_least_one(value: str) -> int:
@@ -152,6 +171,13 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--nats-url", default=None, help="use this NATS server instead of the embedded one")
     up.add_argument("--quiet", action="store_true", help="do not echo the services' logs (they stay in var/log)")
     up.add_argument(
+        "--no-demo-data",
+        action="store_true",
+        default=_env("VMS_DEMO_DATA", "1") == "0",
+        help="do not load the demo region (Seoul: centres, volunteers, recruitments) on the first run "
+        "(env VMS_DEMO_DATA=0)",
+    )
+    up.add_argument(
         "--restart-delays",
         type=_restart_delays,
         default=RestartPolicy().delays,
@@ -217,6 +243,23 @@ def main(argv: list[str] | None = None) -> None:
         help="the gateway's database (env VMS_GATEWAY_DATABASE_URL)",
     )
 
+    demo = commands.add_parser(
+        "demo-data",
+        help="load a demo region through the registry's requests: centres, volunteers, recruitments, community teams",
+        description="Load a demo region through the registry's own requests, signed as the gateway signs them (the "
+        "key in the data folder's actor-keys.env, or VMS_GATEWAY_ACTOR_KEY). The same seed makes the same region, "
+        "and loading again adds nothing.",
+    )
+    demo.add_argument("--region", type=_demo_region, default="11", help="2-digit 시·도 code (11, Seoul)")
+    demo.add_argument("--centres", type=_at_least_zero, default=30, help="management centres (30)")
+    demo.add_argument("--volunteers", type=_at_least_zero, default=300, help="volunteers (300)")
+    demo.add_argument("--recruitments", type=_at_least_zero, default=120, help="recruitments (120)")
+    demo.add_argument("--teams", type=_at_least_zero, default=10, help="community service teams (10)")
+    demo.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help=f"the same seed, the same people and places ({DEFAULT_SEED})"
+    )
+    _bus_options(demo)
+
     args = parser.parse_args(argv)
     if args.command == "up":
         plan = Plan(
@@ -227,6 +270,7 @@ def main(argv: list[str] | None = None) -> None:
             nats_url=args.nats_url,
             echo_logs=not args.quiet,
             restarts=RestartPolicy(delays=args.restart_delays),
+            demo_data=not args.no_demo_data,
         )
         sys.exit(asyncio.run(run_forever(plan)))
     if args.command == "docs":
@@ -244,6 +288,10 @@ def main(argv: list[str] | None = None) -> None:
     except NoRunningSystem as exc:
         print(exc, file=sys.stderr)
         sys.exit(1)
+    if args.command == "demo-data":
+        spec = DemoSpec(args.region, args.centres, args.volunteers, args.recruitments, args.teams, args.seed)
+        folder = args.data if args.data is not None else DEFAULT_DATA_DIR
+        sys.exit(asyncio.run(demo_data.command(spec, nats_url=nats_url, bus=bus, data_dir=folder, environ=os.environ)))
     if args.command == "nats-setup":
         try:
             integrators = parse_integrators(args.integrators, bus)

@@ -52,6 +52,12 @@ KEYS_FILE = "actor-keys.env"
 DEMO_ACCOUNTS_FILE = "demo-accounts.json"
 """The demo accounts' logins and their one password, made on the first run: owner-only."""
 
+DEMO_DATA_FILE = "demo-data.json"
+"""Written once the demo region is loaded: later runs leave it to the operator (`vms demo-data`)."""
+DEMO_DATA_PATIENCE = 20.0
+"""Seconds the demo region may take to load (it takes 5 to 10) before the system goes on without it; what was
+loaded stays, and the next run continues."""
+
 LOCK_FILE = "vms-up.lock"
 """Held (flock) by the run that owns the data folder, and inherited by its children."""
 RUN_FILE = "vms-up.json"
@@ -93,6 +99,18 @@ register(
         "UP_DEMO_ACCOUNTS_FAILED": Text(
             "데모 계정을 만들지 못했습니다 (종료 코드 {exit_code}); 시스템은 계속 실행됩니다:",
             "the demo accounts could not be made (exit {exit_code}); the system keeps running:",
+        ),
+        "UP_DEMO_DATA_FAILED": Text(
+            "데모 지역을 다 넣지 못했습니다 (종료 코드 {exit_code}); 시스템은 계속 실행되며, 다음 `vms up`이 "
+            "이어서 넣습니다 (`vms demo-data`로도 됩니다):",
+            "the demo region was not loaded in full (exit {exit_code}); the system keeps running, and the next "
+            "`vms up` continues it (so does `vms demo-data`):",
+        ),
+        "UP_DEMO_DATA_TOO_SLOW": Text(
+            "데모 지역을 {seconds}초 안에 넣지 못해 멈췄습니다; 시스템은 계속 실행되며, 다음 `vms up`이나 "
+            "`vms demo-data`가 이어서 넣습니다.",
+            "the demo region was not loaded within {seconds} s and was stopped; the system keeps running, and the "
+            "next `vms up` or `vms demo-data` continues it.",
         ),
         "UP_SERVICE_UP": Text("✓ {service} 실행 중", "✓ {service} up"),
         "UP_CHILD_EXITED": Text(
@@ -216,6 +234,10 @@ class Plan:
     restarts: RestartPolicy = field(default_factory=RestartPolicy)
     demo_accounts: bool = True
     """Once the system is up, make one demo account per role (`vms-gateway demo-accounts`)."""
+    demo_data: bool = False
+    """Then, on the data folder's first run, load the demo region (`vms demo-data`); `vms up` asks for it unless
+    told not to."""
+    demo_region: str = "11"
 
     def database_url(self, service: str) -> str:
         return self.database_urls.get(service) or f"sqlite:///{self.data_dir.resolve() / f'{service}.db'}"
@@ -459,6 +481,8 @@ class System:
         await self._wait_until_healthy()
         if plan.demo_accounts:
             await self._make_demo_accounts()
+        if plan.demo_data and not (plan.data_dir / DEMO_DATA_FILE).exists():
+            await self._load_demo_data()
         self._status = "running"
         self._write_run_file()
 
@@ -483,6 +507,54 @@ class System:
                 self._say(f"  {line}")
             return
         self.demo_accounts = [line for line in out.decode("utf-8", "replace").splitlines() if line.strip()]
+
+    async def _load_demo_data(self) -> None:
+        """The demo region, through `vms demo-data` signed with this run's gateway key: its one line on the console
+        and in `vms.log`, and the marker that keeps later runs from asking again. Whatever goes wrong is said and
+        the system runs on without it (what was loaded stays, and the next run continues)."""
+        env = {
+            **self._python_env(),
+            "VMS_NATS_URL": self.nats_url,
+            "VMS_BUS_ROOT": self.plan.bus_root,
+            "VMS_DATA_DIR": str(self.plan.data_dir.resolve()),
+        }
+        try:
+            process = await asyncio.create_subprocess_exec(
+                _tool("vms"),
+                "demo-data",
+                "--region",
+                self.plan.demo_region,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        except (SupervisorError, OSError) as exc:
+            self._say(both("UP_DEMO_DATA_FAILED", exit_code="-"))
+            self._say(f"  {exc}")
+            return
+        try:
+            out, _ = await asyncio.wait_for(process.communicate(), DEMO_DATA_PATIENCE)
+        except TimeoutError:
+            self._say(both("UP_DEMO_DATA_TOO_SLOW", seconds=_seconds(DEMO_DATA_PATIENCE)))
+            return
+        finally:  # too slow, or the start itself called off (Ctrl-C): the load stops with it
+            if process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        lines = [line for line in out.decode("utf-8", "replace").splitlines() if line.strip()]
+        if process.returncode != 0:
+            self._say(both("UP_DEMO_DATA_FAILED", exit_code=_exit_text(process.returncode or 0)))
+            for line in lines[-15:]:
+                self._say(f"  {line}")
+            return
+        for line in lines:
+            self._say(line)
+        marker = {"loaded_at": datetime.now(KST).isoformat(timespec="seconds"), "region": self.plan.demo_region}
+        (self.plan.data_dir / DEMO_DATA_FILE).write_text(json.dumps({**marker, "report": lines}, ensure_ascii=False))
 
     async def _hold_data_dir(self, patience: float = 15.0) -> None:
         """Take the data folder's lock, or say who has it. A run that was killed leaves its children stopping for
