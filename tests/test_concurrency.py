@@ -228,7 +228,8 @@ async def test_two_registry_replicas_publish_each_event_once_and_one_takes_over(
             stops.append(own)
         rpc = rpc_client(replicas[1].broker, bus, ANONYMOUS, timeout=30)  # volunteers sign up
 
-        async def register(prefix: str, count: int) -> None:
+        async def register(prefix: str, count: int, exchange: int) -> None:
+            # One person per registration: the same name, birth date and phone twice would be the same person.
             await asyncio.gather(
                 *(
                     rpc.call(
@@ -237,7 +238,7 @@ async def test_two_registry_replicas_publish_each_event_once_and_one_takes_over(
                             login_id=f"{prefix}_{i:03d}",
                             name="김영희",
                             birth_date=date(1999, 9, 9),
-                            phone=f"010-2000-{i:04d}",
+                            phone=f"010-{exchange}-{i:04d}",
                             region=("11", "26", "41")[i % 3],
                         ),
                     )
@@ -249,13 +250,13 @@ async def test_two_registry_replicas_publish_each_event_once_and_one_takes_over(
             count, _, unsent = await outbox_rows(replicas[1], registry_outbox, "vms.registry.volunteer.registered.v2")
             return count == total and unsent == 0
 
-        await register("first", 300)
+        await register("first", 300, 2000)
         await eventually(lambda: all_published(300), what="300 registrations published", timeout=30)
         leader = next(i for i, r in enumerate(replicas) if r.relay is not None and r.relay.leading)
         await stops[leader].aclose()  # the leading replica stops; the other takes over its relay
         other = replicas[1 - leader]
         rpc = rpc_client(other.broker, bus, ANONYMOUS, timeout=30)
-        await register("second", 30)
+        await register("second", 30, 2001)
         await eventually(lambda: all_published(330), what="the standby publishing after the leader left", timeout=30)
         assert other.relay is not None and other.relay.leading
         async with other.db.transaction() as session:
