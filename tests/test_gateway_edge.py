@@ -859,7 +859,7 @@ async def test_head_is_answered_where_get_is_without_a_body(gateway: Gateway) ->
     assert headers["content-type"] == get.headers["content-type"]
     status, headers, rest = await _head(gateway, "/api/v1/centres")
     assert (status, headers["allow"], rest) == (405, "POST", b"")
-    wrong = await exchange(gateway, request("DELETE", f"/api/v1/volunteers/{NOBODY}"))
+    wrong = await exchange(gateway, request("DELETE", f"/api/v1/volunteers/{NOBODY}/hours"))
     assert wrong.status == 405 and wrong.headers["allow"] == "GET, HEAD"
     assert wrong.error().params == {"method": "DELETE", "allowed": "GET, HEAD"}
 

@@ -286,7 +286,8 @@ async def _use_the_system(gateway_url: str) -> list[str]:
             "login_id": login,
             "name": "김봉사",
             "birth_date": "1990-01-01",
-            "phone": "010-1234-5678",
+            # A new person each run: the registry refuses the same name, birth date and phone twice.
+            "phone": f"010-{int.from_bytes(os.urandom(2)) % 9000 + 1000}-{int.from_bytes(os.urandom(2)) % 10000:04d}",
             "region": "11",
             "password": VOLUNTEER_PASSWORD,
         }
