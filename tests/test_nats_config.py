@@ -50,7 +50,8 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
-from vms_contracts.actor import ACTOR_HEADER
+from vms_contracts.actor import ACTOR_HEADER, Role
+from vms_contracts.permissions import Access, access
 from vms_contracts.rpc import Rpc
 from vms_contracts.rpc.health import health_rpc
 from vms_contracts.rpc.hours import CONFIRM_ACTIVITY, RECORD_ACTIVITY, ActivityRef, ActivityStatus, RecordActivity
@@ -112,12 +113,19 @@ def contract_requests(service: str) -> list[Rpc[Any, Any]]:
 
 
 RPC_CALLS: dict[str, set[tuple[str, str]]] = {
-    "registry": set(),
+    # A registry asks the registry of another region about a volunteer who moved.
+    "registry": {("registry", "volunteer_facts"), ("registry", "hand_over_volunteer")},
     "hours": {("registry", "get_centre"), ("registry", "get_volunteer")},
     "rewards": set(),
     "linkage": {("registry", "get_volunteer")},
-    # The REST API and the portal front every request of every service, health included.
-    "gateway": {(rpc.service, rpc.name) for service in SERVICES for rpc in contract_requests(service)},
+    # The REST API and the portal front every request of every service, health included, but for those the
+    # services make of each other alone.
+    "gateway": {
+        (rpc.service, rpc.name)
+        for service in SERVICES
+        for rpc in contract_requests(service)
+        if any(access(rpc.operation, role) is not Access.REFUSED for role in Role if role is not Role.SERVICE)
+    },
 }
 """Who asks whom what, (service, request name), besides each service asking its own `health` at start (whether
 another deployment already serves its regions)."""
@@ -192,13 +200,15 @@ def jetstream_admin_subjects(user: str) -> list[str]:
 
 def requests_in_code(program: str) -> set[tuple[str, str]]:
     """The requests `program`'s code names: each `Rpc` of the contract it refers to, other than its own service's
-    (which it answers), and every service's `health` where it refers to `health_rpc` (the gateway's health page
-    asks them all; a service's own start-up check is the platform's)."""
+    (which it answers) unless it asks them of another instance (`….call(THE_RPC, …)`: a registry asking the
+    registry of another region), and every service's `health` where it refers to `health_rpc` (the gateway's
+    health page asks them all; a service's own start-up check is the platform's)."""
     package = importlib.import_module(PROGRAM_PACKAGES[program])
     found: set[tuple[str, str]] = set()
     for path in Path(str(package.__file__)).parent.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         modules: dict[str, ModuleType] = {}
+        names: dict[str, object] = {}
         named: list[object] = []
         for node in ast.walk(tree):
             if (
@@ -215,15 +225,27 @@ def requests_in_code(program: str) -> set[tuple[str, str]]:
                         modules[alias.asname or alias.name] = value
                     else:
                         named.append(value)
+                        names[alias.asname or alias.name] = value
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
-                named.append(getattr(modules[node.value.id], node.attr, None))
+                named.append(_resolved(node, modules, names))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "call":
+                asked = _resolved(node.args[0], modules, names) if node.args else None
+                if isinstance(asked, Rpc) and asked.service == program:
+                    found.add((program, asked.name))
         for value in named:
-            if isinstance(value, Rpc):
+            if isinstance(value, Rpc) and value.service != program:
                 found.add((value.service, value.name))
             elif value is health_rpc:
                 found |= {(service, "health") for service in SERVICES}
-    return {call for call in found if call[0] != program}
+    return found
+
+
+def _resolved(node: ast.expr, modules: dict[str, ModuleType], names: dict[str, object]) -> object:
+    """What `node` (`registry_rpc.GET_VOLUNTEER`, `GET_VOLUNTEER`) names, by the imports of its file."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
+        return getattr(modules[node.value.id], node.attr, None)
+    return names.get(node.id) if isinstance(node, ast.Name) else None
 
 
 @pytest.mark.parametrize("program", list(PROGRAM_PACKAGES))

@@ -435,6 +435,23 @@ REQUESTS: dict[str, tuple[Rpc[Any, Any], Callable[[World, Target], BaseModel]]] 
         linkage_rpc.LIST_TRANSFERS,
         lambda w, t: linkage_rpc.TransfersRequest(volunteer_id=w.volunteers[t]),
     ),
+    # To the region they live in already: refused for what was asked, after who asked (a move would take the
+    # volunteer out of the scope of the cases after it); the moves themselves are tests.test_region_handover's.
+    "registry.move_volunteer": (
+        registry_rpc.MOVE_VOLUNTEER,
+        lambda w, t: registry_rpc.MoveVolunteer(volunteer_id=w.volunteers[t], region=_region(t)),
+    ),
+    "registry.volunteer_facts": (
+        registry_rpc.VOLUNTEER_FACTS,
+        lambda w, t: registry_rpc.VolunteerFacts(volunteer_id=w.volunteers[t]),
+    ),
+    # Not moving: refused for what was asked, and nothing is handed over.
+    "registry.hand_over_volunteer": (
+        registry_rpc.HAND_OVER_VOLUNTEER,
+        lambda w, t: registry_rpc.HandOverVolunteer(
+            volunteer_id=w.volunteers[t], from_region=_region(t), to_region="27"
+        ),
+    ),
     **{f"{service}.health": (health_rpc(service), lambda w, t: HealthRequest()) for service in SERVICES},
     # Last: once the volunteer in scope has left, there is no one left to act for.
     "registry.withdraw_volunteer": (

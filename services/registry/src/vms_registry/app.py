@@ -1,11 +1,14 @@
-"""Wiring only: which requests the registry answers and where its events go."""
+"""Wiring only: which requests the registry answers, which events it follows, where its events go."""
 
+from vms_contracts.events.registry import VolunteerHandoverRequestedV1, VolunteerMovedV1
 from vms_contracts.rpc import registry as rpc
 from vms_platform.runtime import ServiceApp
 from vms_registry.db import outbox
 from vms_registry.handlers import RegistryHandlers
 from vms_registry.matching.handlers import MatchingHandlers
 from vms_registry.recruitments.handlers import RecruitmentHandlers
+from vms_registry.regions.handlers import HANDOVER_CONSUMER, MOVED_CONSUMER, RegionHandlers
+from vms_registry.regions.tables import inbox
 from vms_registry.settings import RegistrySettings
 from vms_registry.teams.handlers import TeamHandlers
 
@@ -27,7 +30,14 @@ def create_app(settings: RegistrySettings) -> ServiceApp:
     app.serve(rpc.SET_CONSENT, handlers.set_consent)
     app.serve(rpc.LIST_ACCESS_RECORDS, handlers.list_access_records)
 
-    recruitments = RecruitmentHandlers(app.db, staged)
+    regions = RegionHandlers(app.db, staged, app.rpc, settings.served_regions)
+    app.serve(rpc.MOVE_VOLUNTEER, regions.move_volunteer)
+    app.serve(rpc.VOLUNTEER_FACTS, regions.volunteer_facts)
+    app.serve(rpc.HAND_OVER_VOLUNTEER, regions.hand_over_volunteer)
+    app.consume(HANDOVER_CONSUMER, {VolunteerHandoverRequestedV1: regions.on_handovers_requested}, inbox=inbox)
+    app.consume(MOVED_CONSUMER, {VolunteerMovedV1: regions.on_volunteers_moved}, inbox=inbox)
+
+    recruitments = RecruitmentHandlers(app.db, staged, facts_of=regions.facts_of)
     app.serve(rpc.POST_RECRUITMENT, recruitments.post_recruitment)
     app.serve(rpc.UPDATE_RECRUITMENT, recruitments.update_recruitment)
     app.serve(rpc.CLOSE_RECRUITMENT, recruitments.close_recruitment)

@@ -64,7 +64,13 @@ volunteers = Table(
     Column("school_name", String(100), nullable=True),
     Column("school_level", String(20), nullable=True, comment="elementary, middle or high"),
     Column("school_grade", SmallInteger, nullable=True),
-    Column("status", String(20), nullable=False, server_default="active", comment="active or withdrawn"),
+    Column(
+        "status",
+        String(20),
+        nullable=False,
+        server_default="active",
+        comment="active, withdrawn, moving (being handed over to another region's registry) or moved (a tombstone)",
+    ),
     Column("withdrawn_at", UtcDateTime, nullable=True),
     Column("birth_year", SmallInteger, nullable=True, comment="kept at withdrawal, for anonymous statistics"),
 )
@@ -219,4 +225,5 @@ deployment = deployment_table(metadata)
 
 # The tables of the registry's other parts live on the same metadata, so that migrations and their checks see them.
 from vms_registry.recruitments import tables as _recruitment_tables  # noqa: E402, F401
+from vms_registry.regions import tables as _region_tables  # noqa: E402, F401
 from vms_registry.teams import tables as _team_tables  # noqa: E402, F401

@@ -107,6 +107,11 @@ class VolunteerStatus(StrEnum):
     """회원: registered and not withdrawn."""
     WITHDRAWN = "withdrawn"
     """회원탈퇴: the id, region and dates stay (hours recorded remain as anonymous statistics); the person is gone."""
+    MOVING = "moving"
+    """이관 중: being handed over to the registry of a region another deployment keeps; read as before, changed by no
+    one until it is done (`vms_registry.regions`)."""
+    MOVED = "moved"
+    """이관 완료: another deployment's registry keeps the volunteer now; only the id and where they went are left."""
 
 
 PERSONAL_DATA = ("name", "birth_date", "phone", "email", "school")

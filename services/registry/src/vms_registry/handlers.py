@@ -68,6 +68,8 @@ from vms_registry.db import (
     volunteers,
 )
 from vms_registry.recruitments.handlers import release_applications_of
+from vms_registry.regions.domain import VolunteerMoving
+from vms_registry.regions.facts import volunteer_kept_here
 
 T = TypeVar("T")
 
@@ -279,7 +281,7 @@ class RegistryHandlers:
         async with self.db.transaction() as session:
             row = await _volunteer_row(session, ref.volunteer_id)
             require_scope(actor, rpc.GET_VOLUNTEER.operation, volunteer=row.id, region=row.region)
-            _check_active(row)
+            _check_active(row, reading=True)
             view = await _volunteer_view(session, row)
             await _record_read(session, actor, row, rpc.GET_VOLUNTEER.operation)
             return view
@@ -544,14 +546,17 @@ class RegistryHandlers:
 
 
 async def _volunteer_row(session: AsyncSession, volunteer_id: UUID, *, lock: bool = False) -> Row[tuple[object, ...]]:
-    query = select(volunteers).where(volunteers.c.id == volunteer_id)
-    row = (await session.execute(query.with_for_update() if lock else query)).one_or_none()
-    if row is None:
-        raise domain.VolunteerNotFound(volunteer_id=volunteer_id)
-    return row
+    """The volunteer this registry keeps; one who moved to another deployment's region is answered with where they
+    went (`VOLUNTEER_MOVED`), which callers follow."""
+    return await volunteer_kept_here(session, volunteer_id, lock=lock)
 
 
-def _check_active(row: Row[tuple[object, ...]]) -> None:
+def _check_active(row: Row[tuple[object, ...]], *, reading: bool = False) -> None:
+    """Changed only while active; read while being handed over to another region's registry too."""
+    if row.status == domain.VolunteerStatus.MOVING.value:
+        if reading:
+            return
+        raise VolunteerMoving(volunteer_id=row.id)
     if row.status != ACTIVE:
         raise domain.VolunteerWithdrawn(volunteer_id=row.id)
 

@@ -75,6 +75,9 @@ registry.decline_team            -         -         -              own         
 registry.place_team              -         -         -              own           allowed       -          -
 registry.get_team                allowed   allowed   allowed        allowed       allowed       allowed    allowed
 registry.search_teams            allowed   allowed   allowed        allowed       allowed       allowed    allowed
+registry.move_volunteer          -         own       -              -             -             -          -
+registry.volunteer_facts         -         -         -              -             -             -          allowed
+registry.hand_over_volunteer     -         -         -              -             -             -          allowed
 hours.record_activity            -         -         own            -             -             -          -
 hours.confirm_activity           -         -         own            -             -             -          -
 hours.get_activity               -         own       own            own           allowed       -          allowed

@@ -94,6 +94,8 @@ class ConsumerSpec:
 CONSUMERS: dict[str, ConsumerSpec] = {
     c.durable: c
     for c in (
+        ConsumerSpec("registry-handover", "REGISTRY", "registry", "volunteer.handover_requested"),
+        ConsumerSpec("registry-moved", "REGISTRY", "registry", "volunteer.moved"),
         ConsumerSpec("hours-registry", "REGISTRY", "registry"),
         ConsumerSpec("rewards-hours", "HOURS", "hours", "confirmed"),
         ConsumerSpec("linkage-registry", "REGISTRY", "registry"),

@@ -5,6 +5,11 @@ A service answers only to a reply subject under an inbox prefix (`is_inbox`). Th
 subject, and NATS lets the service publish its answer there whatever it is (`allow_responses`, even past the
 service's `deny` list): aimed at an event subject, the answer would be stored in that event's stream; aimed at
 a request subject, it would be a request made in the service's name. Such a request is not handled at all.
+
+A record keeps its id for life, and the id names the region that made it; a volunteer who moves to a region another
+deployment keeps is answered there. The deployment that gave them away refuses with `VOLUNTEER_MOVED`, naming the
+region that keeps them now, and `RpcClient.call` asks that region in its place (`moved_region`), remembering where
+it went so that the next request about the same id goes straight there.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import asyncio
 import contextlib
 import inspect
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 from faststream import BaseMiddleware, Context, Response
 from faststream.exceptions import SkipMessage
@@ -59,6 +66,33 @@ class ServiceTimeout(DomainError):
 class ServiceUnavailable(DomainError):
     code = "SERVICE_UNAVAILABLE"
     kind = ErrorKind.UNAVAILABLE
+
+
+FORWARDED_HEADER = "vms-forwarded"
+"""On a request `RpcClient` sends on to the region a refusal named (`moved_region`): that region. Its instance then
+answers about an id written with another region, which it keeps now, instead of refusing it as not owned here."""
+
+MOVED_CODES = frozenset({"VOLUNTEER_MOVED"})
+"""Refusals that mean "not here any more: ask `params.region`" rather than "no such thing"."""
+
+MAX_FORWARDS = 2
+"""How many times one call is sent on to another region: a volunteer who moved twice is still reached, and two
+deployments that would name each other cannot keep a request going round."""
+
+FORWARDS_KEPT = 4096
+"""How many forwards a client remembers (the least recently used is forgotten first)."""
+
+
+def moved_region(body: ErrorBody, about: str) -> str | None:
+    """The region a refusal sends the caller on to: the one a `VOLUNTEER_MOVED` refusal (kind not found) names in
+    `params.region`, when it is about the very id `about` the request was routed by (a service passing on another
+    service's refusal about someone else is not followed); None for any other refusal."""
+    if body.code not in MOVED_CODES or body.kind is not ErrorKind.NOT_FOUND:
+        return None
+    if body.params.get("volunteer_id") != about:
+        return None
+    region = body.params.get("region")
+    return region if isinstance(region, str) and region in REGIONS else None
 
 
 class NotOwnedHere(DomainError):
@@ -218,17 +252,19 @@ def serve(
     answered concurrently: up to `workers` (at least 2) per subscription, and at most as many at once in this whole
     process as `slots` allows (None: not counted, for what must answer even when the process is busy, as health).
     A request about something another region owns (`Rpc.owner`) is refused rather than answered from the wrong
-    database. Every reply names the regions this deployment serves (`vms-regions`), for callers that ask every
-    region (`RpcClient.gather`).
+    database, unless a caller sent it here after the owner said it moved (`FORWARDED_HEADER`, an id only: the
+    handler finds the record here, or refuses as it refuses any id it does not keep). Every reply names the regions
+    this deployment serves (`vms-regions`), for callers that ask every region (`RpcClient.gather`).
     """
     served = ",".join(regions)
     operation = rpc.operation
 
     async def endpoint(request: Any, message: Any) -> Any:
-        actor = verifier.verify((message.headers or {}).get(ACTOR_HEADER))
+        headers = message.headers or {}
+        actor = verifier.verify(headers.get(ACTOR_HEADER))
         asked = bus.split_rpc_subject(message.raw_message.subject)[0]
         owner = rpc.owner_region(request)
-        if owner is not None and owner != asked:
+        if owner is not None and owner != asked and not _forwarded_here(rpc, request, headers, asked):
             raise NotOwnedHere(owner=owner, asked=asked)
         authorize(operation, actor)
         request_id = _request_id(message)
@@ -261,12 +297,19 @@ def serve(
         )(endpoint)
 
 
+def _forwarded_here(rpc: Rpc[Any, Any], request: Any, headers: dict[str, Any], asked: str) -> bool:
+    """Whether a caller sent `request` on to `asked` because its owner said the record moved there. Only a request
+    about an id is: one naming a region (a registration, say) is about that region and nothing else."""
+    return headers.get(FORWARDED_HEADER) == asked and isinstance(getattr(request, rpc.owner or "", None), UUID)
+
+
 # -- calling ---------------------------------------------------------------------------------------------------
 
 
 class RpcClient:
     """Asks the services, each request signed with its actor: the caller's `actor`, else the client's own (a
-    service asking on its own behalf)."""
+    service asking on its own behalf). A refusal saying the record moved to another region (`moved_region`) is
+    followed there, and remembered."""
 
     def __init__(
         self, broker: NatsBroker, bus: Bus, *, signer: ActorSigner, actor: Actor | None = None, timeout: float = 5.0
@@ -276,6 +319,8 @@ class RpcClient:
         self.signer = signer
         self.actor = actor
         self.timeout = timeout
+        self._forwards: OrderedDict[tuple[str, str], str] = OrderedDict()
+        """(service, id) → the region that answered for it after its owner said it moved."""
 
     async def call(
         self,
@@ -287,9 +332,37 @@ class RpcClient:
         timeout: float | None = None,
         actor: Actor | None = None,
     ) -> Res:
-        """Ask the instance of the region that owns what `request` is about (`Rpc.owner`), or `region`."""
-        region = region or rpc.owner_region(request) or NATIONAL
-        return (await self._request(rpc, request, region, request_id, timeout, actor))[0]
+        """Ask the instance of the region that owns what `request` is about (`Rpc.owner`), or `region`.
+
+        Where that instance says the record the request is about (its id) moved (`VOLUNTEER_MOVED`), ask the region
+        it names, at most `MAX_FORWARDS` times, and remember it: the next call about the same id, without `region`,
+        goes there first.
+        """
+        home = rpc.owner_region(request) or NATIONAL
+        key = _forward_key(rpc, request)
+        remembered = self._forwards.get(key) if key is not None and region is None else None
+        target, forwarded = region or remembered or home, remembered is not None
+        for forwards in range(MAX_FORWARDS + 1):
+            try:
+                return (await self._request(rpc, request, target, request_id, timeout, actor, forwarded=forwarded))[0]
+            except RemoteError as exc:
+                moved_to = moved_region(exc.body, key[1]) if key is not None else None
+                if moved_to is None or moved_to == target or forwards == MAX_FORWARDS:
+                    raise
+                self._remember(key, moved_to, home)
+                target, forwarded = moved_to, True
+        raise AssertionError("unreachable: the last forward returns or raises")
+
+    def _remember(self, key: tuple[str, str] | None, region: str, home: str) -> None:
+        if key is None:
+            return
+        if region == home:  # back where the id says: nothing to remember
+            self._forwards.pop(key, None)
+            return
+        self._forwards[key] = region
+        self._forwards.move_to_end(key)
+        while len(self._forwards) > FORWARDS_KEPT:
+            self._forwards.popitem(last=False)
 
     async def gather(
         self,
@@ -320,6 +393,8 @@ class RpcClient:
         request_id: str | None,
         timeout: float | None,
         actor: Actor | None,
+        *,
+        forwarded: bool = False,
     ) -> tuple[Res, set[str]]:
         acting = actor or self.actor
         if acting is None:
@@ -327,6 +402,8 @@ class RpcClient:
         headers = {ACTOR_HEADER: self.signer.token(acting)}
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
+        if forwarded:
+            headers[FORWARDED_HEADER] = region
         try:
             reply = await self.broker.request(
                 request.model_dump(mode="json"),
@@ -343,3 +420,10 @@ class RpcClient:
             raise RemoteError(ErrorBody.model_validate_json(reply.body))
         served = {r for r in str(reply_headers.get(REGIONS_HEADER, "")).split(",") if r}
         return rpc.response.model_validate_json(reply.body), served
+
+
+def _forward_key(rpc: Rpc[Any, Any], request: BaseModel) -> tuple[str, str] | None:
+    """What a forward is remembered by: the service and the id the request is about; None for a request that
+    names a region, or nothing."""
+    value = getattr(request, rpc.owner, None) if rpc.owner is not None else None
+    return (rpc.service, str(value)) if isinstance(value, UUID) else None

@@ -31,6 +31,7 @@ from vms_registry.matching import domain, queries
 from vms_registry.recruitments.domain import RecruitmentNotFound
 from vms_registry.recruitments.handlers import _eligibility, _opening, _recruitment_select, _recruitment_view
 from vms_registry.recruitments.tables import recruitments
+from vms_registry.regions.facts import moved_away
 
 # `_eligibility`, `_opening`, `_recruitment_select` and `_recruitment_view` are the recruitments' own reading of a
 # row (who may apply, whether it takes applications now, how it is shown): matching decides none of it again.
@@ -108,11 +109,18 @@ class MatchingHandlers:
         )
 
 
+READABLE = (VolunteerStatus.ACTIVE.value, VolunteerStatus.MOVING.value)
+
+
 async def _active_volunteer(session: AsyncSession, volunteer_id: UUID) -> AnyRow:
+    """The volunteer this registry keeps, read while active or being handed over; one who moved to another
+    deployment's region is answered with where they went (`VOLUNTEER_MOVED`), which callers follow."""
     person = await queries.volunteer_row(session, volunteer_id)
     if person is None:
         raise VolunteerNotFound(volunteer_id=volunteer_id)
-    if person.status != VolunteerStatus.ACTIVE.value or person.birth_date is None:
+    if person.status == VolunteerStatus.MOVED.value:
+        raise await moved_away(session, volunteer_id)
+    if person.status not in READABLE or person.birth_date is None:
         raise VolunteerWithdrawn(volunteer_id=volunteer_id)
     return person
 

@@ -59,10 +59,11 @@ from vms_platform.actor import OutOfScope, authorize, refused, require_scope
 from vms_platform.clock import KST
 from vms_platform.db import Database, insert_for
 from vms_platform.outbox import Outbox
-from vms_registry.db import centres, guardian_consents, volunteers
-from vms_registry.domain import CentreNotFound, VolunteerNotFound, VolunteerStatus, VolunteerWithdrawn
+from vms_registry.db import centres
+from vms_registry.domain import CentreNotFound
 from vms_registry.recruitments import domain
 from vms_registry.recruitments.tables import STANDING_STATUSES, applications, orientations, recruitments
+from vms_registry.regions.facts import FactsOf
 
 T = TypeVar("T")
 AnyRow = Row[tuple[Any, ...]]
@@ -77,10 +78,19 @@ def now_kst() -> datetime:
 
 
 class RecruitmentHandlers:
-    def __init__(self, db: Database, outbox: Outbox, *, clock: Callable[[], datetime] = now_kst) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        *,
+        clock: Callable[[], datetime] = now_kst,
+        facts_of: FactsOf | None = None,
+    ) -> None:
         self.db = db
         self.outbox = outbox
         self.clock = clock
+        self.facts_of = facts_of or FactsOf()
+        """A volunteer's facts, from this registry or from the one of the region that keeps them."""
 
     def today(self) -> date:
         """Today in Korea: deadlines and periods are Korean days."""
@@ -229,9 +239,9 @@ class RecruitmentHandlers:
     # -- applying (봉사신청) --------------------------------------------------------------------------------------
 
     async def apply(self, cmd: Apply, actor: Actor) -> ApplicationView:
-        """봉사신청: the volunteer themselves, an active member of this registry, who may apply (age on the first
-        day, a group only where groups are taken, a guardian's consent under 14), once while an application of
-        theirs stands.
+        """봉사신청: the volunteer themselves, an active member of this registry or of another region's (`FactsOf`),
+        who may apply (age on the first day, a group only where groups are taken, a guardian's consent under 14),
+        once while an application of theirs stands.
 
         The places are taken by one conditional write on the recruitment's counter (open, within the deadline,
         the centre not suspended, `taken + party_size <= capacity`) in the transaction that inserts the
@@ -242,7 +252,7 @@ class RecruitmentHandlers:
 
         async def attempt(session: AsyncSession) -> ApplicationView:
             recruitment = await _recruitment_row(session, cmd.recruitment_id)
-            person = await _applicant(session, cmd.volunteer_id)
+            person = await _applicant(session, cmd.volunteer_id, self.facts_of)
             standing = await session.scalar(
                 select(applications.c.id).where(
                     applications.c.recruitment_id == recruitment.id,
@@ -383,7 +393,7 @@ class RecruitmentHandlers:
             require_scope(actor, rpc.PLACE_APPLICATION.operation, centre=current.centre_id, region=current.region)
             if current.status != ApplicationStatus.ACCEPTED.value:
                 return await _settled(session, domain.PLACE, current.id)
-            person = await _applicant(session, current.volunteer_id)
+            person = await _applicant(session, current.volunteer_id, self.facts_of)
             domain.check_guardian(person.id, person.birth_date, self.today(), consented=person.guardian_consented)
             required = bool(
                 await session.scalar(
@@ -449,8 +459,7 @@ class RecruitmentHandlers:
             ).one_or_none()
             if centre is None:
                 raise CentreNotFound(centre_id=cmd.centre_id)
-            if await session.scalar(select(volunteers.c.id).where(volunteers.c.id == cmd.volunteer_id)) is None:
-                raise VolunteerNotFound(volunteer_id=cmd.volunteer_id)
+            await self.facts_of(cmd.volunteer_id, session=session)  # known here or in their own region
             await _hold_orientation(session, centre.id, cmd.volunteer_id)
             now = datetime.now(UTC)
             first = (
@@ -749,27 +758,12 @@ class _Applicant:
     guardian_consented: bool
 
 
-async def _applicant(session: AsyncSession, volunteer_id: UUID) -> _Applicant:
-    """The volunteer as far as applying and placing need them: known here and not withdrawn. Their row is held
-    (shared) until the transaction commits, so a withdrawal cannot slip in between the check and the change."""
-    consented = select(guardian_consents.c.volunteer_id).where(guardian_consents.c.volunteer_id == volunteers.c.id)
-    row = (
-        await session.execute(
-            select(
-                volunteers.c.id,
-                volunteers.c.birth_date,
-                volunteers.c.status,
-                consented.exists().label("guardian_consented"),
-            )
-            .where(volunteers.c.id == volunteer_id)
-            .with_for_update(read=True, of=volunteers)
-        )
-    ).one_or_none()
-    if row is None:
-        raise VolunteerNotFound(volunteer_id=volunteer_id)
-    if row.status != VolunteerStatus.ACTIVE.value or row.birth_date is None:
-        raise VolunteerWithdrawn(volunteer_id=volunteer_id)
-    return _Applicant(row.id, row.birth_date, bool(row.guardian_consented))
+async def _applicant(session: AsyncSession, volunteer_id: UUID, facts_of: FactsOf) -> _Applicant:
+    """The volunteer as far as applying and placing need them: known here or to the registry of their region, and
+    not withdrawn. Kept here, their row is held (shared) until the transaction commits, so a withdrawal cannot slip
+    in between the check and the change."""
+    facts = await facts_of(volunteer_id, session=session)
+    return _Applicant(facts.volunteer_id, facts.birth_date, facts.guardian_consented)
 
 
 async def _lock_recruitment(session: AsyncSession, recruitment_id: UUID) -> None:

@@ -82,7 +82,8 @@ applications = Table(
     Column("recruitment_id", Uuid, ForeignKey("recruitments.id"), nullable=False),
     Column("centre_id", Uuid, nullable=False, comment="the recruitment's centre"),
     Column("region", String(2), nullable=False, comment="the recruitment's region"),
-    Column("volunteer_id", Uuid, ForeignKey("volunteers.id"), nullable=False),
+    # A volunteer another region's registry keeps applies here too: their id, not a row of `volunteers`.
+    Column("volunteer_id", Uuid, nullable=False),
     Column("party_size", Integer, nullable=False),
     Column("note", String(100), nullable=True),
     Column("status", String(24), nullable=False),
@@ -110,7 +111,7 @@ orientations = Table(
     "orientations",
     metadata,
     Column("centre_id", Uuid, ForeignKey("centres.id"), primary_key=True),
-    Column("volunteer_id", Uuid, ForeignKey("volunteers.id"), primary_key=True),
+    Column("volunteer_id", Uuid, primary_key=True),  # kept here or by another region's registry
     Column("completed_on", Date, nullable=False),
     Column("recorded_at", UtcDateTime, nullable=False),
     Column("recorded_by", Uuid, nullable=True, comment="the centre manager's account"),

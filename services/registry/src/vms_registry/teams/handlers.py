@@ -31,7 +31,7 @@ from vms_platform.actor import OutOfScope, authorize, refused, require_scope
 from vms_platform.db import Database
 from vms_platform.outbox import Outbox
 from vms_registry.db import centres, volunteers
-from vms_registry.domain import CentreNotFound
+from vms_registry.domain import CentreNotFound, VolunteerStatus
 from vms_registry.teams import domain
 from vms_registry.teams.tables import team_members, team_skills, teams
 
@@ -282,11 +282,12 @@ class TeamHandlers:
 
 async def _statuses_held(session: AsyncSession, people: Sequence[UUID]) -> dict[UUID, str]:
     """Each known person's status, their rows held (shared) until the application commits: a withdrawal cannot
-    slip in between the check and the membership."""
+    slip in between the check and the membership. One who moved to another deployment's region is not known here
+    any more (a team is made of its region's volunteers)."""
     rows = (
         await session.execute(
             select(volunteers.c.id, volunteers.c.status)
-            .where(volunteers.c.id.in_(people))
+            .where(volunteers.c.id.in_(people), volunteers.c.status != VolunteerStatus.MOVED.value)
             .order_by(volunteers.c.id)
             .with_for_update(read=True)
         )

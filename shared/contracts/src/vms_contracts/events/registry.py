@@ -280,3 +280,35 @@ class TeamPlacedV1(TeamFacts):
     """An appointed team is placed at a management centre of its community."""
 
     centre_id: UUID
+
+
+# -- regions -------------------------------------------------------------------------------------------------------
+
+
+@event("registry", "volunteer.moved", 1, aggregate="volunteer_id")
+class VolunteerMovedV1(Event):
+    """A volunteer now lives in another 시·도, and that region's registry keeps them, under the same id (hours,
+    rewards and 1365 transfers stay whole). Published under the new region's subject. Where another deployment
+    kept them before, it erases their personal data when it hears this, and answers requests about them with
+    `VOLUNTEER_MOVED`, naming the new region."""
+
+    volunteer_id: UUID
+    from_region: RegionCode
+    to_region: RegionCode
+    moved_at: AwareDatetime
+
+
+@event("registry", "volunteer.handover_requested", 1, aggregate="volunteer_id")
+class VolunteerHandoverRequestedV1(Event):
+    """A volunteer moves to a region another deployment keeps: that deployment's registry asks the one that keeps
+    them for their record (`registry.hand_over_volunteer`, a request: personal data never travels in an event),
+    takes them in and publishes `volunteer.moved`. Published under the subject of the region they leave, by the
+    registry that keeps them; until the new one has taken them in, they are read as before and changed by no
+    one."""
+
+    volunteer_id: UUID
+    from_region: RegionCode
+    to_region: RegionCode
+    district: str | None
+    """The 시·군·구 in the new region, a code (never an address)."""
+    requested_at: AwareDatetime

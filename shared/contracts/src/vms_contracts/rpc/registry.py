@@ -942,3 +942,139 @@ DECLINE_TEAM = Rpc("registry", "decline_team", DeclineTeam, TeamView, "지역사
 PLACE_TEAM = Rpc("registry", "place_team", PlaceTeam, TeamView, "지역사회봉사단 배치", owner="team_id")
 GET_TEAM = Rpc("registry", "get_team", TeamRef, TeamView, "지역사회봉사단 상세", owner="team_id")
 SEARCH_TEAMS = Rpc("registry", "search_teams", SearchTeams, TeamList, "지역사회봉사단 조회 (every region)")
+
+
+# -- regions: a volunteer who moves, and what a registry needs of another region's volunteer ----------------------
+
+
+class MoveVolunteer(RequestModel):
+    """이사: the volunteer now lives in another 시·도. The id stays for life (hours, rewards and 1365 transfers are
+    keyed by it); from now on the registry of the new region keeps them."""
+
+    volunteer_id: Id
+    region: ProvinceCode = Field(description="2-digit 시·도 code of the new residence", examples=["26"])
+    district: DistrictCode | None = Field(default=None, description="새 거주 시·군·구, in `region`", examples=["26350"])
+
+    @model_validator(mode="after")
+    def _district_in_region(self) -> Self:
+        if self.district is not None:
+            district_in_region(self.district, self.region)
+        return self
+
+
+class MoveState(StrEnum):
+    MOVED = "moved"
+    """이전 완료: the new region's registry keeps the volunteer now (the same deployment serves both regions)."""
+    HANDING_OVER = "handing_over"
+    """이관 중: another deployment keeps the new region; the record is being handed over to it. Meanwhile the
+    volunteer is read as before and changed by no one."""
+
+
+class MoveView(BaseModel):
+    volunteer_id: UUID
+    from_region: str
+    region: str
+    """The new region."""
+    district: str | None
+    state: MoveState
+    at: AwareDatetime
+    """When the move was made (`moved`) or asked for (`handing_over`)."""
+
+
+class VolunteerFacts(RequestModel):
+    volunteer_id: Id
+
+
+class VolunteerStanding(StrEnum):
+    ACTIVE = "active"
+    MOVING = "moving"
+    """Being handed over to another region's registry: read as before, changed by no one until it is done."""
+
+
+class VolunteerFactsView(BaseModel):
+    """What a registry needs to know of another region's volunteer to take their application or place them, and no
+    more: no name, no phone. The birth date is personal data, and its read is recorded by the registry that keeps
+    the volunteer."""
+
+    volunteer_id: UUID
+    status: VolunteerStanding
+    region: str
+    district: str | None
+    birth_date: date
+    guardian_consented: bool
+    desired_activities: list[DesiredActivity] = Field(default_factory=list)
+    desired_regions: list[str] = Field(default_factory=list)
+
+
+class HandOverVolunteer(RequestModel):
+    """The registry of the region a volunteer moves to asks the registry that keeps them for their whole record,
+    once the move asked for it (`VolunteerHandoverRequestedV1`)."""
+
+    volunteer_id: Id
+    from_region: ProvinceCode = Field(description="The region the volunteer leaves, whose registry keeps them")
+    to_region: ProvinceCode = Field(description="The region they move to, whose registry asks")
+
+
+class HandedOverConsent(BaseModel):
+    consent: ConsentKind
+    granted: bool
+    changed_at: AwareDatetime
+    channel: str
+    changed_by: UUID | None
+
+
+class HandedOverGuardian(BaseModel):
+    guardian_name: str
+    guardian_phone: str
+    relation: GuardianRelation
+    consented_at: AwareDatetime
+    recorded_by: UUID | None
+
+
+class VolunteerRecord(BaseModel):
+    """A volunteer's whole record, as the registry that keeps them hands it to the registry of the region they
+    move to: who they are, their profile, their consents and their guardian's. Personal data travels only in this
+    reply, to the one registry that asked, and the read is recorded; never in an event."""
+
+    id: UUID
+    login_id: str
+    name: str
+    birth_date: date
+    phone: str
+    email: str | None
+    registered_at: AwareDatetime
+    registered_by: UUID | None
+    from_region: str
+    region: str
+    """The region they move to."""
+    district: str | None
+    """Their 시·군·구 in the new region, as the move gave it."""
+    requested_at: AwareDatetime
+    school: School | None
+    desired_activities: list[DesiredActivity]
+    desired_regions: list[str]
+    talents: list[str]
+    availability: list[TimeSlot]
+    consents: list[HandedOverConsent]
+    guardian: HandedOverGuardian | None
+
+
+MOVE_VOLUNTEER = Rpc(
+    "registry", "move_volunteer", MoveVolunteer, MoveView, "이사: 거주 시·도 변경", owner="volunteer_id"
+)
+VOLUNTEER_FACTS = Rpc(
+    "registry",
+    "volunteer_facts",
+    VolunteerFacts,
+    VolunteerFactsView,
+    "What a registry needs of another region's volunteer (services only)",
+    owner="volunteer_id",
+)
+HAND_OVER_VOLUNTEER = Rpc(
+    "registry",
+    "hand_over_volunteer",
+    HandOverVolunteer,
+    VolunteerRecord,
+    "A moving volunteer's whole record, for the registry of their new region (services only)",
+    owner="from_region",
+)
