@@ -528,6 +528,14 @@ ROUTES: dict[str, Route] = {
             {"guardian_name": "이보호", "guardian_phone": "010-7777-8888", "relation": "parent", "consented": True},
         )
     ),
+    # To the region they live in already: refused for what was asked (a move would take the volunteer out of the
+    # scope of the cases after it); the moves themselves are tests.test_region_handover's.
+    "PUT /api/v1/volunteers/{volunteer_id}/region": Route(
+        lambda w, c: (
+            f"/api/v1/volunteers/{w.volunteers[c.target]}/region",
+            {"region": "11" if c.target == "in" else "26"},
+        )
+    ),
     "GET /api/v1/volunteers/{volunteer_id}/applications": Route(
         lambda w, c: (f"/api/v1/volunteers/{w.volunteers[c.target]}/applications", None),
         cut=_applications_cut,

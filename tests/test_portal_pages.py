@@ -1204,10 +1204,29 @@ async def test_a_volunteer_withdraws_and_can_no_longer_sign_in(people: People) -
     assert refused.status_code == 403 and "사용이 중지된 계정입니다" in Html(refused.text).text("main")
 
 
+async def test_a_volunteer_who_moved_to_busan_says_so_and_busan_keeps_them(people: People) -> None:
+    """이사: the volunteer's new 시·도 and 시·군·구, told in the portal; one deployment keeps every region here, so the
+    move is done at once (the handover between deployments is tests.test_region_handover's)."""
+    volunteer, _ = await people.new_volunteer("이사인")
+    page = await volunteer.get("/me/move")
+    assert "서울특별시" in page.text("current-region")
+    same = await volunteer.post("/me/move", {"region": "11", "district": ""})
+    assert "이미 서울특별시에 살고 있습니다" in html(same, 422).text("main")
+    mismatched = await volunteer.post("/me/move", {"region": "26", "district": "11440"})
+    assert html(mismatched, 422).text("f-district-error"), "마포구 is not in 부산"
+    moved = await volunteer.post("/me/move", {"region": "26", "district": "26350"})
+    assert (moved.status_code, moved.headers["location"]) == (303, "/me/profile?done=moved")
+    profile = await volunteer.get(moved.headers["location"])
+    assert "이사를 등록했습니다" in profile.text("notice")
+    assert "부산광역시" in profile.text("profile")
+    assert 'value="26350" selected' in profile.source, "해운대구, among 부산's 시·군·구"
+
+
 @pytest.mark.parametrize(
     ("path", "role"),
     [
         ("/me/profile", "volunteer"),
+        ("/me/move", "volunteer"),
         ("/me/applications", "volunteer"),
         ("/me/withdraw", "volunteer"),
         ("/centre/recruitments", "centre_manager"),

@@ -467,8 +467,37 @@ register(
         # Profile
         "WEB_PROFILE_EDIT": Text("회원정보 수정", "Edit my details"),
         "WEB_PROFILE_FIXED": Text(
-            "성명과 생년월일은 바꿀 수 없습니다. 다른 시·도로 옮겼다면 소속 협의회에 문의해 주세요.",
-            "Your name and date of birth stay as they are; if you moved to another province, ask your council.",
+            "성명과 생년월일은 바꿀 수 없습니다. 다른 시·도로 이사했다면 '이사 (거주 시·도 변경)'에서 바꿔 주세요.",
+            "Your name and date of birth stay as they are; if you moved to another province, tell us under 'Moving'.",
+        ),
+        "NAV_MOVE": Text("이사 (거주 시·도 변경)", "Moving to another province"),
+        "WEB_MOVE_WHAT": Text("이사하면 이렇게 됩니다", "What moving does"),
+        "WEB_MOVE_KEPT": Text(
+            "회원번호, 봉사실적, 인증서와 1365 연계는 그대로 이어집니다.",
+            "Your member number, hours, certificates and 1365 linkage carry on unchanged.",
+        ),
+        "WEB_MOVE_COUNCIL": Text(
+            "새 시·도의 자원봉사 협의회 등록센터가 회원정보를 관리합니다.",
+            "The council of your new province keeps your details from now on.",
+        ),
+        "WEB_MOVE_HANDOVER": Text(
+            "다른 기관이 운영하는 시·도로 옮기는 경우, 정보를 넘기는 잠시 동안 조회만 되고 수정·신청은 할 수 없습니다.",
+            "Where another operator runs the new province, your details can be read but not changed for the few "
+            "moments they take to be handed over.",
+        ),
+        "WEB_MOVE_CURRENT": Text("지금 사는 시·도: {region}", "Where you live now: {region}"),
+        "WEB_MOVE_REGION": Text("새로 사는 시·도", "The province you moved to"),
+        "WEB_MOVE_DISTRICT_HINT": Text(
+            "새 시·도 안의 시·군·구 (모르면 비워 두세요)", "Your district in the new province (leave empty if unsure)"
+        ),
+        "WEB_MOVE_SUBMIT": Text("이사 등록", "Register the move"),
+        "WEB_BACK_TO_PROFILE": Text("← 회원정보 수정으로", "← Back to my details"),
+        "WEB_MOVED": Text(
+            "이사를 등록했습니다. 새 시·도의 협의회가 회원정보를 관리합니다.", "Your move is registered."
+        ),
+        "WEB_MOVE_HANDING_OVER": Text(
+            "이사를 등록했습니다. 새 시·도의 등록센터로 회원정보를 옮기고 있습니다.",
+            "Your move is registered: your details are being handed over to the new province's registry.",
         ),
         "WEB_PROFILE_SAVED": Text("회원정보를 저장했습니다.", "Your details are saved."),
         "WEB_EMAIL": Text("이메일", "E-mail"),

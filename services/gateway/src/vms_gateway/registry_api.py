@@ -412,6 +412,29 @@ async def record_guardian_consent(volunteer_id: Id, body: GuardianConsent, call:
     return await call(registry_rpc.RECORD_GUARDIAN_CONSENT, consent)
 
 
+class Relocation(RequestModel):
+    """이사: the 시·도 (and, if known, the 시·군·구) the volunteer now lives in. The id stays; the registry of the new
+    region keeps the volunteer from now on (handed over by event where another deployment keeps that region)."""
+
+    region: ProvinceCode = Field(description="2-digit 시·도 code of the new residence", examples=["26"])
+    district: DistrictCode | None = Field(default=None, description="새 거주 시·군·구, in `region`", examples=["26350"])
+
+
+@router.put(
+    "/volunteers/{volunteer_id}/region",
+    tags=["volunteers"],
+    summary="이사: 거주 시·도 변경",
+    description="`state` is `moved` when the new region's registry keeps the volunteer already, `handing_over` while "
+    "their record is handed over to another deployment's registry (read as before, changed by no one meanwhile).",
+    responses=refusals(*BODY, 404, 409, 504),
+    openapi_extra=operation(registry_rpc.MOVE_VOLUNTEER.operation),
+)
+async def move_volunteer(volunteer_id: Id, body: Relocation, call: Call) -> registry_rpc.MoveView:
+    within_scope(call.actor, registry_rpc.MOVE_VOLUNTEER.operation, volunteer=volunteer_id)
+    move = _request(registry_rpc.MoveVolunteer, volunteer_id=volunteer_id, **dict(body))
+    return await call(registry_rpc.MOVE_VOLUNTEER, move)
+
+
 @router.get(
     "/volunteers/{volunteer_id}/applications",
     tags=["volunteers"],

@@ -61,6 +61,7 @@ MENUS: dict[Role, tuple[Menu, ...]] = {
                 Item("NAV_MEMBER", "/me"),
                 Item("NAV_PRIVACY", "/me#privacy"),
                 Item("NAV_PROFILE_EDIT", "/me/profile"),
+                Item("NAV_MOVE", "/me/move"),
                 Item("NAV_WITHDRAW", "/me/withdraw"),
             ),
         ),

@@ -45,6 +45,8 @@ router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 DONE["profile_saved"] = "WEB_PROFILE_SAVED"
 DONE["guardian_saved"] = "WEB_GUARDIAN_SAVED"
 DONE["withdrawn"] = "WEB_WITHDRAWN"
+DONE["moved"] = "WEB_MOVED"
+DONE["handing_over"] = "WEB_MOVE_HANDING_OVER"
 
 PROFILE_FIELDS = (
     "email",
@@ -62,6 +64,7 @@ LISTS = frozenset({"desired", "desired_regions", "availability"})
 """The controls that are groups of checkboxes (the others hold one text each)."""
 EDIT_FIELDS = ("phone", *PROFILE_FIELDS)
 GUARDIAN_FIELDS = ("guardian_name", "guardian_phone", "relation", "consented")
+MOVE_FIELDS = ("region", "district")
 TALENT_SEPARATOR = ","
 
 _CONTROL_OF = {
@@ -233,6 +236,62 @@ async def record_guardian_consent(request: Request, principal: CurrentPrincipal)
         refused, errors = shown_with_form(exc, say(request), GUARDIAN_FIELDS)
         return await _profile_page(request, me, guardian_values=values, guardian_errors=errors, status=refused.status)
     return redirect("/me/profile?done=guardian_saved#guardian")
+
+
+# -- 이사 --------------------------------------------------------------------------------------------------------------
+
+
+async def _move_page(
+    request: Request,
+    me: Principal,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    t = say(request)
+    volunteer = await fill(
+        t,
+        "NAV_MOVE",
+        services_for(request, me)(registry_rpc.GET_VOLUNTEER, registry_rpc.VolunteerRef(volunteer_id=volunteer_of(me))),
+    )
+    values = values or dict.fromkeys(MOVE_FIELDS, "")
+    chosen = values.get("region") or None
+    return page(
+        request,
+        "move.html",
+        me,
+        status=status,
+        volunteer=volunteer,
+        values=values,
+        errors=errors,
+        region_options=choices.regions(t),
+        district_groups=choices.district_groups(t, chosen),
+    )
+
+
+@router.get("/me/move")
+async def move_page(request: Request, principal: CurrentPrincipal) -> Response:
+    return await _move_page(request, require(principal, Role.VOLUNTEER))
+
+
+@router.post("/me/move")
+async def move(request: Request, principal: CurrentPrincipal) -> Response:
+    """이사: the volunteer's new 시·도 (and 시·군·구). Where this deployment serves it, the move is done at once;
+    where another does, the record is handed over to it, and the page says so."""
+    me = require(principal, Role.VOLUNTEER)
+    form = await posted(request, me)
+    values: dict[str, Any] = {name: form.text(name) for name in MOVE_FIELDS}
+    try:
+        move = validated(
+            registry_rpc.MoveVolunteer,
+            {"volunteer_id": str(volunteer_of(me)), "region": values["region"], "district": values["district"] or None},
+        )
+        done = await services_for(request, me)(registry_rpc.MOVE_VOLUNTEER, move)
+    except FORM_REFUSALS as exc:
+        refused, errors = shown_with_form(exc, say(request), MOVE_FIELDS)
+        return await _move_page(request, me, values=values, errors=errors, status=refused.status)
+    return redirect(f"/me/profile?done={done.state.value}")
 
 
 # -- 회원탈퇴 ----------------------------------------------------------------------------------------------------------
