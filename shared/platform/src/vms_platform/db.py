@@ -8,6 +8,7 @@ of one failing halfway through a read-then-write transaction.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -17,8 +18,10 @@ from typing import Any, Literal
 from sqlalchemy import DateTime, MetaData, Table, event, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -79,7 +82,10 @@ row estimate was wrong."""
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, connect_args={"server_settings": SERVER_SETTINGS}, **kwargs)
+        engine = create_async_engine(url, connect_args={"server_settings": SERVER_SETTINGS}, **kwargs)
+        event.listen(engine.sync_engine, "checkout", _alive)
+        event.listen(engine.sync_engine, "checkin", _returned)
+        return engine
 
     database = make_url(url).database
     if database and database != ":memory:":
@@ -104,18 +110,60 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+IDLE_BEFORE_PING = 10.0
+"""Seconds a pooled PostgreSQL connection may lie unused before it is pinged at its next checkout."""
+
+
+def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection the server closed (a restart, a failover, an idle timeout) is not handed out:
+    the pool opens a new one instead. asyncpg learns of a close as soon as its socket does, so that check costs
+    nothing; a connection unused for `IDLE_BEFORE_PING` seconds is also pinged (one round trip), for a server that
+    went away while the service was quiet. SQLAlchemy's own `pool_pre_ping` would cost three round trips on asyncpg
+    (BEGIN, the ping, ROLLBACK) before every unit of work. A connection lost in the moment before its statement
+    fails that statement, and SQLAlchemy then renews the pool."""
+    connection = dbapi_connection._connection
+    if connection.is_closed():
+        raise DisconnectionError("the PostgreSQL server closed this connection")
+    idle_since = record.info.get(_IDLE_SINCE)
+    if idle_since is not None and time.monotonic() - idle_since >= IDLE_BEFORE_PING:
+        try:
+            await_only(connection.fetchrow(";"))
+        except Exception as error:
+            raise DisconnectionError(f"the PostgreSQL connection did not answer a ping: {error}") from error
+
+
+_IDLE_SINCE = "vms_idle_since"
+
+
+def _returned(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
 class Database:
-    """The engine and session factory of one service's database."""
+    """The engine and session factories of one service's database."""
 
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
         self.engine = create_engine(self.url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # On PostgreSQL a read of one statement needs no transaction of its own (BEGIN and COMMIT are two more
+        # round trips); SQLite's reads stay in the transactions that order them with its one writer.
+        readers = self.engine if is_sqlite(self.url) else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.readers = async_sessionmaker(readers, expire_on_commit=False)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: everything inside commits together or not at all."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read of one statement (or of statements that need not see one snapshot): on PostgreSQL each runs on
+        its own, outside any transaction. Nothing may be written through it; a read that must see one consistent
+        state across statements, or streams rows, takes `transaction()`."""
+        async with self.readers() as session, session.begin():
             yield session
 
     async def close(self) -> None:
