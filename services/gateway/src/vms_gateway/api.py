@@ -61,7 +61,7 @@ def services_for(request: Request, principal: Principal | None) -> Services:
     return Services(state_of(request).rpc, request.state.request_id, actor_of(principal))
 
 
-def services(request: Request, principal: CurrentPrincipal) -> Services:
+async def services(request: Request, principal: CurrentPrincipal) -> Services:
     return services_for(request, principal)
 
 

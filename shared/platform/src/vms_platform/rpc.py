@@ -144,7 +144,7 @@ class UndecodableBody(Exception):
         return {"type": "json_invalid", "loc": location, "msg": self.error, "ctx": {"error": self.error}}
 
 
-def _decode_body(message: StreamMessage[Any]) -> Any:
+async def _decode_body(message: StreamMessage[Any]) -> Any:
     """The request body as JSON, read strictly (`vms_platform.strict_json`), or `UndecodableBody`.
 
     FastStream's own decoder hands a body it cannot read to validation as bytes (which then reads as "not an
@@ -164,7 +164,7 @@ def _decode_body(message: StreamMessage[Any]) -> Any:
 
 
 def _refusal(body: ErrorBody) -> Response:
-    return Response(body.model_dump(mode="json"), headers={STATUS_HEADER: "error"})
+    return Response(body, headers={STATUS_HEADER: "error"})
 
 
 def _on_invalid(exc: ValidationError) -> Response:
@@ -271,7 +271,7 @@ def serve(
         with trace(causation_id=request_id, correlation_id=request_id, actor=actor.reference):
             async with slots if slots is not None else contextlib.nullcontext():
                 result = await handler(request, actor)
-        return Response(result.model_dump(mode="json"), headers={REGIONS_HEADER: served})
+        return Response(result, headers={REGIONS_HEADER: served})
 
     # FastStream validates the body against the declared request model (and documents it in AsyncAPI).
     message_type = Annotated[NatsMessage, Context("message")]
@@ -406,7 +406,7 @@ class RpcClient:
             headers[FORWARDED_HEADER] = region
         try:
             reply = await self.broker.request(
-                request.model_dump(mode="json"),
+                request,
                 rpc.subject(self.bus, region),
                 headers=headers,
                 timeout=timeout or self.timeout,
