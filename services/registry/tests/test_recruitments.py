@@ -528,6 +528,9 @@ async def test_pages_total_and_sorting(registry: Registry, board: Board) -> None
     assert [r.id for r in closing.items] == [b.meals.id, b.baths.id, b.chat.id], "deadline, else last day"
     every = await search(registry, open_only=False, sort=RecruitmentSort.CLOSING, limit=1, offset=3)
     assert [r.id for r in every.items] == [b.study.id] and every.total == 4
+    past_the_end = await search(registry, limit=2, offset=10)
+    assert past_the_end.items == [] and past_the_end.total == 3, "a page past the end still tells the total"
+    assert (await search(registry, keyword="없는말")).total == 0
 
 
 async def test_equal_days_are_sorted_by_id(registry: Registry) -> None:

@@ -4,6 +4,7 @@ came back; the places of a recruitment are taken and given back by one condition
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -11,7 +12,21 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Boolean, ColumnElement, Row, Select, Text, func, insert, literal, select, text, update
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +55,7 @@ from vms_contracts.rpc.registry import (
     ApplicationView,
     Apply,
     CentreStatus,
+    Eligibility,
     ListApplications,
     OrientationView,
     PostRecruitment,
@@ -53,7 +69,6 @@ from vms_contracts.rpc.registry import (
     RejectApplication,
     SearchRecruitments,
     UpdateRecruitment,
-    Weekday,
 )
 from vms_platform.actor import OutOfScope, authorize, refused, require_scope
 from vms_platform.clock import KST
@@ -162,7 +177,8 @@ class RecruitmentHandlers:
             domain.check_district(cmd.district, current.region)
             domain.check_capacity(cmd.capacity, current.taken)
             details = _details(session, cmd, current.centre_name)
-            if all(_same(getattr(current, column), value) for column, value in details.items()):
+            shown = {column: value for column, value in details.items() if column not in SEARCHED_BY}
+            if all(_same(getattr(current, column), value) for column, value in shown.items()):
                 return _recruitment_view(current, self.today())
             now = datetime.now(UTC)
             changed = (
@@ -214,7 +230,7 @@ class RecruitmentHandlers:
     async def get_recruitment(self, ref: RecruitmentRef, actor: Actor) -> RecruitmentView:
         """봉사자모집 상세: public, as the portal shows it to anyone."""
         authorize(rpc.GET_RECRUITMENT.operation, actor)
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             return _recruitment_view(await _recruitment_row(session, ref.recruitment_id), self.today())
 
     async def search_recruitments(self, query: SearchRecruitments, actor: Actor) -> RecruitmentList:
@@ -222,18 +238,22 @@ class RecruitmentHandlers:
         day, words of the text, who may apply and the centre; by default only those taking applications now."""
         authorize(rpc.SEARCH_RECRUITMENTS.operation, actor)
         today = self.today()
-        async with self.db.transaction() as session:
-            matching = _search_conditions(session, query, today)
-            total = await session.scalar(select(func.count()).select_from(_with_centre()).where(*matching))
+        async with self.db.read() as session:
+            postgres = _is_postgres(session)
+            given = _search_parameters(query, today, postgres=postgres)
+            shape = _SearchShape(frozenset(given), query.eligibility, query.sort, postgres)
             rows = (
                 await session.execute(
-                    _recruitment_select()
-                    .where(*matching)
-                    .order_by(*_search_order(query.sort))
-                    .limit(query.limit)
-                    .offset(query.offset)
+                    _search_page(shape), {**given, "page_limit": query.limit, "page_offset": query.offset}
                 )
             ).all()
+            # The page and the total in one read; only a page past the end has no row to carry the total.
+            if rows:
+                total = rows[0].found
+            elif query.offset > 0:
+                total = await session.scalar(_search_count(shape), given)
+            else:
+                total = 0
         return RecruitmentList(items=[_recruitment_view(row, today) for row in rows], total=int(total or 0))
 
     # -- applying (봉사신청) --------------------------------------------------------------------------------------
@@ -604,10 +624,15 @@ def _with_centre() -> Any:
     return recruitments.join(centres, centres.c.id == recruitments.c.centre_id)
 
 
+SEARCHED_BY = ("search_text", "search_bigrams")
+"""The recruitment's columns kept only to be searched by: never read back."""
+
+
 def _recruitment_select() -> Select[tuple[Any, ...]]:
-    return select(
-        *recruitments.c, centres.c.name.label("centre_name"), centres.c.status.label("centre_status")
-    ).select_from(_with_centre())
+    shown = [column for column in recruitments.c if column.name not in SEARCHED_BY]
+    return select(*shown, centres.c.name.label("centre_name"), centres.c.status.label("centre_status")).select_from(
+        _with_centre()
+    )
 
 
 async def _recruitment_row(session: AsyncSession, recruitment_id: UUID, *, lock: bool = False) -> AnyRow:
@@ -659,55 +684,87 @@ def _facts(row: AnyRow) -> dict[str, Any]:
 
 
 def _recruitment_view(row: AnyRow, today: date) -> RecruitmentView:
-    return RecruitmentView(
-        id=row.id,
-        centre_id=row.centre_id,
-        centre_name=row.centre_name,
-        region=row.region,
-        district=row.district,
-        title=row.title,
-        description=row.description,
-        activity_type=ActivityType(row.activity_type),
-        sub_field=row.sub_field,
-        place=row.place,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        weekdays=[Weekday(day) for day in row.weekdays.split(",")],
-        start_time=row.start_time,
-        end_time=row.end_time,
-        capacity=row.capacity,
-        taken=row.taken,
-        eligibility=_eligibility(row),
-        orientation_required=row.orientation_required,
-        apply_until=row.apply_until,
-        status=RecruitmentStatus(row.status),
-        accepting=_opening(row).accepting(today),
-        posted_at=row.posted_at,
-        updated_at=row.updated_at,
+    # Validated from the row's plain values: pydantic makes the enums, lists and times of them itself.
+    return RecruitmentView.model_validate(
+        {
+            "id": row.id,
+            "centre_id": row.centre_id,
+            "centre_name": row.centre_name,
+            "region": row.region,
+            "district": row.district,
+            "title": row.title,
+            "description": row.description,
+            "activity_type": row.activity_type,
+            "sub_field": row.sub_field,
+            "place": row.place,
+            "start_date": row.start_date,
+            "end_date": row.end_date,
+            "weekdays": row.weekdays.split(","),
+            "start_time": row.start_time,
+            "end_time": row.end_time,
+            "capacity": row.capacity,
+            "taken": row.taken,
+            "eligibility": _eligibility(row),
+            "orientation_required": row.orientation_required,
+            "apply_until": row.apply_until,
+            "status": row.status,
+            "accepting": _opening(row).accepting(today),
+            "posted_at": row.posted_at,
+            "updated_at": row.updated_at,
+        }
     )
 
 
 ELIGIBILITY_COLUMNS = {"adult": "for_adults", "youth": "for_youth", "group": "for_groups"}
 
 
-def _search_conditions(session: AsyncSession, query: SearchRecruitments, today: date) -> list[ColumnElement[bool]]:
-    r = recruitments.c
-    matching: list[ColumnElement[bool]] = []
-    if query.activity_type is not None:
-        matching.append(r.activity_type == query.activity_type.value)
-    if query.sub_field is not None:
-        matching.append(r.sub_field == query.sub_field)
-    if query.region is not None:
-        matching.append(r.region == query.region)
-    if query.district is not None:
-        matching.append(r.district == query.district)
+EQUAL_FILTERS = ("activity_type", "sub_field", "region", "district", "centre_id")
+"""The search's filters that a recruitment's column of the same name must equal."""
+
+
+@dataclass(frozen=True)
+class _SearchShape:
+    """What the statement of a search depends on, apart from the values it binds: the filters and words given, who
+    may apply, the order and the database. Searches of one shape share one statement, built and compiled once."""
+
+    given: frozenset[str]
+    eligibility: Eligibility | None
+    sort: RecruitmentSort
+    postgres: bool
+
+
+def _search_parameters(query: SearchRecruitments, today: date, *, postgres: bool) -> dict[str, Any]:
+    """The values a search binds, by name: the filters given, `today` for those taking applications now, each word
+    of the keyword (`word_0`, …) and, on PostgreSQL, their bigrams (`bigrams`)."""
+    given: dict[str, Any] = {}
+    for name in EQUAL_FILTERS:
+        value = getattr(query, name)
+        if value is not None:
+            given[name] = value.value if isinstance(value, ActivityType) else value
     if query.on_date is not None:
-        matching.extend([r.start_date <= query.on_date, r.end_date >= query.on_date])
-    if query.eligibility is not None:
-        matching.append(recruitments.c[ELIGIBILITY_COLUMNS[query.eligibility.value]].is_(True))
-    if query.centre_id is not None:
-        matching.append(r.centre_id == query.centre_id)
+        given["on_date"] = query.on_date
     if query.open_only:
+        given["today"] = today
+    words = domain.search_words(query.keyword) if query.keyword is not None else []
+    for number, word in enumerate(words):
+        given[f"word_{number}"] = word
+    pairs = sorted({pair for word in words for pair in domain.bigrams(word)})
+    if postgres and pairs:
+        given["bigrams"] = pairs
+    return given
+
+
+def _search_conditions(shape: _SearchShape) -> list[ColumnElement[bool]]:
+    r = recruitments.c
+    given = shape.given
+    matching: list[ColumnElement[bool]] = [r[name] == bindparam(name) for name in EQUAL_FILTERS if name in given]
+    if "on_date" in given:
+        on_date = bindparam("on_date", type_=Date())
+        matching.extend([r.start_date <= on_date, r.end_date >= on_date])
+    if shape.eligibility is not None:
+        matching.append(recruitments.c[ELIGIBILITY_COLUMNS[shape.eligibility.value]].is_(True))
+    if "today" in given:
+        today = bindparam("today", type_=Date())
         matching.extend(
             [
                 r.status == RecruitmentStatus.OPEN.value,
@@ -717,35 +774,61 @@ def _search_conditions(session: AsyncSession, query: SearchRecruitments, today: 
                 centres.c.status != CentreStatus.SUSPENDED.value,
             ]
         )
-    if query.keyword is not None:
-        matching.extend(_keyword_conditions(session, query.keyword))
+    matching.extend(_keyword_conditions(shape))
     return matching
 
 
-def _keyword_conditions(session: AsyncSession, keyword: str) -> list[ColumnElement[bool]]:
+def _keyword_conditions(shape: _SearchShape) -> list[ColumnElement[bool]]:
     """Every word of the keyword in the recruitment's search text. On PostgreSQL the GIN index of bigrams finds
     the recruitments holding all the words' bigrams, and the text itself confirms each word whole; a word of one
     character has no bigram and is found by the text alone. SQLite, the small embedded run, reads the text."""
-    words = domain.search_words(keyword)
-    if not words:
-        return []
-    if not _is_postgres(session):
-        return [func.instr(recruitments.c.search_text, word) > 0 for word in words]
-    conditions: list[ColumnElement[bool]] = [func.strpos(recruitments.c.search_text, word) > 0 for word in words]
-    pairs = sorted({pair for word in words for pair in domain.bigrams(word)})
-    if pairs:
+    words = sorted(name for name in shape.given if name.startswith("word_"))
+    text_of = recruitments.c.search_text
+    if not shape.postgres:
+        return [func.instr(text_of, bindparam(word, type_=Text())) > 0 for word in words]
+    conditions: list[ColumnElement[bool]] = [func.strpos(text_of, bindparam(word, type_=Text())) > 0 for word in words]
+    if "bigrams" in shape.given:
         contains = recruitments.c.search_bigrams.op("@>", return_type=Boolean)
-        conditions.insert(0, contains(literal(pairs, type_=postgresql.ARRAY(Text()))))
+        conditions.insert(0, contains(bindparam("bigrams", type_=postgresql.ARRAY(Text()))))
     return conditions
 
 
-def _search_order(sort: RecruitmentSort) -> list[Any]:
-    r = recruitments.c
+@functools.lru_cache(maxsize=1024)
+def _search_page(shape: _SearchShape) -> Select[tuple[Any, ...]]:
+    """A page of a search and the number found in all (`found`), bound with the search's values and `page_limit`,
+    `page_offset`.
+
+    Counting all that match means reading them all, so they are found first, by the index that fits the filters
+    best, and only then ordered and cut to the page. The found rows are a subquery with an `OFFSET 0`, which
+    PostgreSQL plans on its own: left to plan the whole at once, it would read the recruitments newest first by
+    the index on `posted_at` to stop after a page — which it cannot, the count needing every row — and read the
+    whole table."""
+    matching = (
+        _recruitment_select()
+        .add_columns(func.count().over().label("found"))
+        .where(*_search_conditions(shape))
+        .offset(0)
+        .subquery("matching")
+    )
+    return (
+        select(matching)
+        .order_by(*_search_order(shape.sort, matching.c))
+        .limit(bindparam("page_limit", type_=Integer()))
+        .offset(bindparam("page_offset", type_=Integer()))
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _search_count(shape: _SearchShape) -> Select[Any]:
+    return select(func.count()).select_from(_with_centre()).where(*_search_conditions(shape))
+
+
+def _search_order(sort: RecruitmentSort, columns: Any) -> list[Any]:
     if sort is RecruitmentSort.STARTING:
-        return [r.start_date.asc(), r.id.asc()]
+        return [columns.start_date.asc(), columns.id.asc()]
     if sort is RecruitmentSort.CLOSING:
-        return [r.last_apply_day.asc(), r.id.asc()]
-    return [r.posted_at.desc(), r.id.desc()]
+        return [columns.last_apply_day.asc(), columns.id.asc()]
+    return [columns.posted_at.desc(), columns.id.desc()]
 
 
 # -- applications --------------------------------------------------------------------------------------------------
