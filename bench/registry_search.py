@@ -6,7 +6,8 @@ registry database, by COPY straight into the registry's tables, with every colum
 computed by the service's own functions (`vms_registry.recruitments.domain`: the search text, its bigrams, the last
 day to apply, the eligibility flags), then VACUUM ANALYZEs it and prints the load's time and rows per second.
 
-Then, with the registry service and the gateway running in this process (as `actor_verification.py` runs them):
+Then, with the registry service and the gateway each running in a process of its own, as they are deployed
+(`vms-registry run`, `vms-gateway run`):
 
 - (a) search through the gateway, `GET /api/v1/recruitments?activity_type=…&region=…&on_date=…&keyword=…`, with
   keywords drawn from the loaded titles (two-syllable words among them), `--requests` requests from `--clients`
@@ -36,6 +37,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import sys
 import tempfile
@@ -56,6 +58,7 @@ import asyncpg
 import httpx
 from faker import Faker
 from faststream.nats import NatsBroker
+from pydantic_settings import BaseSettings
 from sqlalchemy import Table, make_url
 
 from vms_contracts.ids import new_id
@@ -83,16 +86,12 @@ from vms_deploy.demo_data import (
     place_name,
 )
 from vms_gateway.admin import create_central_admin
-from vms_gateway.app import create_app as create_gateway
-from vms_gateway.server import server as gateway_server
 from vms_gateway.settings import GatewaySettings
 from vms_platform.actor import new_key_set
 from vms_platform.clock import today_kst
 from vms_platform.db import migrate
 from vms_platform.logging import configure_logging
-from vms_platform.runtime import ServiceApp
 from vms_platform.testing import CENTRAL_ADMIN, fresh_bus, fresh_postgres_database, rpc_client
-from vms_registry.app import create_app as create_registry
 from vms_registry.db import (
     centres,
     volunteer_availability,
@@ -444,18 +443,25 @@ def searches(loaded: Loaded, count: int, rng: random.Random, today: date) -> lis
 
 
 SEARCH_SQL = """
-SELECT r.*, c.name AS centre_name, c.status AS centre_status, count(*) OVER () AS total
-FROM recruitments r JOIN centres c ON c.id = r.centre_id
-WHERE r.activity_type = $1 AND r.region = $2 AND r.start_date <= $3 AND r.end_date >= $3
-  AND r.status = 'open' AND r.end_date >= $4 AND r.last_apply_day >= $4 AND r.taken < r.capacity
-  AND c.status <> 'suspended'
-  AND r.search_bigrams @> $5::text[] AND strpos(r.search_text, $6) > 0
-ORDER BY r.posted_at DESC, r.id DESC
+SELECT * FROM (
+  SELECT r.id, r.centre_id, r.region, r.district, r.title, r.description, r.activity_type, r.sub_field, r.place,
+    r.start_date, r.end_date, r.weekdays, r.start_time, r.end_time, r.capacity, r.taken, r.for_adults, r.for_youth,
+    r.for_groups, r.orientation_required, r.apply_until, r.last_apply_day, r.status, r.posted_at, r.posted_by,
+    r.updated_at, r.updated_by, c.name AS centre_name, c.status AS centre_status, count(*) OVER () AS total
+  FROM recruitments r JOIN centres c ON c.id = r.centre_id
+  WHERE r.activity_type = $1 AND r.region = $2 AND r.start_date <= $3 AND r.end_date >= $3
+    AND r.status = 'open' AND r.end_date >= $4 AND r.last_apply_day >= $4 AND r.taken < r.capacity
+    AND c.status <> 'suspended'
+    AND r.search_bigrams @> $5::text[] AND strpos(r.search_text, $6) > 0
+  OFFSET 0
+) found
+ORDER BY posted_at DESC, id DESC
 LIMIT 20
 """
 """The service's search (`RecruitmentHandlers.search_recruitments`) as one statement, for a keyword of one word of
 two characters or more (what `searches` asks): its filters, the word's bigrams contained in the recruitment's
-bigrams (the GIN index) and the word found whole in the text, its order and page, and the total beside each row."""
+bigrams (the GIN index) and the word found whole in the text, the total beside each row, then its order and page
+(the found rows planned on their own, `OFFSET 0`, as the service does: the count reads them all anyway)."""
 
 
 def search_arguments(search: Search, today: date) -> tuple[Any, ...]:
@@ -557,35 +563,47 @@ def report(name: str, measured: list[tuple[str, list[float]]], raw: list[float])
 # -- the running system --------------------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def _service(app: ServiceApp, package: str) -> AsyncIterator[ServiceApp]:
-    await asyncio.to_thread(migrate, app.settings.database_url, str(files(package) / "migrations"))
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.stop()
+def _environment(settings: BaseSettings) -> dict[str, str]:
+    """The variables that configure a service as `settings` was made here (`VMS_REGISTRY_DATABASE_URL`, …): the
+    fields given to it; the rest (the keys) each process reads from this one's environment, as `settings` did."""
+    prefix = str(settings.model_config.get("env_prefix", ""))
+    given = settings.model_dump(include=settings.model_fields_set - {"actor_key"})
+    return {f"{prefix}{field}".upper(): str(value) for field, value in given.items() if value is not None}
 
 
 @asynccontextmanager
-async def _gateway(settings: GatewaySettings) -> AsyncIterator[str]:
-    await asyncio.to_thread(migrate, settings.database_url, str(files("vms_gateway") / "migrations"))
-    stopping = asyncio.Event()
-    running = gateway_server(create_gateway(settings, stopping), settings, stopping)
-    task = asyncio.create_task(running.serve())
-    url = f"http://127.0.0.1:{settings.port}"
-    try:
-        async with httpx.AsyncClient(base_url=url) as client:
-            for _ in range(200):
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get("/api/v1/health")).status_code in (200, 503):
-                        break
-                await asyncio.sleep(0.05)
-        yield url
-    finally:
-        running.should_exit = True
-        stopping.set()
-        await task
+async def _process(program: str, settings: BaseSettings) -> AsyncIterator[None]:
+    """`program run --migrate` (`vms-registry`, `vms-gateway`) in a process of its own, as each service is deployed,
+    configured by `settings`; stopped by SIGTERM at the end. What it printed is shown if it failed."""
+    with tempfile.TemporaryFile() as log:
+        process = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).with_name(program)),
+            "run",
+            "--migrate",
+            env={**os.environ, **_environment(settings)},
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            yield
+        finally:
+            if process.returncode is None:
+                process.terminate()
+            code = await process.wait()
+            if code not in (0, -signal.SIGTERM):
+                log.seek(0)
+                print(f"{program} exited with {code}:\n" + log.read().decode("utf-8", "replace")[-3000:])
+
+
+async def _until(check: Callable[[], Awaitable[bool]], what: str, *, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if await check():
+                return
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"{what}: not ready after {seconds:.0f} s")
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -625,9 +643,8 @@ async def main(args: argparse.Namespace) -> int:
             "VACUUM ANALYZE included): " + ", ".join(f"{name} {count:,}" for name, count in loaded.rows.items())
         )
 
-        await stack.enter_async_context(
-            _service(create_registry(RegistrySettings(database_url=databases["registry"], **common)), "vms_registry")
-        )
+        registry_settings = RegistrySettings(database_url=databases["registry"], **common)
+        await stack.enter_async_context(_process("vms-registry", registry_settings))
         settings = GatewaySettings(
             database_url=databases["gateway"],
             port=_free_port(),
@@ -638,13 +655,25 @@ async def main(args: argparse.Namespace) -> int:
             rpc_timeout=30,
             **common,
         )
-        url = await stack.enter_async_context(_gateway(settings))
+        await stack.enter_async_context(_process("vms-gateway", settings))
+        url = f"http://127.0.0.1:{settings.port}"
         pool = await asyncpg.create_pool(dsn, min_size=args.clients, max_size=args.clients)
         stack.push_async_callback(pool.close)
         broker = NatsBroker(nats_url)
         await broker.connect()
         stack.push_async_callback(broker.stop)
         client = rpc_client(broker, bus, CENTRAL_ADMIN, timeout=30)
+
+        async def registry_answers() -> bool:
+            await client.call(rpc.SEARCH_RECRUITMENTS, SearchRecruitments(region="11", limit=1), region="11")
+            return True
+
+        async def gateway_answers() -> bool:
+            async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+                return (await http.get("/api/v1/recruitments?region=11&limit=1")).status_code == 200
+
+        await _until(registry_answers, "the registry")
+        await _until(gateway_answers, "the gateway")
 
         rng = random.Random(args.seed + 1)
         asked = searches(loaded, args.requests, rng, today)
