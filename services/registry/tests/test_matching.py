@@ -299,6 +299,18 @@ async def test_a_volunteer_without_wishes_gets_their_home_region_by_availability
     assert ids(found)[1:] == sorted([board.chat.id, board.office.id]), "the same score and start: by id"
 
 
+async def test_candidates_past_the_first_page_are_read_when_the_first_holds_too_few(
+    registry: Registry, board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The candidates are read a page (`BATCH`) first and the rest after it: with a page of one, the three found
+    are the same, in the same order."""
+    kim = await member(registry, "김철수", availability=[("sun", "afternoon")])
+    whole = ids(await for_volunteer(registry, kim))
+    monkeypatch.setattr(queries, "BATCH", 1)
+    assert ids(await for_volunteer(registry, kim)) == whole
+    assert len(whole) == 3
+
+
 async def test_closed_full_and_youth_only_recruitments_are_not_recommended_to_an_adult(
     registry: Registry, board: Board
 ) -> None:

@@ -62,7 +62,7 @@ class MatchingHandlers:
         candidate scoring all that its rank leaves open could be kept."""
         require_scope(actor, rpc.RECOMMEND_RECRUITMENTS.operation, volunteer=query.volunteer_id)
         today = self.today()
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             person = await _active_volunteer(session, query.volunteer_id)
             wishes = (await queries.wishes_of(session, [person]))[person.id]
             best: domain.Best[tuple[date, UUID]] = domain.Best(query.limit)

@@ -51,7 +51,7 @@ AnyRow = Row[tuple[Any, ...]]
 CANDIDATES = 2000
 """The most candidates scored whole for one answer; the rest rank below them by what SQL can already tell."""
 BATCH = 100
-"""Candidates read (and scored) at once."""
+"""Candidates read first; the rest (up to `CANDIDATES`) only when the first did not hold enough."""
 
 _r = recruitments.c
 _v = volunteers.c
@@ -117,7 +117,8 @@ async def volunteer_row(session: AsyncSession, volunteer_id: UUID) -> AnyRow | N
 
 
 async def wishes_of(session: AsyncSession, people: Sequence[AnyRow]) -> dict[UUID, Wishes]:
-    """Each volunteer's registered wishes (희망봉사활동, 희망활동지역, 특기, 활동 가능 시간), four queries for all."""
+    """Each volunteer's registered wishes (희망봉사활동, 희망활동지역, 특기, 활동 가능 시간), read in one statement for
+    all: the four tables' rows, each tagged with the kind of wish it is."""
     ids = [person.id for person in people]
     if not ids:
         return {}
@@ -125,26 +126,33 @@ async def wishes_of(session: AsyncSession, people: Sequence[AnyRow]) -> dict[UUI
     regions: dict[UUID, set[str]] = defaultdict(set)
     talents: dict[UUID, list[str]] = defaultdict(list)
     slots: dict[UUID, set[Slot]] = defaultdict(set)
-    table = volunteer_desired_activities
-    for row in await session.execute(select(table).where(_wishes.volunteer_id.in_(ids))):
-        activities[row.volunteer_id].add((ActivityType(row.activity_type), row.sub_field))
-    table = volunteer_desired_regions
-    for row in await session.execute(select(table).where(_regions.volunteer_id.in_(ids))):
-        regions[row.volunteer_id].add(row.region)
-    table = volunteer_talents
-    talent_rows = select(table).where(table.c.volunteer_id.in_(ids)).order_by(table.c.volunteer_id, table.c.talent)
-    for row in await session.execute(talent_rows):
-        talents[row.volunteer_id].append(row.talent)
-    table = volunteer_availability
-    for row in await session.execute(select(table).where(_slots.volunteer_id.in_(ids))):
-        slots[row.volunteer_id].add((Weekday(row.weekday), DayPart(row.part)))
+    talent = volunteer_talents.c
+    every = union_all(
+        select(literal("activity").label("kind"), _wishes.volunteer_id, _wishes.activity_type, _wishes.sub_field).where(
+            _wishes.volunteer_id.in_(ids)
+        ),
+        select(literal("region"), _regions.volunteer_id, _regions.region, literal("")).where(
+            _regions.volunteer_id.in_(ids)
+        ),
+        select(literal("talent"), talent.volunteer_id, talent.talent, literal("")).where(talent.volunteer_id.in_(ids)),
+        select(literal("slot"), _slots.volunteer_id, _slots.weekday, _slots.part).where(_slots.volunteer_id.in_(ids)),
+    )
+    for kind, volunteer_id, first, second in await session.execute(every):
+        if kind == "activity":
+            activities[volunteer_id].add((ActivityType(first), second))
+        elif kind == "region":
+            regions[volunteer_id].add(first)
+        elif kind == "talent":
+            talents[volunteer_id].append(first)
+        else:
+            slots[volunteer_id].add((Weekday(first), DayPart(second)))
     return {
         person.id: Wishes(
             region=person.region,
             district=person.district,
             activities=frozenset(activities[person.id]),
             regions=frozenset(regions[person.id]),
-            talents=tuple(talents[person.id]),
+            talents=tuple(sorted(talents[person.id])),
             slots=frozenset(slots[person.id]),
         )
         for person in people
@@ -212,7 +220,8 @@ async def recruitment_candidates(
     """Recruitments that may be taking applications, in a 시·도 where the volunteer serves, of a type they wish (any
     type when they wished none), open to their age, without an application of theirs standing: the sub-field, the
     시·군·구 and the time first, then the soonest. Found by the index on the type, the region and the last day, and
-    read `BATCH` at a time, so that the reading stops where the caller has found enough (close it then)."""
+    read as two pages, the first `BATCH` and then the rest only when the caller reads past them (close it where it
+    has found enough). Plain statements, not a cursor: the reading needs no transaction."""
     wished_sub_fields = [
         and_(_r.activity_type == kind.value, _r.sub_field == sub) for kind, sub in sorted(wishes.activities) if sub
     ]
@@ -234,16 +243,14 @@ async def recruitment_candidates(
         .select_from(recruitments.join(centres, centres.c.id == _r.centre_id))
         .where(*conditions)
         .order_by(rank.desc(), _r.start_date, _r.id)
-        .limit(limit)
-        .execution_options(yield_per=BATCH)
     )
-    found = await session.stream(query)
-    try:
-        async for batch in found.partitions():
-            for row in batch:
-                yield row
-    finally:
-        await found.close()
+    first = (await session.execute(query.limit(min(BATCH, limit)))).all()
+    for row in first:
+        yield row
+    if len(first) < BATCH or limit <= BATCH:
+        return
+    for row in await session.execute(query.offset(BATCH).limit(limit - BATCH)):
+        yield row
 
 
 def posting_of(row: AnyRow) -> Posting:
