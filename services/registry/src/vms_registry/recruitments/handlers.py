@@ -661,10 +661,9 @@ def _opening(row: AnyRow) -> domain.Opening:
     )
 
 
-def _facts(row: AnyRow) -> dict[str, Any]:
-    """What `RecruitmentPostedV1` and `RecruitmentUpdatedV1` carry: the recruitment as the public sees it."""
+def _described(row: AnyRow) -> dict[str, Any]:
+    """What a recruitment is, by the row's plain values: what both its events and its view show."""
     return {
-        "recruitment_id": row.id,
         "centre_id": row.centre_id,
         "region": row.region,
         "district": row.district,
@@ -678,8 +677,16 @@ def _facts(row: AnyRow) -> dict[str, Any]:
         "start_time": row.start_time,
         "end_time": row.end_time,
         "capacity": row.capacity,
-        "eligibility": [e.value for e in _eligibility(row)],
         "orientation_required": row.orientation_required,
+    }
+
+
+def _facts(row: AnyRow) -> dict[str, Any]:
+    """What `RecruitmentPostedV1` and `RecruitmentUpdatedV1` carry: the recruitment as the public sees it."""
+    return {
+        "recruitment_id": row.id,
+        **_described(row),
+        "eligibility": [e.value for e in _eligibility(row)],
     }
 
 
@@ -688,24 +695,11 @@ def _recruitment_view(row: AnyRow, today: date) -> RecruitmentView:
     return RecruitmentView.model_validate(
         {
             "id": row.id,
-            "centre_id": row.centre_id,
+            **_described(row),
             "centre_name": row.centre_name,
-            "region": row.region,
-            "district": row.district,
-            "title": row.title,
             "description": row.description,
-            "activity_type": row.activity_type,
-            "sub_field": row.sub_field,
-            "place": row.place,
-            "start_date": row.start_date,
-            "end_date": row.end_date,
-            "weekdays": row.weekdays.split(","),
-            "start_time": row.start_time,
-            "end_time": row.end_time,
-            "capacity": row.capacity,
             "taken": row.taken,
             "eligibility": _eligibility(row),
-            "orientation_required": row.orientation_required,
             "apply_until": row.apply_until,
             "status": row.status,
             "accepting": _opening(row).accepting(today),
