@@ -29,11 +29,11 @@ from vms_platform.db import Database
 from vms_registry.domain import VolunteerNotFound, VolunteerStatus, VolunteerWithdrawn
 from vms_registry.matching import domain, queries
 from vms_registry.recruitments.domain import RecruitmentNotFound
-from vms_registry.recruitments.handlers import _eligibility, _opening, _recruitment_select, _recruitment_view
+from vms_registry.recruitments.rows import eligibility, opening, recruitment_select, recruitment_view
 from vms_registry.recruitments.tables import recruitments
 from vms_registry.regions.facts import moved_away
 
-# `_eligibility`, `_opening`, `_recruitment_select` and `_recruitment_view` are the recruitments' own reading of a
+# `eligibility`, `opening`, `recruitment_select` and `recruitment_view` are the recruitments' own reading of a
 # row (who may apply, whether it takes applications now, how it is shown): matching decides none of it again.
 
 AnyRow = Row[tuple[Any, ...]]
@@ -71,15 +71,15 @@ class MatchingHandlers:
                 async for row in rows:
                     if not best.open_to(queries.best_possible(row.rank)):
                         break
-                    if not _opening(row).accepting(today):
+                    if not opening(row).accepting(today):
                         continue
-                    if not domain.may_apply_alone(_eligibility(row), person.birth_date, row.start_date):
+                    if not domain.may_apply_alone(eligibility(row), person.birth_date, row.start_date):
                         continue
                     best.offer(domain.match(wishes, queries.posting_of(row)), (row.start_date, row.id))
             whole = await _recruitment_rows(session, [recruitment_id for _, (_, recruitment_id) in best.kept])
         items = []
         for found, (_, recruitment_id) in best.kept:
-            view = _recruitment_view(whole[recruitment_id], today)
+            view = recruitment_view(whole[recruitment_id], today)
             if view.accepting:  # as it stands now: an application may have taken its last place meanwhile
                 items.append(RecommendedRecruitment(recruitment=view, score=found.score, reasons=list(found.reasons)))
         return RecommendedRecruitments(items=items)
@@ -129,5 +129,5 @@ async def _recruitment_rows(session: AsyncSession, recruitment_ids: Sequence[UUI
     """The recruitments recommended, whole, as the recruitments' own view reads them."""
     if not recruitment_ids:
         return {}
-    rows = await session.execute(_recruitment_select().where(recruitments.c.id.in_(recruitment_ids)))
+    rows = await session.execute(recruitment_select().where(recruitments.c.id.in_(recruitment_ids)))
     return {row.id: row for row in rows}

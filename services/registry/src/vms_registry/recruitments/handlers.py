@@ -77,6 +77,15 @@ from vms_platform.outbox import Outbox
 from vms_registry.db import centres
 from vms_registry.domain import CentreNotFound
 from vms_registry.recruitments import domain
+from vms_registry.recruitments.rows import (
+    SEARCHED_BY,
+    described,
+    eligibility,
+    opening,
+    recruitment_select,
+    recruitment_view,
+    with_centre,
+)
 from vms_registry.recruitments.tables import STANDING_STATUSES, applications, orientations, recruitments
 from vms_registry.regions.facts import FactsOf
 
@@ -156,7 +165,7 @@ class RecruitmentHandlers:
 
             matched = await announce_matches(session, recruitment_id)
             await self.outbox.stage_many(session, [(event, event.region) for event in matched])
-            return _recruitment_view(row, self.today())
+            return recruitment_view(row, self.today())
 
     async def update_recruitment(self, cmd: UpdateRecruitment, actor: Actor) -> RecruitmentView:
         """봉사자모집 수정: the recruitment as it should now be, whole, while it is open; its capacity never below the
@@ -179,7 +188,7 @@ class RecruitmentHandlers:
             details = _details(session, cmd, current.centre_name)
             shown = {column: value for column, value in details.items() if column not in SEARCHED_BY}
             if all(_same(getattr(current, column), value) for column, value in shown.items()):
-                return _recruitment_view(current, self.today())
+                return recruitment_view(current, self.today())
             now = datetime.now(UTC)
             changed = (
                 await session.execute(
@@ -199,7 +208,7 @@ class RecruitmentHandlers:
             await self.outbox.stage(
                 session, RecruitmentUpdatedV1(**_facts(row), updated_at=row.updated_at), region=row.region
             )
-            return _recruitment_view(row, self.today())
+            return recruitment_view(row, self.today())
 
     async def close_recruitment(self, ref: RecruitmentRef, actor: Actor) -> RecruitmentView:
         """봉사자모집 마감: open → closed, once however often it is asked; the applications already made stand."""
@@ -225,13 +234,13 @@ class RecruitmentHandlers:
                     ),
                     region=row.region,
                 )
-            return _recruitment_view(row, self.today())
+            return recruitment_view(row, self.today())
 
     async def get_recruitment(self, ref: RecruitmentRef, actor: Actor) -> RecruitmentView:
         """봉사자모집 상세: public, as the portal shows it to anyone."""
         authorize(rpc.GET_RECRUITMENT.operation, actor)
         async with self.db.read() as session:
-            return _recruitment_view(await _recruitment_row(session, ref.recruitment_id), self.today())
+            return recruitment_view(await _recruitment_row(session, ref.recruitment_id), self.today())
 
     async def search_recruitments(self, query: SearchRecruitments, actor: Actor) -> RecruitmentList:
         """봉사자모집 검색 (봉사신청 → 봉사자모집 및 신청): by activity field and region (brochure §3 step 2), the
@@ -254,7 +263,7 @@ class RecruitmentHandlers:
                 total = await session.scalar(_search_count(shape), given)
             else:
                 total = 0
-        return RecruitmentList(items=[_recruitment_view(row, today) for row in rows], total=int(total or 0))
+        return RecruitmentList(items=[recruitment_view(row, today) for row in rows], total=int(total or 0))
 
     # -- applying (봉사신청) --------------------------------------------------------------------------------------
 
@@ -283,9 +292,9 @@ class RecruitmentHandlers:
             if standing is not None:
                 raise domain.AlreadyApplied(application_id=standing, recruitment_id=recruitment.id)
             # Said first when it is already so; the conditional write below is what holds it.
-            _opening(recruitment).refuse(today, cmd.party_size)
+            opening(recruitment).refuse(today, cmd.party_size)
             domain.check_eligible(
-                _eligibility(recruitment),
+                eligibility(recruitment),
                 party_size=cmd.party_size,
                 birth_date=person.birth_date,
                 start_date=recruitment.start_date,
@@ -340,7 +349,7 @@ class RecruitmentHandlers:
             ).one_or_none()
             if taken is not None:
                 return
-            _opening(await _recruitment_row(session, recruitment_id)).refuse(today, people)
+            opening(await _recruitment_row(session, recruitment_id)).refuse(today, people)
         row = await _recruitment_row(session, recruitment_id)
         raise domain.RecruitmentFull(capacity=row.capacity, left=max(row.capacity - row.taken, 0), party_size=people)
 
@@ -620,23 +629,8 @@ def _same(stored: Any, wanted: Any) -> bool:
     return bool(stored == wanted)
 
 
-def _with_centre() -> Any:
-    return recruitments.join(centres, centres.c.id == recruitments.c.centre_id)
-
-
-SEARCHED_BY = ("search_text", "search_bigrams")
-"""The recruitment's columns kept only to be searched by: never read back."""
-
-
-def _recruitment_select() -> Select[tuple[Any, ...]]:
-    shown = [column for column in recruitments.c if column.name not in SEARCHED_BY]
-    return select(*shown, centres.c.name.label("centre_name"), centres.c.status.label("centre_status")).select_from(
-        _with_centre()
-    )
-
-
 async def _recruitment_row(session: AsyncSession, recruitment_id: UUID, *, lock: bool = False) -> AnyRow:
-    query = _recruitment_select().where(recruitments.c.id == recruitment_id)
+    query = recruitment_select().where(recruitments.c.id == recruitment_id)
     if lock:
         query = query.with_for_update(of=recruitments)
     row: AnyRow | None = (await session.execute(query)).one_or_none()
@@ -645,68 +639,13 @@ async def _recruitment_row(session: AsyncSession, recruitment_id: UUID, *, lock:
     return row
 
 
-def _eligibility(row: AnyRow) -> list[Any]:
-    return domain.eligibility_of(row.for_adults, row.for_youth, row.for_groups)
-
-
-def _opening(row: AnyRow) -> domain.Opening:
-    return domain.Opening(
-        recruitment_id=row.id,
-        status=row.status,
-        end_date=row.end_date,
-        last_apply_day=row.last_apply_day,
-        capacity=row.capacity,
-        taken=row.taken,
-        centre_status=row.centre_status,
-    )
-
-
-def _described(row: AnyRow) -> dict[str, Any]:
-    """What a recruitment is, by the row's plain values: what both its events and its view show."""
-    return {
-        "centre_id": row.centre_id,
-        "region": row.region,
-        "district": row.district,
-        "title": row.title,
-        "activity_type": row.activity_type,
-        "sub_field": row.sub_field,
-        "place": row.place,
-        "start_date": row.start_date,
-        "end_date": row.end_date,
-        "weekdays": row.weekdays.split(","),
-        "start_time": row.start_time,
-        "end_time": row.end_time,
-        "capacity": row.capacity,
-        "orientation_required": row.orientation_required,
-    }
-
-
 def _facts(row: AnyRow) -> dict[str, Any]:
     """What `RecruitmentPostedV1` and `RecruitmentUpdatedV1` carry: the recruitment as the public sees it."""
     return {
         "recruitment_id": row.id,
-        **_described(row),
-        "eligibility": [e.value for e in _eligibility(row)],
+        **described(row),
+        "eligibility": [e.value for e in eligibility(row)],
     }
-
-
-def _recruitment_view(row: AnyRow, today: date) -> RecruitmentView:
-    # Validated from the row's plain values: pydantic makes the enums, lists and times of them itself.
-    return RecruitmentView.model_validate(
-        {
-            "id": row.id,
-            **_described(row),
-            "centre_name": row.centre_name,
-            "description": row.description,
-            "taken": row.taken,
-            "eligibility": _eligibility(row),
-            "apply_until": row.apply_until,
-            "status": row.status,
-            "accepting": _opening(row).accepting(today),
-            "posted_at": row.posted_at,
-            "updated_at": row.updated_at,
-        }
-    )
 
 
 ELIGIBILITY_COLUMNS = {"adult": "for_adults", "youth": "for_youth", "group": "for_groups"}
@@ -798,7 +737,7 @@ def _search_page(shape: _SearchShape) -> Select[tuple[Any, ...]]:
     the index on `posted_at` to stop after a page — which it cannot, the count needing every row — and read the
     whole table."""
     matching = (
-        _recruitment_select()
+        recruitment_select()
         .add_columns(func.count().over().label("found"))
         .where(*_search_conditions(shape))
         .offset(0)
@@ -814,7 +753,7 @@ def _search_page(shape: _SearchShape) -> Select[tuple[Any, ...]]:
 
 @functools.lru_cache(maxsize=1024)
 def _search_count(shape: _SearchShape) -> Select[Any]:
-    return select(func.count()).select_from(_with_centre()).where(*_search_conditions(shape))
+    return select(func.count()).select_from(with_centre()).where(*_search_conditions(shape))
 
 
 def _search_order(sort: RecruitmentSort, columns: Any) -> list[Any]:
