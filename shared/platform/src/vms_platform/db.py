@@ -2,7 +2,8 @@
 
 The same code runs on PostgreSQL (production, asyncpg) and SQLite (the embedded one-command run, aiosqlite
 in WAL mode). SQLite write transactions start with `BEGIN IMMEDIATE`, so two writers queue on the lock instead
-of one failing halfway through a read-then-write transaction.
+of one failing halfway through a read-then-write transaction; within a process they queue on an `asyncio.Lock`
+first (`Database`), so the lock passes at once to the next in line instead of to whoever's busy handler polls first.
 """
 
 from __future__ import annotations
@@ -113,6 +114,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 IDLE_BEFORE_PING = 10.0
 """Seconds a pooled PostgreSQL connection may lie unused before it is pinged at its next checkout."""
 
+_IDLE_SINCE = "vms_idle_since"
+"""Where a pooled connection's record keeps when it was last returned (`_returned`)."""
+
 
 def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """A pooled PostgreSQL connection the server closed (a restart, a failover, an idle timeout) is not handed out:
@@ -132,9 +136,6 @@ def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
             raise DisconnectionError(f"the PostgreSQL connection did not answer a ping: {error}") from error
 
 
-_IDLE_SINCE = "vms_idle_since"
-
-
 def _returned(_dbapi_connection: Any, record: Any) -> None:
     if record is not None:
         record.info[_IDLE_SINCE] = time.monotonic()
@@ -151,11 +152,24 @@ class Database:
         # round trips); SQLite's reads stay in the transactions that order them with its one writer.
         readers = self.engine if is_sqlite(self.url) else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.readers = async_sessionmaker(readers, expire_on_commit=False)
+        # SQLite has one writer, and every transaction here is a writer (`BEGIN IMMEDIATE`). Left to SQLite, the
+        # ones waiting poll for the lock (its busy handler sleeps up to 100 ms between tries), so under concurrent
+        # requests the database stood idle most of the time; queued here, the next one starts the moment the last
+        # one ends. Other processes on the same file still wait on SQLite's lock (`busy_timeout`).
+        self._turn = asyncio.Lock() if is_sqlite(self.url) else None
+
+    @asynccontextmanager
+    async def _in_turn(self) -> AsyncIterator[None]:
+        if self._turn is None:
+            yield
+            return
+        async with self._turn:
+            yield
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: everything inside commits together or not at all."""
-        async with self.sessions() as session, session.begin():
+        async with self._in_turn(), self.sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
@@ -163,7 +177,7 @@ class Database:
         """A read of one statement (or of statements that need not see one snapshot): on PostgreSQL each runs on
         its own, outside any transaction. Nothing may be written through it; a read that must see one consistent
         state across statements, or streams rows, takes `transaction()`."""
-        async with self.readers() as session, session.begin():
+        async with self._in_turn(), self.readers() as session, session.begin():
             yield session
 
     async def close(self) -> None:
