@@ -37,10 +37,10 @@ from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
 from vms_platform.actor import NotPermitted, OutOfScope
 from vms_platform.clock import KST, today_kst
-from vms_platform.db import Database, migrate
+from vms_platform.db import Database
 from vms_platform.errors import DomainError
 from vms_platform.outbox import Outbox
-from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, rpc_client
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, migrated, rpc_client
 from vms_platform.testing import volunteer as volunteer_of
 
 YESTERDAY = today_kst() - timedelta(days=1)
@@ -134,7 +134,7 @@ class Hours:
 @pytest.fixture
 async def hours(new_database: Any) -> AsyncIterator[Hours]:
     url = await new_database("hours")
-    await asyncio.to_thread(migrate, url, str(files("vms_hours") / "migrations"))
+    await migrated(url, str(files("vms_hours") / "migrations"))
     db = Database(url)
     # The registry is never asked: every centre and volunteer used here is in the projection already.
     clock = Clock()

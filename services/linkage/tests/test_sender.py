@@ -42,10 +42,10 @@ from vms_linkage.sender import NothingToRequeue, Sender, requeue
 from vms_linkage.settings import LinkageSettings
 from vms_platform.actor import ActorSigner, OutOfScope, private_key
 from vms_platform.clock import today_kst
-from vms_platform.db import Database, migrate
+from vms_platform.db import Database
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RpcClient
-from vms_platform.testing import CENTRAL_ADMIN, council_admin, running, use_test_keys, volunteer
+from vms_platform.testing import CENTRAL_ADMIN, council_admin, migrated, running, use_test_keys, volunteer
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox as registry_outbox
 from vms_registry.db import personal_data_reads
@@ -235,8 +235,8 @@ async def world(new_database: Callable[[str], Awaitable[str]], tmp_path: Path) -
     url = await new_database("linkage")
     # The registry only answers here (its own tests run it on both backends): a file of its own is enough.
     registry_url = f"sqlite:///{tmp_path / 'registry.db'}"
-    await asyncio.to_thread(migrate, url, MIGRATIONS)
-    await asyncio.to_thread(migrate, registry_url, REGISTRY_MIGRATIONS)
+    await migrated(url, MIGRATIONS)
+    await migrated(registry_url, REGISTRY_MIGRATIONS)
     sim = create_portal(f"sqlite:///{tmp_path / 'sim1365.db'}")
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(sim.router.lifespan_context(sim))

@@ -36,9 +36,9 @@ from vms_contracts.rpc.registry import (
 )
 from vms_contracts.subjects import Bus
 from vms_platform.actor import NotPermitted, OutOfScope
-from vms_platform.db import Database, migrate
+from vms_platform.db import Database
 from vms_platform.outbox import Outbox
-from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, volunteer
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, migrated, volunteer
 from vms_registry import domain
 from vms_registry.db import (
     activity_sub_fields,
@@ -58,7 +58,7 @@ from vms_registry.handlers import RegistryHandlers
 @pytest.fixture
 async def registry(new_database: Any) -> AsyncIterator[RegistryHandlers]:
     url = await new_database("registry")
-    await asyncio.to_thread(migrate, url, str(files("vms_registry") / "migrations"))
+    await migrated(url, str(files("vms_registry") / "migrations"))
     db = Database(url)
     yield RegistryHandlers(db, Outbox(outbox, bus=Bus(), source="/vms/registry/test"))
     await db.close()

@@ -48,12 +48,12 @@ from vms_contracts.rpc.registry import (
 )
 from vms_contracts.subjects import Bus
 from vms_platform.actor import ActorSigner, ActorVerifier, NotPermitted, OutOfScope, private_key, public_keys
-from vms_platform.db import Database, migrate
+from vms_platform.db import Database
 from vms_platform.errors import DomainError
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RemoteError, RpcClient, rpc_router, serve
 from vms_platform.settings import parse_regions
-from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, use_test_keys, volunteer
+from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, migrated, use_test_keys, volunteer
 from vms_registry import domain as registry_domain
 from vms_registry.db import (
     consents,
@@ -143,7 +143,7 @@ async def country(new_database: Any, nats_url: str, bus: Bus) -> AsyncIterator[C
     made: list[Deployment] = []
     for name, served in (("national", NATIONAL_REGIONS), ("busan", ["26"]), ("daegu", ["27"])):
         url = await new_database(f"registry{name}")
-        await asyncio.to_thread(migrate, url, MIGRATIONS)
+        await migrated(url, MIGRATIONS)
         db = Database(url)
         staged = Outbox(outbox, bus=bus, source=f"/vms/registry/{name}")
         regions = RegionHandlers(db, staged, client, served)

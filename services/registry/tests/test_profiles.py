@@ -35,7 +35,7 @@ from vms_platform.actor import NotPermitted, OutOfScope
 from vms_platform.clock import today_kst
 from vms_platform.db import Database, UtcDateTime, create_engine, migrate
 from vms_platform.outbox import Outbox
-from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, volunteer
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, migrated, volunteer
 from vms_registry import domain
 from vms_registry.db import (
     PROFILE_LISTS,
@@ -55,7 +55,7 @@ MIGRATIONS = str(files("vms_registry") / "migrations")
 @pytest.fixture
 async def registry(new_database: Any) -> AsyncIterator[RegistryHandlers]:
     url = await new_database("registry")
-    await asyncio.to_thread(migrate, url, MIGRATIONS)
+    await migrated(url, MIGRATIONS)
     db = Database(url)
     yield RegistryHandlers(db, Outbox(outbox, bus=Bus(), source="/vms/registry/test"))
     await db.close()

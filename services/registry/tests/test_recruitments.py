@@ -6,7 +6,6 @@ transition is announced once."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator
@@ -52,10 +51,10 @@ from vms_contracts.rpc.registry import (
 from vms_contracts.subjects import Bus
 from vms_platform.actor import NotPermitted, OutOfScope
 from vms_platform.clock import KST
-from vms_platform.db import Database, migrate
+from vms_platform.db import Database
 from vms_platform.errors import DomainError
 from vms_platform.outbox import Outbox
-from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, council_admin, volunteer
+from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, council_admin, migrated, volunteer
 from vms_registry.db import guardian_consents, outbox, volunteers
 from vms_registry.domain import CentreNotFound, VolunteerNotFound, VolunteerWithdrawn
 from vms_registry.handlers import RegistryHandlers
@@ -108,7 +107,7 @@ class Registry:
 @pytest.fixture
 async def registry(new_database: Any) -> AsyncIterator[Registry]:
     url = await new_database("registry")
-    await asyncio.to_thread(migrate, url, MIGRATIONS)
+    await migrated(url, MIGRATIONS)
     db = Database(url)
     staged = Outbox(outbox, bus=Bus(), source="/vms/registry/test")
     clock = Clock()

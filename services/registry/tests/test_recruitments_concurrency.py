@@ -34,9 +34,9 @@ from vms_contracts.rpc.registry import (
 )
 from vms_contracts.subjects import Bus
 from vms_platform.clock import today_kst
-from vms_platform.db import Database, migrate
+from vms_platform.db import Database
 from vms_platform.outbox import Outbox
-from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, volunteer
+from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, migrated, volunteer
 from vms_registry.db import outbox
 from vms_registry.handlers import RegistryHandlers
 from vms_registry.recruitments import domain
@@ -62,7 +62,7 @@ class Registry:
 @pytest.fixture
 async def registry(postgres_database: Any) -> AsyncIterator[Registry]:
     url = await postgres_database("registry")
-    await asyncio.to_thread(migrate, url, MIGRATIONS)
+    await migrated(url, MIGRATIONS)
     db = Database(url)
     staged = Outbox(outbox, bus=Bus(), source="/vms/registry/test")
     yield Registry(RegistryHandlers(db, staged), RecruitmentHandlers(db, staged), db)

@@ -41,10 +41,10 @@ from vms_contracts.rpc.registry import (
 )
 from vms_contracts.subjects import Bus
 from vms_platform.actor import NotPermitted, OutOfScope
-from vms_platform.db import Database, migrate
+from vms_platform.db import Database
 from vms_platform.errors import DomainError, invalid_request
 from vms_platform.outbox import Outbox
-from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, council_admin, volunteer
+from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, council_admin, migrated, volunteer
 from vms_registry.db import outbox
 from vms_registry.domain import CentreNotFound
 from vms_registry.handlers import RegistryHandlers
@@ -70,7 +70,7 @@ class Registry:
 
 
 async def open_registry(url: str) -> Registry:
-    await asyncio.to_thread(migrate, url, MIGRATIONS)
+    await migrated(url, MIGRATIONS)
     db = Database(url)
     staged = Outbox(outbox, bus=Bus(), source="/vms/registry/test")
     return Registry(RegistryHandlers(db, staged), TeamHandlers(db, staged), db)

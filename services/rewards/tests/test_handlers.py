@@ -15,15 +15,15 @@ from vms_contracts.events import HoursConfirmedV1
 from vms_contracts.ids import new_id
 from vms_contracts.rpc.rewards import TotalRequest
 from vms_platform.actor import NotPermitted, OutOfScope
-from vms_platform.db import Database, migrate
-from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, hours_confirmed, volunteer
+from vms_platform.db import Database
+from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, hours_confirmed, migrated, volunteer
 from vms_rewards.handlers import RewardsHandlers
 
 
 @pytest.fixture
 async def handlers(new_database: Any) -> AsyncIterator[RewardsHandlers]:
     url = await new_database("rewards")
-    await asyncio.to_thread(migrate, url, str(files("vms_rewards") / "migrations"))
+    await migrated(url, str(files("vms_rewards") / "migrations"))
     db = Database(url)
     yield RewardsHandlers(db)
     await db.close()

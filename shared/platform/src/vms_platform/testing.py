@@ -12,11 +12,15 @@ events even on a shared server.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sysconfig
+import tempfile
 import time as clock
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -136,14 +140,97 @@ async def fresh_postgres_database(admin_url: str, label: str) -> AsyncIterator[s
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
+    _admin_of[name] = dsn
     try:
         yield admin.set(database=name).render_as_string(hide_password=False)
     finally:
+        _admin_of.pop(name, None)
         connection = await asyncpg.connect(dsn)
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await connection.close()
+
+
+_admin_of: dict[str, str] = {}
+"""The admin URL each database of `fresh_postgres_database` was made with, by its name."""
+_templates: dict[tuple[str, str], str] = {}
+"""A database each service's migrations already ran on, per server (or SQLite) and migrations folder: a database
+name on PostgreSQL, a file on SQLite. Made by the first `migrated` of this process, dropped when it exits."""
+_making_template: dict[tuple[str, str], asyncio.Lock] = {}
+
+
+async def migrated(url: str, script_location: str) -> None:
+    """Bring the new, empty database at `url` (one from `fresh_postgres_database`, or a SQLite file not made yet) to
+    head, as `migrate` does. The first such database of each service in this process is migrated, and kept as a
+    template; the next ones are copies of it (`CREATE DATABASE … TEMPLATE`, a copy of the SQLite file), which take a
+    tenth of the time. Any other database is migrated as it is."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite":
+        server = "sqlite"
+        if not database or database == ":memory:" or os.path.exists(database):  # noqa: ASYNC240 (one stat)
+            await asyncio.to_thread(migrate, url, script_location)
+            return
+    elif database in _admin_of:
+        server = _admin_of.pop(database)  # only while it is new: a second migration goes the usual way
+    else:
+        await asyncio.to_thread(migrate, url, script_location)
+        return
+    key = (server, script_location)
+    async with _making_template.setdefault(key, asyncio.Lock()):
+        if key not in _templates:
+            _templates[key] = await _make_template(server, script_location)
+    template = _templates[key]
+    if server == "sqlite":
+        await asyncio.to_thread(shutil.copyfile, template, database)
+        return
+    import asyncpg
+
+    connection = await asyncpg.connect(server)
+    try:  # the database is new and unused: it is made again, as a copy of the template
+        await connection.execute(f'DROP DATABASE "{database}"')
+        await connection.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    finally:
+        await connection.close()
+
+
+async def _make_template(server: str, script_location: str) -> str:
+    if server == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="vms-templates-"))
+        path = folder / "template.db"
+        await asyncio.to_thread(migrate, f"sqlite:///{path}", script_location)
+        with contextlib.closing(sqlite3.connect(path)) as connection:  # everything in the file, none in its WAL
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        atexit.register(shutil.rmtree, folder, True)
+        return str(path)
+    import asyncpg
+
+    name = f"vmstest_template_{uuid4().hex[:10]}"
+    connection = await asyncpg.connect(server)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    await asyncio.to_thread(
+        migrate, make_url(server).set(database=name).render_as_string(hide_password=False), script_location
+    )
+    atexit.register(_drop_database, server, name)
+    return name
+
+
+def _drop_database(server: str, name: str) -> None:
+    import asyncpg
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(server)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    with contextlib.suppress(Exception):
+        asyncio.run(drop())
 
 
 @asynccontextmanager
@@ -164,8 +251,8 @@ async def fresh_bus(nats_url: str) -> AsyncIterator[Bus]:
 
 @asynccontextmanager
 async def running(app: ServiceApp, migrations: str) -> AsyncIterator[ServiceApp]:
-    """Migrate the app's database, start the app in this process, stop it afterwards."""
-    await asyncio.to_thread(migrate, app.settings.database_url, migrations)
+    """Migrate the app's database (`migrated`), start the app in this process, stop it afterwards."""
+    await migrated(app.settings.database_url, migrations)
     await app.start()
     try:
         yield app
