@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Row, Table, delete, func, insert, select, update
+from sqlalchemy import Row, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -229,19 +229,30 @@ class RegistryHandlers:
         profile = domain.Profile.of(cmd.phone, cmd)
 
         async def attempt(session: AsyncSession) -> VolunteerView:
-            row = (await session.execute(select(volunteers).where(volunteers.c.login_id == cmd.login_id))).one_or_none()
+            # The login id and the person are looked up in one statement, so both answers are of one moment: read
+            # apart, a sign-up committed between the two reads was missed by the first and refused by the second.
+            same_person = and_(
+                volunteers.c.name == cmd.name,
+                volunteers.c.birth_date == cmd.birth_date,
+                volunteers.c.phone == cmd.phone,
+                volunteers.c.status == ACTIVE,
+            )
+            found = (
+                await session.execute(select(volunteers).where(or_(volunteers.c.login_id == cmd.login_id, same_person)))
+            ).all()
+            row = next((r for r in found if r.login_id == cmd.login_id), None)
             existing = domain.Person(row.name, row.birth_date, row.phone, row.region) if row else None
             if domain.decide_registration(cmd.login_id, wanted, existing) is domain.Registration.ALREADY_DONE:
                 assert row is not None
                 return await _volunteer_view(session, row)
             domain.refuse_second_account(
-                await session.scalar(
-                    select(volunteers.c.login_id).where(
-                        volunteers.c.name == cmd.name,
-                        volunteers.c.birth_date == cmd.birth_date,
-                        volunteers.c.phone == cmd.phone,
-                        volunteers.c.status == ACTIVE,
-                    )
+                next(
+                    (
+                        r.login_id
+                        for r in found
+                        if (r.name, r.birth_date, r.phone, r.status) == (cmd.name, cmd.birth_date, cmd.phone, ACTIVE)
+                    ),
+                    None,
                 )
             )
             volunteer_id, now = new_id(cmd.region), datetime.now(UTC)

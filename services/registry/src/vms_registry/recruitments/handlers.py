@@ -186,6 +186,7 @@ class RecruitmentHandlers:
             domain.check_district(cmd.district, current.region)
             domain.check_capacity(cmd.capacity, current.taken)
             details = _details(session, cmd, current.centre_name)
+            # The searched columns follow from the shown ones and the centre's name, which a centre keeps for good.
             shown = {column: value for column, value in details.items() if column not in SEARCHED_BY}
             if all(_same(getattr(current, column), value) for column, value in shown.items()):
                 return recruitment_view(current, self.today())
