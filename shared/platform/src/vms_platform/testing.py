@@ -182,8 +182,10 @@ async def migrated(url: str, script_location: str) -> None:
         if key not in _templates:
             _templates[key] = await _make_template(server, script_location)
     template = _templates[key]
+    # A copy is a deployment of its own (`vms_platform.identity`): its first migration gave the template an id.
+    deployment = uuid4()
     if server == "sqlite":
-        await asyncio.to_thread(shutil.copyfile, template, database)
+        await asyncio.to_thread(_copy_sqlite, template, database, deployment)
         return
     import asyncpg
 
@@ -193,6 +195,17 @@ async def migrated(url: str, script_location: str) -> None:
         await connection.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     finally:
         await connection.close()
+    connection = await asyncpg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await connection.execute("UPDATE deployment SET id = $1", deployment)
+    finally:
+        await connection.close()
+
+
+def _copy_sqlite(template: str, database: str, deployment: UUID) -> None:
+    shutil.copyfile(template, database)
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute("UPDATE deployment SET id = ?", (deployment.hex,))
 
 
 async def _make_template(server: str, script_location: str) -> str:
