@@ -89,6 +89,9 @@ class ServiceApp:
             graceful_timeout=settings.shutdown_timeout,
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
+            # Endpoints validate what they receive themselves (`rpc.serve`): no pydantic model is built per
+            # subscription, of which a national deployment has one per operation and region.
+            serializer=None,
         )
         self.rpc_router: NatsRouter = rpc_router()
         self.db = Database(settings.database_url)
