@@ -100,7 +100,7 @@ from vms_registry.db import (
     volunteer_talents,
     volunteers,
 )
-from vms_registry.matching.domain import DAY_PARTS, adult_from
+from vms_registry.matching.domain import DAY_PARTS, adult_from, talent_key
 from vms_registry.matching.queries import BATCH, CANDIDATE_COLUMNS
 from vms_registry.recruitments import domain
 from vms_registry.recruitments.tables import STANDING_STATUSES, recruitments
@@ -823,6 +823,10 @@ def candidates_statement(me: Any, volunteer_id: UUID, today: date) -> tuple[str,
         ),
         *points(MatchReason.DISTRICT, [f"r.district = {given(me['district'])}"] if me["district"] else []),
         *points(
+            MatchReason.TALENT,
+            [f"r.search_text LIKE {given(_containing(key))} ESCAPE '/'" for key in sorted(talent_keys(me["talents"]))],
+        ),
+        *points(
             MatchReason.AVAILABILITY,
             [
                 f"(r.weekdays LIKE {given(f'%{day}%')} AND r.start_time < {given(DAY_PARTS[DayPart(part)][1])} "
@@ -835,6 +839,16 @@ def candidates_statement(me: Any, volunteer_id: UUID, today: date) -> tuple[str,
     of_types = f"AND r.activity_type = ANY({given(types)}::text[])" if types else ""
     statement = CANDIDATES_SQL.format(columns=CANDIDATE_SELECT, rank=" + ".join(rank) or "0", of_wished_types=of_types)
     return statement, arguments
+
+
+def talent_keys(talents: Sequence[str]) -> set[str]:
+    """The volunteer's talents as the service looks for them in a recruitment's searched text."""
+    return {key for key in map(talent_key, talents) if key}
+
+
+def _containing(key: str) -> str:
+    """A LIKE pattern finding `key` anywhere, its wildcards escaped with `/` (as SQLAlchemy's `autoescape`)."""
+    return "%" + key.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
 async def raw_recommendation(connection: Any, volunteer_id: UUID, today: date) -> list[Any]:

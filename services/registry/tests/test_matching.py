@@ -310,6 +310,26 @@ async def test_candidates_past_the_first_page_are_read_when_the_first_holds_too_
     assert len(whole) == 3
 
 
+async def test_a_talent_ranks_in_sql_so_the_first_page_holds_the_best_and_the_place_promises_no_talent(
+    registry: Registry, board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rank SQL gives counts a talent named anywhere in the searched text, its place too, which the score does
+    not count: the rank is the most a recruitment can score, never less. Read a page of one at a time, the
+    recruitment naming the talent in its title still comes first, though it starts later than one naming it only in
+    its place, and the reading stops there."""
+    pianist = await wishing_chats(registry, talents=["피아노"])
+    later = (registry.clock.today + timedelta(days=14)).isoformat()
+    in_the_place = await post(registry, board.mapo, place="피아노 학원 2층")
+    in_the_title = await post(registry, board.mapo, title="어르신께 피아노 연주를 들려드려요", start_date=later)
+    monkeypatch.setattr(queries, "BATCH", 1)
+    found = await for_volunteer(registry, pianist, limit=3)
+    assert ids(found)[0] == in_the_title.id
+    assert reasons(found.items[0])[MatchReason.TALENT] == "피아노"
+    assert set(ids(found)[1:]) == {board.chat.id, in_the_place.id}, "the same score and start as the board's"
+    assert all(MatchReason.TALENT not in reasons(item) for item in found.items[1:])
+    assert found.items[0].score > found.items[1].score == found.items[2].score
+
+
 async def test_closed_full_and_youth_only_recruitments_are_not_recommended_to_an_adult(
     registry: Registry, board: Board
 ) -> None:
@@ -569,7 +589,7 @@ async def test_the_rank_sql_counts_is_what_those_reasons_score(registry: Registr
             wishes = (await queries.wishes_of(session, [person]))[someone.id]
             for row in await candidates(registry, session, someone, wishes):
                 found = match(wishes, queries.posting_of(row))
-                assert row.rank == sum(r.points for r in found.reasons if r.reason in queries.RANKED)
+                assert row.rank == sum(r.points for r in found.reasons if r.reason in queries.RECRUITMENT_RANKED)
                 ranked += 1
         for recruitment in [board.chat, board.meals, board.office, board.busan, *extra]:
             row = await queries.recruitment_row(session, recruitment.id)

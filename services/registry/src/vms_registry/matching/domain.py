@@ -198,6 +198,11 @@ class Best(Generic[K]):
         one kept (and might come before it by the tie-break)."""
         return len(self._ranked) < self.limit or score >= -self._ranked[-1][0][0]
 
+    def could_keep(self, score: int, tie_break: K) -> bool:
+        """Whether a match scoring `score` with this tie-break would be kept: there is room, or it would come before
+        the last one kept."""
+        return len(self._ranked) < self.limit or (-score, tie_break) < self._ranked[-1][0]
+
     def offer(self, found: Match, tie_break: K) -> None:
         bisect.insort(self._ranked, ((-found.score, tie_break), found), key=lambda item: item[0])
         del self._ranked[self.limit :]

@@ -69,7 +69,11 @@ class MatchingHandlers:
             candidates = queries.recruitment_candidates(session, person.id, wishes, person.birth_date, today)
             async with aclosing(candidates) as rows:
                 async for row in rows:
-                    if not best.open_to(queries.best_possible(row.rank)):
+                    # Candidates come in the tie-break's order within a rank, so once one could not be kept, no
+                    # later one could: a later one of its rank comes after it, one of a lower rank scores less.
+                    if not best.could_keep(
+                        queries.best_possible(row.rank, queries.RECRUITMENT_RANKED), (row.start_date, row.id)
+                    ):
                         break
                     if not opening(row).accepting(today):
                         continue

@@ -41,6 +41,7 @@ from vms_registry.matching.domain import (
     adults_born_by,
     match,
     may_apply_alone,
+    talent_key,
     worth_announcing,
 )
 from vms_registry.recruitments.domain import RecruitmentNotFound, eligibility_of
@@ -85,13 +86,18 @@ CANDIDATE_COLUMNS: tuple[ColumnElement[Any], ...] = (
 """What a candidate recruitment is scored and judged by; the whole of it is read for those recommended only."""
 
 RANKED = (MatchReason.SUB_FIELD, MatchReason.DISTRICT, MatchReason.AVAILABILITY)
-"""The reasons a candidate's `rank` counts, in either direction: the points it will score for them."""
+"""The reasons a candidate volunteer's `rank` counts: the points it will score for them."""
+RECRUITMENT_RANKED = (*RANKED, MatchReason.TALENT)
+"""The reasons a candidate recruitment's `rank` counts. The talent is counted where it is named anywhere in the
+searched text (its place and centre too), so the rank may promise a talent the score then does not find: it is the
+most the candidate can score, never less."""
 
 
-def best_possible(rank: int) -> int:
-    """The most a candidate of `rank` can score: what SQL counted, and every reason it leaves to Python. Candidates
-    come best rank first, so once this is below the last score kept, no later one can be kept."""
-    return rank + sum(points for reason, points in MATCH_WEIGHTS.items() if reason not in RANKED)
+def best_possible(rank: int, ranked: Sequence[MatchReason] = RANKED) -> int:
+    """The most a candidate of `rank` can score: what SQL counted (the `ranked` reasons), and every reason it leaves
+    to Python. Candidates come best rank first, so once this is below the last score kept, no later one can be
+    kept."""
+    return rank + sum(points for reason, points in MATCH_WEIGHTS.items() if reason not in ranked)
 
 
 def _points(reason: MatchReason, condition: ColumnElement[bool] | None) -> ColumnElement[int]:
@@ -219,15 +225,18 @@ async def recruitment_candidates(
 ) -> AsyncGenerator[AnyRow]:
     """Recruitments that may be taking applications, in a 시·도 where the volunteer serves, of a type they wish (any
     type when they wished none), open to their age, without an application of theirs standing: the sub-field, the
-    시·군·구 and the time first, then the soonest. Found by the index on the type, the region and the last day, and
-    read as two pages, the first `BATCH` and then the rest only when the caller reads past them (close it where it
-    has found enough). Plain statements, not a cursor: the reading needs no transaction."""
+    시·군·구, a talent and the time first (`RECRUITMENT_RANKED`), then the soonest. Found by the index on the type,
+    the region and the last day, and read as two pages, the first `BATCH` and then the rest only when the caller
+    reads past them (close it where it has found enough). Plain statements, not a cursor: the reading needs no
+    transaction."""
     wished_sub_fields = [
         and_(_r.activity_type == kind.value, _r.sub_field == sub) for kind, sub in sorted(wishes.activities) if sub
     ]
+    talents = sorted({key for key in map(talent_key, wishes.talents) if key})
     rank = (
         _points(MatchReason.SUB_FIELD, _any(wished_sub_fields))
         + _points(MatchReason.DISTRICT, _r.district == wishes.district if wishes.district else None)
+        + _points(MatchReason.TALENT, _any([_r.search_text.contains(key, autoescape=True) for key in talents]))
         + _points(MatchReason.AVAILABILITY, _takes_place_in(wishes.slots))
     ).label("rank")
     conditions = [
