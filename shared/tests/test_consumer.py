@@ -97,6 +97,15 @@ def test_redelivery_delays_grow_to_a_minute() -> None:
     assert retry_delay(5_000) == 60, "a day-long database outage redelivers a batch thousands of times"
 
 
+def test_a_costly_consumer_takes_smaller_batches_than_the_service_is_configured_for() -> None:
+    matches, moved = CONSUMERS["registry-matches"], CONSUMERS["registry-moved"]
+    assert matches.max_batch is not None
+    assert matches.batch_size(500) == matches.max_batch < 500
+    assert matches.batch_size(5) == 5, "never more than the service is configured for"
+    assert moved.batch_size(500) == 500
+    assert matches.durable_for("26").batch_size(500) == matches.max_batch, "a regional deployment's too"
+
+
 async def test_without_a_connection_the_loop_needs_the_in_memory_feed(db: Database) -> None:
     consumer = rewards_consumer(Bus("mem"), db, Recorder(), Parked())
     with pytest.raises(RuntimeError, match="no in-memory feed"):

@@ -65,6 +65,13 @@ class ConsumerSpec:
     """The delivery on which a failing event is parked as a dead letter. JetStream itself is told no limit, so a
     message it stopped delivering can never be stuck unseen between the two counts."""
     ack_wait_seconds: float = 60.0
+    max_batch: int | None = None
+    """The most events one batch takes, below the service's `batch_size`, for a consumer whose every event costs
+    much work: a batch is applied in one transaction and must end well within `ack_wait_seconds`."""
+
+    def batch_size(self, configured: int) -> int:
+        """How many events a batch takes when the service is configured for `configured`."""
+        return min(configured, self.max_batch) if self.max_batch is not None else configured
 
     @property
     def consumer_service(self) -> str:
@@ -96,6 +103,8 @@ CONSUMERS: dict[str, ConsumerSpec] = {
     for c in (
         ConsumerSpec("registry-handover", "REGISTRY", "registry", "volunteer.handover_requested"),
         ConsumerSpec("registry-moved", "REGISTRY", "registry", "volunteer.moved"),
+        # Each posting is matched against the region's volunteers (tenths of a second among a million).
+        ConsumerSpec("registry-matches", "REGISTRY", "registry", "recruitment.posted", max_batch=20),
         ConsumerSpec("hours-registry", "REGISTRY", "registry"),
         ConsumerSpec("rewards-hours", "HOURS", "hours", "confirmed"),
         ConsumerSpec("linkage-registry", "REGISTRY", "registry"),

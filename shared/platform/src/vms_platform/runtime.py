@@ -186,7 +186,7 @@ class ServiceApp:
         if in_memory:
             events_router = NatsRouter()
             for consumer in self.consumers:
-                consumer.subscribe(events_router, batch_size=self.settings.batch_size)
+                consumer.subscribe(events_router, batch_size=consumer.spec.batch_size(self.settings.batch_size))
             self.broker.include_router(events_router)
         self._routers_included = True
 
@@ -263,7 +263,11 @@ class ServiceApp:
             # In memory (TestNatsBroker) the same loop takes what the consumer's subscriber receives.
             self._tasks.append(
                 asyncio.create_task(
-                    consumer.run(None if self._in_memory else nc, self._stop, batch_size=self.settings.batch_size),
+                    consumer.run(
+                        None if self._in_memory else nc,
+                        self._stop,
+                        batch_size=consumer.spec.batch_size(self.settings.batch_size),
+                    ),
                     name=f"consumer-{consumer.name}",
                 )
             )
