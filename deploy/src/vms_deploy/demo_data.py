@@ -1329,10 +1329,9 @@ async def load(
     def new(view: CentreView | VolunteerView) -> bool:
         return view.registered_at >= since
 
-    # The central council registers and accredits the centres, which post their recruitments; then people sign up.
-    # In that order a recruitment is posted before anyone could be told of it: the registry matches every new
-    # recruitment against the wishes of the region's volunteers (희망봉사활동 → 추천) as it is posted, and doing that
-    # for each of a hundred recruitments against every demo volunteer would take the first load minutes.
+    # The central council registers and accredits the centres, people sign up, and the centres post their
+    # recruitments: each is then announced to the demo volunteers whose wishes it meets (희망봉사활동 → 배치), by the
+    # registry's own consumer of the postings, after the load has answered.
     centre_views = await registry.each(rpc.REGISTER_CENTRE, ((c, central) for c in demo.centres), report.centres)
     centres = [view for view in centre_views if view is not None]
     report.centres.total, report.centres.written = len(centres), sum(map(new, centres))
@@ -1344,8 +1343,6 @@ async def load(
     report.accreditations.total = (
         sum(v.status is CentreStatus.ACCREDITED for v in centres) + report.accreditations.written
     )
-    await _post_recruitments(registry, demo, centre_views, report.recruitments)
-
     volunteer_views = await registry.each(
         rpc.REGISTER_VOLUNTEER, ((v.request, ANONYMOUS) for v in demo.volunteers), report.volunteers
     )
@@ -1357,9 +1354,10 @@ async def load(
         if view is not None and planned.guardian is not None and view.needs_guardian
         if view.guardian_consented_at is None
     ]
-    consented, _ = await asyncio.gather(
+    consented, _, _ = await asyncio.gather(
         registry.each(rpc.RECORD_GUARDIAN_CONSENT, consents, report.guardians),
         _appoint_teams(registry, demo, volunteer_views, centre_views, council, report.teams),
+        _post_recruitments(registry, demo, centre_views, report.recruitments),
     )
     report.guardians.written = sum(view is not None for view in consented)
     report.guardians.total = sum(v.guardian_consented_at is not None for v in volunteers) + report.guardians.written

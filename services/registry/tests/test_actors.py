@@ -4,8 +4,10 @@ made it. A real NATS server and the running registry, on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import time, timedelta
 from importlib.resources import files
 from typing import Any
 from uuid import uuid4
@@ -15,11 +17,13 @@ from sqlalchemy import func, select
 
 from vms_contracts.actor import Actor, Role
 from vms_contracts.events.registry import ConsentKind
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import registry as rpc
 from vms_contracts.subjects import Bus
+from vms_platform.clock import today_kst
 from vms_platform.rpc import RemoteError, RpcClient
 from vms_platform.runtime import ServiceApp
-from vms_platform.testing import council_admin, rpc_client, running, volunteer
+from vms_platform.testing import centre_manager, council_admin, eventually, rpc_client, running, volunteer
 from vms_registry.app import create_app
 from vms_registry.db import outbox, personal_data_reads
 from vms_registry.settings import RegistrySettings
@@ -108,3 +112,47 @@ async def test_a_volunteers_own_changes_name_their_account_and_a_withdrawal_ends
         assert (refused.value.body.code, refused.value.body.kind) == ("VOLUNTEER_WITHDRAWN", "not_found")
     async with registry.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(personal_data_reads)) == 0
+
+
+async def test_a_posting_is_announced_by_the_registry_s_own_consumer_once(registry: ServiceApp) -> None:
+    """Posting answers the centre at once; the volunteers whose wishes it meets are announced when the registry's
+    consumer of `recruitment.posted` takes the event (over the real bus), once, caused by the posting."""
+    wish = rpc.DesiredActivity(activity_type=ActivityType.HOME, sub_field="emotional")
+    hong = await client(registry, Actor(id=str(uuid4()), role=Role.ANONYMOUS)).call(
+        rpc.REGISTER_VOLUNTEER, HONG.model_copy(update={"desired_activities": [wish]})
+    )
+    busan = council_admin("26")
+    made = await client(registry, busan).call(
+        rpc.REGISTER_CENTRE, rpc.RegisterCentre(name="해운대종합사회복지관", region="26")
+    )
+    await client(registry, busan).call(rpc.ACCREDIT_CENTRE, rpc.CentreStatusChange(centre_id=made.id))
+    start = today_kst() + timedelta(days=7)
+    posted = await client(registry, centre_manager(made.id)).call(
+        rpc.POST_RECRUITMENT,
+        rpc.PostRecruitment(
+            centre_id=made.id,
+            title="어르신 말벗 봉사자 모집",
+            activity_type=ActivityType.HOME,
+            sub_field="emotional",
+            place="어르신 댁",
+            start_date=start,
+            end_date=start + timedelta(days=30),
+            weekdays=[rpc.Weekday.SAT],
+            start_time=time(10),
+            end_time=time(12),
+            capacity=5,
+            eligibility=[rpc.Eligibility.ADULT],
+            orientation_required=False,
+        ),
+    )
+    (posting,) = await envelopes(registry, "vms.registry.recruitment.posted.v1")
+
+    async def announced() -> list[dict[str, Any]]:
+        return await envelopes(registry, "vms.registry.recruitment.matched.v1")
+
+    (matched,) = await eventually(announced, what="the posting announced to 홍길동")
+    assert (matched["data"]["recruitment_id"], matched["data"]["volunteer_id"]) == (str(posted.id), str(hong.id))
+    assert matched["causationid"] == posting["id"]
+    assert matched["actorid"] == posting["actorid"], "on behalf of the centre's account that posted it"
+    await asyncio.sleep(1)  # another batch of the consumer announces nothing again
+    assert len(await announced()) == 1

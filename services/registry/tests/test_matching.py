@@ -19,6 +19,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor
+from vms_contracts.envelope import Envelope
+from vms_contracts.events.registry import RecruitmentPostedV1
 from vms_contracts.ids import new_id
 from vms_contracts.rpc.registry import (
     Apply,
@@ -99,7 +101,7 @@ async def registry(new_database: Any) -> AsyncIterator[Registry]:
     yield Registry(
         RegistryHandlers(db, staged),
         RecruitmentHandlers(db, staged, clock=clock),
-        MatchingHandlers(db, clock=clock),
+        MatchingHandlers(db, staged, served=["11"], clock=clock),
         db,
         clock,
     )
@@ -464,17 +466,51 @@ async def test_a_new_recruitment_is_announced_to_the_matching_volunteers_only(re
     assert events[1].reasons == ["activity_type", "region"]
 
 
-async def test_posting_a_recruitment_stages_its_announcements_in_the_same_transaction(registry: Registry) -> None:
+async def staged_events(registry: Registry, event_type: str) -> list[dict[str, Any]]:
+    async with registry.db.transaction() as session:
+        rows = (await session.execute(select(outbox.c.payload).where(outbox.c.type == event_type))).all()
+    return [json.loads(row.payload)["data"] for row in rows]
+
+
+async def take_postings(registry: Registry) -> None:
+    """What the registry's consumer of `recruitment.posted` does with every posting staged so far."""
+    postings = [
+        Envelope.wrap(RecruitmentPostedV1.model_validate(data), source="/vms/registry/test", region=data["region"])
+        for data in await staged_events(registry, POSTED)
+    ]
+    async with registry.db.transaction() as session:
+        await registry.matching.on_recruitments_posted(session, postings)
+
+
+POSTED, MATCHED = "vms.registry.recruitment.posted.v1", "vms.registry.recruitment.matched.v1"
+
+
+async def test_a_posting_is_announced_when_its_event_is_taken_not_while_the_centre_waits(registry: Registry) -> None:
     mapo = await centre(registry)
     hong = await wishing_chats(registry)
     await member(registry, "박민수", region="26", desired_activities=[("home", "emotional")])
     chat = await post(registry, mapo)
-    async with registry.db.transaction() as session:
-        rows = (await session.execute(select(outbox.c.type, outbox.c.payload))).all()
-    announced = [json.loads(r.payload)["data"] for r in rows if r.type == "vms.registry.recruitment.matched.v1"]
+    assert len(await staged_events(registry, POSTED)) == 1
+    assert await staged_events(registry, MATCHED) == [], "posting stages the posting alone"
+    await take_postings(registry)
+    announced = await staged_events(registry, MATCHED)
     assert [(a["recruitment_id"], a["volunteer_id"]) for a in announced] == [(str(chat.id), str(hong.id))]
-    posted = [r for r in rows if r.type == "vms.registry.recruitment.posted.v1"]
-    assert len(posted) == 1
+
+
+async def test_a_posting_closed_before_its_turn_or_of_a_region_served_elsewhere_is_announced_to_no_one(
+    registry: Registry,
+) -> None:
+    mapo = await centre(registry)
+    await wishing_chats(registry)
+    await member(registry, "박민수", region="26", desired_activities=[("home", "emotional")])
+    closed = await post(registry, mapo)
+    await registry.recruiting.close_recruitment(
+        RecruitmentRef(recruitment_id=closed.id), centre_manager(closed.centre_id)
+    )
+    busan = await post(registry, await centre(registry, "해운대종합사회복지관", region="26"))
+    await take_postings(registry)
+    assert await staged_events(registry, MATCHED) == []
+    assert {e["recruitment_id"] for e in await staged_events(registry, POSTED)} == {str(closed.id), str(busan.id)}
 
 
 async def test_a_recruitment_is_announced_to_the_best_hundred_in_order(registry: Registry) -> None:

@@ -1,11 +1,11 @@
 """Wiring only: which requests the registry answers, which events it follows, where its events go."""
 
-from vms_contracts.events.registry import VolunteerHandoverRequestedV1, VolunteerMovedV1
+from vms_contracts.events.registry import RecruitmentPostedV1, VolunteerHandoverRequestedV1, VolunteerMovedV1
 from vms_contracts.rpc import registry as rpc
 from vms_platform.runtime import ServiceApp
 from vms_registry.db import outbox
 from vms_registry.handlers import RegistryHandlers
-from vms_registry.matching.handlers import MatchingHandlers
+from vms_registry.matching.handlers import MATCHES_CONSUMER, MatchingHandlers
 from vms_registry.recruitments.handlers import RecruitmentHandlers
 from vms_registry.regions.handlers import HANDOVER_CONSUMER, MOVED_CONSUMER, RegionHandlers
 from vms_registry.regions.tables import inbox
@@ -51,9 +51,10 @@ def create_app(settings: RegistrySettings) -> ServiceApp:
     app.serve(rpc.LIST_APPLICATIONS, recruitments.list_applications)
     app.serve(rpc.RECORD_ORIENTATION, recruitments.record_orientation)
 
-    matching = MatchingHandlers(app.db)
+    matching = MatchingHandlers(app.db, staged, served=settings.served_regions)
     app.serve(rpc.RECOMMEND_RECRUITMENTS, matching.recommend_recruitments)
     app.serve(rpc.RECOMMEND_VOLUNTEERS, matching.recommend_volunteers)
+    app.consume(MATCHES_CONSUMER, {RecruitmentPostedV1: matching.on_recruitments_posted}, inbox=inbox)
 
     teams = TeamHandlers(app.db, staged)
     app.serve(rpc.APPLY_TEAM, teams.apply_team)

@@ -1,10 +1,11 @@
 """Matching (희망봉사활동 → 배치): recommendations for a volunteer and for a centre. Reads only: the candidates are
 found in SQL (`queries`) and scored by `domain.match`. The volunteers a newly posted recruitment is announced to are
-picked by `queries.announce_matches`, inside the posting's own transaction."""
+picked by `queries.announce_matches` when the registry's own consumer of `recruitment.posted` takes the posting
+(`on_recruitments_posted`), and staged in that consumer's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import aclosing
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,9 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor
+from vms_contracts.envelope import Envelope
+from vms_contracts.events.registry import RecruitmentPostedV1
+from vms_contracts.regions import REGIONS
 from vms_contracts.rpc import registry as rpc
 from vms_contracts.rpc.registry import (
     RecommendedRecruitment,
@@ -26,6 +30,9 @@ from vms_contracts.rpc.registry import (
 from vms_platform.actor import authorize, require_scope
 from vms_platform.clock import KST
 from vms_platform.db import Database
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.logging import trace
+from vms_platform.outbox import Outbox
 from vms_registry.domain import VolunteerNotFound, VolunteerStatus, VolunteerWithdrawn
 from vms_registry.matching import domain, queries
 from vms_registry.recruitments.domain import RecruitmentNotFound
@@ -43,9 +50,21 @@ def now_kst() -> datetime:
     return datetime.now(KST)
 
 
+MATCHES_CONSUMER = CONSUMERS["registry-matches"]
+
+
 class MatchingHandlers:
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = now_kst) -> None:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox | None = None,
+        *,
+        served: Collection[str] = tuple(REGIONS),
+        clock: Callable[[], datetime] = now_kst,
+    ) -> None:
         self.db = db
+        self.outbox = outbox
+        self.served = frozenset(served)
         self.clock = clock
 
     def today(self) -> date:
@@ -111,6 +130,27 @@ class MatchingHandlers:
                 for person, found in best
             ]
         )
+
+    # -- events ------------------------------------------------------------------------------------------------
+
+    async def on_recruitments_posted(self, session: AsyncSession, events: list[Envelope[RecruitmentPostedV1]]) -> None:
+        """Announce each recruitment posted in a region this deployment serves to the volunteers whose wishes it
+        meets (`queries.announce_matches`), in the consumer's transaction: once per posting, however often the event
+        is delivered (the inbox), and to no one when it was closed before its turn came."""
+        if self.outbox is None:
+            raise RuntimeError("matching announces through an outbox: give MatchingHandlers one")
+        for envelope in events:
+            posted = envelope.data
+            if posted.region not in self.served:
+                continue
+            # Caused by the posting, in the conversation of the request that posted it, on its account's behalf.
+            with trace(
+                event_id=str(envelope.id),
+                correlation_id=envelope.correlationid or str(envelope.id),
+                actor=envelope.actorid,
+            ):
+                matched = await queries.announce_matches(session, posted.recruitment_id)
+                await self.outbox.stage_many(session, [(event, event.region) for event in matched])
 
 
 READABLE = (VolunteerStatus.ACTIVE.value, VolunteerStatus.MOVING.value)

@@ -1,6 +1,6 @@
 """What matching reads from the registry's tables: a volunteer's wishes, and the candidates on either side, found by
 the indexes and cut to a few thousand before they are scored whole (`domain.match`); and the volunteers a newly
-posted recruitment is announced to (`announce_matches`, called by the posting in its own transaction).
+posted recruitment is announced to (`announce_matches`, for the registry's consumer of `recruitment.posted`).
 
 A candidate is found by what it must have (an activity type the volunteer wishes, a 시·도 where they serve) and
 ordered by what can be told in SQL of the reasons that add to it (the sub-field, the 시·군·구, the time), so the few
@@ -44,7 +44,7 @@ from vms_registry.matching.domain import (
     talent_key,
     worth_announcing,
 )
-from vms_registry.recruitments.domain import RecruitmentNotFound, eligibility_of
+from vms_registry.recruitments.domain import eligibility_of
 from vms_registry.recruitments.tables import STANDING_STATUSES, applications, recruitments
 
 AnyRow = Row[tuple[Any, ...]]
@@ -414,12 +414,13 @@ async def best_volunteers(
 
 
 async def announce_matches(session: AsyncSession, recruitment_id: UUID) -> list[RecruitmentMatchedV1]:
-    """The volunteers a recruitment just written in `session` is announced to (희망봉사활동 → 배치): at most
-    `ANNOUNCED_MATCHES`, those worth announcing (`domain.worth_announcing`), best first (score, then id), one
-    `RecruitmentMatchedV1` each, for the caller to stage in the same transaction."""
+    """The volunteers a newly posted recruitment is announced to (희망봉사활동 → 배치): at most `ANNOUNCED_MATCHES`,
+    those worth announcing (`domain.worth_announcing`), best first (score, then id), one `RecruitmentMatchedV1`
+    each, for the caller to stage in the same transaction. None for a recruitment not kept here or no longer open
+    (closed before its announcement was made)."""
     row = await recruitment_row(session, recruitment_id)
-    if row is None:
-        raise RecruitmentNotFound(recruitment_id=recruitment_id)
+    if row is None or row.status != RecruitmentStatus.OPEN.value:
+        return []
     best = await best_volunteers(session, row, limit=ANNOUNCED_MATCHES, keep=worth_announcing)
     return [
         RecruitmentMatchedV1(

@@ -159,12 +159,8 @@ class RecruitmentHandlers:
             await self.outbox.stage(
                 session, RecruitmentPostedV1(**_facts(row), posted_at=row.posted_at), region=row.region
             )
-            # The volunteers whose wishes it meets are announced with it (희망봉사활동 → 배치), for the portal or an
-            # integrator to tell them. Imported here: matching builds on this module's queries.
-            from vms_registry.matching.queries import announce_matches
-
-            matched = await announce_matches(session, recruitment_id)
-            await self.outbox.stage_many(session, [(event, event.region) for event in matched])
+            # The volunteers whose wishes it meets are told of it by the registry's own consumer of this event
+            # (`MatchingHandlers.on_recruitments_posted`): matching a million volunteers is not the centre's wait.
             return recruitment_view(row, self.today())
 
     async def update_recruitment(self, cmd: UpdateRecruitment, actor: Actor) -> RecruitmentView:
