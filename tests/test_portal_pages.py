@@ -1389,6 +1389,8 @@ async def test_a_council_declines_appoints_and_places_teams_by_htmx(vms: Vms, pe
     public = await browser.get(f"/teams/{team_id}")
     assert "VMS 데모 관리센터" in public.text("team-centre"), "the centre it serves at, to anyone"
     assert "배치" in public.text("team-status")
+    found = await browser.get("/teams?region=11&status=placed")
+    assert "VMS 데모 관리센터" in found.text(f"team-{team_id}"), "and in the search, by its name"
 
 
 async def test_a_volunteer_is_recommended_recruitments_with_the_reasons_as_the_portal_says_them(

@@ -430,7 +430,7 @@ async def test_teams_are_found_by_region_field_and_skill(registry: Registry) -> 
         music.id,
     }
     found = await registry.teams.get_team(TeamRef(team_id=murals.id), everyone)
-    assert found == murals and found.member_count == 5
+    assert found == murals.model_copy(update={"leader_id": None}) and found.member_count == 5
 
 
 async def test_the_public_sees_appointed_and_placed_teams_only(registry: Registry) -> None:
@@ -466,6 +466,23 @@ async def test_the_public_sees_appointed_and_placed_teams_only(registry: Registr
     everywhere = await registry.teams.search_teams(search(status="applied"), CENTRAL_ADMIN)
     assert {t.id for t in everywhere.items} == {waiting.id, seoul_waiting.id}
     assert chosen.id not in {t.id for t in everywhere.items}
+
+
+async def test_who_leads_a_team_is_told_to_the_leader_and_its_councils_and_where_it_serves_to_anyone(
+    registry: Registry,
+) -> None:
+    placed = await appointed(registry, name="배치된 봉사단", field=TeamField.LABOUR)
+    centre = await accredited_centre(registry)
+    await registry.teams.place_team(PlaceTeam(team_id=placed.id, centre_id=centre.id), CENTRAL_ADMIN)
+    leader = placed.leader_id
+    assert leader is not None, "the leader who applied sees their own id"
+    for told in (volunteer(leader), council_admin("26"), CENTRAL_ADMIN):
+        assert (await registry.teams.get_team(TeamRef(team_id=placed.id), told)).leader_id == leader
+    for anyone in (ANONYMOUS, volunteer(new_id("26")), centre_manager(centre.id), council_admin("11")):
+        seen = await registry.teams.get_team(TeamRef(team_id=placed.id), anyone)
+        assert (seen.leader_id, seen.centre_id, seen.centre_name) == (None, centre.id, centre.name)
+        (listed,) = (await registry.teams.search_teams(search(region="26", status="placed"), anyone)).items
+        assert (listed.leader_id, listed.centre_name) == (None, centre.name)
 
 
 def test_a_skill_is_kept_as_it_is_searched() -> None:

@@ -56,8 +56,6 @@ from vms_gateway.portal.frame import (
 from vms_gateway.portal.recruitments import _last_page, _page_number, _pages
 from vms_gateway.portal.render import Say, is_htmx, say
 from vms_gateway.registry_api import search_teams_everywhere
-from vms_platform.errors import DomainError
-from vms_platform.rpc import RemoteError
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
@@ -237,20 +235,6 @@ async def apply(request: Request, principal: CurrentPrincipal) -> Response:
 # -- one team ----------------------------------------------------------------------------------------------------------
 
 
-async def centre_name(call: Services, centre_id: UUID) -> str | None:
-    """The name of the centre a team serves at; None when it cannot be told. A centre's record is for signed-in
-    people; a visitor reads its name where the portal shows it to anyone, on its recruitments."""
-    try:
-        if call.actor.role is not Role.ANONYMOUS:
-            centre = await call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=centre_id))
-            return centre.name
-        query = registry_rpc.SearchRecruitments(centre_id=centre_id, open_only=False, limit=1)
-        found = await call(registry_rpc.SEARCH_RECRUITMENTS, query)
-    except (RemoteError, DomainError):
-        return None
-    return found.items[0].centre_name if found.items else None
-
-
 @router.get("/teams/{team_id}")
 async def team_page(request: Request, team_id: str, principal: CurrentPrincipal) -> Response:
     """A team as people look for one: its field, where it serves, how many, its skills, and the centre it is placed
@@ -258,8 +242,7 @@ async def team_page(request: Request, team_id: str, principal: CurrentPrincipal)
     t = say(request)
     call = services_for(request, principal)
     team = await call(registry_rpc.GET_TEAM, validated(registry_rpc.TeamRef, {"team_id": team_id}))
-    centre = await centre_name(call, team.centre_id) if team.centre_id is not None else None
-    return page(request, "team.html", principal, team=team, centre=centre, field_names=field_names(t))
+    return page(request, "team.html", principal, team=team, centre=team.centre_name, field_names=field_names(t))
 
 
 # -- the council's 위촉, 거절 and 배치 ---------------------------------------------------------------------------------

@@ -179,6 +179,12 @@ def refuse_centre(team_region: str, centre_id: UUID, centre_region: str, centre_
         )
 
 
+def sees_leader(actor: Actor, region: str, leader_id: UUID) -> bool:
+    """Who leads a team is told to the leader, the team's council and the central council; anyone else sees the
+    team, not who is in it."""
+    return actor.volunteer_id == leader_id or sees_applications(actor, region)
+
+
 def sees_applications(actor: Actor, region: str | None) -> bool:
     """Applications and declined teams are shown to the council they were sent to (of `region`; None is every
     region) and to the central council."""

@@ -74,7 +74,7 @@ class TeamHandlers:
             domain.refuse_unknown_or_withdrawn(people, await _statuses_held(session, people))
             made_before = domain.decide_application(wanted, await _standing_memberships(session, wanted))
             if made_before is not None:
-                return await _team_view(session, await _team_row(session, made_before))
+                return await _team_view(session, await _team_row(session, made_before), actor)
             team_id, now = new_id(cmd.region), datetime.now(UTC)
             await session.execute(
                 insert(teams).values(
@@ -124,7 +124,7 @@ class TeamHandlers:
                 ),
                 region=cmd.region,
             )
-            return await _team_view(session, await _team_row(session, team_id))
+            return await _team_view(session, await _team_row(session, team_id), actor)
 
         return await self._once_more_on_conflict(attempt)
 
@@ -139,7 +139,7 @@ class TeamHandlers:
             require_scope(actor, rpc.APPOINT_TEAM.operation, region=team.region)
             changed = await _change_status(session, team.id, domain.APPOINT, actor)
             if changed is None:
-                return await _settled(session, domain.APPOINT, await _team_row(session, team.id))
+                return await _settled(session, domain.APPOINT, await _team_row(session, team.id), actor)
             members = await _member_ids(session, team.id)
             await self.outbox.stage(
                 session,
@@ -153,7 +153,7 @@ class TeamHandlers:
                 ),
                 region=changed.region,
             )
-            return await _team_view(session, changed)
+            return await _team_view(session, changed, actor)
 
     async def decline_team(self, cmd: DeclineTeam, actor: Actor) -> TeamView:
         """위촉 거절: the council declines an applied team, with its reason; its people are free to apply again."""
@@ -163,7 +163,7 @@ class TeamHandlers:
             require_scope(actor, rpc.DECLINE_TEAM.operation, region=team.region)
             changed = await _change_status(session, team.id, domain.DECLINE, actor, reason=cmd.reason)
             if changed is None:
-                return await _settled(session, domain.DECLINE, await _team_row(session, team.id))
+                return await _settled(session, domain.DECLINE, await _team_row(session, team.id), actor)
             await session.execute(update(team_members).where(team_members.c.team_id == team.id).values(standing=False))
             await self.outbox.stage(
                 session,
@@ -177,7 +177,7 @@ class TeamHandlers:
                 ),
                 region=changed.region,
             )
-            return await _team_view(session, changed)
+            return await _team_view(session, changed, actor)
 
     async def place_team(self, cmd: PlaceTeam, actor: Actor) -> TeamView:
         """배치: the council places an appointed team at an accredited centre of the team's region. The centre's row
@@ -189,7 +189,7 @@ class TeamHandlers:
             require_scope(actor, rpc.PLACE_TEAM.operation, region=team.region)
             if team.status != domain.PLACE.source.value:
                 # Placed already (here: the same answer again) or not appointed: said before the centre is looked at.
-                return await _settled(session, domain.PLACE, team, same_request=team.centre_id == cmd.centre_id)
+                return await _settled(session, domain.PLACE, team, actor, same_request=team.centre_id == cmd.centre_id)
             centre = (
                 await session.execute(
                     select(centres.c.id, centres.c.region, centres.c.status)
@@ -203,7 +203,9 @@ class TeamHandlers:
             changed = await _change_status(session, team.id, domain.PLACE, actor, centre_id=cmd.centre_id)
             if changed is None:
                 current = await _team_row(session, team.id)
-                return await _settled(session, domain.PLACE, current, same_request=current.centre_id == cmd.centre_id)
+                return await _settled(
+                    session, domain.PLACE, current, actor, same_request=current.centre_id == cmd.centre_id
+                )
             await self.outbox.stage(
                 session,
                 TeamPlacedV1(
@@ -216,7 +218,7 @@ class TeamHandlers:
                 ),
                 region=changed.region,
             )
-            return await _team_view(session, changed)
+            return await _team_view(session, changed, actor)
 
     # -- finding teams (지역사회봉사단 조회) -----------------------------------------------------------------------
 
@@ -228,7 +230,7 @@ class TeamHandlers:
             team = await _team_row(session, ref.team_id)
             if TeamStatus(team.status) not in domain.PUBLIC and not domain.sees_applications(actor, team.region):
                 raise OutOfScope(**refused(rpc.GET_TEAM.operation, actor.role))
-            return await _team_view(session, team)
+            return await _team_view(session, team, actor)
 
     async def search_teams(self, query: SearchTeams, actor: Actor) -> TeamList:
         """Teams by region, field and a word of a skill, newest first. Without a status, the appointed and placed
@@ -266,8 +268,8 @@ class TeamHandlers:
                     .offset(query.offset)
                 )
             ).all()
-            skills = await _skills_of(session, [row.id for row in rows])
-        return TeamList(items=[_view(row, skills.get(row.id, [])) for row in rows], total=int(total or 0))
+            items = await _views(session, rows, actor)
+        return TeamList(items=items, total=int(total or 0))
 
     async def _once_more_on_conflict(self, attempt: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """An application that lost a race on the membership key: the second attempt reads what the winner wrote
@@ -352,11 +354,11 @@ async def _change_status(
 
 
 async def _settled(
-    session: AsyncSession, transition: domain.Transition, team: TeamRow, *, same_request: bool = True
+    session: AsyncSession, transition: domain.Transition, team: TeamRow, actor: Actor, *, same_request: bool = True
 ) -> TeamView:
     """Nothing changed: the team as it stands, when the same decision was already made; else the refusal."""
     domain.settle(transition, team.id, TeamStatus(team.status), same_request=same_request)
-    return await _team_view(session, team)
+    return await _team_view(session, team, actor)
 
 
 async def _member_ids(session: AsyncSession, team_id: UUID) -> list[UUID]:
@@ -385,29 +387,40 @@ async def _skills_of(session: AsyncSession, team_ids: Sequence[UUID]) -> dict[UU
     return skills
 
 
-async def _team_view(session: AsyncSession, team: TeamRow) -> TeamView:
-    return _view(team, (await _skills_of(session, [team.id])).get(team.id, []))
+async def _team_view(session: AsyncSession, team: TeamRow, actor: Actor) -> TeamView:
+    return (await _views(session, [team], actor))[0]
 
 
-def _view(team: TeamRow, skills: list[str]) -> TeamView:
-    """What anyone may see of a team: no member is named, not even by id; only how many they are."""
-    return TeamView(
-        id=team.id,
-        region=team.region,
-        district=team.district,
-        name=team.name,
-        field=TeamField(team.field),
-        kind=TeamApplicationKind(team.kind),
-        leader_id=team.leader_id,
-        member_count=team.member_count,
-        skills=skills,
-        description=team.description,
-        status=TeamStatus(team.status),
-        reason=team.reason,
-        centre_id=team.centre_id,
-        applied_at=team.applied_at,
-        changed_at=team.changed_at,
-    )
+async def _views(session: AsyncSession, rows: Sequence[TeamRow], actor: Actor) -> list[TeamView]:
+    """What `actor` may see of each team: no member is named, not even by id, only how many they are; the leader's
+    id to the leader, the team's council and the central council alone. The centre it is placed at by name."""
+    skills = await _skills_of(session, [row.id for row in rows])
+    placed_at = sorted({row.centre_id for row in rows if row.centre_id is not None})
+    names: dict[UUID, str] = {}
+    if placed_at:
+        found = await session.execute(select(centres.c.id, centres.c.name).where(centres.c.id.in_(placed_at)))
+        names = {row.id: row.name for row in found}
+    return [
+        TeamView(
+            id=team.id,
+            region=team.region,
+            district=team.district,
+            name=team.name,
+            field=TeamField(team.field),
+            kind=TeamApplicationKind(team.kind),
+            leader_id=team.leader_id if domain.sees_leader(actor, team.region, team.leader_id) else None,
+            member_count=team.member_count,
+            skills=skills.get(team.id, []),
+            description=team.description,
+            status=TeamStatus(team.status),
+            reason=team.reason,
+            centre_id=team.centre_id,
+            centre_name=names.get(team.centre_id) if team.centre_id is not None else None,
+            applied_at=team.applied_at,
+            changed_at=team.changed_at,
+        )
+        for team in rows
+    ]
 
 
 def _escape_like(word: str) -> str:

@@ -909,13 +909,16 @@ class TeamView(BaseModel):
     name: str
     field: TeamField
     kind: TeamApplicationKind
-    leader_id: UUID
+    leader_id: UUID | None = Field(
+        description="The leader's volunteer id: told to the leader, the team's council and the central council only"
+    )
     member_count: int
     skills: list[str]
     description: str | None
     status: TeamStatus
     reason: str | None
     centre_id: UUID | None
+    centre_name: str | None = Field(description="The centre the team is placed at (배치)")
     applied_at: AwareDatetime
     changed_at: AwareDatetime
 
