@@ -23,7 +23,13 @@ from sqlalchemy import Table, func, select
 
 from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope, Event, decode_event
-from vms_contracts.events.registry import ConsentKind, VolunteerHandoverRequestedV1, VolunteerMovedV1
+from vms_contracts.events.registry import (
+    ApplicationCancelledV1,
+    ConsentKind,
+    VolunteerHandoverRequestedV1,
+    VolunteerMovedV1,
+    VolunteerWithdrawnV1,
+)
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.rpc import registry as rpc
 from vms_contracts.rpc.registry import (
@@ -547,3 +553,52 @@ async def test_moves_to_different_regions_at_once_never_change_a_volunteer_being
     assert [m.from_region for m in within] == ["11", *(m.to_region for m in within)][: len(within)]
     assert handed[0].data.from_region == (within[-1].to_region if within else "11") == row.region
     assert row.status == "moving"
+
+
+async def test_a_volunteer_who_withdraws_gives_back_their_places_in_another_deployment_s_recruitments(
+    country: Country,
+) -> None:
+    """Their own registry cancels what it holds in the withdrawal; Busan, which keeps the recruitment they applied
+    to, cancels theirs when its consumer of `volunteer.withdrawn` hears of it, once, and gives the place back."""
+    someone = await register(country.national)
+    made = await country.busan.people.register_centre(
+        RegisterCentre(name="해운대종합사회복지관", region="26"), CENTRAL_ADMIN
+    )
+    busan_centre = await country.busan.people.accredit_centre(CentreStatusChange(centre_id=made.id), CENTRAL_ADMIN)
+    start = date.today() + timedelta(days=7)
+    recruitment = await country.busan.recruiting.post_recruitment(
+        PostRecruitment.model_validate(
+            {
+                "centre_id": str(busan_centre.id),
+                "title": "해변 정화 봉사자 모집",
+                "activity_type": "community",
+                "sub_field": "environment",
+                "place": "해운대 해수욕장",
+                "start_date": start.isoformat(),
+                "end_date": (start + timedelta(days=30)).isoformat(),
+                "weekdays": ["sat"],
+                "start_time": "10:00",
+                "end_time": "12:00",
+                "capacity": 1,
+                "eligibility": ["adult"],
+            }
+        ),
+        centre_manager(busan_centre.id),
+    )
+    applied = await country.busan.recruiting.apply(
+        Apply(recruitment_id=recruitment.id, volunteer_id=someone.id), volunteer(someone.id)
+    )
+    await country.national.people.withdraw_volunteer(
+        rpc.WithdrawVolunteer(volunteer_id=someone.id), volunteer(someone.id)
+    )
+    (withdrawn,) = await country.national.staged(VolunteerWithdrawnV1)
+    # Busan twice (the second finds nothing standing), and the national registry, which released its own already.
+    for deployment in (country.busan, country.busan, country.national):
+        async with deployment.db.transaction() as session:
+            await deployment.recruiting.on_volunteers_withdrawn(session, [withdrawn])
+    (cancelled,) = await country.busan.staged(ApplicationCancelledV1)
+    assert (cancelled.data.application_id, cancelled.data.volunteer_id) == (applied.id, someone.id)
+    assert cancelled.causationid == str(withdrawn.id)
+    manager = centre_manager(busan_centre.id)
+    listed = await country.busan.recruiting.get_recruitment(rpc.RecruitmentRef(recruitment_id=recruitment.id), manager)
+    assert listed.taken == 0, "the place is free again"

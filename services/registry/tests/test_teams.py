@@ -28,6 +28,7 @@ from vms_contracts.rpc.registry import (
     CentreStatusChange,
     CentreView,
     DeclineTeam,
+    MoveVolunteer,
     PlaceTeam,
     RegisterCentre,
     RegisterVolunteer,
@@ -48,6 +49,7 @@ from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, centre_manager, counc
 from vms_registry.db import outbox
 from vms_registry.domain import CentreNotFound
 from vms_registry.handlers import RegistryHandlers
+from vms_registry.regions.handlers import RegionHandlers
 from vms_registry.teams import domain
 from vms_registry.teams.handlers import TeamHandlers
 from vms_registry.teams.tables import team_members, team_skills, teams
@@ -551,3 +553,68 @@ async def test_appointing_and_declining_at_once_decides_once(postgres_registry: 
     assert len({t.status for t in done}) == 1 and all(isinstance(f, domain.TeamStatusWrong) for f in failed)
     events = len(await staged(registry, APPOINTED)) + len(await staged(registry, DECLINED))
     assert events == 1
+
+
+# -- leaving a team ------------------------------------------------------------------------------------------------
+
+LEFT = "vms.registry.team.member_left.v1"
+
+
+async def test_a_member_who_withdraws_leaves_the_team_which_stands_with_one_fewer(registry: Registry) -> None:
+    team = await appointed(registry, name="해운대 집수리")
+    members = await registry.teams.get_team(TeamRef(team_id=team.id), CENTRAL_ADMIN)
+    async with registry.db.transaction() as session:
+        people = (
+            await session.scalars(select(team_members.c.volunteer_id).where(team_members.c.team_id == team.id))
+        ).all()
+    leaving = next(p for p in people if p != team.leader_id)
+    await registry.people.withdraw_volunteer(WithdrawVolunteer(volunteer_id=leaving), volunteer(leaving))
+    after = await registry.teams.get_team(TeamRef(team_id=team.id), CENTRAL_ADMIN)
+    assert (after.member_count, after.status) == (members.member_count - 1, TeamStatus.APPOINTED)
+    (left,) = await staged(registry, LEFT)
+    assert (left["team_id"], left["volunteer_id"], left["reason"]) == (str(team.id), str(leaving), "withdrawn")
+    assert (left["leader"], left["member_count"], left["region"]) == (False, 4, "26")
+    async with registry.db.transaction() as session:
+        assert (
+            leaving
+            not in (
+                await session.scalars(select(team_members.c.volunteer_id).where(team_members.c.team_id == team.id))
+            ).all()
+        )
+    # Asked again, the withdrawal is the same and the team is not told twice.
+    await registry.people.withdraw_volunteer(WithdrawVolunteer(volunteer_id=leaving), volunteer(leaving))
+    assert len(await staged(registry, LEFT)) == 1
+
+
+async def test_a_team_whose_last_member_left_is_not_found_by_the_public_but_its_council_still_sees_it(
+    registry: Registry,
+) -> None:
+    alone = await apply(
+        registry,
+        application([await sign_up(registry)], kind=TeamApplicationKind.INDIVIDUAL, name="혼자 하는 봉사단"),
+    )
+    await registry.teams.appoint_team(TeamRef(team_id=alone.id), CENTRAL_ADMIN)
+    assert alone.leader_id is not None
+    await registry.people.withdraw_volunteer(
+        WithdrawVolunteer(volunteer_id=alone.leader_id), volunteer(alone.leader_id)
+    )
+    (left,) = await staged(registry, LEFT)
+    assert (left["leader"], left["member_count"]) == (True, 0)
+    assert names(await registry.teams.search_teams(search(region="26"), ANONYMOUS)) == []
+    seen = await registry.teams.get_team(TeamRef(team_id=alone.id), council_admin("26"))
+    assert (seen.member_count, seen.status) == (0, TeamStatus.APPOINTED)
+
+
+async def test_a_member_who_moves_to_another_province_leaves_its_teams(registry: Registry) -> None:
+    """A community team serves its own 시·도 (brochure §5): a member who moved away is no longer in it."""
+    busan = await appointed(registry, name="해운대 집수리")
+    regions = RegionHandlers(registry.db, registry.people.outbox, None, ["11", "26"])
+    async with registry.db.transaction() as session:
+        people = (
+            await session.scalars(select(team_members.c.volunteer_id).where(team_members.c.team_id == busan.id))
+        ).all()
+    leaving = next(p for p in people if p != busan.leader_id)
+    await regions.move_volunteer(MoveVolunteer(volunteer_id=leaving, region="11"), volunteer(leaving))
+    (left,) = await staged(registry, LEFT)
+    assert (left["volunteer_id"], left["reason"], left["member_count"]) == (str(leaving), "moved", 4)
+    assert (await registry.teams.get_team(TeamRef(team_id=busan.id), ANONYMOUS)).member_count == 4

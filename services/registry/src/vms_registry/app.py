@@ -1,12 +1,17 @@
 """Wiring only: which requests the registry answers, which events it follows, where its events go."""
 
-from vms_contracts.events.registry import RecruitmentPostedV1, VolunteerHandoverRequestedV1, VolunteerMovedV1
+from vms_contracts.events.registry import (
+    RecruitmentPostedV1,
+    VolunteerHandoverRequestedV1,
+    VolunteerMovedV1,
+    VolunteerWithdrawnV1,
+)
 from vms_contracts.rpc import registry as rpc
 from vms_platform.runtime import ServiceApp
 from vms_registry.db import outbox
 from vms_registry.handlers import RegistryHandlers
 from vms_registry.matching.handlers import MATCHES_CONSUMER, MatchingHandlers
-from vms_registry.recruitments.handlers import RecruitmentHandlers
+from vms_registry.recruitments.handlers import WITHDRAWN_CONSUMER, RecruitmentHandlers
 from vms_registry.regions.handlers import HANDOVER_CONSUMER, MOVED_CONSUMER, RegionHandlers
 from vms_registry.regions.tables import inbox
 from vms_registry.settings import RegistrySettings
@@ -50,6 +55,7 @@ def create_app(settings: RegistrySettings) -> ServiceApp:
     app.serve(rpc.PLACE_APPLICATION, recruitments.place_application)
     app.serve(rpc.LIST_APPLICATIONS, recruitments.list_applications)
     app.serve(rpc.RECORD_ORIENTATION, recruitments.record_orientation)
+    app.consume(WITHDRAWN_CONSUMER, {VolunteerWithdrawnV1: recruitments.on_volunteers_withdrawn}, inbox=inbox)
 
     matching = MatchingHandlers(app.db, staged, served=settings.served_regions)
     app.serve(rpc.RECOMMEND_RECRUITMENTS, matching.recommend_recruitments)

@@ -19,6 +19,7 @@ from vms_contracts.events.registry import (
     ConsentChangedV1,
     ConsentKind,
     GuardianConsentedV1,
+    TeamLeaving,
     VolunteerRegisteredV2,
     VolunteerUpdatedV1,
     VolunteerWithdrawnV1,
@@ -70,6 +71,7 @@ from vms_registry.db import (
 from vms_registry.recruitments.handlers import release_applications_of
 from vms_registry.regions.domain import VolunteerMoving
 from vms_registry.regions.facts import volunteer_kept_here
+from vms_registry.teams.handlers import leave_teams
 
 T = TypeVar("T")
 
@@ -362,6 +364,8 @@ class RegistryHandlers:
             now = datetime.now(UTC)
             # Places the volunteer still holds go back to their recruitments, each cancellation announced.
             await release_applications_of(session, self.outbox, row.id, actor)
+            # So do the teams they stand in (지역사회봉사단), each told it has one member fewer.
+            await leave_teams(session, self.outbox, row.id, TeamLeaving.WITHDRAWN)
             ended = (
                 await session.scalars(
                     update(consents)

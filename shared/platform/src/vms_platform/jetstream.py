@@ -105,6 +105,8 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         ConsumerSpec("registry-moved", "REGISTRY", "registry", "volunteer.moved"),
         # Each posting is matched against the region's volunteers (tenths of a second among a million).
         ConsumerSpec("registry-matches", "REGISTRY", "registry", "recruitment.posted", max_batch=20),
+        # A volunteer kept elsewhere who withdrew: their applications to this deployment's recruitments end.
+        ConsumerSpec("registry-withdrawn", "REGISTRY", "registry", "volunteer.withdrawn"),
         ConsumerSpec("hours-registry", "REGISTRY", "registry"),
         ConsumerSpec("rewards-hours", "HOURS", "hours", "confirmed"),
         ConsumerSpec("linkage-registry", "REGISTRY", "registry"),

@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor, Role
+from vms_contracts.envelope import Envelope
 from vms_contracts.events.registry import (
     ApplicationAcceptedV1,
     ApplicationCancelledV1,
@@ -43,6 +44,7 @@ from vms_contracts.events.registry import (
     RecruitmentClosedV1,
     RecruitmentPostedV1,
     RecruitmentUpdatedV1,
+    VolunteerWithdrawnV1,
 )
 from vms_contracts.ids import new_id
 from vms_contracts.permissions import Access
@@ -73,8 +75,10 @@ from vms_contracts.rpc.registry import (
 from vms_platform.actor import OutOfScope, authorize, refused, require_scope
 from vms_platform.clock import KST
 from vms_platform.db import Database, insert_for
+from vms_platform.jetstream import CONSUMERS
+from vms_platform.logging import trace
 from vms_platform.outbox import Outbox
-from vms_registry.db import centres
+from vms_registry.db import centres, volunteers
 from vms_registry.domain import CentreNotFound
 from vms_registry.recruitments import domain
 from vms_registry.recruitments.rows import (
@@ -99,6 +103,9 @@ TAKE_PLACES_ATTEMPTS = 3
 
 def now_kst() -> datetime:
     return datetime.now(KST)
+
+
+WITHDRAWN_CONSUMER = CONSUMERS["registry-withdrawn"]
 
 
 class RecruitmentHandlers:
@@ -472,6 +479,21 @@ class RecruitmentHandlers:
         return ApplicationList(items=[_application_view(row) for row in rows], total=int(total or 0))
 
     # -- orientation (소양교육) -------------------------------------------------------------------------------------
+
+    # -- events ------------------------------------------------------------------------------------------------
+
+    async def on_volunteers_withdrawn(
+        self, session: AsyncSession, events: list[Envelope[VolunteerWithdrawnV1]]
+    ) -> None:
+        """A volunteer another deployment keeps withdrew (회원탈퇴): the applications they made to recruitments here
+        are cancelled and their places given back, as their own registry did with those it holds. A volunteer kept
+        here had theirs released in the withdrawal's own transaction."""
+        for envelope in events:
+            gone = envelope.data.volunteer_id
+            if await session.scalar(select(volunteers.c.id).where(volunteers.c.id == gone)) is not None:
+                continue
+            with trace(event_id=str(envelope.id), correlation_id=envelope.correlationid or str(envelope.id)):
+                await release_applications_of(session, self.outbox, gone, Actor.service("registry"))
 
     async def record_orientation(self, cmd: RecordOrientation, actor: Actor) -> OrientationView:
         """소양교육 이수 등록: the centre records that a volunteer completed its orientation, announced the first time;

@@ -26,7 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope
 from vms_contracts.errors import ErrorKind
-from vms_contracts.events.registry import ConsentKind, VolunteerHandoverRequestedV1, VolunteerMovedV1
+from vms_contracts.events.registry import (
+    ConsentKind,
+    TeamLeaving,
+    VolunteerHandoverRequestedV1,
+    VolunteerMovedV1,
+)
 from vms_contracts.ids import new_id
 from vms_contracts.rpc import registry as rpc
 from vms_contracts.rpc.registry import (
@@ -54,6 +59,7 @@ from vms_registry.handlers import _profile_columns, _stored_profile, _write_prof
 from vms_registry.regions import domain
 from vms_registry.regions.facts import FactsOf, facts_here, volunteer_kept_here
 from vms_registry.regions.tables import handovers
+from vms_registry.teams.handlers import leave_teams
 
 AnyRow = Row[tuple[Any, ...]]
 
@@ -127,6 +133,8 @@ class RegionHandlers:
                     .where(volunteers.c.id == row.id, volunteers.c.status == ACTIVE)
                     .values(region=cmd.region, district=cmd.district)
                 )
+                # A community team serves its own 시·도: one who moved out of it is no longer in it.
+                await leave_teams(session, self.outbox, row.id, TeamLeaving.MOVED, staying_in=cmd.region)
                 await self.outbox.stage(
                     session,
                     VolunteerMovedV1(volunteer_id=row.id, from_region=row.region, to_region=cmd.region, moved_at=now),
@@ -242,6 +250,7 @@ class RegionHandlers:
             if found is None:
                 continue
             if found.status == MOVING and (found.from_region, found.to_region) == (moved.from_region, moved.to_region):
+                await leave_teams(session, self.outbox, moved.volunteer_id, TeamLeaving.MOVED)
                 await _erase(session, moved.volunteer_id, moved.moved_at)
             elif found.status == MOVED and found.to_region == moved.from_region:
                 await session.execute(

@@ -7,12 +7,19 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor
-from vms_contracts.events.registry import TeamAppliedV1, TeamAppointedV1, TeamDeclinedV1, TeamPlacedV1
+from vms_contracts.events.registry import (
+    TeamAppliedV1,
+    TeamAppointedV1,
+    TeamDeclinedV1,
+    TeamLeaving,
+    TeamMemberLeftV1,
+    TeamPlacedV1,
+)
 from vms_contracts.ids import new_id
 from vms_contracts.reference import TeamField
 from vms_contracts.rpc import registry as rpc
@@ -239,7 +246,11 @@ class TeamHandlers:
         authorize(rpc.SEARCH_TEAMS.operation, actor)
         region = query.region
         if query.status is None:
-            matching: list[ColumnElement[bool]] = [teams.c.status.in_([s.value for s in domain.PUBLIC])]
+            # A team whose last member left (withdrew, moved away) is its council's to settle, not one to find.
+            matching: list[ColumnElement[bool]] = [
+                teams.c.status.in_([s.value for s in domain.PUBLIC]),
+                teams.c.member_count > 0,
+            ]
         else:
             if query.status not in domain.PUBLIC:
                 region = region or actor.region
@@ -359,6 +370,61 @@ async def _settled(
     """Nothing changed: the team as it stands, when the same decision was already made; else the refusal."""
     domain.settle(transition, team.id, TeamStatus(team.status), same_request=same_request)
     return await _team_view(session, team, actor)
+
+
+async def leave_teams(
+    session: AsyncSession,
+    outbox: Outbox,
+    volunteer_id: UUID,
+    reason: TeamLeaving,
+    *,
+    staying_in: str | None = None,
+) -> list[UUID]:
+    """The volunteer leaves every standing team they are in (of a region other than `staying_in`, for one who moved
+    within this deployment), in the caller's transaction: their membership goes, the team counts one fewer and
+    `team.member_left` is staged. Each team's row is locked first, as its council's decisions lock it. Returns the
+    teams left."""
+    held = (
+        await session.execute(
+            select(team_members.c.team_id, team_members.c.role)
+            .where(team_members.c.volunteer_id == volunteer_id, team_members.c.standing)
+            .order_by(team_members.c.team_id)
+        )
+    ).all()
+    left: list[UUID] = []
+    now = datetime.now(UTC)
+    for team_id, role in held:
+        team = (await session.execute(select(teams).where(teams.c.id == team_id).with_for_update())).one()
+        if team.region == staying_in:
+            continue
+        await session.execute(
+            delete(team_members).where(team_members.c.team_id == team_id, team_members.c.volunteer_id == volunteer_id)
+        )
+        count = (
+            await session.execute(
+                update(teams)
+                .where(teams.c.id == team_id)
+                .values(member_count=teams.c.member_count - 1, changed_at=now)
+                .returning(teams.c.member_count)
+            )
+        ).scalar_one()
+        await outbox.stage(
+            session,
+            TeamMemberLeftV1(
+                team_id=team.id,
+                region=team.region,
+                field=team.field,
+                kind=team.kind,
+                at=now,
+                volunteer_id=volunteer_id,
+                reason=reason,
+                leader=role == LEADER,
+                member_count=count,
+            ),
+            region=team.region,
+        )
+        left.append(team_id)
+    return left
 
 
 async def _member_ids(session: AsyncSession, team_id: UUID) -> list[UUID]:

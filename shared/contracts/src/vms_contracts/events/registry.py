@@ -6,7 +6,7 @@ from datetime import date, time
 from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from vms_contracts.envelope import Event, event
 from vms_contracts.regions import RegionCode
@@ -280,6 +280,29 @@ class TeamPlacedV1(TeamFacts):
     """An appointed team is placed at a management centre of its community."""
 
     centre_id: UUID
+
+
+class TeamLeaving(StrEnum):
+    """Why a volunteer is no longer in a team."""
+
+    WITHDRAWN = "withdrawn"
+    """They withdrew from VMS (회원탈퇴)."""
+    MOVED = "moved"
+    """They moved to another 시·도: a community team serves its own."""
+
+
+@event("registry", "team.member_left", 1, aggregate="team_id")
+class TeamMemberLeftV1(TeamFacts):
+    """A volunteer is no longer a member of a team that stands (applied, appointed or placed): whoever keeps its
+    members (accident insurance, award recommendations) drops them from `at`. The team stands with one fewer; when
+    its leader left, its council decides what becomes of it."""
+
+    volunteer_id: UUID
+    reason: TeamLeaving = Field(examples=[TeamLeaving.WITHDRAWN])
+    leader: bool
+    """Whether they led the team."""
+    member_count: int
+    """How many members the team has now."""
 
 
 # -- regions -------------------------------------------------------------------------------------------------------
