@@ -463,10 +463,8 @@ async def test_volunteer_facts_are_for_services_and_their_read_is_recorded(count
     assert fields == ["birth_date"]
 
 
-async def test_a_volunteer_of_another_region_applies_and_is_placed_by_the_facts_their_region_gives(
-    country: Country,
-) -> None:
-    child = await register(country.national, birth_date=(date.today() - timedelta(days=365 * 12)).isoformat())
+async def busan_recruitment(country: Country, *, capacity: int, eligibility: list[str]) -> tuple[Any, Any]:
+    """A centre of Busan's deployment, accredited, and a recruitment it posts (해변 정화, a week from today)."""
     made = await country.busan.people.register_centre(
         RegisterCentre(name="해운대종합사회복지관", region="26"), CENTRAL_ADMIN
     )
@@ -485,12 +483,20 @@ async def test_a_volunteer_of_another_region_applies_and_is_placed_by_the_facts_
                 "weekdays": ["sat"],
                 "start_time": "10:00",
                 "end_time": "12:00",
-                "capacity": 5,
-                "eligibility": ["youth"],
+                "capacity": capacity,
+                "eligibility": eligibility,
             }
         ),
         centre_manager(busan_centre.id),
     )
+    return busan_centre, recruitment
+
+
+async def test_a_volunteer_of_another_region_applies_and_is_placed_by_the_facts_their_region_gives(
+    country: Country,
+) -> None:
+    child = await register(country.national, birth_date=(date.today() - timedelta(days=365 * 12)).isoformat())
+    busan_centre, recruitment = await busan_recruitment(country, capacity=5, eligibility=["youth"])
     applying = Apply(recruitment_id=recruitment.id, volunteer_id=child.id)
     with pytest.raises(GuardianConsentRequired):
         await country.busan.recruiting.apply(applying, volunteer(child.id))
@@ -561,30 +567,7 @@ async def test_a_volunteer_who_withdraws_gives_back_their_places_in_another_depl
     """Their own registry cancels what it holds in the withdrawal; Busan, which keeps the recruitment they applied
     to, cancels theirs when its consumer of `volunteer.withdrawn` hears of it, once, and gives the place back."""
     someone = await register(country.national)
-    made = await country.busan.people.register_centre(
-        RegisterCentre(name="해운대종합사회복지관", region="26"), CENTRAL_ADMIN
-    )
-    busan_centre = await country.busan.people.accredit_centre(CentreStatusChange(centre_id=made.id), CENTRAL_ADMIN)
-    start = date.today() + timedelta(days=7)
-    recruitment = await country.busan.recruiting.post_recruitment(
-        PostRecruitment.model_validate(
-            {
-                "centre_id": str(busan_centre.id),
-                "title": "해변 정화 봉사자 모집",
-                "activity_type": "community",
-                "sub_field": "environment",
-                "place": "해운대 해수욕장",
-                "start_date": start.isoformat(),
-                "end_date": (start + timedelta(days=30)).isoformat(),
-                "weekdays": ["sat"],
-                "start_time": "10:00",
-                "end_time": "12:00",
-                "capacity": 1,
-                "eligibility": ["adult"],
-            }
-        ),
-        centre_manager(busan_centre.id),
-    )
+    busan_centre, recruitment = await busan_recruitment(country, capacity=1, eligibility=["adult"])
     applied = await country.busan.recruiting.apply(
         Apply(recruitment_id=recruitment.id, volunteer_id=someone.id), volunteer(someone.id)
     )
