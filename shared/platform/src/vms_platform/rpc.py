@@ -23,7 +23,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from faststream import BaseMiddleware, Context, Response
+from faststream import BaseMiddleware, Response
+from faststream._internal.context.context_type import Context as ContextField
 from faststream.exceptions import SkipMessage
 from faststream.message import StreamMessage, decode_message
 from faststream.middlewares import ExceptionMiddleware
@@ -236,6 +237,15 @@ def _request_id(message: NatsMessage) -> str | None:
     return accepted
 
 
+class _MessageContext(ContextField):
+    """`Context("message")` resolved on the event loop: fast_depends runs a custom field's synchronous `use` in a
+    worker thread, a thread hop (and a fight for the GIL) for every request served. (`faststream.Context` is a
+    function building this class, which FastStream 0.7 does not export; the version is pinned below 0.8.)"""
+
+    async def use(self, /, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        return super().use(**kwargs)
+
+
 def serve(
     router: NatsRouter,
     bus: Bus,
@@ -286,7 +296,7 @@ def serve(
     # builds no validation model of its own for each subscription (`ServiceApp.broker`), which cost a pydantic model
     # per operation and region at every start. The reply is a `Response` (it carries the served regions in a
     # header); the reply model itself is documented with the contract (`vms_contracts.rpc`).
-    message_type = Annotated[NatsMessage, Context("message")]
+    message_type = Annotated[NatsMessage, _MessageContext("message")]
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Any),
