@@ -562,6 +562,12 @@ register(
             "1365자원봉사포털 연계 동의가 철회되어 1365로의 전송이 멈춥니다.",
             "Your consent to 1365 linkage is withdrawn: nothing more is sent there.",
         ),
+        "WEB_WITHDRAW_PLACES": Text(
+            "신청하거나 배치된 봉사활동은 모두 취소되어 자리가 다른 봉사자에게 돌아가고, "
+            "참여 중인 지역사회봉사단에서도 빠집니다.",
+            "Every application and placement you hold is cancelled, its place given back, and you leave your community "
+            "teams.",
+        ),
         "WEB_WITHDRAW_RECORDS": Text(
             "이미 확인된 봉사실적은 관리센터의 기록으로 남지만, 더 이상 조회하거나 인증서를 출력할 수 없습니다.",
             "Confirmed hours stay in the centres' records, but you can no longer see them or print certificates.",
