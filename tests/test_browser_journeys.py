@@ -283,6 +283,11 @@ async def test_a_centre_records_and_confirms_three_and_a_half_hours_which_the_vo
     await record.get_by_label("활동일").fill(YESTERDAY)
     await record.get_by_label("시작 시각").fill("10:00")
     await record.get_by_label("종료 시각").fill("13:30")
+    await record.get_by_label("봉사활동 분류").select_option(label="시설봉사")
+    # The sub-fields follow the type chosen (htmx): 시설봉사's, of which 정서지원.
+    sub_field = record.get_by_label("세부분야")
+    await expect(sub_field.locator("option", has_text="행사보조")).to_have_count(1)
+    await sub_field.select_option(label="정서지원")
     await record.get_by_label("활동내용").fill(description)
     await visits.look(centre, "record form filled")
     await record.get_by_role("button", name="실적 입력").click()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from vms_contracts.actor import Actor
 from vms_contracts.ids import new_id
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import Bus
@@ -124,6 +125,8 @@ async def test_confirmations_at_once_on_two_replicas_give_one_event_each(
                         activity_date=YESTERDAY,
                         start_time=time(9 + 2 * slot),
                         end_time=time(10 + 2 * slot),
+                        activity_type=ActivityType.FACILITY,
+                        sub_field="emotional",
                         description="어르신 말벗",
                     ),
                     actor=managers[0],

@@ -208,6 +208,8 @@ def activity(volunteer_id: str, start: str, end: str, description: str) -> dict[
         "activity_date": YESTERDAY,
         "start_time": start,
         "end_time": end,
+        "activity_type": "facility",
+        "sub_field": "emotional",
         "description": description,
     }
 

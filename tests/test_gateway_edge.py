@@ -786,6 +786,8 @@ async def test_what_only_the_services_request_refuses_is_a_422_naming_the_field(
         "activity_date": "2026-01-05",
         "start_time": "10:00+09:00",
         "end_time": "11:00",
+        "activity_type": "facility",
+        "sub_field": "emotional",
         "description": "어르신 말벗",
     }
     raw = request(

@@ -22,6 +22,7 @@ from nats.aio.msg import Msg
 from vms_contracts.actor import ACTOR_HEADER
 from vms_contracts.errors import ErrorKind
 from vms_contracts.events.registry import ConsentKind
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import linkage as linkage_rpc
 from vms_contracts.rpc import registry as registry_rpc
@@ -108,6 +109,8 @@ async def confirm_an_activity(system: dict[str, Any]) -> UUID:
             activity_date=today_kst() - timedelta(days=2),
             start_time=time(10),
             end_time=time(13, 30),
+            activity_type=ActivityType.FACILITY,
+            sub_field="emotional",
             description="도시락 배달",
         ),
         actor=manager,
@@ -193,6 +196,8 @@ async def test_refusals_travel_back_as_error_bodies(system: dict[str, Any]) -> N
                 activity_date=today_kst() - timedelta(days=1),
                 start_time=time(9),
                 end_time=time(10),
+                activity_type=ActivityType.FACILITY,
+                sub_field="emotional",
                 description="x",
             ),
             actor=centre_manager(nowhere),

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from vms_contracts.envelope import Envelope
 from vms_contracts.events.hours import HoursConfirmedV1
 from vms_contracts.events.registry import ConsentKind
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import Bus
 from vms_linkage.app import create_app
@@ -93,6 +94,8 @@ def confirmed(volunteer_id: UUID, n: int) -> Envelope[HoursConfirmedV1]:
             start_time=start,
             end_time=time(start.hour + 1),
             minutes=60,
+            activity_type=ActivityType.FACILITY,
+            sub_field="emotional",
             description="어르신 말벗",
             confirmed_at=datetime.now(UTC),
         ),

@@ -32,6 +32,7 @@ from vms_contracts.actor import ACTOR_HEADER, Actor, Role
 from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.ids import region_of
 from vms_contracts.permissions import COLUMNS, MATRIX, Access, access
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import STATUS_HEADER, Rpc
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import linkage as linkage_rpc
@@ -245,6 +246,8 @@ def _record(world: World, target: Target) -> hours_rpc.RecordActivity:
         activity_date=today_kst() - timedelta(days=next(world.day)),
         start_time=time(10),
         end_time=time(11),
+        activity_type=ActivityType.FACILITY,
+        sub_field="emotional",
         description="권한 시험 활동",
     )
 
@@ -421,7 +424,42 @@ REQUESTS: dict[str, tuple[Rpc[Any, Any], Callable[[World, Target], BaseModel]]] 
         hours_rpc.CONFIRM_ACTIVITY,
         lambda w, t: hours_rpc.ActivityRef(activity_id=w.activities[t]),
     ),
+    # On the confirmed record: a rejection is refused for what the record is (confirmed), after who asked.
+    "hours.reject_activity": (
+        hours_rpc.REJECT_ACTIVITY,
+        lambda w, t: hours_rpc.RejectActivity(activity_id=w.activities[t], reason="권한 시험"),
+    ),
+    "hours.correct_activity": (
+        hours_rpc.CORRECT_ACTIVITY,
+        lambda w, t: hours_rpc.CorrectActivity.model_validate(
+            {
+                **_record(w, t).model_dump(include=set(hours_rpc.ActivityFacts.model_fields)),
+                "activity_id": w.activities[t],
+                "reason": "권한 시험",
+            }
+        ),
+    ),
+    "hours.cancel_activity": (
+        hours_rpc.CANCEL_ACTIVITY,
+        lambda w, t: hours_rpc.CancelActivity(activity_id=w.activities[t], reason="권한 시험"),
+    ),
     "hours.get_activity": (hours_rpc.GET_ACTIVITY, lambda w, t: hours_rpc.ActivityRef(activity_id=w.activities[t])),
+    "hours.get_activity_history": (
+        hours_rpc.GET_ACTIVITY_HISTORY,
+        lambda w, t: hours_rpc.ActivityRef(activity_id=w.activities[t]),
+    ),
+    "hours.get_volunteer_totals": (
+        hours_rpc.GET_VOLUNTEER_TOTALS,
+        lambda w, t: hours_rpc.VolunteerActivities(volunteer_id=w.volunteers[t]),
+    ),
+    "hours.get_centre_totals": (
+        hours_rpc.GET_CENTRE_TOTALS,
+        lambda w, t: hours_rpc.CentreTotalsRequest(centre_id=w.centres[t]),
+    ),
+    "hours.get_region_totals": (
+        hours_rpc.GET_REGION_TOTALS,
+        lambda w, t: hours_rpc.RegionTotalsRequest(region=_region(t)),
+    ),
     "hours.list_activities": (
         hours_rpc.LIST_ACTIVITIES,
         lambda w, t: hours_rpc.VolunteerActivities(volunteer_id=w.volunteers[t]),
@@ -471,7 +509,8 @@ def test_every_operation_a_service_answers_is_asked_here() -> None:
 
 
 def _in_scope_of(actor: Actor, item: hours_rpc.ActivityView | registry_rpc.ApplicationView) -> bool:
-    return actor.covers(volunteer=item.volunteer_id, centre=item.centre_id, region=region_of(item.centre_id))
+    region = region_of(item.centre_id) if item.centre_id is not None else None
+    return actor.covers(volunteer=item.volunteer_id, centre=item.centre_id, region=region)
 
 
 @dataclass(frozen=True)

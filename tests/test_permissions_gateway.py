@@ -131,6 +131,8 @@ class World:
             "activity_date": day.isoformat(),
             "start_time": "10:00",
             "end_time": "11:00",
+            "activity_type": "facility",
+            "sub_field": "emotional",
             "description": "관문 권한 시험 활동",
         }
 
@@ -495,6 +497,26 @@ ROUTES: dict[str, Route] = {
     "POST /api/v1/activities/{activity_id}/confirm": Route(
         lambda w, c: (f"/api/v1/activities/{w.activities[c.target]}/confirm", None)
     ),
+    # On a record that may be confirmed by then: a rejection is refused for what the record is, not who asked.
+    "POST /api/v1/activities/{activity_id}/reject": Route(
+        lambda w, c: (f"/api/v1/activities/{w.activities[c.target]}/reject", {"reason": "관문 권한 시험"})
+    ),
+    "POST /api/v1/activities/{activity_id}/correct": Route(
+        lambda w, c: (
+            f"/api/v1/activities/{w.activities[c.target]}/correct",
+            {**{k: v for k, v in w.activity("-").items() if k != "volunteer_id"}, "reason": "관문 권한 시험"},
+        )
+    ),
+    "POST /api/v1/activities/{activity_id}/cancel": Route(
+        lambda w, c: (f"/api/v1/activities/{w.activities[c.target]}/cancel", {"reason": "관문 권한 시험"})
+    ),
+    "GET /api/v1/activities/{activity_id}/history": Route(
+        lambda w, c: (f"/api/v1/activities/{w.activities[c.target]}/history", None)
+    ),
+    "GET /api/v1/centres/{centre_id}/totals": Route(
+        lambda w, c: (f"/api/v1/centres/{w.centres[c.target]}/totals", None)
+    ),
+    "GET /api/v1/regions/{region}/totals": Route(lambda w, c: (f"/api/v1/regions/{REGION[c.target]}/totals", None)),
     "GET /api/v1/regions/{region}/access-records": Route(
         lambda w, c: (f"/api/v1/regions/{REGION[c.target]}/access-records", None)
     ),
@@ -512,6 +534,9 @@ ROUTES: dict[str, Route] = {
     ),
     "GET /api/v1/volunteers/{volunteer_id}/hours": Route(
         lambda w, c: (f"/api/v1/volunteers/{w.volunteers[c.target]}/hours", None)
+    ),
+    "GET /api/v1/volunteers/{volunteer_id}/totals": Route(
+        lambda w, c: (f"/api/v1/volunteers/{w.volunteers[c.target]}/totals", None)
     ),
     "GET /api/v1/volunteers/{volunteer_id}/transfers": Route(
         lambda w, c: (f"/api/v1/volunteers/{w.volunteers[c.target]}/transfers", None)

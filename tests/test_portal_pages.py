@@ -432,6 +432,8 @@ async def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothi
         "activity_date": YESTERDAY,
         "start_time": "06:00",
         "end_time": "06:30",
+        "activity_type": "facility",
+        "sub_field": "emotional",
         "description": "토큰 없는 입력",
     }
     for token in ({}, {"csrf_token": "forged"}):
@@ -586,6 +588,8 @@ async def test_a_centre_records_and_confirms_three_and_a_half_hours_which_the_vo
             "activity_date": YESTERDAY,
             "start_time": "10:00",
             "end_time": "13:30",
+            "activity_type": "facility",
+            "sub_field": "emotional",
             "description": "어르신 말벗 및 식사 보조",
         },
     )
@@ -628,6 +632,8 @@ async def test_without_script_confirming_posts_the_form_and_the_page_says_so(vms
         "activity_date": YESTERDAY,
         "start_time": "07:00",
         "end_time": "07:45",
+        "activity_type": "facility",
+        "sub_field": "emotional",
         "description": "스크립트 없이 확인",
     }
     page = await centre.get((await centre.post(f"/centre/{centre_id}/activities", details)).headers["location"])
@@ -704,6 +710,8 @@ async def test_a_form_sent_while_its_service_is_late_is_shown_again_with_what_wa
         "activity_date": YESTERDAY,
         "start_time": "20:00",
         "end_time": "20:30",
+        "activity_type": "facility",
+        "sub_field": "emotional",
         "description": "늦은 서비스 확인",
     }
     hours = vms.pid("hours")

@@ -32,6 +32,7 @@ from nats.js.errors import NotFoundError
 from sqlalchemy import Table, func, select
 
 from vms_contracts.ids import region_of
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.rpc.health import HealthRequest, health_rpc
@@ -253,6 +254,8 @@ async def test_a_move_to_region_26_hands_the_volunteer_over_and_the_old_id_still
             activity_date=YESTERDAY,
             start_time=time(start),
             end_time=time(start + 2),
+            activity_type=ActivityType.FACILITY,
+            sub_field="emotional",
             description="어르신 말벗",
         )
 

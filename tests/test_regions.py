@@ -17,6 +17,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import Table, func, select
 
 from vms_contracts.ids import region_of
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import Bus
@@ -156,6 +157,8 @@ async def test_hours_live_with_the_centres_region_and_a_volunteers_records_are_g
             activity_date=YESTERDAY,
             start_time=time(start),
             end_time=time(start + 2),
+            activity_type=ActivityType.FACILITY,
+            sub_field="emotional",
             description="어르신 말벗",
         )
 

@@ -316,6 +316,8 @@ async def _use_the_system(gateway_url: str) -> list[str]:
                     "activity_date": str(today_kst() - timedelta(days=1)),
                     "start_time": "10:00",
                     "end_time": "12:00",
+                    "activity_type": "facility",
+                    "sub_field": "emotional",
                     "description": "어르신 말벗",
                 },
                 headers=as_manager,

@@ -22,6 +22,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from vms_contracts.errors import FieldError
 from vms_contracts.ids import new_id
+from vms_contracts.reference import ActivityType
 from vms_contracts.regions import REGIONS
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
@@ -61,6 +62,8 @@ ACTIVITY: dict[str, Any] = {
     "activity_date": "2026-11-20",
     "start_time": "10:00",
     "end_time": "13:30",
+    "activity_type": "facility",
+    "sub_field": "emotional",
     "description": "어르신 말벗 및 식사 보조",
 }
 CONSENT: dict[str, Any] = {"volunteer_id": str(new_id("11")), "consent": "portal1365", "granted": True}
@@ -511,6 +514,8 @@ def test_python_values_are_taken_as_they_are() -> None:
         activity_date=date(2026, 11, 20),
         start_time=time(10),
         end_time=time(13, 30),
+        activity_type=ActivityType.FACILITY,
+        sub_field="emotional",
         description="어르신 말벗",
     )
     assert RecordActivity.model_validate_json(record.model_dump_json()) == record

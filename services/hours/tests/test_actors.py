@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select
 
 from vms_contracts.actor import Actor, Role
 from vms_contracts.ids import new_id
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import Bus
@@ -49,6 +50,8 @@ class World:
             activity_date=today_kst() - timedelta(days=1),
             start_time=time(10),
             end_time=time(13, 30),
+            activity_type=ActivityType.FACILITY,
+            sub_field="emotional",
             description="어르신 말벗",
         )
 

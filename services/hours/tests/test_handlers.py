@@ -13,22 +13,32 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import Table, func, select
 
 from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope, decode_event
+from vms_contracts.events.linkage import BloodDonationRegisteredV1, BloodDonationType
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
+from vms_contracts.reference import ActivityType
 from vms_contracts.rpc.hours import (
+    ActivityHistory,
     ActivityRef,
     ActivityStatus,
     ActivityView,
+    CancelActivity,
     CentreActivities,
+    CentreTotalsRequest,
+    Change,
+    CorrectActivity,
     RecordActivity,
+    RegionTotalsRequest,
+    RejectActivity,
     VolunteerActivities,
+    VolunteerTotals,
 )
 from vms_contracts.subjects import Bus
 from vms_hours import domain
@@ -37,6 +47,7 @@ from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
 from vms_platform.actor import NotPermitted, OutOfScope
 from vms_platform.clock import KST, today_kst
+from vms_platform.consumer import PermanentError
 from vms_platform.db import Database
 from vms_platform.errors import DomainError
 from vms_platform.outbox import Outbox
@@ -85,6 +96,72 @@ class Hours:
     async def confirm(self, activity: UUID, actor: Actor | None = None) -> ActivityView:
         return await self.handlers.confirm_activity(ActivityRef(activity_id=activity), actor or self.manager)
 
+    async def reject(
+        self, activity: UUID, reason: str = "활동 시간이 실제와 다릅니다", actor: Actor | None = None
+    ) -> ActivityView:
+        return await self.handlers.reject_activity(
+            RejectActivity(activity_id=activity, reason=reason), actor or self.manager
+        )
+
+    async def cancel(
+        self, activity: UUID, reason: str = "다른 봉사자의 기록을 잘못 입력", actor: Actor | None = None
+    ) -> ActivityView:
+        return await self.handlers.cancel_activity(
+            CancelActivity(activity_id=activity, reason=reason), actor or self.manager
+        )
+
+    async def correct(
+        self,
+        activity: UUID,
+        start: str,
+        end: str,
+        reason: str = "종료 시각 정정",
+        actor: Actor | None = None,
+        **changes: Any,
+    ) -> ActivityView:
+        facts = self.record(uuid4(), start, end, **changes).model_dump(
+            exclude={"centre_id", "volunteer_id", "recruitment_id"}
+        )
+        return await self.handlers.correct_activity(
+            CorrectActivity.model_validate({**facts, "activity_id": activity, "reason": reason}), actor or self.manager
+        )
+
+    async def history(self, activity: UUID, actor: Actor = CENTRAL_ADMIN) -> ActivityHistory:
+        return await self.handlers.get_activity_history(ActivityRef(activity_id=activity), actor)
+
+    async def confirmed(self, volunteer: UUID, start: str, end: str, **changes: Any) -> ActivityView:
+        return await self.confirm((await self.recorded(volunteer, start, end, **changes)).id)
+
+    async def events(self, event_type: str) -> list[dict[str, Any]]:
+        """The `data` of each event of `event_type` staged so far, oldest first."""
+        async with self.handlers.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(outbox.c.payload)
+                    .where(outbox.c.type == event_type)
+                    .order_by(outbox.c.created_at, outbox.c.id)
+                )
+            ).all()
+        return [json.loads(r.payload)["data"] for r in rows]
+
+    async def totals(self, volunteer: UUID, actor: Actor = CENTRAL_ADMIN) -> VolunteerTotals:
+        return await self.handlers.get_volunteer_totals(VolunteerActivities(volunteer_id=volunteer), actor)
+
+    async def add_up_own_events(self) -> None:
+        """What the consumer `hours-totals` does with the events staged so far: each applied once."""
+        handlers = {
+            "vms.hours.confirmed.v1": self.handlers.on_hours_confirmed,
+            "vms.hours.corrected.v1": self.handlers.on_hours_corrected,
+            "vms.hours.cancelled.v1": self.handlers.on_hours_cancelled,
+        }
+        async with self.handlers.db.transaction() as session:
+            rows = (await session.execute(select(outbox.c.payload).order_by(outbox.c.created_at, outbox.c.id))).all()
+        for row in rows:
+            envelope = decode_event(row.payload, bus=Bus())
+            if envelope.type in handlers:
+                async with self.handlers.db.transaction() as session:
+                    await handlers[envelope.type](session, [envelope])  # type: ignore[operator]
+
     async def get(self, activity: UUID, actor: Actor = CENTRAL_ADMIN) -> ActivityView:
         return await self.handlers.get_activity(ActivityRef(activity_id=activity), actor)
 
@@ -98,12 +175,17 @@ class Hours:
         async with self.handlers.db.transaction() as session:
             return {t.name: int(await session.scalar(select(func.count()).select_from(t)) or 0) for t in tables}
 
-    async def volunteer(self) -> UUID:
-        someone = new_id("11")
-        event = VolunteerRegisteredV2(volunteer_id=someone, region="11", registered_at=datetime.now(UTC))
+    async def volunteer(self, region: str = "11") -> UUID:
+        someone = new_id(region)
+        event = VolunteerRegisteredV2(volunteer_id=someone, region=region, registered_at=datetime.now(UTC))
         async with self.handlers.db.transaction() as session:
-            await self.handlers.on_volunteers_registered(session, [Envelope.wrap(event, source="/t", region="11")])
+            await self.handlers.on_volunteers_registered(session, [Envelope.wrap(event, source="/t", region=region)])
         return someone
+
+    async def donations(self, events: list[Any]) -> None:
+        """What the consumer `hours-linkage` does with a batch of registered donations: one transaction."""
+        async with self.handlers.db.transaction() as session:
+            await self.handlers.on_blood_donations_registered(session, events)
 
     def record(self, volunteer: UUID, start: str, end: str, **changes: Any) -> RecordActivity:
         return RecordActivity(
@@ -112,6 +194,8 @@ class Hours:
             activity_date=changes.pop("activity_date", YESTERDAY),
             start_time=time.fromisoformat(start),
             end_time=time.fromisoformat(end),
+            activity_type=changes.pop("activity_type", ActivityType.FACILITY),
+            sub_field=changes.pop("sub_field", "emotional"),
             description=changes.pop("description", "어르신 말벗"),
             **changes,
         )
@@ -437,3 +521,277 @@ async def test_one_record_sent_many_times_at_once_is_recorded_once(hours: Hours)
     views = await asyncio.gather(*(hours.recorded(volunteer, "10:00", "13:30") for _ in range(6)))
     assert len({v.id for v in views}) == 1
     assert await hours.staged("vms.hours.recorded.v1") == 1
+
+
+# -- rejection, correction, cancellation ------------------------------------------------------------------------
+
+
+async def test_a_rejected_record_never_counts_and_frees_its_time(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    recorded = await hours.recorded(volunteer, "10:00", "13:30")
+    rejected = await hours.reject(recorded.id, "해당 일에 활동하지 않았습니다")
+    assert (rejected.status, rejected.status_reason, rejected.revision) == (
+        ActivityStatus.REJECTED,
+        "해당 일에 활동하지 않았습니다",
+        2,
+    )
+    assert await hours.reject(recorded.id, "다시 보냄") == rejected, "a second rejection changes nothing"
+    assert [e["reason"] for e in await hours.events("vms.hours.rejected.v1")] == ["해당 일에 활동하지 않았습니다"]
+    with pytest.raises(domain.ActivityNotRecorded) as refused:
+        await hours.confirm(recorded.id)
+    assert refused.value.params["status"] == "rejected"
+    # The same time that day takes the record that replaces it.
+    again = await hours.recorded(volunteer, "10:00", "13:00")
+    assert again.id != recorded.id
+
+
+async def test_a_confirmed_record_is_corrected_not_rejected(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    confirmed = await hours.confirmed(volunteer, "10:00", "13:30")
+    with pytest.raises(domain.ActivityNotRecorded):
+        await hours.reject(confirmed.id)
+    corrected = await hours.correct(confirmed.id, "10:00", "12:00", reason="실제 종료 12시", place="2층 강당")
+    assert (corrected.status, corrected.minutes, corrected.place, corrected.revision) == (
+        ActivityStatus.CONFIRMED,
+        120,
+        "2층 강당",
+        3,
+    )
+    assert corrected.status_reason == "실제 종료 12시"
+    (event,) = await hours.events("vms.hours.corrected.v1")
+    assert (event["previous"]["minutes"], event["corrected"]["minutes"], event["minutes_delta"]) == (210, 120, -90)
+    assert event["revision"] == 3 and event["reason"] == "실제 종료 12시"
+    # The same correction again is the record as it is.
+    assert (
+        await hours.correct(confirmed.id, "10:00", "12:00", reason="실제 종료 12시", place="2층 강당")
+    ).revision == 3
+    assert len(await hours.events("vms.hours.corrected.v1")) == 1
+
+
+async def test_the_history_keeps_every_revision_as_it_was(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    confirmed = await hours.confirmed(volunteer, "10:00", "13:30")
+    await hours.correct(confirmed.id, "10:00", "12:00", reason="실제 종료 12시")
+    await hours.cancel(confirmed.id, "다른 봉사자의 기록")
+    history = await hours.history(confirmed.id)
+    steps = [(r.revision, r.change, r.minutes, r.counted_minutes, r.reason) for r in history.revisions]
+    assert steps == [
+        (1, Change.RECORDED, 210, 0, None),
+        (2, Change.CONFIRMED, 210, 210, None),
+        (3, Change.CORRECTED, 120, 120, "실제 종료 12시"),
+        (4, Change.CANCELLED, 120, 0, "다른 봉사자의 기록"),
+    ]
+    assert None not in {r.by for r in history.revisions}
+    assert {r.by for r in history.revisions[1:]} == {hours.manager.account_id}
+    assert history.activity.status is ActivityStatus.CANCELLED
+    # The volunteer reads their record's history; another volunteer does not.
+    assert (await hours.history(confirmed.id, volunteer_of(volunteer))).activity.id == confirmed.id
+    with pytest.raises(OutOfScope):
+        await hours.history(confirmed.id, volunteer_of(new_id("11")))
+
+
+async def test_a_correction_keeps_the_days_rules(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    morning = await hours.confirmed(volunteer, "09:00", "12:00")
+    await hours.confirmed(volunteer, "13:00", "17:00", description="오후 활동")
+    with pytest.raises(domain.ActivityOverlaps):
+        await hours.correct(morning.id, "09:00", "14:00")
+    with pytest.raises(domain.DailyLimitExceeded):
+        await hours.correct(morning.id, "07:00", "12:00")
+    allowed = await hours.correct(morning.id, "07:00", "12:00", exception_reason="행사 준비로 이른 시작")
+    assert allowed.minutes == 300
+    # Moved to another day, the record leaves this one and is counted on the other.
+    other_day = YESTERDAY - timedelta(days=1)
+    moved = await hours.correct(morning.id, "09:00", "12:00", activity_date=other_day)
+    assert moved.activity_date == other_day
+    assert await hours.minutes_on(volunteer, other_day) == 180
+
+
+async def test_a_correction_or_cancellation_needs_a_reason_and_a_confirmed_record(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    recorded = await hours.recorded(volunteer, "10:00", "13:30")
+    with pytest.raises(domain.ActivityNotConfirmed) as refused:
+        await hours.cancel(recorded.id)
+    assert refused.value.params["status_label"] == "확인되지 않은"
+    with pytest.raises(domain.ActivityNotConfirmed):
+        await hours.correct(recorded.id, "10:00", "12:00")
+    with pytest.raises(ValueError, match="reason"):
+        CancelActivity.model_validate({"activity_id": str(recorded.id), "reason": ""})
+    with pytest.raises(ValueError, match="reason"):
+        CancelActivity.model_validate({"activity_id": str(recorded.id)})
+
+
+async def test_another_centre_neither_corrects_nor_cancels(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    confirmed = await hours.confirmed(volunteer, "10:00", "13:30")
+    stranger = centre_manager(new_id("26"))
+    with pytest.raises(OutOfScope):
+        await hours.cancel(confirmed.id, actor=stranger)
+    with pytest.raises(OutOfScope):
+        await hours.correct(confirmed.id, "10:00", "12:00", actor=stranger)
+    with pytest.raises(OutOfScope):
+        await hours.reject(confirmed.id, actor=stranger)
+    with pytest.raises(NotPermitted):
+        await hours.cancel(confirmed.id, actor=volunteer_of(volunteer))
+    assert (await hours.get(confirmed.id)).revision == 2, "nothing changed"
+
+
+async def test_eight_cancellations_at_once_give_one_event(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    confirmed = await hours.confirmed(volunteer, "10:00", "13:30")
+    views = await asyncio.gather(*(hours.cancel(confirmed.id, f"취소 {i}") for i in range(8)))
+    assert {v.status for v in views} == {ActivityStatus.CANCELLED}
+    assert len({v.status_reason for v in views}) == 1, "every answer tells of the one cancellation"
+    assert len(await hours.events("vms.hours.cancelled.v1")) == 1
+
+
+async def test_corrections_and_a_cancellation_at_once_each_count_once(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    confirmed = await hours.confirmed(volunteer, "10:00", "13:30")
+    ends = ["11:00", "11:30", "12:00", "12:30"]
+    results = await asyncio.gather(
+        *(hours.correct(confirmed.id, "10:00", end, reason=f"정정 {end}") for end in ends),
+        hours.cancel(confirmed.id, "취소"),
+        return_exceptions=True,
+    )
+    assert set(await refusals(results)) <= {"ACTIVITY_NOT_CONFIRMED"}
+    history = await hours.history(confirmed.id)
+    revisions = [r.revision for r in history.revisions]
+    assert revisions == list(range(1, len(revisions) + 1)), "one revision after another, none lost or repeated"
+    corrections = await hours.events("vms.hours.corrected.v1")
+    assert len(corrections) == sum(1 for r in history.revisions if r.change is Change.CORRECTED)
+    # Each correction starts from what the one before it left: the deltas add up to where the record stands.
+    counted = history.revisions[-1].counted_minutes
+    cancelled = await hours.events("vms.hours.cancelled.v1")
+    assert len(cancelled) == 1
+    assert 210 + sum(e["minutes_delta"] for e in corrections) - cancelled[0]["cancelled"]["minutes"] == counted == 0
+
+
+# -- totals -----------------------------------------------------------------------------------------------------
+
+
+async def test_a_volunteers_totals_follow_confirmations_corrections_and_cancellations(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    assert (await hours.totals(volunteer)).total_minutes == 0
+    morning = await hours.confirmed(volunteer, "09:00", "12:00")
+    await hours.recorded(volunteer, "13:00", "14:00", description="확인 전")
+    last_month = YESTERDAY - timedelta(days=31)
+    other = await hours.confirmed(volunteer, "10:00", "11:30", activity_date=last_month, description="지난달")
+    found = await hours.totals(volunteer)
+    assert (found.minutes, found.activities, found.total_minutes) == (270, 2, 270), "only confirmed records count"
+    months = {p.period: p.minutes for p in found.by_month}
+    assert months == {f"{YESTERDAY:%Y-%m}": 180, f"{last_month:%Y-%m}": 90}
+    assert [(t.activity_type, t.minutes, t.activities) for t in found.by_type] == [(ActivityType.FACILITY, 270, 2)]
+    await hours.correct(morning.id, "09:00", "10:00", activity_type=ActivityType.HOME, sub_field="education")
+    found = await hours.totals(volunteer)
+    assert (found.minutes, found.activities) == (150, 2)
+    assert {t.activity_type: t.minutes for t in found.by_type} == {ActivityType.FACILITY: 90, ActivityType.HOME: 60}
+    await hours.cancel(other.id)
+    found = await hours.totals(volunteer)
+    assert (found.minutes, found.activities) == (60, 1)
+    assert [p.period for p in found.by_month] == [f"{YESTERDAY:%Y-%m}"], "a month left with nothing is not listed"
+    assert [(y.period, y.minutes) for y in found.by_year] == [(str(YESTERDAY.year), 60)]
+
+
+async def test_the_centres_and_regions_totals_add_up_its_events(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    first = await hours.confirmed(volunteer, "09:00", "12:00")
+    second = await hours.confirmed(volunteer, "13:00", "14:00", description="오후")
+    await hours.correct(first.id, "09:00", "11:00")
+    await hours.cancel(second.id)
+    await hours.add_up_own_events()
+    centre = await hours.handlers.get_centre_totals(CentreTotalsRequest(centre_id=hours.centre), hours.manager)
+    region = await hours.handlers.get_region_totals(RegionTotalsRequest(region="26"), council_admin("26"))
+    assert (centre.minutes, centre.activities) == (region.minutes, region.activities) == (120, 1)
+    volunteer_totals = await hours.totals(volunteer)
+    assert volunteer_totals.minutes == centre.minutes
+    with pytest.raises(OutOfScope):
+        await hours.handlers.get_region_totals(RegionTotalsRequest(region="26"), council_admin("11"))
+    with pytest.raises(OutOfScope):
+        await hours.handlers.get_centre_totals(
+            CentreTotalsRequest(centre_id=hours.centre), centre_manager(new_id("26"))
+        )
+
+
+async def test_confirmations_at_once_add_up_exactly(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    slots = [(f"{h:02d}:00", f"{h:02d}:50") for h in range(8, 16)]
+    recorded = [await hours.recorded(volunteer, s, e, description=s) for s, e in slots]
+    await asyncio.gather(*(hours.confirm(r.id) for r in recorded for _ in range(2)))
+    found = await hours.totals(volunteer)
+    assert (found.minutes, found.activities) == (8 * 50, 8)
+
+
+# -- blood donations (헌혈실적연계) -------------------------------------------------------------------------------
+
+
+def donation(volunteer: UUID, number: str, day: date, kind: BloodDonationType = BloodDonationType.WHOLE_BLOOD) -> Any:
+    event = BloodDonationRegisteredV1(
+        volunteer_id=volunteer,
+        donation_number=number,
+        donated_on=day,
+        donation_type=kind,
+        blood_centre="헌혈의집 서면센터",
+        registered_at=NOW,
+    )
+    return Envelope.wrap(event, source="/vms/linkage/test", region="26")
+
+
+async def test_a_blood_donation_counts_four_hours_once_apart_from_activities(hours: Hours) -> None:
+    volunteer = await hours.volunteer("26")
+    await hours.confirmed(volunteer, "09:00", "17:00", description="하루 종일")
+    given = donation(volunteer, "02-26-000001", YESTERDAY)
+    await hours.donations([given])
+    await hours.donations([given, donation(volunteer, "02-26-000001", YESTERDAY)])
+    found = await hours.totals(volunteer)
+    assert (found.minutes, found.activities, found.blood_minutes, found.blood_donations) == (480, 1, 240, 1)
+    assert found.total_minutes == 720, "a full day of activity leaves room for the donation: it takes no time of it"
+    (counted,) = await hours.events("vms.hours.blood_donation_counted.v1")
+    assert (counted["donation_number"], counted["minutes"]) == ("02-26-000001", 240)
+    listed = await hours.handlers.list_activities(VolunteerActivities(volunteer_id=volunteer), CENTRAL_ADMIN)
+    blood = [a for a in listed.items if a.donation_number]
+    assert [(a.centre_id, a.place, a.status) for a in blood] == [(None, "헌혈의집 서면센터", ActivityStatus.CONFIRMED)]
+    with pytest.raises(OutOfScope):  # no centre recorded it: none corrects or cancels it
+        await hours.cancel(blood[0].id)
+
+
+async def test_blood_donations_count_within_the_yearly_limits(hours: Hours) -> None:
+    volunteer = await hours.volunteer("26")
+    year = YESTERDAY.year - 1
+    whole = [donation(volunteer, f"02-{year % 100:02d}-1000{i:02d}", date(year, 1 + 2 * i, 3)) for i in range(6)]
+    plasma = donation(volunteer, f"02-{year % 100:02d}-200001", date(year, 12, 20), BloodDonationType.PLASMA)
+    await hours.donations([*whole, plasma])
+    found = await hours.totals(volunteer)
+    assert found.blood_donations == 6, "5 whole-blood donations a year, and apheresis on its own limit"
+    listed = await hours.handlers.list_activities(VolunteerActivities(volunteer_id=volunteer), CENTRAL_ADMIN)
+    refused = [a for a in listed.items if a.status is ActivityStatus.REJECTED]
+    assert [(a.donation_number, a.status_reason) for a in refused] == [
+        (whole[5].data.donation_number, f"{year}년 전혈 헌혈 인정 한도(5회)를 넘었습니다.")
+    ]
+
+
+async def test_a_donation_before_july_2010_counts_no_hours(hours: Hours) -> None:
+    volunteer = await hours.volunteer("26")
+    await hours.donations([donation(volunteer, "02-10-000001", date(2010, 6, 30))])
+    assert (await hours.totals(volunteer)).blood_donations == 0
+    assert await hours.events("vms.hours.blood_donation_counted.v1") == []
+
+
+async def test_a_donation_that_can_never_count_is_refused_for_the_dead_letters(hours: Hours) -> None:
+    volunteer = await hours.volunteer("26")
+    with pytest.raises(PermanentError, match="not known"):
+        await hours.donations([donation(new_id("26"), "02-26-000009", YESTERDAY)])
+    await hours.donations([donation(volunteer, "02-26-000010", YESTERDAY)])
+    other = await hours.volunteer("26")
+    with pytest.raises(PermanentError, match="another volunteer"):
+        await hours.donations([donation(other, "02-26-000010", YESTERDAY)])
+    assert (await hours.totals(other)).blood_donations == 0
+
+
+async def test_the_same_donors_donations_at_once_stay_within_the_limit(hours: Hours) -> None:
+    volunteer = await hours.volunteer("26")
+    year = YESTERDAY.year - 1
+    given = [donation(volunteer, f"02-{year % 100:02d}-3000{i:02d}", date(year, 1 + i, 5)) for i in range(8)]
+    results = await asyncio.gather(*(hours.donations([g]) for g in given), return_exceptions=True)
+    assert not [r for r in results if isinstance(r, BaseException) and not isinstance(r, DomainError)]
+    assert (await hours.totals(volunteer)).blood_donations == 5

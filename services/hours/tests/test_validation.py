@@ -82,6 +82,8 @@ async def services(
             "activity_date": YESTERDAY,
             "start_time": "10:00",
             "end_time": "13:30",
+            "activity_type": "facility",
+            "sub_field": "emotional",
             "description": "어르신 말벗",
         }
         yield hours, record, centre_manager(UUID(centre["id"]))

@@ -174,11 +174,61 @@ async def get_activity(activity_id: Id, call: Call) -> hours_rpc.ActivityView:
     "/activities/{activity_id}/confirm",
     tags=["hours"],
     summary="봉사활동 실적 확인",
-    responses=refusals(404, 422, 504),
+    responses=refusals(404, 409, 422, 504),
     openapi_extra=operation(hours_rpc.CONFIRM_ACTIVITY.operation),
 )
 async def confirm_activity(activity_id: Id, call: Call) -> hours_rpc.ActivityView:
     return await call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=activity_id))
+
+
+@router.post(
+    "/activities/{activity_id}/reject",
+    tags=["hours"],
+    summary="봉사활동 실적 반려",
+    responses=refusals(*BODY, 404, 409, 504),
+    openapi_extra=operation(hours_rpc.REJECT_ACTIVITY.operation),
+)
+async def reject_activity(activity_id: Id, body: hours_rpc.Reasoned, call: Call) -> hours_rpc.ActivityView:
+    return await call(
+        hours_rpc.REJECT_ACTIVITY, _request(hours_rpc.RejectActivity, activity_id=activity_id, reason=body.reason)
+    )
+
+
+@router.post(
+    "/activities/{activity_id}/correct",
+    tags=["hours"],
+    summary="확인된 봉사활동 실적 정정",
+    responses=refusals(*BODY, 404, 409, 504),
+    openapi_extra=operation(hours_rpc.CORRECT_ACTIVITY.operation),
+)
+async def correct_activity(activity_id: Id, body: hours_rpc.Correction, call: Call) -> hours_rpc.ActivityView:
+    return await call(
+        hours_rpc.CORRECT_ACTIVITY, _request(hours_rpc.CorrectActivity, activity_id=activity_id, **dict(body))
+    )
+
+
+@router.post(
+    "/activities/{activity_id}/cancel",
+    tags=["hours"],
+    summary="확인된 봉사활동 실적 취소",
+    responses=refusals(*BODY, 404, 409, 504),
+    openapi_extra=operation(hours_rpc.CANCEL_ACTIVITY.operation),
+)
+async def cancel_activity(activity_id: Id, body: hours_rpc.Reasoned, call: Call) -> hours_rpc.ActivityView:
+    return await call(
+        hours_rpc.CANCEL_ACTIVITY, _request(hours_rpc.CancelActivity, activity_id=activity_id, reason=body.reason)
+    )
+
+
+@router.get(
+    "/activities/{activity_id}/history",
+    tags=["hours"],
+    summary="봉사활동 실적 변경 이력",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(hours_rpc.GET_ACTIVITY_HISTORY.operation),
+)
+async def get_activity_history(activity_id: Id, call: Call) -> hours_rpc.ActivityHistory:
+    return await call(hours_rpc.GET_ACTIVITY_HISTORY, hours_rpc.ActivityRef(activity_id=activity_id))
 
 
 @router.get(
@@ -248,6 +298,46 @@ async def list_activities(volunteer_id: Id, call: Call) -> hours_rpc.ActivityLis
     parts = await call.everywhere(hours_rpc.LIST_ACTIVITIES, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id))
     items = {item.id: item for part in parts for item in part.items}
     return hours_rpc.ActivityList(items=sorted(items.values(), key=lambda a: (a.activity_date, a.start_time)))
+
+
+@router.get(
+    "/volunteers/{volunteer_id}/totals",
+    tags=["volunteers"],
+    summary="봉사실적 누계 (연도별·월별·분야별, 헌혈 별도)",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(hours_rpc.GET_VOLUNTEER_TOTALS.operation),
+)
+async def get_volunteer_totals(volunteer_id: Id, call: Call) -> hours_rpc.VolunteerTotals:
+    within_scope(call.actor, hours_rpc.GET_VOLUNTEER_TOTALS.operation, volunteer=volunteer_id)
+    # Each deployment keeps the records of its own regions' centres: the volunteer's totals are their sum.
+    parts = await call.everywhere(
+        hours_rpc.GET_VOLUNTEER_TOTALS, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id)
+    )
+    return hours_rpc.VolunteerTotals(volunteer_id=volunteer_id, **hours_rpc.add_up(parts))
+
+
+@router.get(
+    "/centres/{centre_id}/totals",
+    tags=["hours"],
+    summary="관리센터의 봉사실적 누계",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(hours_rpc.GET_CENTRE_TOTALS.operation),
+)
+async def get_centre_totals(centre_id: Id, call: Call) -> hours_rpc.CentreTotals:
+    within_scope(call.actor, hours_rpc.GET_CENTRE_TOTALS.operation, centre=centre_id)
+    return await call(hours_rpc.GET_CENTRE_TOTALS, hours_rpc.CentreTotalsRequest(centre_id=centre_id))
+
+
+@router.get(
+    "/regions/{region}/totals",
+    tags=["councils"],
+    summary="시·도의 봉사실적 누계",
+    responses=refusals(404, 422, 504),
+    openapi_extra=operation(hours_rpc.GET_REGION_TOTALS.operation),
+)
+async def get_region_totals(region: ProvinceCode, call: Call) -> hours_rpc.RegionTotals:
+    within_scope(call.actor, hours_rpc.GET_REGION_TOTALS.operation, region=region)
+    return await call(hours_rpc.GET_REGION_TOTALS, hours_rpc.RegionTotalsRequest(region=region))
 
 
 @router.get(

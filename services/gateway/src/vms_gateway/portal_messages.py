@@ -171,6 +171,9 @@ register(
         ),
         "WEB_STATUS_recorded": Text("입력됨 (확인 전)", "Recorded (not confirmed)"),
         "WEB_STATUS_confirmed": Text("확인됨", "Confirmed"),
+        "WEB_STATUS_rejected": Text("반려됨", "Rejected"),
+        "WEB_STATUS_cancelled": Text("취소됨", "Cancelled"),
+        "WEB_BLOOD_DONATION": Text("헌혈", "Blood donation"),
         # Centre
         "WEB_CENTRE_TITLE": Text("관리센터 업무", "Centre work"),
         "WEB_CENTRE_CHOOSE": Text("관리센터를 고르세요", "Choose a centre"),
@@ -400,6 +403,10 @@ register(
         "WEB_RECRUIT_CLOSED_closed": Text("모집마감", "Closed"),
         "WEB_PLACE": Text("활동 장소", "Place"),
         "WEB_PLACE_HINT": Text("예: 행복종합사회복지관 2층", "e.g. 2nd floor of the welfare centre"),
+        "WEB_ACTIVITY_PLACE_HINT": Text(
+            "센터 안에서 활동했다면 비워 두세요. 예: 해운대 해수욕장",
+            "Leave empty if it was at the centre. e.g. the beach",
+        ),
         "WEB_PERIOD": Text("활동 기간", "Period"),
         "WEB_PLACES": Text("모집 인원", "Places"),
         "WEB_PLACES_LEFT": Text("{capacity}명 중 {left}명 남음", "{left} of {capacity} left"),

@@ -49,6 +49,24 @@ class ActivityOverlaps(Conflict):
     code = "ACTIVITY_OVERLAPS"
 
 
+class ActivityNotRecorded(Conflict):
+    """Only a record not yet confirmed is confirmed or rejected."""
+
+    code = "ACTIVITY_NOT_RECORDED"
+
+
+class ActivityNotConfirmed(Conflict):
+    """Only a confirmed record is corrected or cancelled."""
+
+    code = "ACTIVITY_NOT_CONFIRMED"
+
+
+class BloodDonationNotEditable(Conflict):
+    """A blood donation counts as the Red Cross recorded it: no centre corrects or cancels it."""
+
+    code = "BLOOD_DONATION_NOT_EDITABLE"
+
+
 @dataclass(frozen=True)
 class Slot:
     """One activity of a volunteer on one day, as far as the day's rules need to know it."""
@@ -123,3 +141,15 @@ def check_daily_limit(
             activity_date=activity_date,
             existing_minutes=existing,
         )
+
+
+STATUS_LABELS = {"recorded": "확인되지 않은", "confirmed": "확인된", "rejected": "반려된", "cancelled": "취소된"}
+"""A record's state as a refusal names it: `이미 {label} 기록입니다`."""
+
+
+def status_params(status: str) -> dict[str, str]:
+    return {"status": status, "status_label": STATUS_LABELS.get(status, status)}
+
+
+LIVE_STATUSES = ("recorded", "confirmed")
+"""The records that stand on a volunteer's day: a rejected or cancelled one leaves its time free."""

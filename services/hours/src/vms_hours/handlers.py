@@ -3,38 +3,73 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor, Role
-from vms_contracts.envelope import Envelope
-from vms_contracts.events.hours import HoursConfirmedV1, HoursRecordedV1
+from vms_contracts.envelope import Envelope, Event
+from vms_contracts.events.hours import (
+    ActivityKind,
+    CountedActivity,
+    HoursBloodDonationCountedV1,
+    HoursCancelledV1,
+    HoursConfirmedV1,
+    HoursCorrectedV1,
+    HoursRecordedV1,
+    HoursRejectedV1,
+)
+from vms_contracts.events.linkage import BloodDonationRegisteredV1, BloodDonationType
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.regions import NATIONAL
 from vms_contracts.rpc import hours as rpc
 from vms_contracts.rpc.hours import (
+    ActivityFacts,
+    ActivityHistory,
     ActivityList,
     ActivityRef,
+    ActivityRevision,
     ActivityStatus,
     ActivityView,
+    CancelActivity,
     CentreActivities,
+    CentreTotals,
+    CentreTotalsRequest,
+    Change,
+    CorrectActivity,
     RecordActivity,
+    RegionTotals,
+    RegionTotalsRequest,
+    RejectActivity,
     VolunteerActivities,
+    VolunteerTotals,
 )
 from vms_contracts.rpc.registry import GET_CENTRE, GET_VOLUNTEER, CentreRef, VolunteerRef
-from vms_hours import domain
-from vms_hours.db import activities, known_centres, known_volunteers, volunteer_days
+from vms_hours import domain, totals
+from vms_hours.db import (
+    activities,
+    activity_revisions,
+    centre_totals,
+    known_centres,
+    known_volunteers,
+    region_totals,
+    totals_kept_since,
+    volunteer_days,
+    volunteer_totals,
+)
 from vms_hours.settings import HoursSettings
 from vms_platform.actor import in_scope, require_scope
 from vms_platform.clock import KST
+from vms_platform.consumer import PermanentError
 from vms_platform.db import Database, insert_for, upsert
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RpcClient
+
+E = TypeVar("E", bound=Event)
 
 
 def now_kst() -> datetime:
@@ -57,6 +92,8 @@ class HoursHandlers:
         self.settings = settings
         self.clock = clock
         """Korean time now: what "already happened" is measured against."""
+        self.served = set(settings.served_regions)
+        self._totals_since: datetime | None = None
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -75,54 +112,39 @@ class HoursHandlers:
         centre = await self._centre(cmd.centre_id)
         await self._volunteer(cmd.volunteer_id)
         async with self.db.transaction() as session:
-            await _lock_day(session, cmd.volunteer_id, cmd.activity_date)
-            rows = (
-                await session.execute(
-                    select(activities).where(
-                        activities.c.volunteer_id == cmd.volunteer_id,
-                        activities.c.activity_date == cmd.activity_date,
-                    )
-                )
-            ).all()
-            day = [domain.Slot(r.id, r.centre_id, r.start_time, r.end_time, r.minutes, r.description) for r in rows]
+            await _lock_days(session, cmd.volunteer_id, [cmd.activity_date])
+            rows = await _day(session, cmd.volunteer_id, cmd.activity_date)
+            day = [_slot(r) for r in rows]
             for slot, row in zip(day, rows, strict=True):
                 if domain.same_record(
                     slot, centre_id=cmd.centre_id, start=cmd.start_time, end=cmd.end_time, description=cmd.description
                 ):
                     return _activity_view(row)
-            overlap = domain.find_overlap(day, cmd.start_time, cmd.end_time)
-            if overlap is not None:
-                raise domain.ActivityOverlaps(
-                    activity_id=overlap.activity_id,
-                    start_time=domain.clock_time(overlap.start_time),
-                    end_time=domain.clock_time(overlap.end_time),
-                )
-            domain.check_daily_limit(
-                day,
-                minutes,
-                limit=self.settings.daily_limit_minutes,
-                activity_date=cmd.activity_date,
-                exception_reason=cmd.exception_reason,
-            )
+            self._check_day(day, cmd, minutes)
+            recorded_at = datetime.now(UTC)
             values = {
                 # Owned where the centre is: the region its id names, where confirmations will be sent.
                 "id": new_id(region_of(cmd.centre_id) or NATIONAL),
+                "kind": ActivityKind.ACTIVITY.value,
                 "centre_id": cmd.centre_id,
                 "volunteer_id": cmd.volunteer_id,
                 "region": centre.region,
-                "activity_date": cmd.activity_date,
-                "start_time": cmd.start_time,
-                "end_time": cmd.end_time,
-                "minutes": minutes,
-                "description": cmd.description,
+                **_facts_of(cmd, minutes),
+                "recruitment_id": cmd.recruitment_id,
+                "donation_number": None,
+                "donation_type": None,
                 "exception_reason": cmd.exception_reason,
                 "status": ActivityStatus.RECORDED.value,
-                "recorded_at": datetime.now(UTC),
+                "status_reason": None,
+                "revision": 1,
+                "recorded_at": recorded_at,
                 "confirmed_at": None,
+                "changed_at": None,
                 "recorded_by": actor.account_id,
                 "confirmed_by": None,
             }
             await session.execute(insert(activities).values(**values))
+            await _add_revision(session, values, Change.RECORDED, at=recorded_at, by=actor.account_id)
             await self.outbox.stage(
                 session,
                 HoursRecordedV1(
@@ -135,52 +157,220 @@ class HoursHandlers:
                     minutes=minutes,
                     description=cmd.description,
                     exception_reason=cmd.exception_reason,
-                    recorded_at=values["recorded_at"],
+                    recorded_at=recorded_at,
+                    activity_type=cmd.activity_type,
+                    sub_field=cmd.sub_field,
+                    place=cmd.place,
+                    recruitment_id=cmd.recruitment_id,
                 ),
                 region=centre.region,
             )
             return ActivityView.model_validate(values)
 
+    def _check_day(self, day: list[domain.Slot], facts: ActivityFacts, minutes: int) -> None:
+        """The day's rules among the records that stand on it (`day`, without the record being corrected)."""
+        overlap = domain.find_overlap(day, facts.start_time, facts.end_time)
+        if overlap is not None:
+            raise domain.ActivityOverlaps(
+                activity_id=overlap.activity_id,
+                start_time=domain.clock_time(overlap.start_time),
+                end_time=domain.clock_time(overlap.end_time),
+            )
+        domain.check_daily_limit(
+            day,
+            minutes,
+            limit=self.settings.daily_limit_minutes,
+            activity_date=facts.activity_date,
+            exception_reason=facts.exception_reason,
+        )
+
     async def confirm_activity(self, ref: ActivityRef, actor: Actor) -> ActivityView:
         """recorded → confirmed, once, by a manager of the record's own centre (as stored, never as asked): a
         conditional write, and the event is staged only when a row came back, so any number of concurrent
         confirmations (from any replica) give one `hours.confirmed`. Another centre's manager is refused before
-        anything is written."""
+        anything is written; so is a record already rejected or cancelled."""
         now = datetime.now(UTC)
         async with self.db.transaction() as session:
             stored = await _activity_row(session, ref.activity_id)
             require_scope(actor, rpc.CONFIRM_ACTIVITY.operation, centre=stored.centre_id, region=stored.region)
-            row = (
-                await session.execute(
-                    update(activities)
-                    .where(activities.c.id == ref.activity_id, activities.c.status == ActivityStatus.RECORDED.value)
-                    .values(status=ActivityStatus.CONFIRMED.value, confirmed_at=now, confirmed_by=actor.account_id)
-                    .returning(*activities.c)
-                )
-            ).one_or_none()
+            row = await _transition(
+                session,
+                ref.activity_id,
+                ActivityStatus.RECORDED,
+                status=ActivityStatus.CONFIRMED.value,
+                confirmed_at=now,
+                confirmed_by=actor.account_id,
+            )
             if row is None:
-                return _activity_view(await _activity_row(session, ref.activity_id))
+                current = await _activity_row(session, ref.activity_id)
+                if current.status != ActivityStatus.CONFIRMED.value:
+                    raise domain.ActivityNotRecorded(**domain.status_params(current.status))
+                return _activity_view(current)
             # Refused here, the transaction rolls back and the record stays as it was. A record can be ahead of
             # now only if it was made before recording refused it.
             domain.check_activity_over(row.activity_date, row.end_time, now=self.clock())
-            centre_name = await session.scalar(select(known_centres.c.name).where(known_centres.c.id == row.centre_id))
+            await _add_revision(session, row._asdict(), Change.CONFIRMED, at=now, by=actor.account_id)
+            counted = totals.Changes()
+            counted.add(row.volunteer_id, _counts(row))
+            await counted.apply(session, volunteer_totals, at=now)
+            await self.outbox.stage(session, await _confirmed_event(session, row, now), region=row.region)
+            return _activity_view(row)
+
+    async def reject_activity(self, cmd: RejectActivity, actor: Actor) -> ActivityView:
+        """recorded → rejected (반려), with the reason, by a manager of the record's centre: it never counts.
+        Asked again, the same answer and nothing more; a confirmed record is corrected or cancelled instead."""
+        now = datetime.now(UTC)
+        async with self.db.transaction() as session:
+            stored = await _activity_row(session, cmd.activity_id)
+            require_scope(actor, rpc.REJECT_ACTIVITY.operation, centre=stored.centre_id, region=stored.region)
+            row = await _transition(
+                session,
+                cmd.activity_id,
+                ActivityStatus.RECORDED,
+                status=ActivityStatus.REJECTED.value,
+                status_reason=cmd.reason,
+                changed_at=now,
+            )
+            if row is None:
+                current = await _activity_row(session, cmd.activity_id)
+                if current.status != ActivityStatus.REJECTED.value:
+                    raise domain.ActivityNotRecorded(**domain.status_params(current.status))
+                return _activity_view(current)
+            await _add_revision(session, row._asdict(), Change.REJECTED, at=now, by=actor.account_id, reason=cmd.reason)
             await self.outbox.stage(
                 session,
-                HoursConfirmedV1(
+                HoursRejectedV1(
                     activity_id=row.id,
                     volunteer_id=row.volunteer_id,
                     centre_id=row.centre_id,
-                    centre_name=centre_name or "",
-                    activity_date=row.activity_date,
-                    start_time=row.start_time,
-                    end_time=row.end_time,
-                    minutes=row.minutes,
-                    description=row.description,
-                    confirmed_at=now,
+                    reason=cmd.reason,
+                    rejected_at=now,
                 ),
                 region=row.region,
             )
             return _activity_view(row)
+
+    async def correct_activity(self, cmd: CorrectActivity, actor: Actor) -> ActivityView:
+        """정정: a confirmed record takes the facts it should have had, for the reason given, by a manager of its
+        centre. The record as it was stays in its history (a new revision, never an edit of the old one), and
+        `hours.corrected` says what it counted before and what it counts now. The day's rules hold for the
+        corrected facts as for a new record. The same correction sent again changes nothing."""
+        minutes = domain.activity_minutes(cmd.start_time, cmd.end_time)
+        now = self.clock()
+        if cmd.activity_date > now.astimezone(KST).date():
+            raise domain.ActivityInFuture(activity_date=cmd.activity_date)
+        domain.check_activity_over(cmd.activity_date, cmd.end_time, now=now)
+        at = datetime.now(UTC)
+        async with self.db.transaction() as session:
+            stored = await _activity_row(session, cmd.activity_id)
+            require_scope(actor, rpc.CORRECT_ACTIVITY.operation, centre=stored.centre_id, region=stored.region)
+            _check_editable(stored)
+            await _lock_days(session, stored.volunteer_id, [stored.activity_date, cmd.activity_date])
+            before = await _activity_row(session, cmd.activity_id, lock=True)
+            _check_editable(before)
+            corrected = _facts_of(cmd, minutes)
+            if all(getattr(before, name) == value for name, value in corrected.items()):
+                return _activity_view(before)
+            others = [r for r in await _day(session, before.volunteer_id, cmd.activity_date) if r.id != before.id]
+            self._check_day([_slot(r) for r in others], cmd, minutes)
+            row = await _transition(
+                session,
+                cmd.activity_id,
+                ActivityStatus.CONFIRMED,
+                **corrected,
+                exception_reason=cmd.exception_reason,
+                status_reason=cmd.reason,
+                changed_at=at,
+            )
+            if row is None:  # pragma: no cover - the row is locked above
+                raise domain.ActivityNotConfirmed(**domain.status_params(before.status))
+            await _add_revision(session, row._asdict(), Change.CORRECTED, at=at, by=actor.account_id, reason=cmd.reason)
+            counted = totals.Changes()
+            counted.remove(row.volunteer_id, _counts(before))
+            counted.add(row.volunteer_id, _counts(row))
+            await counted.apply(session, volunteer_totals, at=at)
+            await self.outbox.stage(
+                session,
+                HoursCorrectedV1(
+                    activity_id=row.id,
+                    volunteer_id=row.volunteer_id,
+                    centre_id=row.centre_id,
+                    revision=row.revision,
+                    previous=_counted(before),
+                    corrected=_counted(row),
+                    minutes_delta=row.minutes - before.minutes,
+                    reason=cmd.reason,
+                    corrected_at=at,
+                ),
+                region=row.region,
+            )
+            return _activity_view(row)
+
+    async def cancel_activity(self, cmd: CancelActivity, actor: Actor) -> ActivityView:
+        """취소: a confirmed record counts no more, for the reason given, by a manager of its centre; it stays in
+        the history. Once: a second cancellation answers the cancelled record and stages nothing."""
+        now = datetime.now(UTC)
+        async with self.db.transaction() as session:
+            stored = await _activity_row(session, cmd.activity_id)
+            require_scope(actor, rpc.CANCEL_ACTIVITY.operation, centre=stored.centre_id, region=stored.region)
+            if stored.kind == ActivityKind.BLOOD_DONATION.value:
+                raise domain.BloodDonationNotEditable(activity_id=stored.id)
+            row = await _transition(
+                session,
+                cmd.activity_id,
+                ActivityStatus.CONFIRMED,
+                status=ActivityStatus.CANCELLED.value,
+                status_reason=cmd.reason,
+                changed_at=now,
+            )
+            if row is None:
+                current = await _activity_row(session, cmd.activity_id)
+                if current.status != ActivityStatus.CANCELLED.value:
+                    raise domain.ActivityNotConfirmed(**domain.status_params(current.status))
+                return _activity_view(current)
+            await _add_revision(
+                session, row._asdict(), Change.CANCELLED, at=now, by=actor.account_id, reason=cmd.reason
+            )
+            counted = totals.Changes()
+            counted.remove(row.volunteer_id, _counts(row))
+            await counted.apply(session, volunteer_totals, at=now)
+            await self.outbox.stage(
+                session,
+                HoursCancelledV1(
+                    activity_id=row.id,
+                    volunteer_id=row.volunteer_id,
+                    centre_id=row.centre_id,
+                    revision=row.revision,
+                    cancelled=_counted(row),
+                    reason=cmd.reason,
+                    cancelled_at=now,
+                ),
+                region=row.region,
+            )
+            return _activity_view(row)
+
+    async def get_activity_history(self, ref: ActivityRef, actor: Actor) -> ActivityHistory:
+        """A record and every step it went through, oldest first: for whoever may read the record."""
+        async with self.db.transaction() as session:
+            row = await _activity_row(session, ref.activity_id)
+            require_scope(
+                actor,
+                rpc.GET_ACTIVITY_HISTORY.operation,
+                volunteer=row.volunteer_id,
+                centre=row.centre_id,
+                region=row.region,
+            )
+            steps = (
+                await session.execute(
+                    select(activity_revisions)
+                    .where(activity_revisions.c.activity_id == ref.activity_id)
+                    .order_by(activity_revisions.c.revision)
+                )
+            ).all()
+        return ActivityHistory(
+            activity=_activity_view(row),
+            revisions=[ActivityRevision.model_validate(step._asdict()) for step in steps],
+        )
 
     async def get_activity(self, ref: ActivityRef, actor: Actor) -> ActivityView:
         """Its volunteer, a manager of its centre, the council of its centre's region, the central council."""
@@ -237,6 +427,37 @@ class HoursHandlers:
             ).all()
         return ActivityList(items=[_activity_view(r) for r in rows], total=int(total or 0))
 
+    # -- totals --------------------------------------------------------------------------------------------------
+
+    async def get_volunteer_totals(self, query: VolunteerActivities, actor: Actor) -> VolunteerTotals:
+        """The volunteer's confirmed hours as this deployment keeps them (all zero when it keeps none): for the
+        volunteer, the councils, the central council and the services. A deployment keeps the records of its own
+        regions' centres, so the caller asks every deployment and adds the answers up (`add_up`)."""
+        require_scope(actor, rpc.GET_VOLUNTEER_TOTALS.operation, volunteer=query.volunteer_id)
+        async with self.db.transaction() as session:
+            found = await totals.read(session, volunteer_totals, query.volunteer_id)
+        return VolunteerTotals(volunteer_id=query.volunteer_id, **found)
+
+    async def get_centre_totals(self, query: CentreTotalsRequest, actor: Actor) -> CentreTotals:
+        """A centre's confirmed hours, for its managers, its region's council and the central council."""
+        async with self.db.transaction() as session:
+            region = await session.scalar(select(known_centres.c.region).where(known_centres.c.id == query.centre_id))
+            require_scope(
+                actor,
+                rpc.GET_CENTRE_TOTALS.operation,
+                centre=query.centre_id,
+                region=region or region_of(query.centre_id),
+            )
+            found = await totals.read(session, centre_totals, query.centre_id)
+        return CentreTotals(centre_id=query.centre_id, **found)
+
+    async def get_region_totals(self, query: RegionTotalsRequest, actor: Actor) -> RegionTotals:
+        """A region's confirmed hours, for its council and the central council."""
+        require_scope(actor, rpc.GET_REGION_TOTALS.operation, region=query.region)
+        async with self.db.transaction() as session:
+            found = await totals.read(session, region_totals, query.region)
+        return RegionTotals(region=query.region, **found)
+
     # -- registry facts ----------------------------------------------------------------------------------------
 
     async def _centre(self, centre_id: UUID) -> Row[Any]:
@@ -290,22 +511,319 @@ class HoursHandlers:
             key=["id"],
         )
 
+    # -- blood donations (헌혈실적연계) ---------------------------------------------------------------------------
 
-async def _lock_day(session: AsyncSession, volunteer_id: UUID, activity_date: date) -> None:
-    """Hold the volunteer's day until this transaction ends: the day's rules (no overlap, the daily limit) span
-    rows, so they are checked under this lock, never by reading alone. On SQLite the write transaction
-    (`BEGIN IMMEDIATE`) already runs alone."""
-    day = {"volunteer_id": volunteer_id, "activity_date": activity_date}
-    await session.execute(insert_for(session, volunteer_days).values(**day).on_conflict_do_nothing())
-    await session.execute(
-        select(volunteer_days.c.volunteer_id)
-        .where(volunteer_days.c.volunteer_id == volunteer_id, volunteer_days.c.activity_date == activity_date)
-        .with_for_update()
+    async def on_blood_donations_registered(
+        self, session: AsyncSession, events: list[Envelope[BloodDonationRegisteredV1]]
+    ) -> None:
+        """Each registered donation counts `blood_donation_minutes` (4 h) for its donor, once per donation number,
+        if it was given on or after `blood_donations_from` and within the year's limits (whole blood 5, apheresis
+        24): a confirmed record of its own kind, apart from activities in every total, with
+        `hours.blood_donation_counted`. One that may not count is kept as a rejected record saying why, for the
+        volunteer to see. A donor this service does not know, or a number already counted for someone else, can
+        never be applied: parked as a dead letter with the reason."""
+        for envelope in events:
+            if envelope.region not in self.served:
+                continue
+            await self._count_donation(session, envelope.data)
+
+    async def _count_donation(self, session: AsyncSession, donation: BloodDonationRegisteredV1) -> None:
+        existing = (
+            await session.execute(select(activities).where(activities.c.donation_number == donation.donation_number))
+        ).one_or_none()
+        if existing is not None:
+            if existing.volunteer_id != donation.volunteer_id:
+                raise PermanentError(f"donation {donation.donation_number} is already counted for another volunteer")
+            return
+        region = await session.scalar(
+            select(known_volunteers.c.region).where(known_volunteers.c.id == donation.volunteer_id)
+        )
+        if region is None:
+            raise PermanentError(f"volunteer {donation.volunteer_id} is not known to hours")
+        # The donor's year, held as one of their days (1 January) while it is counted: two replicas counting two
+        # donations of one donor at once would otherwise both find room under the limit.
+        year = donation.donated_on.year
+        await _lock_days(session, donation.volunteer_id, [date(year, 1, 1)])
+        refusal = await self._donation_refusal(session, donation)
+        minutes = self.settings.blood_donation_minutes
+        now = datetime.now(UTC)
+        values = {
+            "id": new_id(region),
+            "kind": ActivityKind.BLOOD_DONATION.value,
+            "centre_id": None,
+            "volunteer_id": donation.volunteer_id,
+            "region": region,
+            "activity_date": donation.donated_on,
+            "start_time": time(0),
+            "end_time": time(minutes // 60, minutes % 60) if minutes < 24 * 60 else time(23, 59),
+            "minutes": minutes,
+            "activity_type": None,
+            "sub_field": None,
+            "place": donation.blood_centre,
+            "description": f"헌혈 ({donation.donation_type.korean}) {donation.donation_number}",
+            "recruitment_id": None,
+            "donation_number": donation.donation_number,
+            "donation_type": donation.donation_type.value,
+            "exception_reason": None,
+            "status": ActivityStatus.REJECTED.value if refusal else ActivityStatus.CONFIRMED.value,
+            "status_reason": refusal,
+            "revision": 1,
+            "recorded_at": now,
+            "confirmed_at": None if refusal else now,
+            "changed_at": now if refusal else None,
+            "recorded_by": None,
+            "confirmed_by": None,
+        }
+        await session.execute(insert(activities).values(**values))
+        change = Change.REJECTED if refusal else Change.CONFIRMED
+        await _add_revision(session, values, change, at=now, by=None, reason=refusal)
+        if refusal:
+            return
+        counted = totals.Changes()
+        counted.add(donation.volunteer_id, totals.Counted(donation.donated_on, minutes, None, blood=True))
+        await counted.apply(session, volunteer_totals, at=now)
+        await self.outbox.stage(
+            session,
+            HoursBloodDonationCountedV1(
+                activity_id=values["id"],
+                volunteer_id=donation.volunteer_id,
+                donation_number=donation.donation_number,
+                donated_on=donation.donated_on,
+                donation_type=donation.donation_type,
+                minutes=minutes,
+                counted_at=now,
+            ),
+            region=region,
+        )
+
+    async def _donation_refusal(self, session: AsyncSession, donation: BloodDonationRegisteredV1) -> str | None:
+        """Why a donation counts no hours (Korean, as the volunteer reads it), or None when it counts."""
+        if donation.donated_on < self.settings.blood_donations_from:
+            return f"{self.settings.blood_donations_from:%Y-%m-%d} 이전의 헌혈은 봉사시간으로 인정되지 않습니다."
+        apheresis = donation.donation_type.apheresis
+        limit = self.settings.apheresis_per_year if apheresis else self.settings.whole_blood_per_year
+        year = donation.donated_on.year
+        same_kind = [t.value for t in BloodDonationType if t.apheresis == apheresis]
+        counted = await session.scalar(
+            select(func.count())
+            .select_from(activities)
+            .where(
+                activities.c.volunteer_id == donation.volunteer_id,
+                activities.c.kind == ActivityKind.BLOOD_DONATION.value,
+                activities.c.status == ActivityStatus.CONFIRMED.value,
+                activities.c.activity_date >= date(year, 1, 1),
+                activities.c.activity_date <= date(year, 12, 31),
+                activities.c.donation_type.in_(same_kind),
+            )
+        )
+        if int(counted or 0) >= limit:
+            kind = "성분헌혈" if apheresis else "전혈 헌혈"
+            return f"{year}년 {kind} 인정 한도({limit}회)를 넘었습니다."
+        return None
+
+    # -- its own events: the centres' and regions' totals ------------------------------------------------------
+
+    async def on_hours_confirmed(self, session: AsyncSession, events: list[Envelope[HoursConfirmedV1]]) -> None:
+        changes = totals.Changes(), totals.Changes()
+        for envelope in await self._served(session, events):
+            counted = _event_counts(envelope.data)
+            changes[0].add(envelope.data.centre_id, counted)
+            changes[1].add(envelope.region, counted)
+        await self._apply_place_totals(session, changes)
+
+    async def on_hours_corrected(self, session: AsyncSession, events: list[Envelope[HoursCorrectedV1]]) -> None:
+        changes = totals.Changes(), totals.Changes()
+        for envelope in await self._served(session, events):
+            previous, corrected = _event_counts(envelope.data.previous), _event_counts(envelope.data.corrected)
+            for owner, change in ((envelope.data.centre_id, changes[0]), (envelope.region, changes[1])):
+                change.remove(owner, previous)
+                change.add(owner, corrected)
+        await self._apply_place_totals(session, changes)
+
+    async def on_hours_cancelled(self, session: AsyncSession, events: list[Envelope[HoursCancelledV1]]) -> None:
+        changes = totals.Changes(), totals.Changes()
+        for envelope in await self._served(session, events):
+            counted = _event_counts(envelope.data.cancelled)
+            changes[0].remove(envelope.data.centre_id, counted)
+            changes[1].remove(envelope.region, counted)
+        await self._apply_place_totals(session, changes)
+
+    async def on_blood_donations_counted(
+        self, session: AsyncSession, events: list[Envelope[HoursBloodDonationCountedV1]]
+    ) -> None:
+        """A donation counts in its donor's region's totals, blood apart (no centre recorded it)."""
+        changes = totals.Changes(), totals.Changes()
+        for envelope in await self._served(session, events):
+            donation = envelope.data
+            changes[1].add(envelope.region, totals.Counted(donation.donated_on, donation.minutes, None, blood=True))
+        await self._apply_place_totals(session, changes)
+
+    async def _served(self, session: AsyncSession, events: list[Envelope[E]]) -> list[Envelope[E]]:
+        """The events of records this deployment keeps (those of its regions' centres) made since the totals have
+        been kept (those before are in the totals the migration added up)."""
+        if self._totals_since is None:
+            self._totals_since = await session.scalar(select(totals_kept_since.c.since))
+        since = self._totals_since
+        return [e for e in events if e.region in self.served and (since is None or e.time >= since)]
+
+    async def _apply_place_totals(self, session: AsyncSession, changes: tuple[totals.Changes, totals.Changes]) -> None:
+        at = datetime.now(UTC)
+        await changes[0].apply(session, centre_totals, at=at)
+        await changes[1].apply(session, region_totals, at=at)
+
+
+def _counts(row: Row[Any]) -> totals.Counted:
+    """What a record counts, as its row says."""
+    return totals.Counted(
+        row.activity_date, row.minutes, row.activity_type, blood=row.kind == ActivityKind.BLOOD_DONATION.value
     )
 
 
-async def _activity_row(session: AsyncSession, activity_id: UUID) -> Row[Any]:
-    row = (await session.execute(select(activities).where(activities.c.id == activity_id))).one_or_none()
+def _event_counts(facts: HoursConfirmedV1 | CountedActivity) -> totals.Counted:
+    activity_type = facts.activity_type.value if facts.activity_type is not None else None
+    return totals.Counted(facts.activity_date, facts.minutes, activity_type)
+
+
+async def _lock_days(session: AsyncSession, volunteer_id: UUID, days: list[date]) -> None:
+    """Hold the volunteer's days until this transaction ends: the day's rules (no overlap, the daily limit) span
+    rows, so they are checked under this lock, never by reading alone. Several days (a correction that moves a
+    record) are locked in date order, as every transaction takes them, so that two never wait for each other.
+    On SQLite the write transaction (`BEGIN IMMEDIATE`) already runs alone."""
+    for activity_date in sorted(set(days)):
+        day = {"volunteer_id": volunteer_id, "activity_date": activity_date}
+        await session.execute(insert_for(session, volunteer_days).values(**day).on_conflict_do_nothing())
+        await session.execute(
+            select(volunteer_days.c.volunteer_id)
+            .where(volunteer_days.c.volunteer_id == volunteer_id, volunteer_days.c.activity_date == activity_date)
+            .with_for_update()
+        )
+
+
+async def _day(session: AsyncSession, volunteer_id: UUID, activity_date: date) -> list[Row[Any]]:
+    """The records that stand on a volunteer's day (recorded or confirmed), in time order."""
+    return list(
+        (
+            await session.execute(
+                select(activities)
+                .where(
+                    activities.c.volunteer_id == volunteer_id,
+                    activities.c.activity_date == activity_date,
+                    activities.c.status.in_(domain.LIVE_STATUSES),
+                    # A blood donation counts its 4 hours apart: it takes no time of the day's activities.
+                    activities.c.kind == ActivityKind.ACTIVITY.value,
+                )
+                .order_by(activities.c.start_time)
+            )
+        ).all()
+    )
+
+
+def _slot(row: Row[Any]) -> domain.Slot:
+    return domain.Slot(row.id, row.centre_id, row.start_time, row.end_time, row.minutes, row.description)
+
+
+def _facts_of(facts: ActivityFacts, minutes: int) -> dict[str, Any]:
+    """The columns a record's facts are kept in."""
+    return {
+        "activity_date": facts.activity_date,
+        "start_time": facts.start_time,
+        "end_time": facts.end_time,
+        "minutes": minutes,
+        "activity_type": facts.activity_type.value,
+        "sub_field": facts.sub_field,
+        "place": facts.place,
+        "description": facts.description,
+    }
+
+
+def _check_editable(row: Row[Any]) -> None:
+    if row.kind == ActivityKind.BLOOD_DONATION.value:
+        raise domain.BloodDonationNotEditable(activity_id=row.id)
+    if row.status != ActivityStatus.CONFIRMED.value:
+        raise domain.ActivityNotConfirmed(**domain.status_params(row.status))
+
+
+async def _transition(
+    session: AsyncSession, activity_id: UUID, expected: ActivityStatus, **values: Any
+) -> Row[Any] | None:
+    """The record changed only if it is still `expected` (a conditional write: of concurrent requests, one gets
+    the row back and stages the event), one revision further; None when it was not `expected` any more."""
+    return (
+        await session.execute(
+            update(activities)
+            .where(activities.c.id == activity_id, activities.c.status == expected.value)
+            .values(revision=activities.c.revision + 1, **values)
+            .returning(*activities.c)
+        )
+    ).one_or_none()
+
+
+async def _add_revision(
+    session: AsyncSession,
+    record: dict[str, Any],
+    change: Change,
+    *,
+    at: datetime,
+    by: UUID | None,
+    reason: str | None = None,
+) -> None:
+    """The step a record just took, with what it says after it, into its history."""
+    counted = record["minutes"] if record["status"] == ActivityStatus.CONFIRMED.value else 0
+    await session.execute(
+        insert(activity_revisions).values(
+            activity_id=record["id"],
+            revision=record["revision"],
+            change=change.value,
+            at=at,
+            by=by,
+            reason=reason,
+            counted_minutes=counted,
+            **{name: record[name] for name in _FACT_COLUMNS},
+        )
+    )
+
+
+_FACT_COLUMNS = (
+    "activity_date",
+    "start_time",
+    "end_time",
+    "minutes",
+    "activity_type",
+    "sub_field",
+    "place",
+    "description",
+)
+
+
+def _counted(row: Row[Any]) -> CountedActivity:
+    return CountedActivity.model_validate({name: getattr(row, name) for name in _FACT_COLUMNS})
+
+
+async def _confirmed_event(session: AsyncSession, row: Row[Any], confirmed_at: datetime) -> HoursConfirmedV1:
+    centre_name = await session.scalar(select(known_centres.c.name).where(known_centres.c.id == row.centre_id))
+    return HoursConfirmedV1(
+        activity_id=row.id,
+        volunteer_id=row.volunteer_id,
+        centre_id=row.centre_id,
+        centre_name=centre_name or "",
+        activity_date=row.activity_date,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        minutes=row.minutes,
+        description=row.description,
+        confirmed_at=confirmed_at,
+        activity_type=row.activity_type,
+        sub_field=row.sub_field,
+        place=row.place,
+        recruitment_id=row.recruitment_id,
+    )
+
+
+async def _activity_row(session: AsyncSession, activity_id: UUID, *, lock: bool = False) -> Row[Any]:
+    query = select(activities).where(activities.c.id == activity_id)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.execute(query)).one_or_none()
     if row is None:
         raise domain.ActivityNotFound(activity_id=activity_id)
     return row

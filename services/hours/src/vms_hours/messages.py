@@ -40,5 +40,21 @@ register(
             "같은 시간에 이미 기록된 활동이 있습니다: {activity_id} ({start_time}–{end_time})",
             "Another activity is already recorded at that time: {activity_id} ({start_time}–{end_time}).",
         ),
+        "ACTIVITY_NOT_RECORDED": Text(
+            "이미 {status_label} 기록입니다: 확인이나 반려는 아직 확인되지 않은 기록에만 할 수 있습니다. "
+            "확인된 기록은 정정하거나 취소해 주세요.",
+            "The record is already {status}: only a record not yet confirmed is confirmed or rejected; "
+            "a confirmed one is corrected or cancelled.",
+        ),
+        "ACTIVITY_NOT_CONFIRMED": Text(
+            "{status_label} 기록은 정정하거나 취소할 수 없습니다: 확인된 기록만 정정·취소합니다. "
+            "아직 확인되지 않은 기록은 반려해 주세요.",
+            "A {status} record cannot be corrected or cancelled: only a confirmed one can; "
+            "reject a record not yet confirmed instead.",
+        ),
+        "BLOOD_DONATION_NOT_EDITABLE": Text(
+            "헌혈 실적은 대한적십자사의 기록 그대로 인정되므로 정정하거나 취소할 수 없습니다: {activity_id}",
+            "A blood donation counts as the Red Cross recorded it and cannot be corrected or cancelled: {activity_id}.",
+        ),
     }
 )

@@ -80,9 +80,16 @@ registry.volunteer_facts         -         -         -              -           
 registry.hand_over_volunteer     -         -         -              -             -             -          allowed
 hours.record_activity            -         -         own            -             -             -          -
 hours.confirm_activity           -         -         own            -             -             -          -
+hours.reject_activity            -         -         own            -             -             -          -
+hours.correct_activity           -         -         own            -             -             -          -
+hours.cancel_activity            -         -         own            -             -             -          -
 hours.get_activity               -         own       own            own           allowed       -          allowed
+hours.get_activity_history       -         own       own            own           allowed       -          allowed
 hours.list_activities            -         own       own            own           allowed       -          allowed
 hours.list_centre_activities     -         -         own            own           allowed       -          allowed
+hours.get_volunteer_totals       -         own       -              own           allowed       -          allowed
+hours.get_centre_totals          -         -         own            own           allowed       -          allowed
+hours.get_region_totals          -         -         -              own           allowed       -          allowed
 rewards.get_total                -         own       -              own           allowed       -          allowed
 linkage.list_transfers           -         own       -              own           allowed       -          allowed
 registry.health                  allowed   allowed   allowed        allowed       allowed       allowed    allowed

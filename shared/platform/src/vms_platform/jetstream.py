@@ -108,6 +108,10 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         # A volunteer kept elsewhere who withdrew: their applications to this deployment's recruitments end.
         ConsumerSpec("registry-withdrawn", "REGISTRY", "registry", "volunteer.withdrawn"),
         ConsumerSpec("hours-registry", "REGISTRY", "registry"),
+        # Its own confirmations, corrections and cancellations, added up by centre and by region.
+        ConsumerSpec("hours-totals", "HOURS", "hours"),
+        # Blood donations the volunteers registered from their Red Cross records (헌혈실적연계).
+        ConsumerSpec("hours-linkage", "LINKAGE", "linkage", "blood_donation.registered"),
         ConsumerSpec("rewards-hours", "HOURS", "hours", "confirmed"),
         ConsumerSpec("linkage-registry", "REGISTRY", "registry"),
         ConsumerSpec("linkage-hours", "HOURS", "hours", "confirmed"),

@@ -16,6 +16,7 @@ from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_gateway.api import Services, services_for
 from vms_gateway.auth import CurrentPrincipal, Principal
+from vms_gateway.portal import choices
 from vms_gateway.portal.frame import (
     DONE,
     FORM_REFUSALS,
@@ -40,7 +41,17 @@ router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 DONE["recorded"] = "WEB_RECORDED"
 DONE["confirmed"] = "WEB_CONFIRMED_SHORT"
 
-ACTIVITY_FIELDS = ("volunteer_id", "activity_date", "start_time", "end_time", "description", "exception_reason")
+ACTIVITY_FIELDS = (
+    "volunteer_id",
+    "activity_date",
+    "start_time",
+    "end_time",
+    "activity_type",
+    "sub_field",
+    "place",
+    "description",
+    "exception_reason",
+)
 SHOWN_ACTIVITIES = 100
 
 
@@ -88,6 +99,7 @@ async def _centre_page(
 ) -> Response:
     call = services_for(request, me)
     t = say(request)
+    values = values or dict.fromkeys(ACTIVITY_FIELDS, "")
     centre, activities = await gather_panels(
         fill(t, "WEB_CENTRE_NAME", call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=centre_id))),
         fill(
@@ -108,8 +120,10 @@ async def _centre_page(
         centre=centre,
         activities=activities,
         several=len(me.actor.centres) > 1,
-        values=values or dict.fromkeys(ACTIVITY_FIELDS, ""),
+        values=values,
         errors=errors,
+        activity_types=choices.activity_types(t),
+        sub_field_groups=choices.sub_field_groups(t, values["activity_type"]),
     )
 
 

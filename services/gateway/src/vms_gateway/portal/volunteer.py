@@ -91,7 +91,7 @@ async def my_page(request: Request, principal: CurrentPrincipal) -> Response:
     names: dict[UUID, str] = {}
     # The registry that could not give the profile would not give the centres' names either: no second wait.
     if records.value and profile.problem is None:
-        names = await _centre_names(call, {a.centre_id for a in records.value})
+        names = await _centre_names(call, {a.centre_id for a in records.value if a.centre_id is not None})
     consent = (
         Consent(profile.value.consents.portal1365, profile.value.consents.portal1365_changed_at)
         if profile.value is not None

@@ -4,8 +4,15 @@ Importing this package registers every type in `vms_contracts.envelope.EVENT_TYP
 """
 
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
-from vms_contracts.events.hours import HoursConfirmedV1, HoursRecordedV1
-from vms_contracts.events.linkage import TransferFailedV1, TransferSentV1
+from vms_contracts.events.hours import (
+    HoursBloodDonationCountedV1,
+    HoursCancelledV1,
+    HoursConfirmedV1,
+    HoursCorrectedV1,
+    HoursRecordedV1,
+    HoursRejectedV1,
+)
+from vms_contracts.events.linkage import BloodDonationRegisteredV1, TransferFailedV1, TransferSentV1
 from vms_contracts.events.registry import (
     CentreRegisteredV1,
     ConsentChangedV1,
@@ -27,13 +34,18 @@ do not follow them, rather than parked as dead letters of an unknown type, which
 __all__ = [
     "EVENT_TYPES",
     "RETIRED",
+    "BloodDonationRegisteredV1",
     "CentreRegisteredV1",
     "ConsentChangedV1",
     "ConsentKind",
     "Envelope",
     "Event",
+    "HoursBloodDonationCountedV1",
+    "HoursCancelledV1",
     "HoursConfirmedV1",
+    "HoursCorrectedV1",
     "HoursRecordedV1",
+    "HoursRejectedV1",
     "TransferFailedV1",
     "TransferSentV1",
     "VolunteerRegisteredV1",

@@ -1,4 +1,4 @@
-"""Events of hours: activity records and their confirmation.
+"""Events of hours: activity records, their confirmation, rejection, correction and cancellation.
 
 What integrators subscribe to (`vms.*.hours.>`): ids, dates and minutes, never a phone or an address.
 """
@@ -6,11 +6,22 @@ What integrators subscribe to (`vms.*.hours.>`): ids, dates and minutes, never a
 from __future__ import annotations
 
 from datetime import date, time
+from enum import StrEnum
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from vms_contracts.envelope import Event, event
+from vms_contracts.events.linkage import BloodDonationType
+from vms_contracts.reference import ActivityType
+
+
+class ActivityKind(StrEnum):
+    """What a record counts: an activity a centre recorded and confirmed (`hours.recorded`, `hours.confirmed`, …),
+    or a blood donation (헌혈) the Red Cross recorded, converted into hours (`hours.blood_donation_counted`)."""
+
+    ACTIVITY = "activity"
+    BLOOD_DONATION = "blood_donation"
 
 
 @event("hours", "recorded", 1, aggregate="activity_id")
@@ -27,6 +38,10 @@ class HoursRecordedV1(Event):
     description: str
     exception_reason: str | None = None
     recorded_at: AwareDatetime
+    activity_type: ActivityType | None = None
+    sub_field: str | None = None
+    place: str | None = None
+    recruitment_id: UUID | None = None
 
 
 @event("hours", "confirmed", 1, aggregate="activity_id")
@@ -43,3 +58,75 @@ class HoursConfirmedV1(Event):
     minutes: int = Field(gt=0)
     description: str
     confirmed_at: AwareDatetime
+    activity_type: ActivityType | None = None
+    sub_field: str | None = None
+    place: str | None = None
+    recruitment_id: UUID | None = None
+
+
+@event("hours", "rejected", 1, aggregate="activity_id")
+class HoursRejectedV1(Event):
+    """The centre would not confirm the record (반려): it never counts."""
+
+    activity_id: UUID
+    volunteer_id: UUID
+    centre_id: UUID
+    reason: str
+    rejected_at: AwareDatetime
+
+
+class CountedActivity(BaseModel):
+    """What a confirmed record counts, as of one revision: enough for any total to move it from one day, type or
+    amount to another."""
+
+    activity_date: date
+    start_time: time
+    end_time: time
+    minutes: int = Field(gt=0)
+    activity_type: ActivityType | None
+    sub_field: str | None
+    place: str | None
+    description: str
+
+
+@event("hours", "corrected", 1, aggregate="activity_id")
+class HoursCorrectedV1(Event):
+    """A confirmed record was corrected (정정): it counts `corrected` in place of `previous` from now on, which
+    changes the volunteer's total by `minutes_delta`. The record as it was stays in its history."""
+
+    activity_id: UUID
+    volunteer_id: UUID
+    centre_id: UUID
+    revision: int
+    previous: CountedActivity
+    corrected: CountedActivity
+    minutes_delta: int
+    reason: str
+    corrected_at: AwareDatetime
+
+
+@event("hours", "cancelled", 1, aggregate="activity_id")
+class HoursCancelledV1(Event):
+    """A confirmed record was cancelled (취소): its `cancelled.minutes` count no more."""
+
+    activity_id: UUID
+    volunteer_id: UUID
+    centre_id: UUID
+    revision: int
+    cancelled: CountedActivity
+    reason: str
+    cancelled_at: AwareDatetime
+
+
+@event("hours", "blood_donation_counted", 1, aggregate="activity_id")
+class HoursBloodDonationCountedV1(Event):
+    """A registered blood donation (헌혈) now counts as volunteer hours, apart from activities in every total.
+    1365 knows it from the Red Cross: it is not sent there again."""
+
+    activity_id: UUID
+    volunteer_id: UUID
+    donation_number: str
+    donated_on: date
+    donation_type: BloodDonationType
+    minutes: int = Field(gt=0)
+    counted_at: AwareDatetime

@@ -1,13 +1,20 @@
-"""Requests hours answers: recording and confirming activity, and the lists of a volunteer's or a centre's."""
+"""Requests hours answers: recording, confirming, rejecting, correcting and cancelling activity records, their
+history, and the lists of a volunteer's or a centre's."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
 from enum import StrEnum
+from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
+from vms_contracts.events.hours import ActivityKind
+from vms_contracts.events.linkage import BloodDonationType
+from vms_contracts.reference import ActivityType, sub_field
+from vms_contracts.regions import ProvinceCode
 from vms_contracts.rpc import Rpc
 from vms_contracts.types import (
     EARLIEST_ACTIVITY_DATE,
@@ -19,14 +26,14 @@ from vms_contracts.types import (
     PageLimit,
     PageOffset,
     RequestModel,
+    ShortText,
 )
 
 
-class ActivityDetails(RequestModel):
-    """What a centre says of an activity; the centre itself is named by the address it is sent to (the gateway's
-    path) or by `RecordActivity.centre_id`."""
+class ActivityFacts(RequestModel):
+    """What a record says of an activity, as recorded and as corrected: when, what kind of activity, where, what
+    was done."""
 
-    volunteer_id: Id
     activity_date: ActivityDate = Field(
         description=f"활동일 (Korean date, `YYYY-MM-DD`; from {EARLIEST_ACTIVITY_DATE}, not in the future)",
         examples=["2026-11-20"],
@@ -35,10 +42,32 @@ class ActivityDetails(RequestModel):
     end_time: KoreanTime = Field(
         description="종료 시각 (KST, `HH:MM` or `HH:MM:SS`, no offset), the same day", examples=["13:30"]
     )
+    activity_type: ActivityType = Field(description="봉사활동 분류", examples=[ActivityType.FACILITY])
+    sub_field: str = Field(
+        description="세부분야: a sub-field code of `activity_type`", max_length=40, examples=["emotional"]
+    )
+    place: ShortText | None = Field(
+        default=None,
+        description=f"활동장소; empty when the activity took place at the centre itself. {NFC_NOTE}",
+        examples=["행복종합사회복지관 2층"],
+    )
     description: LongText = Field(description=f"활동내용. {NFC_NOTE}", examples=["어르신 말벗 및 식사 보조"])
     exception_reason: LongText | None = Field(
         default=None, description=f"Why a day over the limit or a late entry must be accepted. {NFC_NOTE}"
     )
+
+    @model_validator(mode="after")
+    def _sub_field_of_type(self) -> Self:
+        sub_field(self.activity_type, self.sub_field)
+        return self
+
+
+class ActivityDetails(ActivityFacts):
+    """What a centre says of an activity; the centre itself is named by the address it is sent to (the gateway's
+    path) or by `RecordActivity.centre_id`."""
+
+    volunteer_id: Id
+    recruitment_id: Id | None = Field(default=None, description="The recruitment (봉사자모집) the activity was for")
 
 
 class RecordActivity(ActivityDetails):
@@ -49,28 +78,120 @@ class ActivityRef(RequestModel):
     activity_id: Id
 
 
+Reason = Annotated[LongText, Field(description=f"Why: kept with the record and shown in its history. {NFC_NOTE}")]
+
+
+class Reasoned(RequestModel):
+    """Why a record is rejected or cancelled (the body the gateway takes)."""
+
+    reason: Reason
+
+
+class RejectActivity(Reasoned):
+    """A record not yet confirmed that the centre will not confirm (반려), with the reason."""
+
+    activity_id: Id
+
+
+class Correction(ActivityFacts):
+    """A confirmed record as it should have been (정정): the facts in full, and why. The record as it was stays in
+    its history; every total, certificate and 1365 transfer follows the correction."""
+
+    reason: Reason
+
+
+class CorrectActivity(Correction):
+    activity_id: Id
+
+
+class CancelActivity(Reasoned):
+    """A confirmed record that should never have counted (취소), with the reason: it stays in the history and counts
+    no more."""
+
+    activity_id: Id
+
+
 class VolunteerActivities(RequestModel):
     volunteer_id: Id
 
 
 class ActivityStatus(StrEnum):
     RECORDED = "recorded"
+    """기록: entered by the centre, not counted yet."""
     CONFIRMED = "confirmed"
+    """확인: counted (corrected ones included)."""
+    REJECTED = "rejected"
+    """반려: the centre would not confirm it; never counted."""
+    CANCELLED = "cancelled"
+    """취소: confirmed once, then cancelled; counts no more."""
 
 
 class ActivityView(BaseModel):
     id: UUID
-    centre_id: UUID
+    kind: ActivityKind = ActivityKind.ACTIVITY
+    centre_id: UUID | None
+    """None for a blood donation: the Red Cross recorded it."""
     volunteer_id: UUID
     activity_date: date
     start_time: time
     end_time: time
     minutes: int
+    activity_type: ActivityType | None
+    """None only for a blood donation, and for records made before the type was asked."""
+    sub_field: str | None
+    place: str | None
     description: str
+    recruitment_id: UUID | None = None
+    donation_number: str | None = None
+    """The Red Cross donation (헌혈증서) number, for a blood donation."""
+    donation_type: BloodDonationType | None = None
     exception_reason: str | None
     status: ActivityStatus
+    status_reason: str | None = None
+    """Why it was rejected, or why it was last corrected or cancelled."""
+    revision: int = 1
+    """1 as recorded; one more for each confirmation, rejection, correction or cancellation."""
     recorded_at: AwareDatetime
     confirmed_at: AwareDatetime | None
+    changed_at: AwareDatetime | None = None
+    """When it was last rejected, corrected or cancelled."""
+
+
+class Change(StrEnum):
+    """What a revision of a record did."""
+
+    RECORDED = "recorded"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CORRECTED = "corrected"
+    CANCELLED = "cancelled"
+
+
+class ActivityRevision(BaseModel):
+    """One step of a record's history: what it said after the step, who took it, when and why."""
+
+    revision: int
+    change: Change
+    at: AwareDatetime
+    by: UUID | None
+    """The account that took the step; None for what the system did itself (a blood donation's conversion)."""
+    reason: str | None
+    activity_date: date
+    start_time: time
+    end_time: time
+    minutes: int
+    counted_minutes: int
+    """The minutes the record counts after this step (0 until confirmed, and after a rejection or cancellation)."""
+    activity_type: ActivityType | None
+    sub_field: str | None
+    place: str | None
+    description: str
+
+
+class ActivityHistory(BaseModel):
+    activity: ActivityView
+    revisions: list[ActivityRevision]
+    """Oldest first."""
 
 
 class CentreActivities(RequestModel):
@@ -87,14 +208,162 @@ class ActivityList(BaseModel):
     all of them."""
 
 
+class CentreTotalsRequest(RequestModel):
+    centre_id: Id
+
+
+class RegionTotalsRequest(RequestModel):
+    region: ProvinceCode
+
+
+class Counts(BaseModel):
+    """Confirmed minutes and records, blood donations (헌혈) apart."""
+
+    minutes: int = 0
+    """봉사활동: the confirmed activities' minutes."""
+    activities: int = 0
+    blood_minutes: int = 0
+    """헌혈: 4 hours a donation counted."""
+    blood_donations: int = 0
+
+
+class PeriodTotal(Counts):
+    period: str
+    """`2026` for a year, `2026-11` for a month."""
+
+
+class TypeTotal(BaseModel):
+    activity_type: ActivityType
+    minutes: int
+    activities: int
+
+
+class HoursTotals(Counts):
+    """Totals as records are confirmed, corrected and cancelled (never summed again from the records): all time,
+    each year and month with something counted (oldest first), each activity type."""
+
+    total_minutes: int = 0
+    """Activities and blood donations together."""
+    by_year: list[PeriodTotal] = []
+    by_month: list[PeriodTotal] = []
+    by_type: list[TypeTotal] = []
+    updated_at: AwareDatetime | None = None
+
+
+class VolunteerTotals(HoursTotals):
+    volunteer_id: UUID
+
+
+class CentreTotals(HoursTotals):
+    centre_id: UUID
+
+
+class RegionTotals(HoursTotals):
+    region: str
+
+
+ALL_TIME = "all"
+_COUNTS = ("minutes", "activities", "blood_minutes", "blood_donations")
+
+
+def totals_from_buckets(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """`HoursTotals`' fields from buckets as hours keeps them (`all`, a year `y2026`, a month `m2026-11`, an
+    activity type `t:facility`, each with the `Counts` fields and `updated_at`); rows of the same bucket add up, as
+    when one volunteer's totals come from several deployments (`add_up`)."""
+    merged: dict[str, Counts] = {}
+    updated: datetime | None = None
+    for row in rows:
+        counts = merged.setdefault(str(row["bucket"]), Counts())
+        for name in _COUNTS:
+            setattr(counts, name, getattr(counts, name) + int(row.get(name) or 0))
+        at = row.get("updated_at")
+        if at is not None and (updated is None or at > updated):
+            updated = at
+    whole = merged.get(ALL_TIME, Counts())
+
+    def periods(prefix: str) -> list[PeriodTotal]:
+        return [
+            PeriodTotal(period=bucket[1:], **counts.model_dump())
+            for bucket, counts in sorted(merged.items())
+            if bucket.startswith(prefix) and (counts.activities or counts.blood_donations)
+        ]
+
+    return {
+        **whole.model_dump(),
+        "total_minutes": whole.minutes + whole.blood_minutes,
+        "by_year": periods("y"),
+        "by_month": periods("m"),
+        "by_type": [
+            TypeTotal(activity_type=ActivityType(bucket[2:]), minutes=counts.minutes, activities=counts.activities)
+            for bucket, counts in sorted(merged.items())
+            if bucket.startswith("t:") and counts.activities and bucket[2:] in set(ActivityType)
+        ],
+        "updated_at": updated,
+    }
+
+
+def add_up(parts: Iterable[HoursTotals]) -> dict[str, Any]:
+    """One owner's totals kept by several deployments, as one."""
+    rows: list[dict[str, Any]] = []
+    for part in parts:
+        rows.append({"bucket": ALL_TIME, **part.model_dump(include=set(_COUNTS)), "updated_at": part.updated_at})
+        rows += [{"bucket": f"y{p.period}", **p.model_dump(include=set(_COUNTS))} for p in part.by_year]
+        rows += [{"bucket": f"m{p.period}", **p.model_dump(include=set(_COUNTS))} for p in part.by_month]
+        rows += [
+            {"bucket": f"t:{t.activity_type.value}", "minutes": t.minutes, "activities": t.activities}
+            for t in part.by_type
+        ]
+    return totals_from_buckets(rows)
+
+
 RECORD_ACTIVITY = Rpc(
     "hours", "record_activity", RecordActivity, ActivityView, "A centre records an activity", owner="centre_id"
 )
 CONFIRM_ACTIVITY = Rpc(
     "hours", "confirm_activity", ActivityRef, ActivityView, "A centre confirms a record", owner="activity_id"
 )
+REJECT_ACTIVITY = Rpc(
+    "hours", "reject_activity", RejectActivity, ActivityView, "A centre rejects a record (반려)", owner="activity_id"
+)
+CORRECT_ACTIVITY = Rpc(
+    "hours",
+    "correct_activity",
+    CorrectActivity,
+    ActivityView,
+    "A centre corrects a confirmed record (정정)",
+    owner="activity_id",
+)
+CANCEL_ACTIVITY = Rpc(
+    "hours",
+    "cancel_activity",
+    CancelActivity,
+    ActivityView,
+    "A centre cancels a confirmed record (취소)",
+    owner="activity_id",
+)
+GET_ACTIVITY_HISTORY = Rpc(
+    "hours",
+    "get_activity_history",
+    ActivityRef,
+    ActivityHistory,
+    "A record's history of changes",
+    owner="activity_id",
+)
 GET_ACTIVITY = Rpc("hours", "get_activity", ActivityRef, ActivityView, "One activity record", owner="activity_id")
 LIST_ACTIVITIES = Rpc("hours", "list_activities", VolunteerActivities, ActivityList, "봉사실적조회")
+GET_VOLUNTEER_TOTALS = Rpc(
+    "hours",
+    "get_volunteer_totals",
+    VolunteerActivities,
+    VolunteerTotals,
+    "A volunteer's confirmed hours (each deployment its own; the caller adds them up)",
+)
+GET_CENTRE_TOTALS = Rpc(
+    "hours", "get_centre_totals", CentreTotalsRequest, CentreTotals, "A centre's confirmed hours", owner="centre_id"
+)
+GET_REGION_TOTALS = Rpc(
+    "hours", "get_region_totals", RegionTotalsRequest, RegionTotals, "A region's confirmed hours", owner="region"
+)
 LIST_CENTRE_ACTIVITIES = Rpc(
     "hours",
     "list_centre_activities",
