@@ -3,6 +3,7 @@ region's council and the central council."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, time
 from importlib.resources import files
 from typing import Any
 from uuid import UUID, uuid4
@@ -12,6 +13,7 @@ import pytest
 from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope
 from vms_contracts.events import HoursConfirmedV1
+from vms_contracts.events.hours import CountedActivity, HoursCancelledV1, HoursCorrectedV1
 from vms_contracts.ids import new_id
 from vms_contracts.rpc.rewards import TotalRequest
 from vms_platform.actor import NotPermitted, OutOfScope
@@ -80,3 +82,72 @@ async def test_a_total_is_shown_to_the_volunteer_and_their_regions_council(handl
             await total(handlers, busan, outsider)
     with pytest.raises(NotPermitted):
         await total(handlers, busan, centre_manager(new_id("26")))
+
+
+def counted(minutes: int) -> CountedActivity:
+    return CountedActivity(
+        activity_date=date(2026, 11, 20),
+        start_time=time(10),
+        end_time=time(10 + minutes // 60, minutes % 60),
+        minutes=minutes,
+        activity_type=None,
+        sub_field=None,
+        place=None,
+        description="말벗",
+    )
+
+
+def corrected(volunteer: UUID, activity: UUID, revision: int, before: int, after: int) -> Envelope[Any]:
+    event = HoursCorrectedV1(
+        activity_id=activity,
+        volunteer_id=volunteer,
+        centre_id=new_id("11"),
+        revision=revision,
+        previous=counted(before),
+        corrected=counted(after),
+        minutes_delta=after - before,
+        reason="정정",
+        corrected_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, source="/vms/hours/test", region="11")
+
+
+def cancelled(volunteer: UUID, activity: UUID, revision: int, minutes: int) -> Envelope[Any]:
+    event = HoursCancelledV1(
+        activity_id=activity,
+        volunteer_id=volunteer,
+        centre_id=new_id("11"),
+        revision=revision,
+        cancelled=counted(minutes),
+        reason="취소",
+        cancelled_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(event, source="/vms/hours/test", region="11")
+
+
+async def changed(handlers: RewardsHandlers, *events: Envelope[Any]) -> None:
+    async with handlers.db.transaction() as session:
+        await handlers.on_hours_changed(session, list(events))
+
+
+async def test_the_total_follows_corrections_and_cancellations(handlers: RewardsHandlers) -> None:
+    someone, activity, other = uuid4(), uuid4(), uuid4()
+    await apply(handlers, confirmed(someone, 210, activity), confirmed(someone, 60, other))
+    await changed(handlers, corrected(someone, activity, 3, 210, 120))
+    assert await total(handlers, someone) == (180, 2, "3시간")
+    await changed(handlers, corrected(someone, activity, 3, 210, 120))  # again: nothing more
+    await changed(handlers, cancelled(someone, activity, 4, 120))
+    assert await total(handlers, someone) == (60, 1, "1시간")
+    await changed(handlers, corrected(someone, activity, 3, 210, 120))  # older than what the ledger holds
+    assert await total(handlers, someone) == (60, 1, "1시간")
+
+
+async def test_a_change_that_overtakes_its_confirmation_is_not_counted_twice(handlers: RewardsHandlers) -> None:
+    someone, activity = uuid4(), uuid4()
+    await changed(handlers, corrected(someone, activity, 3, 210, 90))
+    await apply(handlers, confirmed(someone, 210, activity))
+    assert await total(handlers, someone) == (90, 1, "1시간 30분")
+    late, gone = uuid4(), uuid4()
+    await changed(handlers, cancelled(late, gone, 3, 210))
+    await apply(handlers, confirmed(late, 210, gone))
+    assert await total(handlers, late) == (0, 0, "0시간")

@@ -1,6 +1,6 @@
 """Wiring only: which requests rewards answers and which events it follows."""
 
-from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.events.hours import HoursCancelledV1, HoursConfirmedV1, HoursCorrectedV1
 from vms_contracts.rpc import rewards as rpc
 from vms_platform.jetstream import CONSUMERS
 from vms_platform.runtime import ServiceApp
@@ -14,4 +14,9 @@ def create_app(settings: RewardsSettings) -> ServiceApp:
     handlers = RewardsHandlers(app.db)
     app.serve(rpc.GET_TOTAL, handlers.get_total)
     app.consume(CONSUMERS["rewards-hours"], {HoursConfirmedV1: handlers.on_hours_confirmed}, inbox=inbox)
+    app.consume(
+        CONSUMERS["rewards-changes"],
+        {HoursCorrectedV1: handlers.on_hours_changed, HoursCancelledV1: handlers.on_hours_changed},
+        inbox=inbox,
+    )
     return app

@@ -1,6 +1,6 @@
 """The rewards service's own database: a ledger of confirmed activities and the totals derived from it."""
 
-from sqlalchemy import Column, Date, Integer, Table, Uuid
+from sqlalchemy import Boolean, Column, Date, Integer, Table, Uuid, false
 
 from vms_platform.db import UtcDateTime, new_metadata
 from vms_platform.identity import deployment_table
@@ -16,6 +16,10 @@ ledger = Table(
     Column("minutes", Integer, nullable=False),
     Column("activity_date", Date, nullable=False),
     Column("confirmed_at", UtcDateTime, nullable=False),
+    # Where the record stands as the latest of its events known here says: confirmed is revision 2; each
+    # correction or cancellation one more. An older event arriving after a newer one changes nothing.
+    Column("revision", Integer, nullable=False, server_default="2"),
+    Column("cancelled", Boolean, nullable=False, server_default=false()),
 )
 
 totals = Table(

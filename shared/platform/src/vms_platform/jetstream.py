@@ -113,6 +113,8 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         # Blood donations the volunteers registered from their Red Cross records (헌혈실적연계).
         ConsumerSpec("hours-linkage", "LINKAGE", "linkage", "blood_donation.registered"),
         ConsumerSpec("rewards-hours", "HOURS", "hours", "confirmed"),
+        # Corrections and cancellations of confirmed records (NATS 2.9: one filter a consumer).
+        ConsumerSpec("rewards-changes", "HOURS", "hours"),
         ConsumerSpec("linkage-registry", "REGISTRY", "registry"),
         ConsumerSpec("linkage-hours", "HOURS", "hours", "confirmed"),
     )
