@@ -300,11 +300,12 @@ async def test_a_centre_records_and_confirms_three_and_a_half_hours_which_the_vo
     await visits.look(centre, "recorded")
 
     await centre.evaluate("window.stillTheSamePage = true")
-    confirm = row.get_by_role("button")
+    confirm = row.get_by_role("button", name=re.compile("활동 확인$"))
     await expect(confirm).to_have_text("확인")
     await confirm.click()
     await expect(row).to_contain_text("확인됨")
-    await expect(row.get_by_role("button")).to_have_count(0)
+    await expect(row.get_by_role("button", name=re.compile("활동 확인$"))).to_have_count(0)
+    await expect(row.get_by_role("button", name=re.compile("활동 취소$"))).to_have_count(1)
     await expect(centre.get_by_role("status")).to_contain_text(
         f"{YESTERDAY} 10:00–13:30 활동을 확인했습니다 (3시간 30분)"
     )
@@ -801,4 +802,69 @@ async def test_a_council_appoints_and_places_a_team_which_the_public_search_then
     for shown in ("문화·예술", "서울특별시 마포구", "벽화", "VMS 데모 관리센터"):
         await expect(details).to_contain_text(shown)
     await visits.look(page, "a team")
+    visits.assert_accessible()
+
+
+async def test_a_centre_rejects_corrects_and_cancels_with_reasons_kept_in_the_history(
+    vms: Vms, windows: Windows, visits: Visits
+) -> None:
+    volunteer_id = vms.demo.accounts["volunteer"]["volunteer_id"]
+    day = (today_kst() - timedelta(days=2)).isoformat()
+    centre = await signed_in(windows, visits, vms, "centre_manager")
+    record = centre.get_by_role("region", name="봉사활동 실적 입력", exact=True)
+
+    async def recorded(start: str, end: str, description: str) -> Locator:
+        await record.get_by_label("봉사자 번호").fill(volunteer_id)
+        await record.get_by_label("활동일").fill(day)
+        await record.get_by_label("시작 시각").fill(start)
+        await record.get_by_label("종료 시각").fill(end)
+        await record.get_by_label("봉사활동 분류").select_option(label="시설봉사")
+        await expect(record.get_by_label("세부분야").locator("option", has_text="행사보조")).to_have_count(1)
+        await record.get_by_label("세부분야").select_option(label="행사보조")
+        await record.get_by_label("활동내용").fill(description)
+        await record.get_by_role("button", name="실적 입력").click()
+        await expect(centre.get_by_role("status")).to_contain_text("실적을 입력했습니다")
+        return centre.get_by_role("row").filter(has_text=description)
+
+    wrong = await recorded("09:00", "10:00", "잘못 입력한 활동")
+    await wrong.get_by_label("반려 사유").fill("다른 봉사자의 활동")
+    await wrong.get_by_role("button", name=re.compile("활동 반려$")).click()
+    await expect(wrong).to_contain_text("반려됨")
+    await expect(wrong).to_contain_text("다른 봉사자의 활동")
+    await visits.look(centre, "rejected")
+
+    row = await recorded("13:00", "17:00", "행사 준비와 정리")
+    await row.get_by_role("button", name=re.compile("활동 확인$")).click()
+    await expect(row).to_contain_text("확인됨")
+    await row.get_by_role("link", name=re.compile("활동 정정$")).click()
+    await expect(centre.get_by_role("heading", level=1)).to_have_text("확인된 봉사활동 실적 정정")
+    await centre.get_by_label("종료 시각").fill("16:00")
+    await centre.get_by_role("button", name="정정 저장").click()
+    await expect(centre.locator("#f-reason-error")).to_contain_text("필수 항목")
+    await visits.look(centre, "a correction needs a reason")
+    await centre.get_by_label("정정 사유").fill("종료 시각 입력 착오")
+    await centre.get_by_role("button", name="정정 저장").click()
+    await expect(centre.get_by_role("status")).to_contain_text("활동을 정정했습니다")
+    row = centre.get_by_role("row").filter(has_text="행사 준비와 정리")
+    await expect(row).to_contain_text("3시간")
+    await row.get_by_label("취소 사유").fill("행사가 취소되어 활동하지 않음")
+    await row.get_by_role("button", name=re.compile("활동 취소$")).click()
+    await expect(row).to_contain_text("취소됨")
+    await visits.look(centre, "cancelled")
+
+    await row.get_by_role("link", name=re.compile("변경 이력$")).click()
+    revisions = centre.get_by_role("table", name="변경 이력")
+    await expect(revisions.get_by_role("row")).to_have_count(5)  # the header and four steps
+    for step, reason in (("정정", "종료 시각 입력 착오"), ("취소", "행사가 취소되어 활동하지 않음")):
+        await expect(revisions.get_by_role("row").filter(has_text=reason)).to_contain_text(step)
+    await visits.look(centre, "history")
+
+    volunteer = await signed_in(windows, visits, vms, "volunteer")
+    await navigation(volunteer).get_by_role("link", name="봉사실적조회").click()
+    mine = volunteer.get_by_role("table", name="봉사실적").get_by_role("row").filter(has_text="행사 준비와 정리")
+    await expect(mine).to_contain_text("취소됨")
+    await expect(mine).to_contain_text("행사가 취소되어 활동하지 않음")
+    await mine.get_by_role("link", name="변경 이력").click()
+    await expect(volunteer.get_by_role("table", name="변경 이력").get_by_role("row")).to_have_count(5)
+    await visits.look(volunteer, "the volunteer reads the history")
     visits.assert_accessible()

@@ -190,6 +190,60 @@ register(
         "WEB_CONFIRM": Text("확인", "Confirm"),
         "WEB_CONFIRM_LABEL": Text("{date} {start}–{end} 활동 확인", "Confirm the activity of {date} {start}–{end}"),
         "WEB_CONFIRMED_SHORT": Text("활동을 확인했습니다.", "The activity is confirmed."),
+        # Rejecting, correcting, cancelling a record; its history
+        "WEB_ACTIVITY_REJECT": Text("반려", "Reject"),
+        "WEB_ACTIVITY_REJECT_LABEL": Text(
+            "{date} {start}–{end} 활동 반려", "Reject the activity of {date} {start}–{end}"
+        ),
+        "WEB_ACTIVITY_REJECT_REASON": Text("반려 사유", "Why it is rejected"),
+        "WEB_ACTIVITY_REJECTED": Text(
+            "{date} {start}–{end} 활동을 반려했습니다.", "Rejected the activity of {date} {start}–{end}."
+        ),
+        "WEB_ACTIVITY_CANCEL": Text("취소", "Cancel"),
+        "WEB_ACTIVITY_CANCEL_LABEL": Text(
+            "{date} {start}–{end} 확인된 활동 취소", "Cancel the confirmed activity of {date} {start}–{end}"
+        ),
+        "WEB_ACTIVITY_CANCEL_REASON": Text("취소 사유", "Why it is cancelled"),
+        "WEB_ACTIVITY_CANCELLED": Text(
+            "{date} {start}–{end} 활동을 취소했습니다. 누계에서 빠집니다.",
+            "Cancelled the activity of {date} {start}–{end}; it no longer counts.",
+        ),
+        "WEB_ACTIVITY_CORRECT": Text("정정", "Correct"),
+        "WEB_ACTIVITY_CORRECT_LABEL": Text(
+            "{date} {start}–{end} 확인된 활동 정정", "Correct the confirmed activity of {date} {start}–{end}"
+        ),
+        "WEB_ACTIVITY_CORRECTED": Text(
+            "활동을 정정했습니다. 누계와 1365 연계가 정정된 내용을 따릅니다.",
+            "The activity is corrected; totals and 1365 follow the correction.",
+        ),
+        "WEB_CORRECT_TITLE": Text("확인된 봉사활동 실적 정정", "Correct a confirmed activity"),
+        "WEB_CORRECT_INTRO": Text(
+            "확인된 실적은 고치지 않고 정정 이력으로 남깁니다. 바른 내용과 정정 사유를 적어 주세요.",
+            "A confirmed record is never overwritten: the correction is added to its history. "
+            "Give the right details and why.",
+        ),
+        "WEB_CORRECT_RECORD": Text("{date} {start}–{end} 활동", "The activity of {date} {start}–{end}"),
+        "WEB_CORRECTION_REASON": Text("정정 사유", "Why it is corrected"),
+        "WEB_CORRECTION_REASON_HINT": Text(
+            "봉사자와 협의회가 이력에서 보게 됩니다. 예: 종료 시각 입력 착오",
+            "The volunteer and the council read it in the history. e.g. the end time was mistyped",
+        ),
+        "WEB_CORRECT_SUBMIT": Text("정정 저장", "Save the correction"),
+        "WEB_BACK_TO_CENTRE": Text("← 봉사실적 입력·확인으로", "← Back to the centre's records"),
+        "WEB_HISTORY": Text("변경 이력", "History"),
+        "WEB_HISTORY_LABEL": Text(
+            "{date} {start}–{end} 활동의 변경 이력", "History of the activity of {date} {start}–{end}"
+        ),
+        "WEB_REVISIONS": Text("변경 이력", "Revisions"),
+        "WEB_REVISION": Text("차수", "Revision"),
+        "WEB_CHANGE": Text("변경", "Change"),
+        "WEB_CHANGED_AT": Text("일시", "When"),
+        "WEB_COUNTED": Text("인정 시간", "Counted"),
+        "WEB_CHANGE_recorded": Text("입력", "Recorded"),
+        "WEB_CHANGE_confirmed": Text("확인", "Confirmed"),
+        "WEB_CHANGE_rejected": Text("반려", "Rejected"),
+        "WEB_CHANGE_corrected": Text("정정", "Corrected"),
+        "WEB_CHANGE_cancelled": Text("취소", "Cancelled"),
         "WEB_CONFIRMED": Text(
             "{date} {start}–{end} 활동을 확인했습니다 ({duration}).",
             "Confirmed the activity of {date} {start}–{end} ({duration}).",

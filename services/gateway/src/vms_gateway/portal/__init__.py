@@ -9,7 +9,9 @@ panel, never the page.
     /teams            지역사회봉사단 search, detail  /me/recommendations 추천 봉사자모집
     /teams/apply      지역사회봉사단 신청 (volunteer) /council/teams      위촉, 거절 and 배치 of teams
     /sign-in, -out    signing in and out            /me/withdraw        회원탈퇴
-    /sign-up          a volunteer signs up          /centre             a centre manager's activities
+    /sign-up          a volunteer signs up          /centre             a centre manager's activities (반려, 정정,
+                                                                        취소: /centre/activities/…)
+    /activities/…/history  a record's history, for whoever may read it
     /account          password and tokens           /centre/recruitments  its recruitments and applicants
     /choices/…        selects that follow another   /council            a regional council's centres, managers,
                                                                         access records
@@ -28,6 +30,7 @@ from vms_gateway.portal import (
     profile,
     public,
     recommendations,
+    records,
     recruitments,
     teams,
     volunteer,
@@ -44,6 +47,7 @@ for _pages in (
     profile,
     centre,
     centre_recruitments,
+    records,
     council,
     central,
     account,

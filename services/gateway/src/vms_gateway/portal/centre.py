@@ -174,3 +174,105 @@ async def confirm_activity(request: Request, activity_id: str, principal: Curren
         duration=t.minutes(confirmed.minutes),
     )
     return page(request, "centre_row.html", me, a=confirmed, saved=said)
+
+
+@router.post("/centre/activities/{activity_id}/reject")
+async def reject_activity(request: Request, activity_id: str, principal: CurrentPrincipal) -> Response:
+    """반려: a record not yet confirmed that will not be, with the reason the volunteer is shown."""
+    me = require(principal, Role.CENTRE_MANAGER)
+    form = await posted(request, me)
+    wanted = validated(hours_rpc.RejectActivity, {"activity_id": activity_id, "reason": form.text("reason")})
+    rejected = await services_for(request, me)(hours_rpc.REJECT_ACTIVITY, wanted)
+    return _changed(request, me, rejected, "activity_rejected")
+
+
+@router.post("/centre/activities/{activity_id}/cancel")
+async def cancel_activity(request: Request, activity_id: str, principal: CurrentPrincipal) -> Response:
+    """취소: a confirmed record counts no more (its history keeps it), with the reason."""
+    me = require(principal, Role.CENTRE_MANAGER)
+    form = await posted(request, me)
+    wanted = validated(hours_rpc.CancelActivity, {"activity_id": activity_id, "reason": form.text("reason")})
+    cancelled = await services_for(request, me)(hours_rpc.CANCEL_ACTIVITY, wanted)
+    return _changed(request, me, cancelled, "activity_cancelled")
+
+
+def _changed(request: Request, me: Principal, activity: hours_rpc.ActivityView, done: str) -> Response:
+    if not is_htmx(request):
+        return redirect(f"/centre?centre={activity.centre_id}&done={done}#activities")
+    t = say(request)
+    said = t(
+        DONE[done],
+        date=activity.activity_date.isoformat(),
+        start=t.when(activity.start_time),
+        end=t.when(activity.end_time),
+    )
+    return page(request, "centre_row.html", me, a=activity, saved=said)
+
+
+DONE["activity_rejected"] = "WEB_ACTIVITY_REJECTED"
+DONE["activity_cancelled"] = "WEB_ACTIVITY_CANCELLED"
+DONE["activity_corrected"] = "WEB_ACTIVITY_CORRECTED"
+
+CORRECTION_FIELDS = (*(name for name in ACTIVITY_FIELDS if name != "volunteer_id"), "reason")
+
+
+@router.get("/centre/activities/{activity_id}/correct")
+async def correction_page(request: Request, activity_id: str, principal: CurrentPrincipal) -> Response:
+    """정정: the confirmed record's facts, to be set as they should have been, and why."""
+    me = require(principal, Role.CENTRE_MANAGER)
+    ref = validated(hours_rpc.ActivityRef, {"activity_id": activity_id})
+    activity = await services_for(request, me)(hours_rpc.GET_ACTIVITY, ref)
+    values = {
+        "activity_date": activity.activity_date.isoformat(),
+        "start_time": activity.start_time.strftime("%H:%M"),
+        "end_time": activity.end_time.strftime("%H:%M"),
+        "activity_type": activity.activity_type.value if activity.activity_type else "",
+        "sub_field": activity.sub_field or "",
+        "place": activity.place or "",
+        "description": activity.description,
+        "exception_reason": activity.exception_reason or "",
+        "reason": "",
+    }
+    return _correction_form(request, me, activity, values)
+
+
+def _correction_form(
+    request: Request,
+    me: Principal,
+    activity: hours_rpc.ActivityView,
+    values: Mapping[str, str],
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    t = say(request)
+    return page(
+        request,
+        "activity_correct.html",
+        me,
+        status=status,
+        a=activity,
+        values=values,
+        errors=errors,
+        activity_types=choices.activity_types(t),
+        sub_field_groups=choices.sub_field_groups(t, values.get("activity_type")),
+    )
+
+
+@router.post("/centre/activities/{activity_id}/correct")
+async def correct_activity(request: Request, activity_id: str, principal: CurrentPrincipal) -> Response:
+    me = require(principal, Role.CENTRE_MANAGER)
+    form = await posted(request, me)
+    call = services_for(request, me)
+    ref = validated(hours_rpc.ActivityRef, {"activity_id": activity_id})
+    values = {name: form.text(name) for name in CORRECTION_FIELDS}
+    try:
+        wanted = validated(hours_rpc.CorrectActivity, {**values, "activity_id": str(ref.activity_id)})
+        corrected = await call(hours_rpc.CORRECT_ACTIVITY, wanted)
+    except FORM_REFUSALS as exc:
+        refused_here = form_refusal(exc)
+        if refused_here is None:
+            raise
+        activity = await call(hours_rpc.GET_ACTIVITY, ref)
+        errors = FormErrors.of(refused_here.body, say(request), CORRECTION_FIELDS)
+        return _correction_form(request, me, activity, values, errors, refused_here.status)
+    return redirect(f"/centre?centre={corrected.centre_id}&done=activity_corrected#activities")
