@@ -335,6 +335,15 @@ async def test_a_centre_records_and_confirms_three_and_a_half_hours_which_the_vo
     for shown in (YESTERDAY, "10:00–13:30", "3시간 30분", "VMS 데모 관리센터", "확인됨"):
         await expect(mine).to_contain_text(shown)
     await visits.look(volunteer, "records")
+    # 봉사실적 누계: by year, by type, and the last twelve months (this one last), blood donations apart.
+    totals = volunteer.locator("#hours-totals")
+    await expect(
+        totals.get_by_role("table", name="분야별 봉사시간").get_by_role("row", name=re.compile("시설봉사"))
+    ).to_have_count(1)
+    months = totals.get_by_role("list", name="최근 12개월 월별 봉사시간").get_by_role("listitem")
+    await expect(months).to_have_count(12)
+    await expect(months.filter(has_text=YESTERDAY[:7])).not_to_contain_text("0시간")
+    await expect(totals).to_contain_text("헌혈 (1회 4시간)")
     visits.assert_accessible()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Any, Literal, TypeVar
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -309,7 +310,11 @@ async def list_activities(volunteer_id: Id, call: Call) -> hours_rpc.ActivityLis
 )
 async def get_volunteer_totals(volunteer_id: Id, call: Call) -> hours_rpc.VolunteerTotals:
     within_scope(call.actor, hours_rpc.GET_VOLUNTEER_TOTALS.operation, volunteer=volunteer_id)
-    # Each deployment keeps the records of its own regions' centres: the volunteer's totals are their sum.
+    return await volunteer_totals(call, volunteer_id)
+
+
+async def volunteer_totals(call: Services, volunteer_id: UUID) -> hours_rpc.VolunteerTotals:
+    """Each deployment keeps the records of its own regions' centres: the volunteer's totals are their sum."""
     parts = await call.everywhere(
         hours_rpc.GET_VOLUNTEER_TOTALS, hours_rpc.VolunteerActivities(volunteer_id=volunteer_id)
     )

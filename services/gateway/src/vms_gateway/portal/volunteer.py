@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -19,7 +19,7 @@ from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import linkage as linkage_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.rpc import rewards as rewards_rpc
-from vms_gateway.api import Services, services_for
+from vms_gateway.api import Services, services_for, volunteer_totals
 from vms_gateway.auth import CurrentPrincipal
 from vms_gateway.portal.frame import (
     DONE,
@@ -33,6 +33,7 @@ from vms_gateway.portal.frame import (
     volunteer_of,
 )
 from vms_gateway.portal.render import is_htmx, say
+from vms_platform.clock import today_kst
 from vms_platform.errors import DomainError
 from vms_platform.rpc import RemoteError
 
@@ -72,15 +73,43 @@ async def _centre_names(call: Services, centres: set[UUID]) -> dict[UUID, str]:
     return dict(pair for pair in found if pair is not None)
 
 
+MONTHS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class MonthBar:
+    """One month of the chart: its minutes (activities and blood donations) and its bar's share of the longest."""
+
+    month: str
+    minutes: int
+    blood_minutes: int
+    percent: int
+
+
+def _last_months(totals: hours_rpc.HoursTotals, today: date) -> list[MonthBar]:
+    """The last `MONTHS_SHOWN` months up to this one, oldest first, each with what counted in it (none: zero)."""
+    counted = {p.period: p for p in totals.by_month}
+    months: list[str] = []
+    year, month = today.year, today.month
+    for _ in range(MONTHS_SHOWN):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    months.reverse()
+    sums = {m: (counted[m].minutes, counted[m].blood_minutes) if m in counted else (0, 0) for m in months}
+    longest = max((a + b for a, b in sums.values()), default=0) or 1
+    return [MonthBar(m, a, b, round(100 * (a + b) / longest)) for m, (a, b) in sums.items()]
+
+
 @router.get("/me")
 async def my_page(request: Request, principal: CurrentPrincipal) -> Response:
     me = require(principal, Role.VOLUNTEER)
     volunteer_id = volunteer_of(me)
     call = services_for(request, me)
     t = say(request)
-    profile, total, records, transfers = await gather_panels(
+    profile, total, hours_totals, records, transfers = await gather_panels(
         fill(t, "WEB_PROFILE", call(registry_rpc.GET_VOLUNTEER, registry_rpc.VolunteerRef(volunteer_id=volunteer_id))),
         fill(t, "WEB_TOTAL", call(rewards_rpc.GET_TOTAL, rewards_rpc.TotalRequest(volunteer_id=volunteer_id))),
+        fill(t, "WEB_HOURS_TOTALS", volunteer_totals(call, volunteer_id)),
         fill(t, "WEB_RECORDS", _activities(call, volunteer_id)),
         fill(
             t,
@@ -104,6 +133,8 @@ async def my_page(request: Request, principal: CurrentPrincipal) -> Response:
         volunteer_id=volunteer_id,
         profile=profile,
         total=total,
+        hours_totals=hours_totals,
+        months=_last_months(hours_totals.value, today_kst()) if hours_totals.value else [],
         records=records,
         centre_names=names,
         transfers=transfers,
