@@ -312,6 +312,20 @@ async def test_a_centre_records_and_confirms_three_and_a_half_hours_which_the_vo
     assert await centre.evaluate("window.stillTheSamePage === true"), "htmx swapped the row: the page stayed"
     await visits.look(centre, "confirmed")
 
+    # The centre's statistics add the confirmation up a moment later (from hours' own events).
+    statistics = centre.get_by_role("region", name="센터 봉사실적 통계")
+
+    async def counted() -> bool:
+        if "0시간 (확인된 활동 0건)" not in await statistics.locator("dl").inner_text():
+            return True
+        await centre.reload()
+        return False
+
+    await eventually(counted, timeout=20, what="the centre's statistics counting the confirmation")
+    await expect(
+        statistics.get_by_role("list", name="최근 12개월 월별 봉사시간").get_by_role("listitem")
+    ).to_have_count(12)
+
     volunteer = await signed_in(windows, visits, vms, "volunteer")
     total = volunteer.locator("#total")
 

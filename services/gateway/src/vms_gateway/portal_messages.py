@@ -183,6 +183,12 @@ register(
         "WEB_BY_TYPE": Text("분야별 봉사시간", "Hours by type of activity"),
         "WEB_BY_MONTH": Text("최근 12개월 월별 봉사시간", "Hours by month, the last 12 months"),
         "WEB_YEAR": Text("연도", "Year"),
+        "WEB_CENTRE_STATISTICS": Text("센터 봉사실적 통계", "The centre's hours"),
+        "WEB_REGION_STATISTICS": Text("시·도 봉사실적 통계", "The region's hours"),
+        "WEB_STATISTICS_LAG": Text(
+            "확인·정정·취소는 잠시 뒤 통계에 반영됩니다.",
+            "Confirmations, corrections and cancellations show here a moment later.",
+        ),
         # Centre
         "WEB_CENTRE_TITLE": Text("관리센터 업무", "Centre work"),
         "WEB_CENTRE_CHOOSE": Text("관리센터를 고르세요", "Choose a centre"),

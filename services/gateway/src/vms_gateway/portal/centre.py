@@ -32,6 +32,7 @@ from vms_gateway.portal.frame import (
     validated,
 )
 from vms_gateway.portal.render import is_htmx, say
+from vms_gateway.portal.totals import last_months
 from vms_platform.actor import OutOfScope, refused
 from vms_platform.errors import DomainError
 from vms_platform.rpc import RemoteError
@@ -100,7 +101,7 @@ async def _centre_page(
     call = services_for(request, me)
     t = say(request)
     values = values or dict.fromkeys(ACTIVITY_FIELDS, "")
-    centre, activities = await gather_panels(
+    centre, activities, statistics = await gather_panels(
         fill(t, "WEB_CENTRE_NAME", call(registry_rpc.GET_CENTRE, registry_rpc.CentreRef(centre_id=centre_id))),
         fill(
             t,
@@ -109,6 +110,11 @@ async def _centre_page(
                 hours_rpc.LIST_CENTRE_ACTIVITIES,
                 hours_rpc.CentreActivities(centre_id=centre_id, limit=SHOWN_ACTIVITIES),
             ),
+        ),
+        fill(
+            t,
+            "WEB_CENTRE_STATISTICS",
+            call(hours_rpc.GET_CENTRE_TOTALS, hours_rpc.CentreTotalsRequest(centre_id=centre_id)),
         ),
     )
     return page(
@@ -119,6 +125,8 @@ async def _centre_page(
         centre_id=centre_id,
         centre=centre,
         activities=activities,
+        statistics=statistics,
+        months=last_months(statistics.value),
         several=len(me.actor.centres) > 1,
         values=values,
         errors=errors,

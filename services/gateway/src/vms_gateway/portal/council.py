@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from vms_contracts.actor import Role
 from vms_contracts.rpc import Rpc
+from vms_contracts.rpc import hours as hours_rpc
 from vms_contracts.rpc import registry as registry_rpc
 from vms_gateway.api import services_for
 from vms_gateway.auth import CurrentPrincipal, Principal
@@ -32,6 +33,7 @@ from vms_gateway.portal.frame import (
     validated,
 )
 from vms_gateway.portal.render import is_htmx, say
+from vms_gateway.portal.totals import last_months
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
@@ -59,7 +61,7 @@ async def _council_page(
     region = _region(me)
     call = services_for(request, me)
     t = say(request)
-    centres, reads, accounts = await gather_panels(
+    centres, reads, accounts, statistics = await gather_panels(
         staff.centres_panel(t, call, region),
         fill(
             t,
@@ -70,6 +72,9 @@ async def _council_page(
             ),
         ),
         staff.accounts_panel(t, request, me),
+        fill(
+            t, "WEB_REGION_STATISTICS", call(hours_rpc.GET_REGION_TOTALS, hours_rpc.RegionTotalsRequest(region=region))
+        ),
     )
     forms = forms or staff.Forms()
     # Access records name their reader by account id, as text.
@@ -84,6 +89,8 @@ async def _council_page(
         names=staff.centre_names(centres),
         centre_options=[(str(c.id), c.name) for c in centres.value.items] if centres.value else [],
         reads=reads,
+        statistics=statistics,
+        months=last_months(statistics.value),
         accounts=accounts,
         logins=logins,
         forms=forms,

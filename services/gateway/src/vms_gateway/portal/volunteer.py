@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter, Request
@@ -33,7 +33,7 @@ from vms_gateway.portal.frame import (
     volunteer_of,
 )
 from vms_gateway.portal.render import is_htmx, say
-from vms_platform.clock import today_kst
+from vms_gateway.portal.totals import last_months
 from vms_platform.errors import DomainError
 from vms_platform.rpc import RemoteError
 
@@ -73,33 +73,6 @@ async def _centre_names(call: Services, centres: set[UUID]) -> dict[UUID, str]:
     return dict(pair for pair in found if pair is not None)
 
 
-MONTHS_SHOWN = 12
-
-
-@dataclass(frozen=True)
-class MonthBar:
-    """One month of the chart: its minutes (activities and blood donations) and its bar's share of the longest."""
-
-    month: str
-    minutes: int
-    blood_minutes: int
-    percent: int
-
-
-def _last_months(totals: hours_rpc.HoursTotals, today: date) -> list[MonthBar]:
-    """The last `MONTHS_SHOWN` months up to this one, oldest first, each with what counted in it (none: zero)."""
-    counted = {p.period: p for p in totals.by_month}
-    months: list[str] = []
-    year, month = today.year, today.month
-    for _ in range(MONTHS_SHOWN):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    months.reverse()
-    sums = {m: (counted[m].minutes, counted[m].blood_minutes) if m in counted else (0, 0) for m in months}
-    longest = max((a + b for a, b in sums.values()), default=0) or 1
-    return [MonthBar(m, a, b, round(100 * (a + b) / longest)) for m, (a, b) in sums.items()]
-
-
 @router.get("/me")
 async def my_page(request: Request, principal: CurrentPrincipal) -> Response:
     me = require(principal, Role.VOLUNTEER)
@@ -134,7 +107,7 @@ async def my_page(request: Request, principal: CurrentPrincipal) -> Response:
         profile=profile,
         total=total,
         hours_totals=hours_totals,
-        months=_last_months(hours_totals.value, today_kst()) if hours_totals.value else [],
+        months=last_months(hours_totals.value),
         records=records,
         centre_names=names,
         transfers=transfers,
