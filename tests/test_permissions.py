@@ -420,6 +420,13 @@ REQUESTS: dict[str, tuple[Rpc[Any, Any], Callable[[World, Target], BaseModel]]] 
         lambda w, t: registry_rpc.SearchTeams(region=_region(t), skill="권한"),
     ),
     "hours.record_activity": (hours_rpc.RECORD_ACTIVITY, _record),
+    "hours.record_activities": (
+        hours_rpc.RECORD_ACTIVITIES,
+        lambda w, t: hours_rpc.RecordActivities(
+            centre_id=w.centres[t],
+            rows=[hours_rpc.ActivityDetails.model_validate(_record(w, t).model_dump(exclude={"centre_id"}))],
+        ),
+    ),
     "hours.confirm_activity": (
         hours_rpc.CONFIRM_ACTIVITY,
         lambda w, t: hours_rpc.ActivityRef(activity_id=w.activities[t]),

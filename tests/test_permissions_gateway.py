@@ -490,6 +490,12 @@ ROUTES: dict[str, Route] = {
     "POST /api/v1/centres/{centre_id}/activities": Route(
         lambda w, c: (f"/api/v1/centres/{w.centres[c.target]}/activities", w.activity(w.volunteers[c.target]))
     ),
+    "POST /api/v1/centres/{centre_id}/activities/batch": Route(
+        lambda w, c: (
+            f"/api/v1/centres/{w.centres[c.target]}/activities/batch",
+            {"rows": [w.activity(w.volunteers[c.target])], "mode": "clean_rows"},
+        )
+    ),
     "GET /api/v1/centres/{centre_id}/activities": Route(
         lambda w, c: (f"/api/v1/centres/{w.centres[c.target]}/activities", None), cut=_activities_cut("centre")
     ),

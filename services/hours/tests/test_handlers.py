@@ -25,6 +25,7 @@ from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegistere
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.reference import ActivityType
 from vms_contracts.rpc.hours import (
+    ActivityDetails,
     ActivityHistory,
     ActivityRef,
     ActivityStatus,
@@ -34,6 +35,8 @@ from vms_contracts.rpc.hours import (
     CentreTotalsRequest,
     Change,
     CorrectActivity,
+    ImportMode,
+    RecordActivities,
     RecordActivity,
     RegionTotalsRequest,
     RejectActivity,
@@ -42,7 +45,7 @@ from vms_contracts.rpc.hours import (
 )
 from vms_contracts.subjects import Bus
 from vms_hours import domain
-from vms_hours.db import activities, known_volunteers, outbox, volunteer_days
+from vms_hours.db import activities, activity_revisions, known_volunteers, outbox, volunteer_days
 from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
 from vms_platform.actor import NotPermitted, OutOfScope
@@ -795,3 +798,76 @@ async def test_the_same_donors_donations_at_once_stay_within_the_limit(hours: Ho
     results = await asyncio.gather(*(hours.donations([g]) for g in given), return_exceptions=True)
     assert not [r for r in results if isinstance(r, BaseException) and not isinstance(r, DomainError)]
     assert (await hours.totals(volunteer)).blood_donations == 5
+
+
+# -- many at once (일괄 입력) -------------------------------------------------------------------------------------
+
+
+def rows_of(hours: Hours, *rows: tuple[UUID, str, str, str]) -> list[ActivityDetails]:
+    return [
+        ActivityDetails.model_validate(
+            hours.record(volunteer, start, end, description=description).model_dump(exclude={"centre_id"})
+        )
+        for volunteer, start, end, description in rows
+    ]
+
+
+async def test_a_file_is_recorded_whole_or_not_at_all_with_every_bad_row_named(hours: Hours) -> None:
+    volunteer, other = await hours.volunteer(), await hours.volunteer()
+    rows = rows_of(
+        hours,
+        (volunteer, "09:00", "12:00", "오전 활동"),
+        (volunteer, "11:00", "13:00", "겹치는 활동"),  # overlaps the row above
+        (other, "10:00", "09:00", "거꾸로"),  # ends before it starts
+        (other, "13:00", "15:00", "오후 활동"),
+    )
+    answer = await hours.handlers.record_activities(
+        RecordActivities(centre_id=hours.centre, rows=rows, first_row=2), hours.manager
+    )
+    assert [(r.row, r.error.code) for r in answer.refused] == [(3, "ACTIVITY_OVERLAPS"), (4, "ACTIVITY_TIMES_INVALID")]
+    assert await hours.staged("vms.hours.recorded.v1") == 0, "all or nothing: nothing"
+    assert await hours.minutes_on(volunteer, YESTERDAY) == 0
+
+    clean = await hours.handlers.record_activities(
+        RecordActivities(centre_id=hours.centre, rows=rows, mode=ImportMode.CLEAN_ROWS), hours.manager
+    )
+    assert len(clean.recorded) == 2 and len(clean.refused) == 2
+    assert await hours.staged("vms.hours.recorded.v1") == 2
+    # The same file again: the clean rows are the records made, nothing is recorded twice.
+    again = await hours.handlers.record_activities(
+        RecordActivities(centre_id=hours.centre, rows=rows, mode=ImportMode.CLEAN_ROWS), hours.manager
+    )
+    assert (again.already, {v.id for v in again.recorded}) == (2, {v.id for v in clean.recorded})
+    assert await hours.staged("vms.hours.recorded.v1") == 2
+
+
+async def test_a_check_records_nothing_and_the_day_limit_spans_the_files_rows(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    rows = rows_of(
+        hours,
+        (volunteer, "06:00", "10:00", "첫째"),
+        (volunteer, "10:00", "14:00", "둘째"),
+        (volunteer, "14:00", "15:00", "셋째"),  # past 8 hours with the two above
+    )
+    checked = await hours.handlers.record_activities(
+        RecordActivities(centre_id=hours.centre, rows=rows, check_only=True), hours.manager
+    )
+    assert [(r.row, r.error.code) for r in checked.refused] == [(3, "DAILY_LIMIT_EXCEEDED")]
+    assert len(checked.recorded) == 2
+    assert await hours.staged("vms.hours.recorded.v1") == 0
+    async with hours.handlers.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(activity_revisions)) == 0
+
+
+async def test_files_of_one_volunteer_at_once_never_overlap(hours: Hours) -> None:
+    volunteer = await hours.volunteer()
+    files = [rows_of(hours, (volunteer, f"{9 + i:02d}:00", f"{11 + i:02d}:00", f"파일 {i}")) for i in range(4)]
+    answers = await asyncio.gather(
+        *(
+            hours.handlers.record_activities(RecordActivities(centre_id=hours.centre, rows=rows), hours.manager)
+            for rows in files
+        )
+    )
+    assert sum(len(a.recorded) for a in answers) == 2, "09–11 and 11–13, or 10–12 and 12–14: two fit"
+    assert sum(len(a.refused) for a in answers) == 2
+    assert await hours.minutes_on(volunteer, YESTERDAY) == 240

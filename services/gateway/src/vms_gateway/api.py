@@ -141,6 +141,20 @@ async def record_activity(centre_id: Id, body: hours_rpc.ActivityDetails, call: 
     return await call(hours_rpc.RECORD_ACTIVITY, _request(hours_rpc.RecordActivity, centre_id=centre_id, **dict(body)))
 
 
+@router.post(
+    "/centres/{centre_id}/activities/batch",
+    tags=["hours"],
+    summary="봉사활동 실적 일괄 입력 (all rows or none, or the clean rows; every refused row named)",
+    responses=refusals(*BODY, 404, 504),
+    openapi_extra=operation(hours_rpc.RECORD_ACTIVITIES.operation),
+)
+async def record_activities(centre_id: Id, body: hours_rpc.ActivityBatch, call: Call) -> hours_rpc.RecordedActivities:
+    within_scope(call.actor, hours_rpc.RECORD_ACTIVITIES.operation, centre=centre_id)
+    return await call(
+        hours_rpc.RECORD_ACTIVITIES, _request(hours_rpc.RecordActivities, centre_id=centre_id, **dict(body))
+    )
+
+
 @router.get(
     "/centres/{centre_id}/activities",
     tags=["hours"],

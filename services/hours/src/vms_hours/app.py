@@ -20,6 +20,7 @@ def create_app(settings: HoursSettings) -> ServiceApp:
     app = ServiceApp("hours", settings)
     handlers = HoursHandlers(app.db, app.use_outbox(outbox), app.rpc, settings)
     app.serve(rpc.RECORD_ACTIVITY, handlers.record_activity)
+    app.serve(rpc.RECORD_ACTIVITIES, handlers.record_activities)
     app.serve(rpc.CONFIRM_ACTIVITY, handlers.confirm_activity)
     app.serve(rpc.REJECT_ACTIVITY, handlers.reject_activity)
     app.serve(rpc.CORRECT_ACTIVITY, handlers.correct_activity)

@@ -72,7 +72,7 @@ class Slot:
     """One activity of a volunteer on one day, as far as the day's rules need to know it."""
 
     activity_id: UUID
-    centre_id: UUID
+    centre_id: UUID | None
     start_time: time
     end_time: time
     minutes: int

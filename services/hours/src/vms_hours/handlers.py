@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor, Role
 from vms_contracts.envelope import Envelope, Event
+from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.events.hours import (
     ActivityKind,
     CountedActivity,
@@ -28,6 +29,7 @@ from vms_contracts.ids import new_id, region_of
 from vms_contracts.regions import NATIONAL
 from vms_contracts.rpc import hours as rpc
 from vms_contracts.rpc.hours import (
+    ActivityDetails,
     ActivityFacts,
     ActivityHistory,
     ActivityList,
@@ -41,10 +43,14 @@ from vms_contracts.rpc.hours import (
     CentreTotalsRequest,
     Change,
     CorrectActivity,
+    ImportMode,
+    RecordActivities,
     RecordActivity,
+    RecordedActivities,
     RegionTotals,
     RegionTotalsRequest,
     RejectActivity,
+    RowRefusal,
     VolunteerActivities,
     VolunteerTotals,
 )
@@ -66,8 +72,9 @@ from vms_platform.actor import in_scope, require_scope
 from vms_platform.clock import KST
 from vms_platform.consumer import PermanentError
 from vms_platform.db import Database, insert_for, upsert
+from vms_platform.errors import DomainError
 from vms_platform.outbox import Outbox
-from vms_platform.rpc import RpcClient
+from vms_platform.rpc import RemoteError, RpcClient
 
 E = TypeVar("E", bound=Event)
 
@@ -121,51 +128,108 @@ class HoursHandlers:
                 ):
                     return _activity_view(row)
             self._check_day(day, cmd, minutes)
-            recorded_at = datetime.now(UTC)
-            values = {
-                # Owned where the centre is: the region its id names, where confirmations will be sent.
-                "id": new_id(region_of(cmd.centre_id) or NATIONAL),
-                "kind": ActivityKind.ACTIVITY.value,
-                "centre_id": cmd.centre_id,
-                "volunteer_id": cmd.volunteer_id,
-                "region": centre.region,
-                **_facts_of(cmd, minutes),
-                "recruitment_id": cmd.recruitment_id,
-                "donation_number": None,
-                "donation_type": None,
-                "exception_reason": cmd.exception_reason,
-                "status": ActivityStatus.RECORDED.value,
-                "status_reason": None,
-                "revision": 1,
-                "recorded_at": recorded_at,
-                "confirmed_at": None,
-                "changed_at": None,
-                "recorded_by": actor.account_id,
-                "confirmed_by": None,
-            }
+            values = _new_record(cmd, cmd.centre_id, centre.region, minutes, actor, datetime.now(UTC))
             await session.execute(insert(activities).values(**values))
-            await _add_revision(session, values, Change.RECORDED, at=recorded_at, by=actor.account_id)
-            await self.outbox.stage(
-                session,
-                HoursRecordedV1(
-                    activity_id=values["id"],
-                    volunteer_id=cmd.volunteer_id,
-                    centre_id=cmd.centre_id,
-                    activity_date=cmd.activity_date,
-                    start_time=cmd.start_time,
-                    end_time=cmd.end_time,
-                    minutes=minutes,
-                    description=cmd.description,
-                    exception_reason=cmd.exception_reason,
-                    recorded_at=recorded_at,
-                    activity_type=cmd.activity_type,
-                    sub_field=cmd.sub_field,
-                    place=cmd.place,
-                    recruitment_id=cmd.recruitment_id,
-                ),
-                region=centre.region,
-            )
+            await _add_revision(session, values, Change.RECORDED, at=values["recorded_at"], by=actor.account_id)
+            await self.outbox.stage(session, _recorded_event(values), region=centre.region)
             return ActivityView.model_validate(values)
+
+    async def record_activities(self, cmd: RecordActivities, actor: Actor) -> RecordedActivities:
+        """일괄 입력: each row checked by the rules of one record — among the records already made and among the rows
+        themselves, under the locks of every day they touch — before anything is written; then all of them, or
+        (`clean_rows`) those that may be, recorded in one transaction. A row that repeats a record (the same file
+        sent again) is that record. `check_only` writes nothing."""
+        require_scope(actor, rpc.RECORD_ACTIVITIES.operation, centre=cmd.centre_id)
+        centre = await self._centre(cmd.centre_id)
+        now = self.clock()
+        today = now.astimezone(KST).date()
+        refused: dict[int, ErrorBody] = {}
+        minutes: dict[int, int] = {}
+        for index, row in enumerate(cmd.rows):
+            try:
+                minutes[index] = domain.activity_minutes(row.start_time, row.end_time)
+                domain.check_entry_window(
+                    row.activity_date,
+                    today=today,
+                    months=self.settings.entry_window_months,
+                    exception_reason=row.exception_reason,
+                )
+                domain.check_activity_over(row.activity_date, row.end_time, now=now)
+            except DomainError as exc:
+                refused[index] = exc.body()
+        unknown = await self._unknown_volunteers({r.volunteer_id for i, r in enumerate(cmd.rows) if i not in refused})
+        for index, row in enumerate(cmd.rows):
+            if index not in refused and row.volunteer_id in unknown:
+                refused[index] = unknown[row.volunteer_id]
+        recorded: list[ActivityView] = []
+        already = 0
+        try:
+            async with self.db.transaction() as session:
+                wanted = [(i, r) for i, r in enumerate(cmd.rows) if i not in refused]
+                days = _days_of([(r.volunteer_id, r.activity_date) for _, r in wanted])
+                for volunteer_id, dates in days.items():
+                    await _lock_days(session, volunteer_id, dates)
+                standing = await _standing(session, days)
+                new: list[dict[str, Any]] = []
+                at = datetime.now(UTC)
+                for index, row in wanted:
+                    day = standing.setdefault((row.volunteer_id, row.activity_date), [])
+                    same = next(
+                        (
+                            view
+                            for view in day
+                            if view.centre_id == cmd.centre_id
+                            and (view.start_time, view.end_time, view.description)
+                            == (row.start_time, row.end_time, row.description)
+                        ),
+                        None,
+                    )
+                    if same is not None:
+                        recorded.append(same)
+                        already += 1
+                        continue
+                    try:
+                        self._check_day([_view_slot(v) for v in day], row, minutes[index])
+                    except DomainError as exc:
+                        refused[index] = exc.body()
+                        continue
+                    values = _new_record(row, cmd.centre_id, centre.region, minutes[index], actor, at)
+                    view = ActivityView.model_validate(values)
+                    day.append(view)
+                    recorded.append(view)
+                    new.append(values)
+                if cmd.check_only or (refused and cmd.mode is ImportMode.ALL_OR_NOTHING):
+                    raise _NothingWritten()
+                if new:
+                    await session.execute(insert(activities), new)
+                    await session.execute(
+                        insert(activity_revisions),
+                        [_revision_row(values, Change.RECORDED, at=at, by=actor.account_id) for values in new],
+                    )
+                    await self.outbox.stage_many(session, [(_recorded_event(v), centre.region) for v in new])
+        except _NothingWritten:
+            pass
+        return RecordedActivities(
+            recorded=recorded,
+            refused=[RowRefusal(row=cmd.first_row + index, error=body) for index, body in sorted(refused.items())],
+            already=already,
+        )
+
+    async def _unknown_volunteers(self, volunteer_ids: set[UUID]) -> dict[UUID, ErrorBody]:
+        """Of `volunteer_ids`, those neither this service nor the registry knows, each with the registry's refusal."""
+        async with self.db.transaction() as session:
+            known = set(
+                await session.scalars(select(known_volunteers.c.id).where(known_volunteers.c.id.in_(volunteer_ids)))
+            )
+        unknown: dict[UUID, ErrorBody] = {}
+        for volunteer_id in sorted(volunteer_ids - known):
+            try:
+                await self._volunteer(volunteer_id)
+            except RemoteError as exc:
+                if exc.body.kind is not ErrorKind.NOT_FOUND:
+                    raise
+                unknown[volunteer_id] = exc.body
+        return unknown
 
     def _check_day(self, day: list[domain.Slot], facts: ActivityFacts, minutes: int) -> None:
         """The day's rules among the records that stand on it (`day`, without the record being corrected)."""
@@ -718,6 +782,90 @@ async def _day(session: AsyncSession, volunteer_id: UUID, activity_date: date) -
     )
 
 
+class _NothingWritten(Exception):
+    """Ends a transaction that must write nothing (a check, or a file refused whole): it rolls back."""
+
+
+def _days_of(pairs: list[tuple[UUID, date]]) -> dict[UUID, list[date]]:
+    """The days each volunteer's rows touch, volunteers in id order: every transaction locks them in that order."""
+    days: dict[UUID, set[date]] = {}
+    for volunteer_id, day in pairs:
+        days.setdefault(volunteer_id, set()).add(day)
+    return {volunteer_id: sorted(days[volunteer_id]) for volunteer_id in sorted(days)}
+
+
+async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict[tuple[UUID, date], list[ActivityView]]:
+    """The records standing on each of those days (`_day` for many days at once)."""
+    if not days:
+        return {}
+    dates = {day for listed in days.values() for day in listed}
+    rows = (
+        await session.execute(
+            select(activities).where(
+                activities.c.volunteer_id.in_(list(days)),
+                activities.c.activity_date.in_(sorted(dates)),
+                activities.c.status.in_(domain.LIVE_STATUSES),
+                activities.c.kind == ActivityKind.ACTIVITY.value,
+            )
+        )
+    ).all()
+    found: dict[tuple[UUID, date], list[ActivityView]] = {}
+    for row in rows:
+        if row.activity_date in days.get(row.volunteer_id, ()):
+            found.setdefault((row.volunteer_id, row.activity_date), []).append(_activity_view(row))
+    return found
+
+
+def _view_slot(view: ActivityView) -> domain.Slot:
+    return domain.Slot(view.id, view.centre_id, view.start_time, view.end_time, view.minutes, view.description)
+
+
+def _new_record(
+    facts: ActivityDetails, centre_id: UUID, region: str, minutes: int, actor: Actor, at: datetime
+) -> dict[str, Any]:
+    """A new record's row: recorded, by `actor`, at `at`."""
+    return {
+        # Owned where the centre is: the region its id names, where confirmations will be sent.
+        "id": new_id(region_of(centre_id) or NATIONAL),
+        "kind": ActivityKind.ACTIVITY.value,
+        "centre_id": centre_id,
+        "volunteer_id": facts.volunteer_id,
+        "region": region,
+        **_facts_of(facts, minutes),
+        "recruitment_id": facts.recruitment_id,
+        "donation_number": None,
+        "donation_type": None,
+        "exception_reason": facts.exception_reason,
+        "status": ActivityStatus.RECORDED.value,
+        "status_reason": None,
+        "revision": 1,
+        "recorded_at": at,
+        "confirmed_at": None,
+        "changed_at": None,
+        "recorded_by": actor.account_id,
+        "confirmed_by": None,
+    }
+
+
+def _recorded_event(values: dict[str, Any]) -> HoursRecordedV1:
+    return HoursRecordedV1(
+        activity_id=values["id"],
+        volunteer_id=values["volunteer_id"],
+        centre_id=values["centre_id"],
+        activity_date=values["activity_date"],
+        start_time=values["start_time"],
+        end_time=values["end_time"],
+        minutes=values["minutes"],
+        description=values["description"],
+        exception_reason=values["exception_reason"],
+        recorded_at=values["recorded_at"],
+        activity_type=values["activity_type"],
+        sub_field=values["sub_field"],
+        place=values["place"],
+        recruitment_id=values["recruitment_id"],
+    )
+
+
 def _slot(row: Row[Any]) -> domain.Slot:
     return domain.Slot(row.id, row.centre_id, row.start_time, row.end_time, row.minutes, row.description)
 
@@ -768,19 +916,25 @@ async def _add_revision(
     reason: str | None = None,
 ) -> None:
     """The step a record just took, with what it says after it, into its history."""
-    counted = record["minutes"] if record["status"] == ActivityStatus.CONFIRMED.value else 0
     await session.execute(
-        insert(activity_revisions).values(
-            activity_id=record["id"],
-            revision=record["revision"],
-            change=change.value,
-            at=at,
-            by=by,
-            reason=reason,
-            counted_minutes=counted,
-            **{name: record[name] for name in _FACT_COLUMNS},
-        )
+        insert(activity_revisions).values(**_revision_row(record, change, at=at, by=by, reason=reason))
     )
+
+
+def _revision_row(
+    record: dict[str, Any], change: Change, *, at: datetime, by: UUID | None, reason: str | None = None
+) -> dict[str, Any]:
+    counted = record["minutes"] if record["status"] == ActivityStatus.CONFIRMED.value else 0
+    return {
+        "activity_id": record["id"],
+        "revision": record["revision"],
+        "change": change.value,
+        "at": at,
+        "by": by,
+        "reason": reason,
+        "counted_minutes": counted,
+        **{name: record[name] for name in _FACT_COLUMNS},
+    }
 
 
 _FACT_COLUMNS = (

@@ -79,6 +79,7 @@ registry.move_volunteer          -         own       -              -           
 registry.volunteer_facts         -         -         -              -             -             -          allowed
 registry.hand_over_volunteer     -         -         -              -             -             -          allowed
 hours.record_activity            -         -         own            -             -             -          -
+hours.record_activities          -         -         own            -             -             -          -
 hours.confirm_activity           -         -         own            -             -             -          -
 hours.reject_activity            -         -         own            -             -             -          -
 hours.correct_activity           -         -         own            -             -             -          -

@@ -9,8 +9,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt, model_validator
 
+from vms_contracts.errors import ErrorBody
 from vms_contracts.events.hours import ActivityKind
 from vms_contracts.events.linkage import BloodDonationType
 from vms_contracts.reference import ActivityType, sub_field
@@ -72,6 +73,50 @@ class ActivityDetails(ActivityFacts):
 
 class RecordActivity(ActivityDetails):
     centre_id: Id
+
+
+MAX_ROWS = 2000
+"""Rows in one `RecordActivities` request: a file with more is sent in parts (each well under NATS's 1 MB)."""
+
+
+class ImportMode(StrEnum):
+    ALL_OR_NOTHING = "all_or_nothing"
+    """Nothing is recorded unless every row may be."""
+    CLEAN_ROWS = "clean_rows"
+    """The rows that may be recorded are; the others come back, each with its reason."""
+
+
+class ActivityBatch(RequestModel):
+    """Several activities of one centre at once (일괄 입력: a file's rows), each checked by the rules of one record,
+    among the centre's records and among themselves. `check_only` answers what recording would answer and records
+    nothing. A row already recorded (the same centre, volunteer, day, times and description) is that record again:
+    the same file sent twice records nothing twice."""
+
+    rows: list[ActivityDetails] = Field(min_length=1, max_length=MAX_ROWS)
+    mode: ImportMode = ImportMode.ALL_OR_NOTHING
+    check_only: StrictBool = False
+    first_row: StrictInt = Field(
+        default=1, ge=1, description="The number the first row has in the file: refusals name rows by it"
+    )
+
+
+class RecordActivities(ActivityBatch):
+    centre_id: Id
+
+
+class RowRefusal(BaseModel):
+    row: int
+    """The row's number in the file (`first_row` for the first one sent)."""
+    error: ErrorBody
+
+
+class RecordedActivities(BaseModel):
+    recorded: list[ActivityView]
+    """The rows recorded now (or that would be, `check_only`), and those recorded before (sent again)."""
+    refused: list[RowRefusal]
+    """The rows that may not be recorded, each with why; with `all_or_nothing` and any refused, none is recorded."""
+    already: int = 0
+    """Of `recorded`, how many were recorded before."""
 
 
 class ActivityRef(RequestModel):
@@ -348,6 +393,14 @@ GET_ACTIVITY_HISTORY = Rpc(
     ActivityHistory,
     "A record's history of changes",
     owner="activity_id",
+)
+RECORD_ACTIVITIES = Rpc(
+    "hours",
+    "record_activities",
+    RecordActivities,
+    RecordedActivities,
+    "A centre records many activities at once (일괄 입력)",
+    owner="centre_id",
 )
 GET_ACTIVITY = Rpc("hours", "get_activity", ActivityRef, ActivityView, "One activity record", owner="activity_id")
 LIST_ACTIVITIES = Rpc("hours", "list_activities", VolunteerActivities, ActivityList, "봉사실적조회")
