@@ -99,7 +99,9 @@ async def start_vms_up(folder: Path, *extra: str) -> Up:
     return Up(folder, process, console, gateway_port)
 
 
-async def until_running(up: Up, timeout: float = 60) -> None:
+async def until_running(up: Up, timeout: float = 150) -> None:
+    """The run started, its demo region loaded (or given up on after `DEMO_DATA_PATIENCE`), everything healthy."""
+
     async def running() -> bool:
         if up.process.returncode is not None:
             raise AssertionError(f"vms up exited with {up.process.returncode}:\n{up.said()}")

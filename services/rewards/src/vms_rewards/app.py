@@ -14,9 +14,6 @@ def create_app(settings: RewardsSettings) -> ServiceApp:
     handlers = RewardsHandlers(app.db)
     app.serve(rpc.GET_TOTAL, handlers.get_total)
     app.consume(CONSUMERS["rewards-hours"], {HoursConfirmedV1: handlers.on_hours_confirmed}, inbox=inbox)
-    app.consume(
-        CONSUMERS["rewards-changes"],
-        {HoursCorrectedV1: handlers.on_hours_changed, HoursCancelledV1: handlers.on_hours_changed},
-        inbox=inbox,
-    )
+    app.consume(CONSUMERS["rewards-corrected"], {HoursCorrectedV1: handlers.on_hours_changed}, inbox=inbox)
+    app.consume(CONSUMERS["rewards-cancelled"], {HoursCancelledV1: handlers.on_hours_changed}, inbox=inbox)
     return app

@@ -113,8 +113,10 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         # Blood donations the volunteers registered from their Red Cross records (헌혈실적연계).
         ConsumerSpec("hours-linkage", "LINKAGE", "linkage", "blood_donation.registered"),
         ConsumerSpec("rewards-hours", "HOURS", "hours", "confirmed"),
-        # Corrections and cancellations of confirmed records (NATS 2.9: one filter a consumer).
-        ConsumerSpec("rewards-changes", "HOURS", "hours"),
+        # Corrections and cancellations of confirmed records: a consumer each (NATS 2.9 has one filter a consumer;
+        # one on every hours event would skip, and park, the confirmations rewards-hours reads already).
+        ConsumerSpec("rewards-corrected", "HOURS", "hours", "corrected"),
+        ConsumerSpec("rewards-cancelled", "HOURS", "hours", "cancelled"),
         ConsumerSpec("linkage-registry", "REGISTRY", "registry"),
         ConsumerSpec("linkage-hours", "HOURS", "hours", "confirmed"),
     )
