@@ -286,6 +286,7 @@ async def test_a_centre_records_and_confirms_three_and_a_half_hours_which_the_vo
     await record.get_by_label("봉사활동 분류").select_option(label="시설봉사")
     # The sub-fields follow the type chosen (htmx): 시설봉사's, of which 정서지원.
     sub_field = record.get_by_label("세부분야")
+    await expect(sub_field.locator("optgroup")).to_have_count(0)  # htmx swapped in 시설봉사's sub-fields alone
     await expect(sub_field.locator("option", has_text="행사보조")).to_have_count(1)
     await sub_field.select_option(label="정서지원")
     await record.get_by_label("활동내용").fill(description)
@@ -842,6 +843,8 @@ async def test_a_centre_rejects_corrects_and_cancels_with_reasons_kept_in_the_hi
         await record.get_by_label("시작 시각").fill(start)
         await record.get_by_label("종료 시각").fill(end)
         await record.get_by_label("봉사활동 분류").select_option(label="시설봉사")
+        # Before the type, every type's sub-fields in groups; after it, htmx swaps in 시설봉사's alone.
+        await expect(record.get_by_label("세부분야").locator("optgroup")).to_have_count(0)
         await expect(record.get_by_label("세부분야").locator("option", has_text="행사보조")).to_have_count(1)
         await record.get_by_label("세부분야").select_option(label="행사보조")
         await record.get_by_label("활동내용").fill(description)
