@@ -266,10 +266,7 @@ class HoursHandlers:
                 confirmed_by=actor.account_id,
             )
             if row is None:
-                current = await _activity_row(session, ref.activity_id)
-                if current.status != ActivityStatus.CONFIRMED.value:
-                    raise domain.ActivityNotRecorded(**domain.status_params(current.status))
-                return _activity_view(current)
+                return await _settled(session, ref.activity_id, ActivityStatus.CONFIRMED, domain.ActivityNotRecorded)
             # Refused here, the transaction rolls back and the record stays as it was. A record can be ahead of
             # now only if it was made before recording refused it.
             domain.check_activity_over(row.activity_date, row.end_time, now=self.clock())
@@ -296,10 +293,7 @@ class HoursHandlers:
                 changed_at=now,
             )
             if row is None:
-                current = await _activity_row(session, cmd.activity_id)
-                if current.status != ActivityStatus.REJECTED.value:
-                    raise domain.ActivityNotRecorded(**domain.status_params(current.status))
-                return _activity_view(current)
+                return await _settled(session, cmd.activity_id, ActivityStatus.REJECTED, domain.ActivityNotRecorded)
             await _add_revision(session, row._asdict(), Change.REJECTED, at=now, by=actor.account_id, reason=cmd.reason)
             await self.outbox.stage(
                 session,
@@ -388,10 +382,7 @@ class HoursHandlers:
                 changed_at=now,
             )
             if row is None:
-                current = await _activity_row(session, cmd.activity_id)
-                if current.status != ActivityStatus.CANCELLED.value:
-                    raise domain.ActivityNotConfirmed(**domain.status_params(current.status))
-                return _activity_view(current)
+                return await _settled(session, cmd.activity_id, ActivityStatus.CANCELLED, domain.ActivityNotConfirmed)
             await _add_revision(
                 session, row._asdict(), Change.CANCELLED, at=now, by=actor.account_id, reason=cmd.reason
             )
@@ -971,6 +962,17 @@ async def _confirmed_event(session: AsyncSession, row: Row[Any], confirmed_at: d
         place=row.place,
         recruitment_id=row.recruitment_id,
     )
+
+
+async def _settled(
+    session: AsyncSession, activity_id: UUID, target: ActivityStatus, refusal: type[DomainError]
+) -> ActivityView:
+    """A record a transition did not change: one already `target` (the same request again) is answered as it is,
+    any other state refused with `refusal`, which names it."""
+    current = await _activity_row(session, activity_id)
+    if current.status != target.value:
+        raise refusal(**domain.status_params(current.status))
+    return _activity_view(current)
 
 
 async def _activity_row(session: AsyncSession, activity_id: UUID, *, lock: bool = False) -> Row[Any]:
