@@ -116,6 +116,7 @@ def test_a_record_waiting_without_consent_says_so() -> None:
     assert domain.shown_status(TransferStatus.PENDING, True) is TransferStatus.PENDING
     assert domain.shown_status(TransferStatus.SENT, False) is TransferStatus.SENT
     assert domain.shown_status(TransferStatus.REJECTED, False) is TransferStatus.REJECTED
+    assert domain.shown_status(TransferStatus.PENDING, False, cancelled=True) is TransferStatus.PENDING
 
 
 def test_the_latest_consent_change_wins() -> None:
@@ -152,3 +153,69 @@ def test_a_new_outage_starts_probing_soon_again() -> None:
     circuit.answered(10.0)
     assert circuit.trip(20.0, "timeout")
     assert circuit.until_probe(20.0) == pytest.approx(1.0)
+
+
+# -- corrections and cancellations -------------------------------------------------------------------------------
+
+
+def test_what_a_due_record_asks_of_1365_follows_what_1365_holds() -> None:
+    assert domain.action_for(sent_revision=None, cancelled=False) is domain.Action.OFFER
+    assert domain.action_for(sent_revision=2, cancelled=False) is domain.Action.CORRECT
+    assert domain.action_for(sent_revision=3, cancelled=True) is domain.Action.DELETE
+    assert domain.action_for(sent_revision=None, cancelled=True) is domain.Action.CLOSE
+    assert [a for a in domain.Action if a.sends_record] == [domain.Action.OFFER, domain.Action.CORRECT]
+
+
+def test_a_404_in_the_transfer_apis_own_shape_is_about_the_record_not_the_link() -> None:
+    body = json.dumps({"resultCode": "30", "resultMsg": "등록된 실적이 없습니다.", "recordNo": None})
+    assert domain.read_reply(404, body) == domain.PortalAnswer(False, "30", "등록된 실적이 없습니다.", None)
+    assert domain.read_reply(404, '{"detail": "Not Found"}') == domain.Unavailable("HTTP 404")
+    assert domain.read_reply(404, "<html>Not Found</html>") == domain.Unavailable("HTTP 404")
+
+
+def test_an_accepted_correction_is_sent_and_an_accepted_deletion_cancelled() -> None:
+    accepted = domain.PortalAnswer(True, "00", "정상", "V1")
+    corrected = domain.outcome_of(accepted, action=domain.Action.CORRECT, previous_reason=None, refused_retry=HOUR)
+    assert (corrected.status, corrected.portal, corrected.announce) == (
+        TransferStatus.SENT,
+        domain.Portal.CURRENT,
+        True,
+    )
+    deleted = domain.outcome_of(accepted, action=domain.Action.DELETE, previous_reason=None, refused_retry=HOUR)
+    assert (deleted.status, deleted.portal, deleted.announce) == (
+        TransferStatus.CANCELLED,
+        domain.Portal.CURRENT,
+        True,
+    )
+
+
+def test_a_record_1365_does_not_hold_is_deleted_already_or_offered_anew() -> None:
+    missing = domain.PortalAnswer(False, domain.NOT_HELD, "등록된 실적이 없습니다.")
+    deleted = domain.outcome_of(missing, action=domain.Action.DELETE, previous_reason=None, refused_retry=HOUR)
+    assert (deleted.status, deleted.portal) == (TransferStatus.CANCELLED, domain.Portal.CURRENT)
+    lost = domain.outcome_of(missing, action=domain.Action.CORRECT, previous_reason=None, refused_retry=HOUR)
+    assert (lost.status, lost.portal, lost.next_attempt_in, lost.announce) == (
+        TransferStatus.PENDING,
+        domain.Portal.NOTHING,
+        timedelta(0),
+        False,
+    )
+    assert lost.reason is not None and "다시 등록" in lost.reason.ko and "sent again" in lost.reason.en
+
+
+def test_a_refused_correction_leaves_1365_with_what_it_held() -> None:
+    over = domain.PortalAnswer(False, "21", "1일 인정 봉사시간(8시간)을 초과합니다.")
+    result = domain.outcome_of(over, action=domain.Action.CORRECT, previous_reason=None, refused_retry=HOUR)
+    assert (result.status, result.reason_code, result.portal) == (
+        TransferStatus.REJECTED,
+        "PORTAL_DAILY_LIMIT",
+        domain.Portal.UNCHANGED,
+    )
+
+
+def test_a_record_cancelled_before_it_reached_1365_is_closed_and_announced() -> None:
+    assert (domain.CLOSED.status, domain.CLOSED.portal, domain.CLOSED.announce) == (
+        TransferStatus.CANCELLED,
+        domain.Portal.UNCHANGED,
+        True,
+    )

@@ -23,17 +23,25 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
 from sqlalchemy import func, insert, select, update
 from structlog.testing import capture_logs
 
 from vms_contracts.actor import Actor
 from vms_contracts.envelope import Envelope
-from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.events.hours import (
+    CountedActivity,
+    HoursBloodDonationCountedV1,
+    HoursCancelledV1,
+    HoursConfirmedV1,
+    HoursCorrectedV1,
+)
 from vms_contracts.events.registry import ConsentChangedV1, ConsentKind
 from vms_contracts.ids import new_id
 from vms_contracts.rpc.linkage import TransferList, TransfersRequest, TransferStatus
 from vms_contracts.rpc.registry import GET_VOLUNTEER, VolunteerRef, VolunteerView
 from vms_contracts.subjects import Bus
+from vms_linkage.app import create_app as create_linkage
 from vms_linkage.db import metadata, outbox, transfers, volunteers
 from vms_linkage.handlers import LinkageHandlers
 from vms_linkage.members import LookUp
@@ -45,7 +53,16 @@ from vms_platform.clock import today_kst
 from vms_platform.db import Database
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RpcClient
-from vms_platform.testing import CENTRAL_ADMIN, council_admin, migrated, running, use_test_keys, volunteer
+from vms_platform.testing import (
+    CENTRAL_ADMIN,
+    council_admin,
+    eventually,
+    hours_confirmed,
+    migrated,
+    running,
+    use_test_keys,
+    volunteer,
+)
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox as registry_outbox
 from vms_registry.db import personal_data_reads
@@ -53,6 +70,7 @@ from vms_registry.db import volunteers as registry_volunteers
 from vms_registry.handlers import RegistryHandlers
 from vms_registry.settings import RegistrySettings
 from vms_simulators.portal1365.app import create_app as create_portal
+from vms_simulators.portal1365.store import records as sim_records
 
 MIGRATIONS = str(files("vms_linkage") / "migrations")
 REGISTRY_MIGRATIONS = str(files("vms_registry") / "migrations")
@@ -109,6 +127,7 @@ class World:
     transport: httpx.ASGITransport
     portal: httpx.AsyncClient
     stack: AsyncExitStack
+    sim_url: str
     bus: Bus = field(default_factory=lambda: Bus("t"))
     _handlers: LinkageHandlers | None = None
     _lookups: Lookups | None = None
@@ -171,15 +190,23 @@ class World:
             await handlers.on_consents_changed(session, [Envelope.wrap(changed, source="/t", region="11")])
 
     async def confirm(
-        self, person: Person, *, count: int = 1, minutes: int = 60, day: date = YESTERDAY, spread: bool = False
+        self,
+        person: Person,
+        *,
+        count: int = 1,
+        minutes: int = 60,
+        day: date = YESTERDAY,
+        spread: bool = False,
+        ids: list[UUID] | None = None,
     ) -> list[UUID]:
-        """`count` confirmed activities of `person` (on successive earlier days with `spread`)."""
+        """`count` confirmed activities of `person` (on successive earlier days with `spread`), or the activities
+        `ids`."""
         handlers = self.handlers
         envelopes = []
-        for n in range(count):
+        for n, activity_id in enumerate(ids or [uuid4() for _ in range(count)]):
             end = (datetime.combine(day, time(9)) + timedelta(minutes=minutes)).time()
             data = HoursConfirmedV1(
-                activity_id=uuid4(),
+                activity_id=activity_id,
                 volunteer_id=person.id,
                 centre_id=uuid4(),
                 centre_name="행복종합사회복지관",
@@ -194,6 +221,12 @@ class World:
         async with self.db.transaction() as session:
             await handlers.on_hours_confirmed(session, envelopes)
         return [e.data.activity_id for e in envelopes]
+
+    async def change(self, *envelopes: Envelope[Any]) -> None:
+        """Corrections and cancellations as linkage's consumers apply them: one batch, one transaction."""
+        handlers = self.handlers
+        async with self.db.transaction() as session:
+            await handlers.on_hours_changed(session, list(envelopes))
 
     # -- 1365's side -------------------------------------------------------------------------------------------
 
@@ -237,7 +270,8 @@ async def world(new_database: Callable[[str], Awaitable[str]], tmp_path: Path) -
     registry_url = f"sqlite:///{tmp_path / 'registry.db'}"
     await migrated(url, MIGRATIONS)
     await migrated(registry_url, REGISTRY_MIGRATIONS)
-    sim = create_portal(f"sqlite:///{tmp_path / 'sim1365.db'}")
+    sim_url = f"sqlite:///{tmp_path / 'sim1365.db'}"
+    sim = create_portal(sim_url)
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(sim.router.lifespan_context(sim))
         transport = httpx.ASGITransport(app=sim)
@@ -245,7 +279,7 @@ async def world(new_database: Callable[[str], Awaitable[str]], tmp_path: Path) -
         db, registry_db = Database(url), Database(registry_url)
         stack.push_async_callback(db.close)
         stack.push_async_callback(registry_db.close)
-        yield World(url, db, registry_url, registry_db, transport, portal, stack)
+        yield World(url, db, registry_url, registry_db, transport, portal, stack, sim_url)
 
 
 async def shown(handlers: LinkageHandlers, person: Person, actor: Actor | None = None) -> TransferList:
@@ -863,3 +897,551 @@ async def test_the_latest_consent_wins_when_changes_are_applied_at_once(world: W
     async with world.db.transaction() as session:
         held = dict((await session.execute(select(volunteers.c.id, volunteers.c.consent_granted))).all())
     assert {held[p.id] for p in people} == {False}
+
+
+# -- corrections and cancellations -------------------------------------------------------------------------------
+
+
+def counted(minutes: int = 60, *, day: date = YESTERDAY, start: time = time(9)) -> CountedActivity:
+    """What a confirmed record counts, as hours puts it in a correction or cancellation."""
+    end = (datetime.combine(day, start) + timedelta(minutes=minutes)).time()
+    return CountedActivity(
+        activity_date=day,
+        start_time=start,
+        end_time=end,
+        minutes=minutes,
+        activity_type=None,
+        sub_field=None,
+        place=None,
+        description="어르신 말벗 (정정)",
+    )
+
+
+def corrected(
+    person: Person, activity: UUID, revision: int, minutes: int, *, day: date = YESTERDAY, start: time = time(9)
+) -> Envelope[HoursCorrectedV1]:
+    data = HoursCorrectedV1(
+        activity_id=activity,
+        volunteer_id=person.id,
+        centre_id=uuid4(),
+        revision=revision,
+        previous=counted(),
+        corrected=counted(minutes, day=day, start=start),
+        minutes_delta=minutes - 60,
+        reason="시간 정정",
+        corrected_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(data, source="/vms/hours/test", region="11")
+
+
+def cancelled(person: Person, activity: UUID, revision: int, minutes: int = 60) -> Envelope[HoursCancelledV1]:
+    data = HoursCancelledV1(
+        activity_id=activity,
+        volunteer_id=person.id,
+        centre_id=uuid4(),
+        revision=revision,
+        cancelled=counted(minutes),
+        reason="중복 입력",
+        cancelled_at=datetime.now(UTC),
+    )
+    return Envelope.wrap(data, source="/vms/hours/test", region="11")
+
+
+async def on_1365(world: World, activity: UUID) -> dict[str, Any] | None:
+    """The record as 1365 holds it, or None when it holds none (never received, or deleted)."""
+    response = await world.portal.get(f"/api/v1/records/VMS/{activity}")
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_a_correction_of_a_record_1365_holds_replaces_it_there_once(world: World) -> None:
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG, minutes=60)
+    assert await sender.send_due() == 1
+    first = (await world.transfers())[activity]
+    assert (first.status, first.revision, first.sent_revision) == ("sent", 2, 2)
+
+    await world.change(corrected(HONG, activity, 3, 120))
+    row = (await world.transfers())[activity]
+    assert (row.status, row.revision, row.sent_revision, row.minutes) == ("pending", 3, 2, 120)
+    item = (await shown(handlers, HONG)).items[0]
+    assert (item.status, item.minutes, item.sent_at) == ("pending", 120, first.sent_at)
+
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.revision, row.sent_revision, row.attempts) == ("sent", 3, 3, 2)
+    assert row.portal_reference == first.portal_reference
+    held = await on_1365(world, activity)
+    assert held is not None and held["actMinutes"] == 120
+    sent = await world.events("transfer.sent")
+    assert [(e["data"]["revision"], e["data"]["minutes"]) for e in sent] == [(2, 60), (3, 120)]
+    assert {e["data"]["portal_reference"] for e in sent} == {first.portal_reference}
+
+    # Redelivered, or overtaken by the one after it: nothing changes, nothing goes.
+    await world.change(corrected(HONG, activity, 3, 120))
+    await world.change(corrected(HONG, activity, 2, 90))
+    assert (await world.transfers())[activity] == row
+    assert await sender.send_due() == 0
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["updated"], stats["duplicates"], stats["received"]) == (1, 1, 0, 2)
+
+
+async def test_a_correction_before_the_record_was_sent_goes_in_its_first_offer(world: World) -> None:
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG, minutes=60)
+    await world.change(corrected(HONG, activity, 3, 150), corrected(HONG, activity, 4, 180))
+    assert (await world.transfers())[activity].revision == 4, "the newest of a batch wins"
+
+    assert await sender.send_due() == 1
+    held = await on_1365(world, activity)
+    assert held is not None and held["actMinutes"] == 180
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["updated"]) == (1, 0)
+    (event,) = await world.events("transfer.sent")
+    assert (event["data"]["revision"], event["data"]["minutes"]) == (4, 180)
+
+
+async def test_a_record_cancelled_before_it_reached_1365_is_closed_without_asking_1365(world: World) -> None:
+    """Not even consent is needed to close it: nothing of it goes to 1365."""
+    sender, handlers = world.sender()
+    await world.register(HONG, consent=False)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG)
+    await world.change(cancelled(HONG, activity, 3))
+    assert (await shown(handlers, HONG)).items[0].status == TransferStatus.PENDING, "waiting for no one's consent"
+
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.cancelled, row.sent_revision, row.attempts) == ("cancelled", True, None, 0)
+    assert (await world.sim_stats())["received"] == 0
+    assert world.lookups.asked == [], "no one's details are needed to ask nothing"
+    (event,) = await world.events("transfer.cancelled")
+    assert (event["data"]["revision"], event["data"]["deleted"]) == (3, False)
+    item = (await shown(handlers, HONG)).items[0]
+    assert (item.status, item.status_label, item.status_label_en) == (
+        TransferStatus.CANCELLED,
+        "실적 취소 (1365 미등록)",
+        "Record cancelled, not on 1365",
+    )
+    await world.time_passes()
+    assert await sender.send_due() == 0
+
+
+async def test_a_cancelled_record_1365_holds_is_deleted_there_even_after_consent_is_withdrawn(world: World) -> None:
+    """Withdrawing consent stops records going to 1365; a deletion sends no record, and takes hours off 1365 that
+    VMS no longer counts, so it goes."""
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG)
+    assert await sender.send_due() == 1
+    await world.consent(HONG, False)
+    await world.change(cancelled(HONG, activity, 3))
+
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.revision, row.sent_revision, row.attempts) == ("cancelled", 3, 3, 2)
+    assert await on_1365(world, activity) is None
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["deleted"], stats["duplicates"]) == (1, 1, 0)
+    (event,) = await world.events("transfer.cancelled")
+    assert (event["data"]["revision"], event["data"]["deleted"]) == (3, True)
+    assert (await shown(handlers, HONG)).items[0].status == TransferStatus.CANCELLED
+
+    # Redelivered, or a correction it overtook arriving late: nothing more goes.
+    await world.change(cancelled(HONG, activity, 3), corrected(HONG, activity, 3, 30))
+    await world.time_passes()
+    assert await sender.send_due() == 0
+    assert (await world.sim_stats())["received"] == stats["received"]
+
+
+async def test_changes_that_overtake_their_confirmation_are_neither_lost_nor_counted_twice(world: World) -> None:
+    """A correction or cancellation may arrive before the confirmation it follows (they travel on consumers of
+    their own): the transfer waits, unseen and unsent, for the confirmation, which then never takes it back to
+    older facts."""
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    fixed, dropped = uuid4(), uuid4()
+    await world.change(corrected(HONG, fixed, 3, 150), cancelled(HONG, dropped, 3))
+    assert await sender.send_due() == 0
+    assert (await shown(handlers, HONG)).items == []
+
+    await world.confirm(HONG, minutes=60, ids=[fixed, dropped])
+    await world.confirm(HONG, minutes=60, ids=[fixed, dropped])  # redelivered
+    rows = await world.transfers()
+    assert (rows[fixed].revision, rows[fixed].minutes, rows[fixed].centre_name) == (3, 150, "행복종합사회복지관")
+    assert await sender.send_due() == 2
+
+    rows = await world.transfers()
+    assert (rows[fixed].status, rows[fixed].sent_revision) == ("sent", 3)
+    assert (rows[dropped].status, rows[dropped].sent_revision) == ("cancelled", None)
+    held = await on_1365(world, fixed)
+    assert held is not None and held["actMinutes"] == 150
+    stats = await world.sim_stats()
+    assert (stats["received"], stats["accepted"]) == (1, 1)
+    assert [i.status for i in sorted((await shown(handlers, HONG)).items, key=lambda i: i.minutes)] == [
+        "cancelled",
+        "sent",
+    ]
+
+
+async def test_blood_donations_never_reach_1365(world: World, nats_url: str, bus: Bus) -> None:
+    """1365 has blood donations from the Red Cross. Hours announces them as `hours.blood_donation_counted`, which
+    none of linkage's consumers reads; and a change of a record linkage was never told is a confirmed activity
+    (should hours ever send one for a donation) waits unsent and unseen."""
+    settings = LinkageSettings(database_url=world.url, nats_url=nats_url, bus_root=bus.root, instance="test")
+    app = create_linkage(settings)
+    followed = {event_type for consumer in app.consumers for event_type in consumer.handlers}
+    assert followed == {
+        ConsentChangedV1.event_type,
+        HoursConfirmedV1.event_type,
+        HoursCorrectedV1.event_type,
+        HoursCancelledV1.event_type,
+    }
+    assert HoursBloodDonationCountedV1.event_type not in followed
+    assert {c.name: c.spec.event for c in app.consumers} == {
+        "linkage-registry": ">",
+        "linkage-hours": "confirmed",
+        "linkage-corrected": "corrected",
+        "linkage-cancelled": "cancelled",
+    }
+
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    donation = uuid4()
+    await world.change(corrected(HONG, donation, 2, 240), cancelled(HONG, donation, 3, 240))
+    await world.time_passes()
+    assert await sender.send_due() == 0
+    assert await sender.waiting() == 0
+    assert (await shown(handlers, HONG)).items == []
+    assert (await world.sim_stats())["received"] == 0
+
+
+async def test_a_correction_1365_refuses_leaves_it_with_what_it_held_until_a_later_one_fits(world: World) -> None:
+    sender, handlers = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    await world.confirm(HONG, minutes=420)
+    (other,) = await world.confirm(HONG, minutes=60, day=YESTERDAY - timedelta(days=1))
+    assert await sender.send_due() == 2
+
+    # Moved onto the day that holds 7 hours on 1365 already, for 2 hours: 1365 will not take it.
+    await world.change(corrected(HONG, other, 3, 120, start=time(17)))
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[other]
+    assert (row.status, row.reason_code, row.revision, row.sent_revision) == ("rejected", "PORTAL_DAILY_LIMIT", 3, 2)
+    held = await on_1365(world, other)
+    assert held is not None and (held["actMinutes"], held["actDate"]) == (
+        60,
+        (YESTERDAY - timedelta(days=1)).strftime("%Y%m%d"),
+    )
+    (failed,) = await world.events("transfer.failed")
+    assert (failed["data"]["revision"], failed["data"]["final"]) == (3, True)
+    await world.time_passes()
+    assert await sender.send_due() == 0, "parked, as a refusal that cannot heal by itself"
+
+    # A later correction that fits is due again, its old reason gone.
+    await world.change(corrected(HONG, other, 4, 60, start=time(17)))
+    row = (await world.transfers())[other]
+    assert (row.status, row.reason_code) == ("pending", None)
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[other]
+    assert (row.status, row.sent_revision) == ("sent", 4)
+    item = next(i for i in (await shown(handlers, HONG)).items if i.activity_id == other)
+    assert (item.status, item.reason) == ("sent", None)
+
+
+async def test_a_record_1365_lost_is_offered_anew_instead_of_corrected(world: World) -> None:
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG, minutes=60)
+    assert await sender.send_due() == 1
+    sim = Database(world.sim_url)
+    try:
+        async with sim.transaction() as session:
+            await session.execute(sim_records.delete())
+    finally:
+        await sim.close()
+
+    await world.change(corrected(HONG, activity, 3, 90))
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.sent_revision, row.portal_reference, row.reason_code) == (
+        "pending",
+        None,
+        None,
+        "PORTAL_RECORD_MISSING",
+    )
+    assert await world.events("transfer.failed") == [], "not news: the offer that follows is"
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.sent_revision, row.reason_code) == ("sent", 3, None)
+    assert row.portal_reference is not None
+    held = await on_1365(world, activity)
+    assert held is not None and held["actMinutes"] == 90
+
+
+async def test_1365s_words_about_a_deletion_are_kept_without_the_volunteers_details(world: World) -> None:
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG)
+    assert await sender.send_due() == 1
+    await world.change(cancelled(HONG, activity, 3))
+    await world.portal.post("/_sim/faults", json={"kind": "echo", "count": 1})
+
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.reason_code) == ("rejected", "PORTAL_REJECTED")
+    assert row.reason_detail == "98 ***(***, ***) 회원의 요청을 처리할 수 없습니다."
+    assert await details_kept(world, HONG) == []
+    assert await on_1365(world, activity) is not None, "1365 still holds it: an operator requeues it"
+    assert await requeue(world.db, activity_ids=[activity]) == [activity]
+    assert await sender.send_due() == 1
+    assert (await world.transfers())[activity].status == "cancelled"
+    assert await on_1365(world, activity) is None
+
+
+# -- races -------------------------------------------------------------------------------------------------------
+
+
+async def in_flight(sender: Sender, action: str, during: Callable[[], Awaitable[None]]) -> int:
+    """One sending pass, with `during` done while its request (`send`, `correct` or `delete`) is with 1365."""
+    entered, release = asyncio.Event(), asyncio.Event()
+    real = getattr(sender.portal, action)
+
+    async def hold(*args: Any) -> Any:
+        entered.set()
+        await release.wait()
+        return await real(*args)
+
+    setattr(sender.portal, action, hold)
+    try:
+        passing = asyncio.create_task(sender.send_due())
+        await asyncio.wait_for(entered.wait(), 5)
+        await during()
+        release.set()
+        return await asyncio.wait_for(passing, 10)
+    finally:
+        setattr(sender.portal, action, real)
+
+
+async def test_a_correction_that_arrives_while_the_record_is_in_flight_leaves_it_due(world: World) -> None:
+    """1365 accepts revision 2 while revision 3 commits: the answer is recorded as revision 2's, and the record is
+    due again for the correction rather than marked done."""
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG, minutes=60)
+
+    assert await in_flight(sender, "send", lambda: world.change(corrected(HONG, activity, 3, 120))) == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.revision, row.sent_revision, row.claim_token) == ("pending", 3, 2, None)
+    assert row.portal_reference is not None and row.next_attempt_at <= datetime.now(UTC)
+    held = await on_1365(world, activity)
+    assert held is not None and held["actMinutes"] == 60
+
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.sent_revision) == ("sent", 3)
+    held = await on_1365(world, activity)
+    assert held is not None and held["actMinutes"] == 120
+    sent = await world.events("transfer.sent")
+    assert [(e["data"]["revision"], e["data"]["minutes"]) for e in sent] == [(2, 60), (3, 120)]
+
+
+async def test_a_cancellation_that_arrives_while_a_correction_is_in_flight_deletes_it_afterwards(
+    world: World,
+) -> None:
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    (activity,) = await world.confirm(HONG, minutes=60)
+    assert await sender.send_due() == 1
+    await world.change(corrected(HONG, activity, 3, 120))
+
+    assert await in_flight(sender, "correct", lambda: world.change(cancelled(HONG, activity, 4, 120))) == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.revision, row.sent_revision, row.cancelled) == ("pending", 4, 3, True)
+
+    assert await sender.send_due() == 1
+    row = (await world.transfers())[activity]
+    assert (row.status, row.sent_revision) == ("cancelled", 4)
+    assert await on_1365(world, activity) is None
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["updated"], stats["deleted"], stats["duplicates"]) == (1, 1, 1, 0)
+
+
+async def test_a_cancellation_and_a_correction_applied_at_once_end_at_the_newer(world: World) -> None:
+    """On PostgreSQL the two consumers apply them truly at once: whichever commits last, each record holds its
+    newest revision — cancelled where the cancellation is newer, corrected where the correction is."""
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    ids = await world.confirm(HONG, count=20, minutes=30, spread=True)
+    assert await sender.send_due() == 20
+
+    def pair(i: int, activity: UUID) -> tuple[Envelope[Any], Envelope[Any]]:
+        day = YESTERDAY - timedelta(days=i)
+        correction = corrected(HONG, activity, 3 if i % 2 else 4, 45, day=day)
+        return correction, cancelled(HONG, activity, 4 if i % 2 else 3, 30)
+
+    await asyncio.gather(
+        *(world.change(envelope) for i, activity in enumerate(ids) for envelope in pair(i, activity)),
+        *(world.change(envelope) for i, activity in enumerate(ids) for envelope in reversed(pair(i, activity))),
+    )
+    rows = await world.transfers()
+    for i, activity in enumerate(ids):
+        assert (rows[activity].revision, rows[activity].cancelled) == (4, bool(i % 2)), i
+    while await sender.send_due():
+        pass
+    rows = await world.transfers()
+    for i, activity in enumerate(ids):
+        held = await on_1365(world, activity)
+        if i % 2:
+            assert (rows[activity].status, held) == ("cancelled", None)
+        else:
+            assert rows[activity].status == "sent" and held is not None and held["actMinutes"] == 45
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["updated"], stats["deleted"], stats["duplicates"]) == (20, 10, 10, 0)
+
+
+async def test_the_same_change_applied_twice_at_once_goes_to_1365_once(world: World) -> None:
+    """Two replicas applying one redelivered correction (before the inbox of either has it) write it once."""
+    sender, _ = world.sender()
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    ids = await world.confirm(HONG, count=10, minutes=30, spread=True)
+    assert await sender.send_due() == 10
+    changes = [corrected(HONG, a, 3, 40, day=YESTERDAY - timedelta(days=i)) for i, a in enumerate(ids)]
+    await asyncio.gather(*(world.change(*changes) for _ in range(3)))
+    assert {(r.revision, r.status) for r in (await world.transfers()).values()} == {(3, "pending")}
+    assert await sender.send_due() == 10
+    assert await sender.send_due() == 0
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["updated"], stats["duplicates"]) == (10, 10, 0)
+
+
+async def test_replicas_sending_while_changes_arrive_leave_1365_with_each_records_newest_revision(
+    world: World,
+) -> None:
+    """Two senders pass after pass while corrections and then cancellations commit between and during their
+    requests: every record ends as its newest revision says, on 1365 as in linkage, each record posted once."""
+    first, _ = world.sender(send_batch_size=7)
+    second, _ = world.sender(send_batch_size=7)
+    people = [Person(f"경합{n}", date(1992, 2, 1 + n), f"010-6000-{n:04d}") for n in range(4)]
+    ids: dict[UUID, Person] = {}
+    for person in people:
+        await world.register(person)
+        await world.join_1365(person)
+        for activity in await world.confirm(person, count=6, minutes=30, spread=True):
+            ids[activity] = person
+    stop = asyncio.Event()
+
+    async def keep_sending(sender: Sender) -> None:
+        while not stop.is_set():
+            await sender.send_due()
+            await asyncio.sleep(0)
+
+    async def changes() -> None:
+        for revision in (3, 4, 5):
+            for n, (activity, person) in enumerate(ids.items()):
+                if revision == 5 and n % 3 == 0:
+                    await world.change(cancelled(person, activity, revision, 30 + revision))
+                elif revision < 5:
+                    day = YESTERDAY - timedelta(days=n % 6)
+                    await world.change(corrected(person, activity, revision, 30 + revision, day=day))
+                await asyncio.sleep(0)
+
+    async def nothing_due() -> bool:
+        return await first.waiting() == 0
+
+    senders = [asyncio.create_task(keep_sending(s)) for s in (first, second)]
+    try:
+        await changes()
+        await eventually(nothing_due, timeout=30, what="every change brought to 1365")
+    finally:
+        stop.set()
+        await asyncio.gather(*senders)
+    assert await first.send_due() == 0
+    rows = await world.transfers()
+    closed = 0
+    for n, activity in enumerate(ids):
+        held = await on_1365(world, activity)
+        if n % 3 == 0:
+            # Deleted from 1365, or, cancelled before a pass reached it, never sent at all.
+            assert (rows[activity].status, held) == ("cancelled", None)
+            assert rows[activity].sent_revision in (5, None)
+            closed += rows[activity].sent_revision is None
+        else:
+            assert (rows[activity].status, rows[activity].sent_revision) == ("sent", 4)
+            assert held is not None and held["actMinutes"] == 34
+    stats = await world.sim_stats()
+    cancelled_ones = len([n for n in range(len(ids)) if n % 3 == 0])
+    assert (stats["accepted"], stats["deleted"]) == (len(ids) - closed, cancelled_ones - closed)
+    assert (stats["duplicates"], stats["refused"], stats["faulted"]) == (0, {}, 0)
+
+
+# -- over NATS ---------------------------------------------------------------------------------------------------
+
+
+async def test_over_nats_1365_follows_a_correction_and_a_cancellation_once_each(
+    world: World, nats_url: str, bus: Bus, js: JetStreamContext
+) -> None:
+    """Linkage as it runs, its three hours consumers on a real NATS: a confirmation, its correction (published
+    twice, the second time past JetStream's duplicate window, as a republish would be), its cancellation, and the
+    correction once more after it. 1365 takes the record once, the correction once, the deletion once."""
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    common: dict[str, Any] = {"nats_url": nats_url, "bus_root": bus.root, "relay_poll_interval": 0.05}
+    registry = create_registry(RegistrySettings(database_url=world.registry_url, instance="registry-test", **common))
+    client = Portal1365Client("http://sim1365", timeout=5, transport=world.transport)
+    linkage = create_linkage(LinkageSettings(database_url=world.url, instance="linkage-test", **common), portal=client)
+
+    async def publish(envelope: Envelope[Any], msg_id: str | None = None) -> None:
+        await js.publish(
+            envelope.nats_subject(bus), envelope.to_json(), headers={"Nats-Msg-Id": msg_id or str(envelope.id)}
+        )
+
+    async def transfer(check: Callable[[Any], bool]) -> Any:
+        row = (await world.transfers()).get(activity)
+        return row if row is not None and check(row) else None
+
+    async def all_handled(durable: str) -> bool:
+        info = await js.consumer_info(bus.stream_name("HOURS"), durable)
+        return info.num_pending == 0 and info.num_ack_pending == 0
+
+    activity = uuid4()
+    async with running(registry, REGISTRY_MIGRATIONS), running(linkage, MIGRATIONS):
+        confirmation = hours_confirmed(HONG.id, 60, activity_id=activity)
+        await publish(confirmation)
+        await eventually(lambda: transfer(lambda r: r.status == "sent"), what="the record sent")
+
+        correction = corrected(HONG, activity, 3, 120)
+        await publish(correction)
+        await eventually(lambda: transfer(lambda r: r.sent_revision == 3), what="the correction sent")
+        await publish(correction, msg_id=f"{correction.id}-again")
+        await eventually(lambda: all_handled("linkage-corrected"), what="the repeated correction handled")
+
+        await publish(cancelled(HONG, activity, 4, 120))
+        await eventually(lambda: transfer(lambda r: r.status == "cancelled"), what="the record deleted")
+        await publish(corrected(HONG, activity, 3, 120), msg_id="late")
+        await eventually(lambda: all_handled("linkage-corrected"), what="the late correction handled")
+
+    row = (await world.transfers())[activity]
+    assert (row.status, row.revision, row.sent_revision, row.minutes) == ("cancelled", 4, 4, 120)
+    assert await on_1365(world, activity) is None
+    stats = await world.sim_stats()
+    assert (stats["accepted"], stats["updated"], stats["deleted"], stats["duplicates"]) == (1, 1, 1, 0)
+    assert [e["data"]["revision"] for e in await world.events("transfer.sent")] == [2, 3]
+    assert [e["data"]["deleted"] for e in await world.events("transfer.cancelled")] == [True]

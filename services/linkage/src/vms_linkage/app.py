@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from vms_contracts.events.hours import HoursConfirmedV1
+from vms_contracts.events.hours import HoursCancelledV1, HoursConfirmedV1, HoursCorrectedV1
 from vms_contracts.events.registry import ConsentChangedV1
 from vms_contracts.rpc import linkage as rpc
 from vms_contracts.rpc.registry import GET_VOLUNTEER, VolunteerRef, VolunteerView
@@ -35,6 +35,19 @@ def create_app(settings: LinkageSettings, *, portal: Portal1365Client | None = N
     app.consume(
         CONSUMERS["linkage-hours"],
         {HoursConfirmedV1: handlers.on_hours_confirmed},
+        inbox=inbox,
+        on_commit=handlers.wake,
+    )
+    # A consumer each (one filter a consumer on NATS 2.9): 1365 follows corrections and cancellations.
+    app.consume(
+        CONSUMERS["linkage-corrected"],
+        {HoursCorrectedV1: handlers.on_hours_changed},
+        inbox=inbox,
+        on_commit=handlers.wake,
+    )
+    app.consume(
+        CONSUMERS["linkage-cancelled"],
+        {HoursCancelledV1: handlers.on_hours_changed},
         inbox=inbox,
         on_commit=handlers.wake,
     )

@@ -1,6 +1,6 @@
 """The linkage service's own database: whether each volunteer consents, and one transfer per activity."""
 
-from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Table, Text, Time, Uuid, false
+from sqlalchemy import Boolean, Column, Date, Index, Integer, String, Table, Text, Time, Uuid, false, true
 
 from vms_platform.db import UtcDateTime, new_metadata
 from vms_platform.identity import deployment_table
@@ -31,6 +31,17 @@ transfers = Table(
     Column("end_time", Time, nullable=False),
     Column("minutes", Integer, nullable=False),
     Column("description", Text, nullable=False),
+    # The facts above are those of the hours record's `revision`: 2 once confirmed, one more for each correction
+    # or the cancellation; an event of an older revision than the one held changes nothing. `sent_revision` is the
+    # revision 1365 holds (None while it holds none); a record whose `revision` is newer is due again: a correction
+    # to send (PUT), or, once `cancelled`, a deletion (DELETE).
+    Column("revision", Integer, nullable=False, server_default="2"),
+    Column("sent_revision", Integer, nullable=True),
+    Column("cancelled", Boolean, nullable=False, server_default=false()),
+    # False while only a correction or cancellation of the record has arrived, not yet its confirmation (events of
+    # different consumers may overtake each other): such a record is neither sent nor shown until the confirmation
+    # says it is an activity for 1365, and from which centre.
+    Column("confirmed", Boolean, nullable=False, server_default=true()),
     Column("status", String(20), nullable=False),
     Column("reason_code", String(40), nullable=True),
     Column("reason", Text, nullable=True),  # in Korean, as the volunteer and the event read it

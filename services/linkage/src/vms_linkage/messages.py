@@ -10,6 +10,7 @@ register(
         "TRANSFER_SENT": Text("전송 완료", "Sent"),
         "TRANSFER_FAILED": Text("전송 실패", "Not accepted"),
         "TRANSFER_REJECTED": Text("전송 불가", "Not accepted by 1365, will not be retried"),
+        "TRANSFER_CANCELLED": Text("실적 취소 (1365 미등록)", "Record cancelled, not on 1365"),
         # 1365's answers to a transfer: the volunteer can fix these on 1365, and the record is sent again
         "PORTAL_NO_MEMBER": Text(
             "1365 자원봉사포털에 해당 회원이 없습니다. 1365에 가입한 뒤 다시 전송됩니다.",
@@ -22,6 +23,11 @@ register(
         "PORTAL_DUPLICATE_ID": Text(
             "1365 자원봉사포털에 중복 아이디가 있습니다. 1365에서 중복ID 통합을 신청해 주세요.",
             "The volunteer has duplicate ids on 1365 and must ask 1365 to merge them (중복ID 통합).",
+        ),
+        # 1365 lost a record it had accepted: it is sent again as a new one
+        "PORTAL_RECORD_MISSING": Text(
+            "1365 자원봉사포털에 전송했던 실적이 없어 정정 대신 다시 등록합니다: {detail}",
+            "1365 no longer holds the record it had accepted; it is sent again instead of the correction: {detail}",
         ),
         # ... and these it will never take as they stand: the record is not sent again
         "PORTAL_DAILY_LIMIT": Text(

@@ -12,6 +12,9 @@ import httpx
 from vms_contracts.regions import REGIONS
 from vms_linkage.domain import PortalAnswer, Unavailable, UnreadableAnswer, read_reply
 
+SOURCE_SYSTEM = "VMS"
+"""Who 1365 knows the records come from; with the activity id, the record's address on 1365."""
+
 
 class PortalUnavailable(Exception):
     """1365 gave no answer about the record (network, timeout, 5xx, 429, …; see `domain.read_reply`): 1365 is
@@ -35,7 +38,7 @@ class Record:
     def to_wire(self) -> dict[str, Any]:
         region = REGIONS.get(self.region)
         return {
-            "sourceSystem": "VMS",
+            "sourceSystem": SOURCE_SYSTEM,
             "sourceRecordId": str(self.activity_id),
             "volunteer": {
                 "name": self.name,
@@ -61,8 +64,21 @@ class Portal1365Client:
     async def send(self, record: Record) -> PortalAnswer | UnreadableAnswer:
         """Offer one record. Returns 1365's answer, or an answer that could not be read (never raised: it is
         parked with its reason); raises `PortalUnavailable` when 1365 gave no answer about the record."""
+        return await self._call("POST", "/api/v1/records", record.to_wire())
+
+    async def correct(self, record: Record) -> PortalAnswer | UnreadableAnswer:
+        """Replace the record 1365 holds with its corrected facts; answers and raises as `send`. 1365 answers
+        `resultCode` 30 (HTTP 404) when it holds no such record."""
+        return await self._call("PUT", _address(record.activity_id), record.to_wire())
+
+    async def delete(self, activity_id: UUID) -> PortalAnswer | UnreadableAnswer:
+        """Delete the record 1365 holds (it was cancelled); answers and raises as `send`. Deleting it again answers
+        OK again; 1365 answers `resultCode` 30 (HTTP 404) when it never received it."""
+        return await self._call("DELETE", _address(activity_id))
+
+    async def _call(self, method: str, url: str, body: dict[str, Any] | None = None) -> PortalAnswer | UnreadableAnswer:
         try:
-            response = await self._http.post("/api/v1/records", json=record.to_wire())
+            response = await self._http.request(method, url, json=body)
         except httpx.HTTPError as exc:
             raise PortalUnavailable(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc
         reply = read_reply(response.status_code, response.text)
@@ -72,3 +88,7 @@ class Portal1365Client:
 
     async def close(self) -> None:
         await self._http.aclose()
+
+
+def _address(activity_id: UUID) -> str:
+    return f"/api/v1/records/{SOURCE_SYSTEM}/{activity_id}"

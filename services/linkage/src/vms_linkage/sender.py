@@ -18,16 +18,25 @@
   whose registry is down does not hold the head of the queue while the others' records go. One warning when the
   registry stops answering, one line when it answers again (and health says so meanwhile). Should 1365's answer
   quote the details back, its words are kept and announced without them (`Member.scrub`).
-- **Consent.** Only records of volunteers who consent in VMS are claimed, and each claimed record's consent is read
-  again once its request is ready to go, by a read that begins after that moment (`ConsentReads`). So once a
-  withdrawal has committed, at most the requests already past their read — at most `send_concurrency` per replica,
-  the requests in flight — still reach 1365; the rest of the pass is held. Held records keep their place and go
-  once the volunteer consents again.
+- **Consent.** Only records of volunteers who consent in VMS are claimed (cancellations aside: see below), and each
+  claimed record's consent is read again once its request is ready to go, by a read that begins after that moment
+  (`ConsentReads`). So once a withdrawal has committed, at most the requests already past their read — at most
+  `send_concurrency` per replica, the requests in flight — still reach 1365; the rest of the pass is held. Held
+  records keep their place and go once the volunteer consents again.
 - **Outages.** 1365 being unavailable is a state of 1365, not of any record (`domain.PortalCircuit`): the first
   unavailable answer stops the pass (requests in flight finish), leaves the records as they were — no attempt
   counted, no delay of their own — and logs one warning with the backlog. Then one record is offered as a probe
   after 1 s, 1.5 s, … at most every minute; the first probe 1365 answers closes the circuit (one info line: how
   long it was open, how many are waiting) and the whole backlog goes at once.
+- **Corrections and cancellations.** A record corrected or cancelled after its confirmation carries a newer
+  revision than the one 1365 holds (`sent_revision`), and is due again (`vms_linkage.handlers.on_hours_changed`):
+  the pass asks 1365 what `domain.action_for` says — the record (POST) if 1365 holds none of it, the correction
+  (PUT) if it holds an older one, its deletion (DELETE) once cancelled, and nothing for a record cancelled before
+  1365 held it (it is closed at once). A deletion sends no one's details and takes hours off 1365 that VMS no
+  longer counts, so it goes whether or not the volunteer still consents (the registry is still asked who they are,
+  so that 1365's words about it are kept without their details). Every settling writes the revision offered: should
+  a newer one have arrived while the request was in flight, 1365's answer is recorded for the revision it was about
+  and the record stays due for the newer one, never marked done.
 - **Logging.** One summary line per pass (counts by outcome), never one line per record.
 """
 
@@ -48,7 +57,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import Row, and_, func, or_, select, update
 
 from vms_contracts.envelope import Event
-from vms_contracts.events.linkage import TransferFailedV1, TransferSentV1
+from vms_contracts.events.linkage import TransferCancelledV1, TransferFailedV1, TransferSentV1
 from vms_contracts.rpc.linkage import TransferStatus
 from vms_linkage import domain
 from vms_linkage.db import transfers, volunteers
@@ -64,8 +73,8 @@ from vms_platform.retry import Backoff, Policy
 log = get_logger("vms.linkage.sender")
 
 DUE_STATUSES = (TransferStatus.PENDING.value, TransferStatus.FAILED.value)
-"""Records the sender offers: never offered or refused for a reason the volunteer can fix. Sent and parked
-(`REJECTED`) records are not offered again."""
+"""Records the sender offers: never offered, changed since 1365 took them, or refused for a reason the volunteer
+can fix. Sent, cancelled and parked (`REJECTED`) records are not offered again, until a change makes them due."""
 
 IDLE_POLL_SECONDS = 1.0
 """With nothing to send, look again this often (a confirmation or a consent wakes the sender sooner)."""
@@ -102,7 +111,12 @@ class Broken:
     error: str
 
 
-Result = domain.PortalAnswer | domain.UnreadableAnswer | Held | NoAnswer | Broken
+@dataclass(frozen=True)
+class NothingAsked:
+    """Cancelled before 1365 ever held it (`domain.Action.CLOSE`): nothing to ask of 1365."""
+
+
+Result = domain.PortalAnswer | domain.UnreadableAnswer | Held | NoAnswer | Broken | NothingAsked
 
 LOOKUP_HELD = (Held.VOLUNTEER_UNKNOWN, Held.REGISTRY_UNANSWERED)
 
@@ -218,24 +232,30 @@ class Sender:
             await wait_any(stop, self.work, IDLE_POLL_SECONDS)
 
     async def send_due(self) -> int:
-        """One pass: claim what is due (one record, as a probe, while 1365 is unavailable), offer it, settle what
-        1365 answered. Returns how many records were offered to 1365."""
+        """One pass: claim what is due (one record, as a probe, while 1365 is unavailable), offer it — the record,
+        its correction or its deletion — and settle what 1365 answered. Returns how many records were offered to
+        1365 or, cancelled before 1365 held them, closed without asking."""
         probing = self.circuit.is_open
         token = uuid4()
         started = self.clock()
         rows = await self._claim(token, 1 if probing else self.settings.send_batch_size)
         if not rows:
             return 0
+        actions = {row.activity_id: _action(row) for row in rows}
         # A request may start only while the claim outlasts it, by the claim's own (monotonic) start.
         start_by = started + self.settings.claim_seconds - self.settings.portal1365_timeout - CLAIM_MARGIN_SECONDS
         # Held for this pass only: the details go to 1365 and are forgotten with the pass.
-        found = await members(self.registry, (row.volunteer_id for row in rows))
+        asking = [row for row in rows if actions[row.activity_id] is not domain.Action.CLOSE]
+        found = await members(self.registry, (row.volunteer_id for row in asking))
         gate = asyncio.Semaphore(self.settings.send_concurrency)
-        consents = ConsentReads(lambda: self._consenting({row.volunteer_id for row in rows}))
+        consents = ConsentReads(lambda: self._consenting({row.volunteer_id for row in asking}))
         opened = False
 
         async def offer(row: Row[Any]) -> Result:
             nonlocal opened
+            action = actions[row.activity_id]
+            if action is domain.Action.CLOSE:
+                return NothingAsked()
             async with gate:
                 if self.circuit.is_open and not probing:
                     return Held.PORTAL_UNAVAILABLE
@@ -249,12 +269,12 @@ class Sender:
                 if isinstance(member, Unanswered):
                     return Held.REGISTRY_UNANSWERED
                 try:
-                    if not await consents.granted(row.volunteer_id):
+                    if action.sends_record and not await consents.granted(row.volunteer_id):
                         return Held.CONSENT_WITHDRAWN
                 except Exception:  # its database failed: not known to consent, so not sent now
                     return Held.CONSENT_UNREAD
                 try:
-                    return _scrubbed(await self.portal.send(_record(row, member)), member)
+                    return _scrubbed(await self._ask(action, row, member), member)
                 except PortalUnavailable as exc:
                     if probing:
                         self.circuit.probe_failed(self.clock(), str(exc))
@@ -271,9 +291,24 @@ class Sender:
             closed_after = self.circuit.answered(self.clock())
             self._opened_wall = None
         await self._settle(token, rows, results)
-        await self._report(results, opened=opened, probing=probing, closed_after=closed_after)
+        await self._report(
+            results,
+            [actions[row.activity_id] for row in rows],
+            opened=opened,
+            probing=probing,
+            closed_after=closed_after,
+        )
         self._report_registry(found.values())
         return sum(1 for r in results if not isinstance(r, Held))
+
+    async def _ask(
+        self, action: domain.Action, row: Row[Any], member: Member
+    ) -> domain.PortalAnswer | domain.UnreadableAnswer:
+        if action is domain.Action.OFFER:
+            return await self.portal.send(_record(row, member))
+        if action is domain.Action.CORRECT:
+            return await self.portal.correct(_record(row, member))
+        return await self.portal.delete(row.activity_id)
 
     # -- database ----------------------------------------------------------------------------------------------
 
@@ -282,12 +317,12 @@ class Sender:
         due = transfers.alias("due")
         candidates = (
             select(due.c.activity_id)
-            .join(volunteers, volunteers.c.id == due.c.volunteer_id)
+            .outerjoin(volunteers, volunteers.c.id == due.c.volunteer_id)
             .where(
                 due.c.status.in_(DUE_STATUSES),
                 due.c.next_attempt_at <= now,
                 or_(due.c.claimed_until.is_(None), due.c.claimed_until < now),
-                volunteers.c.consent_granted.is_(True),
+                *_sendable(due, volunteers),
             )
             .order_by(due.c.next_attempt_at, due.c.activity_id)
             .limit(limit)
@@ -326,7 +361,11 @@ class Sender:
             return frozenset(granted)
 
     async def _settle(self, token: UUID, rows: Sequence[Row[Any]], results: Sequence[Result]) -> None:
-        """Record what 1365 answered, for the rows this pass still holds; give the others back untouched."""
+        """Record what 1365 answered, for the rows this pass still holds; give the others back untouched.
+
+        The rows are locked first, in key order, as the consumers write them, and each is settled against its
+        revision now: an answer about a revision that a newer one overtook while the request was in flight is
+        recorded as 1365's (what it holds, its reason), and the record is left due for the newer revision."""
         now = datetime.now(UTC)
         refused_retry = timedelta(minutes=self.settings.refused_retry_minutes)
         held = and_(transfers.c.claim_token == token, transfers.c.status.in_(DUE_STATUSES))
@@ -336,7 +375,20 @@ class Sender:
         broken: list[UUID] = []
         unidentified: list[UUID] = []
         async with self.db.transaction() as session:
-            for row, result in zip(rows, results, strict=True):
+            current: dict[UUID, int] = {
+                key: revision
+                for key, revision in (
+                    await session.execute(
+                        select(transfers.c.activity_id, transfers.c.revision)
+                        .where(transfers.c.activity_id.in_([row.activity_id for row in rows]), held)
+                        .order_by(transfers.c.activity_id)
+                        .with_for_update()
+                    )
+                ).all()
+            }
+            for row, result in sorted(zip(rows, results, strict=True), key=lambda pair: pair[0].activity_id):
+                if row.activity_id not in current:
+                    continue  # no longer this pass's: its claim lapsed and another pass took it
                 if isinstance(result, Held) and result in LOOKUP_HELD:
                     unidentified.append(row.activity_id)
                     continue
@@ -346,29 +398,21 @@ class Sender:
                 if isinstance(result, Broken):
                     broken.append(row.activity_id)
                     continue
-                outcome = domain.outcome_of(result, previous_reason=row.reason_code, refused_retry=refused_retry)
-                reason = outcome.reason
-                settled = (
-                    await session.execute(
-                        update(transfers)
-                        .where(transfers.c.activity_id == row.activity_id, held)
-                        .values(
-                            status=outcome.status.value,
-                            reason_code=outcome.reason_code,
-                            reason=reason.ko if reason else None,
-                            reason_detail=outcome.reason_detail,
-                            portal_reference=result.record_no if isinstance(result, domain.PortalAnswer) else None,
-                            attempts=transfers.c.attempts + 1,
-                            next_attempt_at=now + outcome.next_attempt_in,
-                            sent_at=now if outcome.status is TransferStatus.SENT else None,
-                            updated_at=now,
-                            **release,
-                        )
-                        .returning(transfers.c.activity_id)
+                action = _action(row)
+                if isinstance(result, NothingAsked):
+                    outcome = domain.CLOSED
+                else:
+                    outcome = domain.outcome_of(
+                        result, action=action, previous_reason=row.reason_code, refused_retry=refused_retry
                     )
-                ).first()
-                if settled is not None and outcome.announce:
-                    events.append((_event(row, result, outcome, now), row.region))
+                overtaken = current[row.activity_id] > row.revision
+                await session.execute(
+                    update(transfers)
+                    .where(transfers.c.activity_id == row.activity_id, held)
+                    .values(**_settled(row, result, outcome, overtaken=overtaken, now=now), **release)
+                )
+                if outcome.announce:
+                    events.append((_event(row, result, outcome, action, now), row.region))
             if untouched:
                 await session.execute(
                     update(transfers).where(transfers.c.activity_id.in_(untouched), held).values(**release)
@@ -391,16 +435,16 @@ class Sender:
                 await self.outbox.stage_many(session, events)
 
     async def waiting(self) -> int:
-        """How many records of consenting volunteers are due and not sent: the backlog."""
+        """How many records are due and may go now: the backlog."""
         now = datetime.now(UTC)
         async with self.db.transaction() as session:
             count = await session.scalar(
                 select(func.count())
-                .select_from(transfers.join(volunteers, volunteers.c.id == transfers.c.volunteer_id))
+                .select_from(transfers.outerjoin(volunteers, volunteers.c.id == transfers.c.volunteer_id))
                 .where(
                     transfers.c.status.in_(DUE_STATUSES),
                     transfers.c.next_attempt_at <= now,
-                    volunteers.c.consent_granted.is_(True),
+                    *_sendable(transfers, volunteers),
                 )
             )
         return int(count or 0)
@@ -408,10 +452,16 @@ class Sender:
     # -- logging -----------------------------------------------------------------------------------------------
 
     async def _report(
-        self, results: Sequence[Result], *, opened: bool, probing: bool, closed_after: float | None
+        self,
+        results: Sequence[Result],
+        actions: Sequence[domain.Action],
+        *,
+        opened: bool,
+        probing: bool,
+        closed_after: float | None,
     ) -> None:
         """One line per pass at most: the circuit's change, or the counts by outcome."""
-        counts = Counter(_kind(r) for r in results)
+        counts = Counter(_kind(r, a) for r, a in zip(results, actions, strict=True))
         first_broken = next((r.error for r in results if isinstance(r, Broken)), None)
         if opened:
             self.log.warning(
@@ -436,7 +486,7 @@ class Sender:
             )
         elif first_broken is not None:
             self.log.warning("records offered to 1365; some could not be offered", first_error=first_broken, **counts)
-        elif counts["sent"] or counts["refused"] or counts["rejected"]:
+        elif any(counts[kind] for kind in SETTLED_KINDS):
             self.log.info("records offered to 1365", **counts)
 
     def _report_registry(self, found: Iterable[Member | Unknown | Unanswered]) -> None:
@@ -507,27 +557,89 @@ async def requeue(
         return list(result.scalars().all())
 
 
-def _kind(result: Result) -> str:
+SETTLED_KINDS = ("sent", "corrected", "deleted", "closed", "missing", "refused", "rejected")
+"""What a pass logs of the records 1365 answered about, or closed without asking (`_kind`)."""
+
+
+def _kind(result: Result, action: domain.Action) -> str:
     if isinstance(result, Held):
         return "held_" + result.value
     if isinstance(result, NoAnswer):
         return "no_answer"
     if isinstance(result, Broken):
         return "broken"
-    status = domain.outcome_of(result, previous_reason=None, refused_retry=timedelta(0)).status
-    return {TransferStatus.SENT: "sent", TransferStatus.FAILED: "refused"}.get(status, "rejected")
+    if isinstance(result, NothingAsked):
+        return "closed"
+    status = domain.outcome_of(result, action=action, previous_reason=None, refused_retry=timedelta(0)).status
+    if status is TransferStatus.SENT:
+        return "sent" if action is domain.Action.OFFER else "corrected"
+    return {
+        TransferStatus.CANCELLED: "deleted",
+        TransferStatus.PENDING: "missing",
+        TransferStatus.FAILED: "refused",
+    }.get(status, "rejected")
 
 
-def _event(
-    row: Row[Any], answer: domain.PortalAnswer | domain.UnreadableAnswer, outcome: domain.Outcome, now: datetime
-) -> Event:
+def _action(row: Row[Any]) -> domain.Action:
+    return domain.action_for(sent_revision=row.sent_revision, cancelled=row.cancelled)
+
+
+def _sendable(due: Any, volunteers: Any) -> list[Any]:
+    """Which due records a pass may take: confirmed ones (a change that overtook its confirmation waits for it), of
+    volunteers who consent — or cancelled, since neither a deletion nor closing one sends anyone's record."""
+    return [
+        due.c.confirmed.is_(True),
+        or_(volunteers.c.consent_granted.is_(True), due.c.cancelled.is_(True)),
+    ]
+
+
+def _settled(
+    row: Row[Any], result: Result, outcome: domain.Outcome, *, overtaken: bool, now: datetime
+) -> dict[str, Any]:
+    """The columns a settled record takes. `overtaken`: a newer revision arrived while this one was in flight, so
+    the record is due again at once, whatever 1365 said of the older one."""
+    reason = outcome.reason
+    values: dict[str, Any] = {
+        "status": TransferStatus.PENDING.value if overtaken else outcome.status.value,
+        "reason_code": outcome.reason_code,
+        "reason": reason.ko if reason else None,
+        "reason_detail": outcome.reason_detail,
+        "next_attempt_at": now if overtaken else now + outcome.next_attempt_in,
+        "updated_at": now,
+    }
+    if not isinstance(result, NothingAsked):
+        values["attempts"] = transfers.c.attempts + 1
+    if outcome.portal is domain.Portal.CURRENT:
+        values["sent_revision"] = row.revision
+    elif outcome.portal is domain.Portal.NOTHING:
+        values.update(sent_revision=None, portal_reference=None, sent_at=None)
+    if outcome.status is TransferStatus.SENT:
+        values["sent_at"] = now
+    if isinstance(result, domain.PortalAnswer) and result.accepted and result.record_no:
+        values["portal_reference"] = result.record_no
+    return values
+
+
+def _event(row: Row[Any], result: Result, outcome: domain.Outcome, action: domain.Action, now: datetime) -> Event:
+    """The news of a settled record, about the revision that was offered."""
     if outcome.status is TransferStatus.SENT:
         return TransferSentV1(
             activity_id=row.activity_id,
             volunteer_id=row.volunteer_id,
             minutes=row.minutes,
-            portal_reference=(answer.record_no if isinstance(answer, domain.PortalAnswer) else None) or "",
+            portal_reference=(result.record_no if isinstance(result, domain.PortalAnswer) else None)
+            or row.portal_reference
+            or "",
             sent_at=now,
+            revision=row.revision,
+        )
+    if outcome.status is TransferStatus.CANCELLED:
+        return TransferCancelledV1(
+            activity_id=row.activity_id,
+            volunteer_id=row.volunteer_id,
+            revision=row.revision,
+            deleted=action is domain.Action.DELETE,
+            cancelled_at=now,
         )
     reason = outcome.reason
     return TransferFailedV1(
@@ -537,6 +649,7 @@ def _event(
         reason=reason.ko if reason else "",
         failed_at=now,
         final=outcome.final,
+        revision=row.revision,
     )
 
 

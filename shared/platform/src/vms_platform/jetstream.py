@@ -119,6 +119,9 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         ConsumerSpec("rewards-cancelled", "HOURS", "hours", "cancelled"),
         ConsumerSpec("linkage-registry", "REGISTRY", "registry"),
         ConsumerSpec("linkage-hours", "HOURS", "hours", "confirmed"),
+        # What becomes of a confirmed record after 1365 may have taken it: a consumer each, as for rewards.
+        ConsumerSpec("linkage-corrected", "HOURS", "hours", "corrected"),
+        ConsumerSpec("linkage-cancelled", "HOURS", "hours", "cancelled"),
     )
 }
 

@@ -12,7 +12,12 @@ from vms_contracts.events.hours import (
     HoursRecordedV1,
     HoursRejectedV1,
 )
-from vms_contracts.events.linkage import BloodDonationRegisteredV1, TransferFailedV1, TransferSentV1
+from vms_contracts.events.linkage import (
+    BloodDonationRegisteredV1,
+    TransferCancelledV1,
+    TransferFailedV1,
+    TransferSentV1,
+)
 from vms_contracts.events.registry import (
     CentreRegisteredV1,
     ConsentChangedV1,
@@ -46,6 +51,7 @@ __all__ = [
     "HoursCorrectedV1",
     "HoursRecordedV1",
     "HoursRejectedV1",
+    "TransferCancelledV1",
     "TransferFailedV1",
     "TransferSentV1",
     "VolunteerRegisteredV1",

@@ -14,19 +14,26 @@ from vms_contracts.envelope import Event, event
 
 @event("linkage", "transfer.sent", 1, aggregate="activity_id")
 class TransferSentV1(Event):
-    """1365 accepted the record; it shows there (and reaches NEIS through 1365)."""
+    """1365 accepted the record; it shows there (and reaches NEIS through 1365). Published again, with the same
+    `portal_reference`, each time 1365 accepts a correction of a record it holds (`hours.corrected`): `minutes` and
+    `revision` are then the corrected record's. Of the events about one record, the one with the highest
+    `revision` says what 1365 holds."""
 
     activity_id: UUID
     volunteer_id: UUID
     minutes: int
     portal_reference: str
     sent_at: AwareDatetime
+    revision: int = 2
+    """The revision of the hours record 1365 now holds: 2 for the confirmed record (every event from before this
+    field was one), one more for each correction."""
 
 
 @event("linkage", "transfer.failed", 1, aggregate="activity_id")
 class TransferFailedV1(Event):
-    """1365 refused the record. Unless `final`, it is offered again later, since those reasons are fixed on
-    1365's side (join, consent, merge duplicate ids); published once per new reason, not per attempt."""
+    """1365 refused the record, or a correction or the deletion of one it holds. Unless `final`, it is offered
+    again later, since those reasons are fixed on 1365's side (join, consent, merge duplicate ids); published once
+    per new reason, not per attempt. A refused correction leaves 1365 holding the record as it was before."""
 
     activity_id: UUID
     volunteer_id: UUID
@@ -35,7 +42,25 @@ class TransferFailedV1(Event):
     failed_at: AwareDatetime
     final: bool = False
     """1365 will never accept the record as it stands (e.g. over 8 hours that day, past the 3-month entry window,
-    an answer that cannot be read): it is not offered again unless an operator puts it back."""
+    an answer that cannot be read): it is not offered again unless an operator puts it back, or a later
+    correction changes it."""
+    revision: int = 2
+    """The revision of the hours record that was refused (2 for the confirmed record, one more for each
+    correction or the cancellation)."""
+
+
+@event("linkage", "transfer.cancelled", 1, aggregate="activity_id")
+class TransferCancelledV1(Event):
+    """The record was cancelled in VMS (취소, `hours.cancelled`) and its way to 1365 is over: 1365 deleted the
+    record (`deleted`), or had never held it (nothing was asked of 1365). Nothing more of it goes to 1365."""
+
+    activity_id: UUID
+    volunteer_id: UUID
+    revision: int
+    """The revision of the hours record that cancelled it."""
+    deleted: bool
+    """1365 had accepted the record (a `transfer.sent` was published) and has deleted it now."""
+    cancelled_at: AwareDatetime
 
 
 class BloodDonationType(StrEnum):

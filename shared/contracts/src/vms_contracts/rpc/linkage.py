@@ -13,8 +13,13 @@ from vms_contracts.types import Id, RequestModel
 
 
 class TransferStatus(StrEnum):
+    """Where a record stands with 1365. A confirmed record that is corrected (정정, `hours.corrected`) after 1365
+    took it is pending again until 1365 has taken the correction too (its `sent_at` still says when 1365 last took
+    it); one that is cancelled (취소) is pending until 1365 has deleted it, then cancelled."""
+
     PENDING = "pending"
-    """Waiting to be offered to 1365 (also while 1365 is unavailable)."""
+    """Waiting to be offered to 1365 (also while 1365 is unavailable), or a correction or cancellation of it
+    waiting to reach 1365."""
     AWAITING_CONSENT = "awaiting_consent"
     """Pending, but the volunteer has not consented to 1365 linkage in VMS: held until they do."""
     SENT = "sent"
@@ -23,6 +28,9 @@ class TransferStatus(StrEnum):
     REJECTED = "rejected"
     """1365 will never accept it as it stands (over 8 hours that day, past the 3-month entry window) or answered
     in a way that cannot be read: not retried; an operator may put it back (`vms-linkage requeue`)."""
+    CANCELLED = "cancelled"
+    """The record was cancelled in VMS (취소, `hours.cancelled`): 1365 deleted it, or never held it. Nothing more of
+    it goes to 1365."""
 
 
 class TransfersRequest(RequestModel):

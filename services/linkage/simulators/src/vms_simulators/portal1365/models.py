@@ -21,6 +21,10 @@ class ResultCode(StrEnum):
     DUPLICATE_ID = "12"
     DAILY_LIMIT = "21"
     TOO_LATE = "22"
+    NOT_FOUND = "30"
+    """A correction (PUT) or deletion (DELETE) of a record 1365 never received, or (PUT) one it deleted: HTTP 404."""
+    DELETED = "31"
+    """A record sent again (POST) after it was deleted: 1365 does not take a deleted record back."""
     TEMPORARY_ERROR = "99"
     UNEXPECTED = "98"
     """Not one of the codes of the transfer API: only the `echo` fault answers it."""
@@ -33,6 +37,8 @@ RESULT_MESSAGES: dict[ResultCode, str] = {
     ResultCode.DUPLICATE_ID: "중복 아이디가 있습니다. 중복ID 통합 후 다시 시도하십시오.",
     ResultCode.DAILY_LIMIT: "1일 인정 봉사시간(8시간)을 초과합니다.",
     ResultCode.TOO_LATE: "활동일로부터 3개월이 지난 실적은 등록할 수 없습니다.",
+    ResultCode.NOT_FOUND: "등록된 실적이 없습니다.",
+    ResultCode.DELETED: "삭제된 실적은 다시 등록할 수 없습니다.",
     ResultCode.TEMPORARY_ERROR: "일시적인 장애입니다.",
     ResultCode.UNEXPECTED: "{name}({birth_date}, {mobile}) 회원의 요청을 처리할 수 없습니다.",
 }
@@ -96,6 +102,7 @@ class RecordView(Wire):
     act_date: str
     act_minutes: int
     received_at: datetime
+    updated_at: datetime | None = Field(default=None, description="when a correction (PUT) last replaced it")
 
 
 class FaultKind(StrEnum):
@@ -124,13 +131,19 @@ class Fault(Wire):
 
 
 class Stats(Wire):
-    """What the simulated portal received since it started: every transfer call is counted once, in one of
-    `faulted` (answered with an armed fault), `accepted` (a new record), `duplicates` (a record it already held,
-    answered OK with the same record number) or `refused` (by result code)."""
+    """What the simulated portal received since it started: every transfer call (POST, PUT, DELETE of a record) is
+    counted once, in one of `faulted` (answered with an armed fault), `accepted` (a new record), `updated` (a
+    record replaced by a correction), `deleted` (a record deleted), `duplicates` (a record it already held, a
+    correction it already held, or a deletion already done, answered OK as before) or `refused` (by result code,
+    `30` for a record it does not hold)."""
 
     received: int
     accepted: int
+    updated: int
+    deleted: int
     duplicates: int
     refused: dict[str, int]
     faulted: int
-    duplicate_records: list[str] = Field(description="source record ids received more than once (the first 100)")
+    duplicate_records: list[str] = Field(
+        description="source record ids received more than once with nothing new (the first 100)"
+    )

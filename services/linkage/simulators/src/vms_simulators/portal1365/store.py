@@ -30,5 +30,12 @@ records = Table(
     Column("act_minutes", Integer, nullable=False),
     Column("payload", Text, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=True),
+    # A deleted record is kept (its source id taken for good), so that a deletion asked again answers as before.
+    Column("deleted_at", UtcDateTime, nullable=True),
     UniqueConstraint("source_system", "source_record_id"),
 )
+
+ADDED_COLUMNS = ("updated_at", "deleted_at")
+"""Columns of `records` added after the first version: a simulator database made before them gets them at start
+(all nullable), since the simulator has no migrations of its own."""
