@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from playwright.async_api import Browser, Locator, Page, expect
+from pypdf import PdfReader
 
 from conftest import need_postgres, whole_system_plan
 from tests import browser as chromium
@@ -71,6 +72,8 @@ HOMES = {
             "지역사회봉사단 조회",
             "지역사회봉사단 신청",
             "봉사실적조회",
+            "인증서 발급",
+            "인증서 진위확인",
             "회원정보",
             "개인정보",
             "회원정보 수정",
@@ -97,9 +100,9 @@ HOMES = {
     "integrator": Home("/account", "계정 설정", ("계정 설정",), (ACCOUNT,)),
 }
 EVERY_MENU = {menu for home in HOMES.values() for menu in home.menus}
-PUBLIC_MENUS = ["봉사신청", "전문봉사", "VMS 안내"]
+PUBLIC_MENUS = ["봉사신청", "전문봉사", "봉사인증", "VMS 안내"]
 """What a visitor who is not signed in finds: the search of recruitments and of community service teams, the
-introduction and the councils."""
+verification of a certificate, the introduction and the councils."""
 
 
 # -- the running system and the browser ----------------------------------------------------------------------------
@@ -893,4 +896,89 @@ async def test_a_centre_rejects_corrects_and_cancels_with_reasons_kept_in_the_hi
     await mine.get_by_role("link", name="변경 이력").click()
     await expect(volunteer.get_by_role("table", name="변경 이력").get_by_role("row")).to_have_count(5)
     await visits.look(volunteer, "the volunteer reads the history")
+    visits.assert_accessible()
+
+
+async def test_a_volunteer_issues_and_downloads_certificates_which_anyone_then_verifies(
+    vms: Vms, windows: Windows, visits: Visits
+) -> None:
+    volunteer_id = vms.demo.accounts["volunteer"]["volunteer_id"]
+    day = (today_kst() - timedelta(days=5)).isoformat()
+    centre = await signed_in(windows, visits, vms, "centre_manager")
+    record = centre.get_by_role("region", name="봉사활동 실적 입력", exact=True)
+    await record.get_by_label("봉사자 번호").fill(volunteer_id)
+    await record.get_by_label("활동일").fill(day)
+    await record.get_by_label("시작 시각").fill("14:00")
+    await record.get_by_label("종료 시각").fill("16:30")
+    await record.get_by_label("봉사활동 분류").select_option(label="시설봉사")
+    await expect(record.get_by_label("세부분야").locator("optgroup")).to_have_count(0)
+    await expect(record.get_by_label("세부분야").locator("option", has_text="행사보조")).to_have_count(1)
+    await record.get_by_label("세부분야").select_option(label="행사보조")
+    await record.get_by_label("활동내용").fill("바자회 물품 정리")
+    await record.get_by_role("button", name="실적 입력").click()
+    await expect(centre.get_by_role("status")).to_contain_text("실적을 입력했습니다")
+    row = centre.get_by_role("row").filter(has_text="바자회 물품 정리")
+    await row.get_by_role("button", name=re.compile("활동 확인$")).click()
+    await expect(row).to_contain_text("확인됨")
+
+    volunteer = await signed_in(windows, visits, vms, "volunteer")
+    await navigation(volunteer).get_by_role("link", name="인증서 발급").click()
+    await expect(volunteer.get_by_role("heading", level=1)).to_have_text("인증서 발급")
+    await visits.look(volunteer, "the certificate form")
+    await volunteer.get_by_label("활동기간 시작").fill(day)
+    await volunteer.get_by_label("활동기간 끝").fill((today_kst() - timedelta(days=30)).isoformat())
+    await volunteer.get_by_role("button", name="인증서 발급").click()
+    await expect(volunteer.locator("#f-period_to-error")).to_contain_text("앞설 수 없습니다")
+    await visits.look(volunteer, "a period that ends before it starts")
+    await volunteer.get_by_label("활동기간 끝").fill("")
+    await volunteer.get_by_role("button", name="인증서 발급").click()
+    await expect(volunteer.get_by_role("status")).to_contain_text("인증서를 발급했습니다")
+    issued = volunteer.get_by_role("table", name="발급한 인증서").get_by_role("row").filter(has_text="방금 발급")
+    await expect(issued).to_contain_text("한국어")
+    await visits.look(volunteer, "issued")
+    texts: dict[str, str] = {}
+    for language, label in (("ko", "한국어"), ("en", "영어 (English)")):
+        if language == "en":
+            await volunteer.get_by_label("인증서 언어").select_option(label=label)
+            await volunteer.get_by_label("활동기간 시작").fill("")
+            await volunteer.get_by_role("button", name="인증서 발급").click()
+            await expect(volunteer.get_by_role("status")).to_contain_text("인증서를 발급했습니다")
+        fresh = volunteer.get_by_role("table", name="발급한 인증서").get_by_role("row").filter(has_text="방금 발급")
+        async with volunteer.expect_download() as downloading:
+            await fresh.get_by_role("link", name="PDF 내려받기").click()
+        download = await downloading.value
+        assert (download.suggested_filename or "").endswith(".pdf")
+        saved = await download.path()
+        texts[language] = "".join(page.extract_text() for page in PdfReader(str(saved)).pages)
+    assert "사회복지자원봉사 인증서" in texts["ko"] and "바자회 물품 정리" in texts["ko"]
+    assert "Certificate of Volunteer Service" in texts["en"] and "Event assistance" in texts["en"]
+
+    flat = "".join(texts["ko"].split())
+    number = re.search(r"\d{2}-\d{4}-\d{6}", flat)
+    code = re.search(r"확인코드([0-9A-Z]{4}-[0-9A-Z]{4})", flat)
+    assert number and code, flat[-400:]
+
+    anyone = await windows.open()
+    await anyone.goto("/")
+    await navigation(anyone).get_by_role("link", name="인증서 진위확인").click()
+    await anyone.get_by_label("발급번호").fill(number.group(0))
+    await anyone.get_by_label("확인코드").fill(code.group(1).lower())
+    await anyone.get_by_role("button", name="확인").click()
+    await expect(anyone.locator("#verdict")).to_contain_text("서울특별시사회복지협의회에서 발급한 유효한 인증서입니다")
+    await expect(anyone.locator("#unchanged")).to_be_visible()
+    await visits.look(anyone, "verified")
+
+    await centre.reload()
+    row = centre.get_by_role("row").filter(has_text="바자회 물품 정리")
+    await row.get_by_label("취소 사유").fill("행사가 연기됨")
+    await row.get_by_role("button", name=re.compile("활동 취소$")).click()
+    await expect(row).to_contain_text("취소됨")
+    await anyone.reload()
+    await expect(anyone.locator("#changed")).to_contain_text("1건이 정정되거나 취소되었습니다")
+    await visits.look(anyone, "changed since")
+
+    await anyone.get_by_label("확인코드").fill("AAAA-AAAA")
+    await anyone.get_by_role("button", name="확인").click()
+    await expect(anyone.get_by_role("alert")).to_contain_text("맞는 인증서가 없습니다")
+    await visits.look(anyone, "a wrong code")
     visits.assert_accessible()

@@ -116,7 +116,9 @@ def contract_requests(service: str) -> list[Rpc[Any, Any]]:
 RPC_CALLS: dict[str, set[tuple[str, str]]] = {
     # A registry asks the registry of another region about a volunteer who moved.
     "registry": {("registry", "volunteer_facts"), ("registry", "hand_over_volunteer")},
-    "hours": {("registry", "get_centre"), ("registry", "get_volunteer")},
+    # Hours asks the registry about a centre or volunteer whose event has not arrived, and who a certificate's holder
+    # is; and the other regions' deployments of hours for the volunteer's records a certificate lists.
+    "hours": {("registry", "get_centre"), ("registry", "get_volunteer"), ("hours", "list_activities")},
     "rewards": set(),
     "linkage": {("registry", "get_volunteer")},
     # The REST API and the portal front every request of every service, health included, but for those the
@@ -230,7 +232,7 @@ def requests_in_code(program: str) -> set[tuple[str, str]]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
                 named.append(_resolved(node, modules, names))
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "call":
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ASKING:
                 asked = _resolved(node.args[0], modules, names) if node.args else None
                 if isinstance(asked, Rpc) and asked.service == program:
                     found.add((program, asked.name))
@@ -240,6 +242,10 @@ def requests_in_code(program: str) -> set[tuple[str, str]]:
             elif value is health_rpc:
                 found |= {(service, "health") for service in SERVICES}
     return found
+
+
+ASKING = {"call", "gather"}
+"""`RpcClient`'s methods that send a request: of one deployment, of every other deployment."""
 
 
 def _resolved(node: ast.expr, modules: dict[str, ModuleType], names: dict[str, object]) -> object:

@@ -75,6 +75,8 @@ class World:
     """By the decision they wait for: `cancel`, `accept`, `reject`, `place`."""
     teams: dict[str, dict[Target, UUID]] = field(default_factory=dict)
     """By the council's decision they wait for: `appoint`, `decline`, `place`."""
+    certificates: dict[Target, hours_rpc.CertificateView] = field(default_factory=dict)
+    """One issued to each volunteer, on a confirmed record of their own."""
 
     def actor(self, role: Role) -> Actor:
         """The role's actor, scoped to region 11's records."""
@@ -157,6 +159,13 @@ async def world(
             activity = await client.call(hours_rpc.RECORD_ACTIVITY, _record(world, target), actor=manager)
             activities[target] = activity.id
             await _recruiting(world, target, manager)
+            counted = await client.call(hours_rpc.RECORD_ACTIVITY, _record(world, target), actor=manager)
+            await client.call(hours_rpc.CONFIRM_ACTIVITY, hours_rpc.ActivityRef(activity_id=counted.id), actor=manager)
+            world.certificates[target] = await client.call(
+                hours_rpc.ISSUE_CERTIFICATE,
+                hours_rpc.IssueCertificate(volunteer_id=volunteers[target]),
+                actor=CENTRAL_ADMIN,
+            )
         yield world
 
 
@@ -474,6 +483,24 @@ REQUESTS: dict[str, tuple[Rpc[Any, Any], Callable[[World, Target], BaseModel]]] 
     "hours.list_centre_activities": (
         hours_rpc.LIST_CENTRE_ACTIVITIES,
         lambda w, t: hours_rpc.CentreActivities(centre_id=w.centres[t]),
+    ),
+    "hours.issue_certificate": (
+        hours_rpc.ISSUE_CERTIFICATE,
+        lambda w, t: hours_rpc.IssueCertificate(volunteer_id=w.volunteers[t]),
+    ),
+    "hours.get_certificate": (
+        hours_rpc.GET_CERTIFICATE,
+        lambda w, t: hours_rpc.CertificateRef(certificate_id=w.certificates[t].id),
+    ),
+    "hours.list_certificates": (
+        hours_rpc.LIST_CERTIFICATES,
+        lambda w, t: hours_rpc.VolunteerActivities(volunteer_id=w.volunteers[t]),
+    ),
+    "hours.verify_certificate": (
+        hours_rpc.VERIFY_CERTIFICATE,
+        lambda w, t: hours_rpc.VerifyCertificate(
+            number=w.certificates[t].number, code=w.certificates[t].verification_code
+        ),
     ),
     "rewards.get_total": (rewards_rpc.GET_TOTAL, lambda w, t: rewards_rpc.TotalRequest(volunteer_id=w.volunteers[t])),
     "linkage.list_transfers": (

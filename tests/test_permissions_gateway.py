@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import httpx
@@ -108,6 +109,8 @@ class World:
     """A community service team each side's volunteer applied for to their own region's council (위촉 전)."""
     public_teams: dict[Target, str] = field(default_factory=dict)
     """An appointed team of each side: anyone reads it."""
+    certificates: dict[Target, dict[str, Any]] = field(default_factory=dict)
+    """A certificate issued to each side's volunteer, on a confirmed record of their own."""
     kept: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Every record made before the tests, by id: its volunteer and centre. Besides `activities`, a record of each
     side's volunteer kept by the other side's centre: a volunteer's records may be held in several regions."""
@@ -224,6 +227,13 @@ async def world(
             world.kept[recorded["id"]] = (world.volunteers[volunteer], world.centres[centre])
             if centre == volunteer:
                 world.activities[centre] = recorded["id"]
+        for target, centre in world.centres.items():
+            path = f"/centres/{centre}/activities"
+            counted = await made(managers[target], "POST", path, world.activity(world.volunteers[target]))
+            world.kept[counted["id"]] = (world.volunteers[target], centre)
+            await made(managers[target], "POST", f"/activities/{counted['id']}/confirm", status=200)
+            path = f"/volunteers/{world.volunteers[target]}/certificates"
+            world.certificates[target] = await made(central, "POST", path, {"language": "ko"})
         for target, centre in world.centres.items():
             # The demo centre may have been accredited when it was made: accrediting it again changes nothing.
             accredited = await world.send("POST", f"/api/v1/centres/{centre}/accredit", None, central)
@@ -644,6 +654,24 @@ ROUTES: dict[str, Route] = {
     ),
     "POST /api/v1/teams/{team_id}/place": Route(
         lambda w, c: (f"/api/v1/teams/{w.teams[c.target]}/place", {"centre_id": w.centres[c.target]})
+    ),
+    # certificates
+    "POST /api/v1/volunteers/{volunteer_id}/certificates": Route(
+        lambda w, c: (f"/api/v1/volunteers/{w.volunteers[c.target]}/certificates", {"language": "en"})
+    ),
+    "GET /api/v1/volunteers/{volunteer_id}/certificates": Route(
+        lambda w, c: (f"/api/v1/volunteers/{w.volunteers[c.target]}/certificates", None)
+    ),
+    "GET /api/v1/certificates/{certificate_id}/pdf": Route(
+        lambda w, c: (f"/api/v1/certificates/{w.certificates[c.target]['id']}/pdf", None)
+    ),
+    "GET /api/v1/certificates/verification": Route(
+        lambda w, c: (
+            "/api/v1/certificates/verification?"
+            + urlencode({"number": w.certificates["in"]["number"], "code": w.certificates["in"]["verification_code"]}),
+            None,
+        ),
+        scoped=False,
     ),
     # reference data
     "GET /api/v1/reference/councils": Route(

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vms_contracts.errors import ErrorKind
 from vms_contracts.subjects import inbox_prefix
-from vms_gateway import accounts_api, api, docs, events_page, openapi, registry_api
+from vms_gateway import accounts_api, api, certificates_api, docs, events_page, openapi, registry_api
 from vms_gateway.auth import CookieJar
 from vms_gateway.body import StrictJsonRoute
 from vms_gateway.db import accounts
@@ -177,6 +177,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
     app.include_router(accounts_api.router)
     app.include_router(api.router)
     app.include_router(registry_api.router)
+    app.include_router(certificates_api.router)
     app.include_router(portal_router)
     app.include_router(events_page.router)
     app.include_router(docs.router(app))

@@ -47,6 +47,8 @@ register(
         "NAV_WISHES": Text("희망봉사활동 등록", "Activities I wish to do"),
         "NAV_CERTIFY": Text("봉사인증", "Certification"),
         "NAV_RECORDS": Text("봉사실적조회", "My volunteer record"),
+        "NAV_CERTIFICATES": Text("인증서 발급", "Certificates"),
+        "NAV_VERIFY": Text("인증서 진위확인", "Verify a certificate"),
         "NAV_MY_PAGE": Text("마이페이지", "My page"),
         "NAV_MEMBER": Text("회원정보", "Member information"),
         "NAV_PRIVACY": Text("개인정보", "Personal information"),
@@ -976,5 +978,100 @@ register(
         "WEB_NO_RECOMMENDED_VOLUNTEERS": Text(
             "이 모집에 맞는 봉사자가 아직 없습니다.", "No volunteer's wish fits this recruitment yet."
         ),
+    }
+)
+
+# The certificate (사회복지자원봉사 인증서), its verification page and the forms that issue it.
+register(
+    {
+        "WEB_CERT_TITLE": Text("사회복지자원봉사 인증서", "Certificate of Volunteer Service"),
+        "WEB_CERT_SUBTITLE": Text(
+            "사회복지자원봉사인증관리 · 봉사실적확인서", "Social Welfare Volunteer Certification · Record of hours"
+        ),
+        "WEB_CERT_DATE": Text("{year}년 {month}월 {day}일", "{iso}"),
+        "WEB_CERT_NUMBER": Text("발급번호", "Certificate no."),
+        "WEB_CERT_NAME": Text("성명", "Name"),
+        "WEB_CERT_BIRTH_DATE": Text("생년월일", "Date of birth"),
+        "WEB_CERT_PERIOD": Text("활동기간", "Period"),
+        "WEB_CERT_PERIOD_ALL": Text("전체 기간", "All time"),
+        "WEB_CERT_PERIOD_RANGE": Text("{start} ~ {end}", "{start} to {end}"),
+        "WEB_CERT_COL_DATE": Text("활동일", "Date"),
+        "WEB_CERT_COL_TIME": Text("활동시간", "Time"),
+        "WEB_CERT_COL_PLACE": Text("활동장소", "Place"),
+        "WEB_CERT_COL_ACTIVITY": Text("활동내용", "Activity"),
+        "WEB_CERT_COL_HOURS": Text("인정시간", "Hours"),
+        "WEB_CERT_BLOOD_DONATION": Text("헌혈", "Blood donation"),
+        "WEB_CERT_RED_CROSS": Text("대한적십자사", "Korean Red Cross"),
+        "WEB_BLOOD_whole_blood": Text("(전혈)", "(whole blood)"),
+        "WEB_BLOOD_plasma": Text("(혈장성분)", "(plasma)"),
+        "WEB_BLOOD_platelet": Text("(혈소판성분)", "(platelets)"),
+        "WEB_BLOOD_platelet_plasma": Text("(혈소판혈장성분)", "(platelets and plasma)"),
+        "WEB_CERT_TOTAL_ACTIVITIES": Text("봉사활동 {count}건", "Volunteer activities: {count}"),
+        "WEB_CERT_TOTAL_BLOOD": Text("헌혈 {count}회", "Blood donations: {count}"),
+        "WEB_CERT_TOTAL": Text("합계", "Total"),
+        "WEB_CERT_STATEMENT": Text(
+            "위 사람은 위와 같이 사회복지자원봉사 활동을 하였음을 확인합니다.",
+            "This is to certify that the person named above has performed the volunteer service stated above.",
+        ),
+        "WEB_CERT_ISSUER": Text("{council}장", "President, {council}"),
+        "WEB_CERT_COUNCIL_EN": Text("{region} 사회복지협의회", "{region} Council on Social Welfare"),
+        "WEB_CERT_VERIFY": Text(
+            "진위확인: QR 코드를 찍거나 {url} 에서 발급번호 {number}와 확인코드 {code}를 입력하세요. "
+            "이 인증서가 발급되었는지, 발급 뒤 기록이 정정·취소되었는지 확인할 수 있습니다.",
+            "To verify: scan the QR code, or open {url} and enter certificate no. {number} with code {code}. "
+            "It shows whether this certificate was issued and whether any record on it was corrected or cancelled "
+            "since.",
+        ),
+        "WEB_CERT_PAGE_TITLE": Text("인증서 발급", "Certificates"),
+        "WEB_CERT_INTRO": Text(
+            "확인된 봉사실적(헌혈 포함)으로 사회복지자원봉사 인증서를 발급합니다. 학교·직장에 낼 때 쓰며, "
+            "인증서의 QR 코드로 누구나 진위를 확인할 수 있습니다. 발급은 무료입니다.",
+            "Issue a certificate of your confirmed hours (blood donations included), for school or work. Anyone can "
+            "check it with its QR code. Certificates are free.",
+        ),
+        "WEB_CERT_FORM": Text("새 인증서", "New certificate"),
+        "WEB_CERT_LANGUAGE": Text("인증서 언어", "Certificate language"),
+        "WEB_CERT_LANGUAGE_KO": Text("한국어", "Korean (한국어)"),
+        "WEB_CERT_LANGUAGE_EN": Text("영어 (English)", "English"),
+        "WEB_CERT_PERIOD_FROM": Text("활동기간 시작", "Period from"),
+        "WEB_CERT_PERIOD_TO": Text("활동기간 끝", "Period to"),
+        "WEB_CERT_PERIOD_HINT": Text("비워 두면 전체 기간의 실적을 담습니다.", "Leave empty for all your hours."),
+        "WEB_CERT_ISSUE_SUBMIT": Text("인증서 발급", "Issue the certificate"),
+        "WEB_CERT_ISSUED": Text(
+            "인증서를 발급했습니다. 아래에서 PDF를 내려받으세요.", "The certificate was issued: download its PDF below."
+        ),
+        "WEB_CERT_LIST": Text("발급한 인증서", "Certificates issued"),
+        "WEB_CERT_NONE_YET": Text("아직 발급한 인증서가 없습니다.", "No certificate issued yet."),
+        "WEB_CERT_ISSUED_AT": Text("발급일", "Issued"),
+        "WEB_CERT_COUNTS": Text("내용", "States"),
+        "WEB_CERT_DOWNLOAD": Text("PDF 내려받기", "Download PDF"),
+        "WEB_CERT_NEW": Text("방금 발급", "Just issued"),
+        "WEB_CERT_ISSUED_BY": Text("발급기관", "Issued by"),
+        "WEB_VERIFY_TITLE": Text("인증서 진위확인", "Verify a certificate"),
+        "WEB_VERIFY_INTRO": Text(
+            "인증서에 인쇄된 발급번호와 확인코드를 입력하거나 QR 코드를 찍으세요. 발급 여부와, 발급 뒤 인증서의 "
+            "기록이 정정·취소되었는지 알려 드립니다. 봉사자의 개인정보는 보여 주지 않습니다.",
+            "Enter the number and code printed on the certificate, or scan its QR code: you will see whether it was "
+            "issued and whether any record on it was corrected or cancelled since. No personal details are shown.",
+        ),
+        "WEB_VERIFY_NUMBER": Text("발급번호", "Certificate no."),
+        "WEB_VERIFY_NUMBER_HINT": Text("예: 11-2026-000123", "e.g. 11-2026-000123"),
+        "WEB_VERIFY_CODE": Text("확인코드", "Verification code"),
+        "WEB_VERIFY_CODE_HINT": Text("예: 7KQ2-M9XD", "e.g. 7KQ2-M9XD"),
+        "WEB_VERIFY_SUBMIT": Text("확인", "Verify"),
+        "WEB_VERIFY_VALID": Text(
+            "{council}에서 발급한 유효한 인증서입니다.", "A valid certificate issued by {council}."
+        ),
+        "WEB_VERIFY_UNCHANGED": Text(
+            "발급 뒤 정정되거나 취소된 기록이 없습니다: 인증서의 내용이 지금의 기록과 같습니다.",
+            "No record on it was corrected or cancelled since: it states the records as they are.",
+        ),
+        "WEB_VERIFY_CHANGED": Text(
+            "발급 뒤 인증서의 기록 {count}건이 정정되거나 취소되었습니다. 지금의 실적은 새 인증서로 확인해 주세요.",
+            "{count} of its records were corrected or cancelled since it was issued; a new certificate states the "
+            "hours as they are now.",
+        ),
+        "WEB_VERIFY_CHECKED_AT": Text("확인 시각", "Checked at"),
+        "WEB_CERT_FOOTER": Text("사회복지자원봉사 인증서 {number}", "Certificate of Volunteer Service {number}"),
     }
 )

@@ -98,6 +98,12 @@ class GatewaySettings(BaseSettings):
     )
     session_lifetime_hours: int = Field(default=12, ge=1, description="a session is over this long after sign-in")
 
+    public_url: str = Field(
+        default="",
+        pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$",
+        description="the portal's address as the public reaches it (`https://vms.example.kr`), printed on certificates "
+        "for their verification page; empty: the address each request came to",
+    )
     shutdown_timeout: int = Field(
         default=10, ge=1, description="seconds the requests being answered get to finish when the gateway stops"
     )

@@ -9,6 +9,7 @@ from vms_contracts.events.hours import (
 from vms_contracts.events.linkage import BloodDonationRegisteredV1
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.rpc import hours as rpc
+from vms_hours.certificates import Certificates
 from vms_hours.db import inbox, outbox
 from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
@@ -32,6 +33,11 @@ def create_app(settings: HoursSettings) -> ServiceApp:
     app.serve(rpc.GET_VOLUNTEER_TOTALS, handlers.get_volunteer_totals)
     app.serve(rpc.GET_CENTRE_TOTALS, handlers.get_centre_totals)
     app.serve(rpc.GET_REGION_TOTALS, handlers.get_region_totals)
+    certificates = Certificates(app.db, handlers.outbox, app.rpc, settings.served_regions)
+    app.serve(rpc.ISSUE_CERTIFICATE, certificates.issue)
+    app.serve(rpc.GET_CERTIFICATE, certificates.get)
+    app.serve(rpc.LIST_CERTIFICATES, certificates.list_issued)
+    app.serve(rpc.VERIFY_CERTIFICATE, certificates.verify)
     app.consume(
         CONSUMERS["hours-registry"],
         {

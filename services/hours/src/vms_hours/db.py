@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Date, Index, Integer, String, Table, Text, Time, Uuid
+from sqlalchemy import BigInteger, Boolean, Column, Date, Index, Integer, String, Table, Text, Time, Uuid
 
 from vms_platform.db import UtcDateTime, new_metadata
 from vms_platform.identity import deployment_table
@@ -128,6 +128,58 @@ totals_kept_since = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("since", UtcDateTime, nullable=False),
+)
+
+# Certificates (사회복지자원봉사 인증서): what each certifies, as issued. The holder's name and birth date are asked
+# of the registry whenever it is printed; the records it lists are kept as they were, with their revisions, so that
+# the verification page can tell whether any changed since.
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("number", String(20), nullable=False, unique=True, comment="발급번호: <region>-<year>-<serial>"),
+    Column("code", String(9), nullable=False, comment="확인코드, printed beside the QR code"),
+    Column("volunteer_id", Uuid, nullable=False, index=True),
+    Column("council_region", String(2), nullable=False, comment="the issuing council's 시·도"),
+    Column("language", String(2), nullable=False),
+    Column("period_from", Date, nullable=True),
+    Column("period_to", Date, nullable=True),
+    Column("activities", Integer, nullable=False),
+    Column("minutes", BigInteger, nullable=False),
+    Column("blood_donations", Integer, nullable=False),
+    Column("blood_minutes", BigInteger, nullable=False),
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("issued_by", Uuid, nullable=True),
+)
+
+certificate_lines = Table(
+    "certificate_lines",
+    metadata,
+    Column("certificate_id", Uuid, primary_key=True),
+    Column("line", Integer, primary_key=True, autoincrement=False),
+    Column("activity_id", Uuid, nullable=False),
+    Column("revision", Integer, nullable=False, comment="the record's revision when the certificate was issued"),
+    Column("held_here", Boolean, nullable=False, comment="false: a record another region's deployment keeps"),
+    Column("kind", String(20), nullable=False),
+    Column("activity_date", Date, nullable=False),
+    Column("start_time", Time, nullable=False),
+    Column("end_time", Time, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("activity_type", String(20), nullable=True),
+    Column("sub_field", String(40), nullable=True),
+    Column("place", String(100), nullable=False),
+    Column("centre_name", String(100), nullable=True),
+    Column("description", Text, nullable=False),
+    Column("donation_type", String(20), nullable=True),
+)
+
+# The last serial of each region's year: 발급번호 are counted per issuing region and year, without gaps.
+certificate_serials = Table(
+    "certificate_serials",
+    metadata,
+    Column("region", String(2), primary_key=True),
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last", Integer, nullable=False),
 )
 
 outbox = outbox_table(metadata)

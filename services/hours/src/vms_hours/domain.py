@@ -153,3 +153,15 @@ def status_params(status: str) -> dict[str, str]:
 
 LIVE_STATUSES = ("recorded", "confirmed")
 """The records that stand on a volunteer's day: a rejected or cancelled one leaves its time free."""
+
+
+class CertificateNotFound(NotFound):
+    """No certificate with that number, or not with that verification code: the two are not told apart."""
+
+    code = "CERTIFICATE_NOT_FOUND"
+
+
+class NothingToCertify(RuleViolation):
+    """A certificate states confirmed hours: none in the period asked, nothing to issue."""
+
+    code = "NOTHING_TO_CERTIFY"

@@ -56,5 +56,14 @@ register(
             "헌혈 실적은 대한적십자사의 기록 그대로 인정되므로 정정하거나 취소할 수 없습니다: {activity_id}",
             "A blood donation counts as the Red Cross recorded it and cannot be corrected or cancelled: {activity_id}.",
         ),
+        "CERTIFICATE_NOT_FOUND": Text(
+            "발급번호와 확인코드가 맞는 인증서가 없습니다 (발급번호 {number}). 인증서에 인쇄된 그대로 입력했는지 "
+            "확인해 주세요.",
+            "No certificate has the number {number} with that verification code; check both as printed.",
+        ),
+        "NOTHING_TO_CERTIFY": Text(
+            "인증서를 발급할 확인된 봉사실적이 없습니다 ({period}).",
+            "There are no confirmed hours to certify ({period}).",
+        ),
     }
 )

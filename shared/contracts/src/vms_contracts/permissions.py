@@ -91,6 +91,10 @@ hours.list_centre_activities     -         -         own            own         
 hours.get_volunteer_totals       -         own       -              own           allowed       -          allowed
 hours.get_centre_totals          -         -         own            own           allowed       -          allowed
 hours.get_region_totals          -         -         -              own           allowed       -          allowed
+hours.issue_certificate          -         own       -              own           allowed       -          -
+hours.get_certificate            -         own       -              own           allowed       -          -
+hours.list_certificates          -         own       -              own           allowed       -          allowed
+hours.verify_certificate         allowed   allowed   allowed        allowed       allowed       allowed    allowed
 rewards.get_total                -         own       -              own           allowed       -          allowed
 linkage.list_transfers           -         own       -              own           allowed       -          allowed
 registry.health                  allowed   allowed   allowed        allowed       allowed       allowed    allowed

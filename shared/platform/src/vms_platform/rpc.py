@@ -19,7 +19,7 @@ import contextlib
 import inspect
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -392,10 +392,12 @@ class RpcClient:
         request_id: str | None = None,
         timeout: float | None = None,
         actor: Actor | None = None,
+        skip: Iterable[str] = (),
     ) -> list[Res]:
         """Ask every region, each deployment once: the national deployment first, which answers for every region
-        it serves, then each region it did not cover. A region nobody answers for is a `ServiceUnavailable`."""
-        covered: set[str] = set()
+        it serves, then each region it did not cover. A region nobody answers for is a `ServiceUnavailable`.
+        `skip`: regions not to ask (a service asking the other deployments of itself names the regions it serves)."""
+        covered: set[str] = set(skip)
         replies: list[Res] = []
         for region in sorted(REGIONS):
             if region in covered:

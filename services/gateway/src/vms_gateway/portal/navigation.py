@@ -38,6 +38,7 @@ ACCOUNT = Menu("NAV_ACCOUNT", (Item("NAV_PASSWORD_TOKENS", "/account"),))
 PUBLIC: tuple[Menu, ...] = (
     Menu("NAV_APPLY", (Item("NAV_RECRUITMENTS", "/recruitments"),)),
     Menu("NAV_EXPERT", (Item("NAV_TEAMS", "/teams"),)),
+    Menu("NAV_CERTIFY", (Item("NAV_VERIFY", "/verify"),)),
     Menu("NAV_INTRO", (Item("NAV_ABOUT", "/about"), Item("NAV_COUNCILS", "/councils"))),
 )
 """What a visitor who is not signed in may use."""
@@ -54,7 +55,14 @@ MENUS: dict[Role, tuple[Menu, ...]] = {
             ),
         ),
         Menu("NAV_EXPERT", (Item("NAV_TEAMS", "/teams"), Item("NAV_TEAM_APPLY", "/teams/apply"))),
-        Menu("NAV_CERTIFY", (Item("NAV_RECORDS", "/me#records"),)),
+        Menu(
+            "NAV_CERTIFY",
+            (
+                Item("NAV_RECORDS", "/me#records"),
+                Item("NAV_CERTIFICATES", "/me/certificates"),
+                Item("NAV_VERIFY", "/verify"),
+            ),
+        ),
         Menu(
             "NAV_MY_PAGE",
             (

@@ -5,6 +5,7 @@ Importing this package registers every type in `vms_contracts.envelope.EVENT_TYP
 
 from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
 from vms_contracts.events.hours import (
+    CertificateIssuedV1,
     HoursBloodDonationCountedV1,
     HoursCancelledV1,
     HoursConfirmedV1,
@@ -41,6 +42,7 @@ __all__ = [
     "RETIRED",
     "BloodDonationRegisteredV1",
     "CentreRegisteredV1",
+    "CertificateIssuedV1",
     "ConsentChangedV1",
     "ConsentKind",
     "Envelope",

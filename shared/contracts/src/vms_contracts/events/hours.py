@@ -130,3 +130,36 @@ class HoursBloodDonationCountedV1(Event):
     donation_type: BloodDonationType
     minutes: int = Field(gt=0)
     counted_at: AwareDatetime
+
+
+class CertificateLanguage(StrEnum):
+    """The language a certificate is printed in."""
+
+    KO = "ko"
+    """사회복지자원봉사 인증서, in Korean."""
+    EN = "en"
+    """Certificate of volunteer service, in English."""
+
+
+@event("hours", "certificate_issued", 1, aggregate="certificate_id")
+class CertificateIssuedV1(Event):
+    """A certificate of a volunteer's confirmed hours (사회복지자원봉사 인증서) was issued: what it certifies, as
+    issued. Its holder's name and birth date are printed on it but are not in the event; anyone holding the printed
+    certificate checks it on the verification page its QR code opens."""
+
+    certificate_id: UUID
+    number: str
+    """발급번호, printed on the certificate: `<region>-<year>-<serial>`, e.g. `11-2026-000123`."""
+    volunteer_id: UUID
+    council_region: str
+    """The issuing council (`vms_contracts.reference.COUNCILS`): the volunteer's 시·도."""
+    language: CertificateLanguage
+    period_from: date | None
+    period_to: date | None
+    activities: int
+    minutes: int
+    """Confirmed activities' minutes, blood donations apart."""
+    blood_donations: int
+    blood_minutes: int
+    issued_at: AwareDatetime
+    issued_by: UUID | None

@@ -10,17 +10,19 @@ from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
 
 from vms_contracts.errors import ErrorBody
-from vms_contracts.events.hours import ActivityKind
+from vms_contracts.events.hours import ActivityKind, CertificateLanguage
 from vms_contracts.events.linkage import BloodDonationType
 from vms_contracts.reference import ActivityType, sub_field
-from vms_contracts.regions import ProvinceCode
+from vms_contracts.regions import REGIONS, ProvinceCode
 from vms_contracts.rpc import Rpc
 from vms_contracts.types import (
     EARLIEST_ACTIVITY_DATE,
     NFC_NOTE,
     ActivityDate,
+    CalendarDate,
     Id,
     KoreanTime,
     LongText,
@@ -307,6 +309,135 @@ class RegionTotals(HoursTotals):
     region: str
 
 
+# -- certificates ------------------------------------------------------------------------------------------------
+
+CERTIFICATE_NUMBER_PATTERN = rf"^(?:{'|'.join(sorted(REGIONS))})-[0-9]{{4}}-[0-9]{{6}}$"
+"""`<region>-<year>-<serial>`: the region whose deployment issued it (`00` the national one), the year, the serial."""
+VERIFICATION_CODE_PATTERN = r"^[0-9A-HJ-NP-Z]{4}-[0-9A-HJ-NP-Z]{4}$"
+"""Eight characters of a 32-letter alphabet (no I or O, which read as 1 and 0), in two groups of four."""
+
+
+class CertificateRequest(RequestModel):
+    """A certificate of the volunteer's confirmed hours, all of them or those of a period (both ends included)."""
+
+    language: CertificateLanguage = Field(default=CertificateLanguage.KO, description="ko (한국어) or en (English)")
+    period_from: CalendarDate | None = Field(default=None, description="활동기간 시작 (`YYYY-MM-DD`), inclusive")
+    period_to: CalendarDate | None = Field(default=None, description="활동기간 끝 (`YYYY-MM-DD`), inclusive")
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Self:
+        if self.period_from and self.period_to and self.period_to < self.period_from:
+            raise PydanticCustomError(
+                "date_order",
+                "{end_field} {end} is before {start_field} {start}",
+                {
+                    "field": "period_to",
+                    "start_field": "period_from",
+                    "end_field": "period_to",
+                    "start": self.period_from.isoformat(),
+                    "end": self.period_to.isoformat(),
+                },
+            )
+        return self
+
+
+class IssueCertificate(CertificateRequest):
+    volunteer_id: Id
+
+
+class CertificateRef(RequestModel):
+    certificate_id: Id
+
+
+class VerifyCertificate(RequestModel):
+    """What the certificate's QR code (or its reader, typing) gives: the issue number and its verification code."""
+
+    number: str = Field(
+        pattern=CERTIFICATE_NUMBER_PATTERN, description="발급번호, e.g. `11-2026-000123`", examples=["11-2026-000123"]
+    )
+    code: str = Field(
+        pattern=VERIFICATION_CODE_PATTERN, description="확인코드, e.g. `7KQ2-M9XD`", examples=["7KQ2-M9XD"]
+    )
+
+    @property
+    def region(self) -> str:
+        """The region whose deployment issued it: the number's first two digits."""
+        return self.number[:2]
+
+
+class CertificateLine(BaseModel):
+    """One record as the certificate states it, at the revision it had when issued."""
+
+    activity_id: UUID
+    revision: int
+    kind: ActivityKind
+    activity_date: date
+    start_time: time
+    end_time: time
+    minutes: int
+    activity_type: ActivityType | None
+    sub_field: str | None
+    place: str
+    """Where: the record's place, else its centre's name; for a blood donation, the Red Cross (대한적십자사)."""
+    centre_name: str | None
+    description: str
+    donation_type: BloodDonationType | None = None
+
+
+class CertificateHolder(BaseModel):
+    """Asked of the registry when the certificate is issued or printed again; hours keeps none of it."""
+
+    name: str
+    birth_date: date
+
+
+class CertificateSummary(BaseModel):
+    id: UUID
+    number: str
+    volunteer_id: UUID
+    council_region: str
+    language: CertificateLanguage
+    period_from: date | None
+    period_to: date | None
+    activities: int
+    minutes: int
+    blood_donations: int
+    blood_minutes: int
+    issued_at: AwareDatetime
+
+
+class CertificateView(CertificateSummary):
+    verification_code: str
+    """Printed beside the QR code; with the number, what the public verification page asks."""
+    holder: CertificateHolder
+    lines: list[CertificateLine]
+    """Date order."""
+
+
+class CertificateList(BaseModel):
+    items: list[CertificateSummary]
+    """Newest first."""
+
+
+class CertificateVerification(BaseModel):
+    """What anyone may learn of a certificate from its number and code: that it was issued, what it certifies, and
+    whether the records it lists changed since (a correction or cancellation). Never the holder's details."""
+
+    number: str
+    council_region: str
+    language: CertificateLanguage
+    issued_at: AwareDatetime
+    period_from: date | None
+    period_to: date | None
+    activities: int
+    minutes: int
+    blood_donations: int
+    blood_minutes: int
+    changed: int
+    """How many of the records it lists were corrected or cancelled since it was issued (0: as issued)."""
+    checked_at: AwareDatetime
+
+
 ALL_TIME = "all"
 _COUNTS = ("minutes", "activities", "blood_minutes", "blood_donations")
 
@@ -424,4 +555,37 @@ LIST_CENTRE_ACTIVITIES = Rpc(
     ActivityList,
     "A centre's activity records, newest first",
     owner="centre_id",
+)
+
+ISSUE_CERTIFICATE = Rpc(
+    "hours",
+    "issue_certificate",
+    IssueCertificate,
+    CertificateView,
+    "A certificate of a volunteer's confirmed hours (인증서 발급)",
+    owner="volunteer_id",
+)
+GET_CERTIFICATE = Rpc(
+    "hours",
+    "get_certificate",
+    CertificateRef,
+    CertificateView,
+    "A certificate as issued, to print again",
+    owner="certificate_id",
+)
+LIST_CERTIFICATES = Rpc(
+    "hours",
+    "list_certificates",
+    VolunteerActivities,
+    CertificateList,
+    "The certificates issued to a volunteer",
+    owner="volunteer_id",
+)
+VERIFY_CERTIFICATE = Rpc(
+    "hours",
+    "verify_certificate",
+    VerifyCertificate,
+    CertificateVerification,
+    "Whether a certificate was issued and still states the records as they are (진위확인)",
+    owner="region",
 )
