@@ -13,6 +13,7 @@ each test ends by asserting that none had a serious or critical accessibility vi
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -21,6 +22,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -981,4 +983,55 @@ async def test_a_volunteer_issues_and_downloads_certificates_which_anyone_then_v
     await anyone.get_by_role("button", name="확인").click()
     await expect(anyone.get_by_role("alert")).to_contain_text("맞는 인증서가 없습니다")
     await visits.look(anyone, "a wrong code")
+    visits.assert_accessible()
+
+
+async def test_a_centre_uploads_a_file_follows_its_progress_and_downloads_the_rows_to_fix(
+    vms: Vms, windows: Windows, visits: Visits, tmp_path: Path
+) -> None:
+    volunteer_id = vms.demo.accounts["volunteer"]["volunteer_id"]
+    day = (today_kst() - timedelta(days=7)).isoformat()
+    header = "봉사자번호,활동일,시작시각,종료시각,봉사활동분류,세부분야,활동내용"
+    good = [f"{volunteer_id},{day},{hour}:00,{hour}:45,시설봉사,행사보조,바자회 준비 {hour}" for hour in (8, 9, 10)]
+    bad = f"{volunteer_id},{day},15:00,14:00,시설봉사,행사보조,거꾸로 적은 시각"
+    upload = tmp_path / "활동.csv"
+    upload.write_bytes("\n".join([header, *good, bad, ""]).encode("cp949"))
+
+    centre = await signed_in(windows, visits, vms, "centre_manager")
+    await centre.get_by_role("link", name="파일로 일괄 입력 (CSV·XLSX)").click()
+    await expect(centre.get_by_role("heading", level=1)).to_have_text("봉사활동 실적 일괄 입력")
+    async with centre.expect_download() as downloading:
+        await centre.get_by_role("link", name="엑셀 (XLSX)").click()
+    assert (await downloading.value).suggested_filename.endswith(".xlsx")
+    await centre.get_by_role("button", name="올리기").click()
+    await expect(centre.locator("#f-file-error")).to_contain_text("올릴 파일을 골라 주세요")
+    await visits.look(centre, "no file chosen")
+
+    await centre.get_by_label("파일", exact=True).set_input_files(str(upload))
+    await centre.get_by_role("button", name="올리기").click()
+    progress = centre.get_by_role("progressbar", name="진행")
+    await expect(progress).to_have_attribute("value", "100", timeout=30_000)
+    await expect(centre.locator("#import-summary")).to_contain_text("0행을 새로 기록")
+    await expect(centre.locator("#import-summary")).to_contain_text("아무것도 기록하지 않았습니다")
+    refused = centre.get_by_role("table", name="거부된 행")
+    await expect(refused.get_by_role("row")).to_have_count(2)
+    await expect(refused.get_by_role("row").nth(1)).to_contain_text("5")
+    await expect(refused.get_by_role("row").nth(1)).to_contain_text("종료 시각은 시작 시각보다 늦어야 합니다")
+    await visits.look(centre, "nothing recorded, the bad row named")
+    async with centre.expect_download() as downloading:
+        await centre.get_by_role("link", name="고칠 행 내려받기").click()
+    saved = await (await downloading.value).path()
+    to_fix = (await asyncio.to_thread(saved.read_bytes)).decode("utf-8-sig").splitlines()
+    assert to_fix[0] == header + ",오류 (error)"
+    assert to_fix[1].startswith(bad + ',"종료 시각은')
+
+    await centre.get_by_role("link", name="봉사활동 실적 일괄 입력").click()
+    await centre.get_by_label("파일", exact=True).set_input_files(str(upload))
+    await centre.get_by_label("처리 방법").select_option(label="올바른 행만 기록")
+    await centre.get_by_role("button", name="올리기").click()
+    await expect(centre.locator("#import-summary")).to_contain_text("3행을 새로 기록", timeout=30_000)
+    await visits.look(centre, "the clean rows recorded")
+    await centre.get_by_role("link", name="← 봉사실적 입력·확인으로").click()
+    for hour in (8, 9, 10):
+        await expect(centre.get_by_role("row").filter(has_text=f"바자회 준비 {hour}")).to_have_count(1)
     visits.assert_accessible()

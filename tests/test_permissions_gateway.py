@@ -146,6 +146,9 @@ class World:
         # Every request stands alone: no cookie a previous answer set (a sign-up's session, say) goes with it.
         self.http.cookies.clear()
         try:
+            if isinstance(body, bytes):  # a file (a centre's activities), sent as it is
+                headers = {**caller.headers, "Content-Type": "text/csv"}
+                return await self.http.request(method, path, content=body, headers=headers)
             return await self.http.request(method, path, json=body, headers=dict(caller.headers))
         finally:
             self.http.cookies.clear()
@@ -250,6 +253,15 @@ async def world(
             await made(central, "POST", f"/teams/{public['id']}/appoint", status=200)
             world.public_teams[target] = public["id"]
         yield world
+
+
+def _import_file(w: World, c: Case) -> bytes:
+    """One activity of the side's volunteer, as a centre's file has it (sent with `check_only`: nothing is kept)."""
+    day = (today_kst() - timedelta(days=80)).isoformat()
+    return (
+        "봉사자번호,활동일,시작시각,종료시각,봉사활동분류,세부분야,활동내용\n"
+        f"{w.volunteers[c.target]},{day},10:00,11:00,시설봉사,정서지원,권한 시험 파일\n"
+    ).encode()
 
 
 def _manager(login: str, centre: str) -> dict[str, Any]:
@@ -654,6 +666,15 @@ ROUTES: dict[str, Route] = {
     ),
     "POST /api/v1/teams/{team_id}/place": Route(
         lambda w, c: (f"/api/v1/teams/{w.teams[c.target]}/place", {"centre_id": w.centres[c.target]})
+    ),
+    # a centre's file of activities
+    "POST /api/v1/centres/{centre_id}/activities/import": Route(
+        lambda w, c: (f"/api/v1/centres/{w.centres[c.target]}/activities/import?check_only=true", _import_file(w, c))
+    ),
+    "GET /api/v1/activity-import-template": Route(
+        lambda w, c: ("/api/v1/activity-import-template", None),
+        scoped=False,
+        open_to_all="the empty template of a centre's file: the columns and an example row, from the contracts",
     ),
     # certificates
     "POST /api/v1/volunteers/{volunteer_id}/certificates": Route(

@@ -824,7 +824,8 @@ async def test_a_file_is_recorded_whole_or_not_at_all_with_every_bad_row_named(h
     answer = await hours.handlers.record_activities(
         RecordActivities(centre_id=hours.centre, rows=rows, first_row=2), hours.manager
     )
-    assert [(r.row, r.error.code) for r in answer.refused] == [(3, "ACTIVITY_OVERLAPS"), (4, "ACTIVITY_TIMES_INVALID")]
+    assert [(r.row, r.error.code) for r in answer.refused] == [(3, "ROWS_OVERLAP"), (4, "ACTIVITY_TIMES_INVALID")]
+    assert answer.refused[0].error.params["other_row"] == 2, "the row it overlaps, by its number in the file"
     assert await hours.staged("vms.hours.recorded.v1") == 0, "all or nothing: nothing"
     assert await hours.minutes_on(volunteer, YESTERDAY) == 0
 
@@ -871,3 +872,24 @@ async def test_files_of_one_volunteer_at_once_never_overlap(hours: Hours) -> Non
     assert sum(len(a.recorded) for a in answers) == 2, "09–11 and 11–13, or 10–12 and 12–14: two fit"
     assert sum(len(a.refused) for a in answers) == 2
     assert await hours.minutes_on(volunteer, YESTERDAY) == 240
+
+
+async def test_the_rows_of_a_file_keep_the_numbers_they_have_in_it(hours: Hours) -> None:
+    """Rows sent with their numbers in the file (empty rows and rows refused before sending left out between them)
+    are named by those numbers, also when one overlaps another."""
+    volunteer = await hours.volunteer()
+    rows = rows_of(
+        hours,
+        (volunteer, "09:00", "12:00", "오전 활동"),
+        (volunteer, "11:00", "13:00", "겹치는 활동"),
+        (volunteer, "16:00", "15:00", "거꾸로"),
+    )
+    answer = await hours.handlers.record_activities(
+        RecordActivities(centre_id=hours.centre, rows=rows, row_numbers=[2, 5, 9], mode=ImportMode.CLEAN_ROWS),
+        hours.manager,
+    )
+    assert [(r.row, r.error.code) for r in answer.refused] == [(5, "ROWS_OVERLAP"), (9, "ACTIVITY_TIMES_INVALID")]
+    assert answer.refused[0].error.params["other_row"] == 2
+    assert [a.description for a in answer.recorded] == ["오전 활동"]
+    with pytest.raises(ValueError, match="row numbers"):
+        RecordActivities(centre_id=hours.centre, rows=rows, row_numbers=[2, 5])

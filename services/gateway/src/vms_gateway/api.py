@@ -45,9 +45,10 @@ class Services:
         self.request_id = request_id
         self.actor = actor
 
-    async def __call__(self, rpc: Rpc[Req, Res], request: Req) -> Res:
-        """Ask the instance of the region that owns what the request is about (the region is in the id)."""
-        return await self.rpc.call(rpc, request, request_id=self.request_id, actor=self.actor)
+    async def __call__(self, rpc: Rpc[Req, Res], request: Req, *, timeout: float | None = None) -> Res:
+        """Ask the instance of the region that owns what the request is about (the region is in the id); within
+        `timeout` seconds, or the gateway's RPC timeout."""
+        return await self.rpc.call(rpc, request, request_id=self.request_id, actor=self.actor, timeout=timeout)
 
     async def everywhere(self, rpc: Rpc[Req, Res], request: Req) -> list[Res]:
         """Ask every region's deployment once (a volunteer's records may be held in several regions)."""

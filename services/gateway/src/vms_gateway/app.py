@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vms_contracts.errors import ErrorKind
 from vms_contracts.subjects import inbox_prefix
-from vms_gateway import accounts_api, api, certificates_api, docs, events_page, openapi, registry_api
+from vms_gateway import accounts_api, api, certificates_api, docs, events_page, import_api, openapi, registry_api
 from vms_gateway.auth import CookieJar
 from vms_gateway.body import StrictJsonRoute
 from vms_gateway.db import accounts
@@ -135,6 +135,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
             max_concurrent_requests=settings.max_concurrent_requests,
             max_requests_per_client=settings.max_requests_per_client,
             access_log=settings.access_log,
+            max_upload_bytes=settings.max_upload_bytes,
         ),
     )
 
@@ -178,6 +179,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
     app.include_router(api.router)
     app.include_router(registry_api.router)
     app.include_router(certificates_api.router)
+    app.include_router(import_api.router)
     app.include_router(portal_router)
     app.include_router(events_page.router)
     app.include_router(docs.router(app))

@@ -1,11 +1,12 @@
 """The gateway's own database: who may sign in, as what, and the sessions and tokens they hold. No domain data: a
-volunteer's name, birth date and phone stay with the registry; an account names its volunteer by id only."""
+volunteer's name, birth date and phone stay with the registry; an account names its volunteer by id only. And the
+progress of the files of activities the portal is reading (imports)."""
 
 from collections.abc import Iterable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Uuid
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_platform.db import UtcDateTime, new_metadata
@@ -78,6 +79,28 @@ sign_in_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", UtcDateTime, nullable=False),
     Column("blocked_until", UtcDateTime, nullable=True),
+)
+
+
+# A centre's file of activities being read and sent to hours in parts (일괄 입력), as the portal shows its progress:
+# the replica that reads it writes how far it got; whichever replica a later page view reaches reads it here.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("centre_id", Uuid, nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("kind", String(4), nullable=False, comment="csv | xlsx: the format the rows to fix are written in"),
+    Column("mode", String(20), nullable=False),
+    Column("check_only", Boolean, nullable=False),
+    Column("rows", Integer, nullable=False, comment="activities in the file"),
+    Column("done_rows", Integer, nullable=False, comment="rows answered so far"),
+    Column("status", String(12), nullable=False, comment="running | done | failed"),
+    Column("report", Text, nullable=True, comment="the answer (JSON), once done"),
+    Column("to_fix", Text, nullable=True, comment="the refused rows as sent, with why (JSON)"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False, comment="the reading replica's last sign of life"),
 )
 
 

@@ -8,6 +8,7 @@ where uvicorn reads it (`vms_gateway.server`).
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 
@@ -58,6 +59,10 @@ def client_address(scope: Scope) -> str | None:
     return str(client[0]) if client else None
 
 
+UPLOADS = re.compile(r"/activities/import$")
+"""The paths that take a file (a centre's activities): their bodies may be as large as `Limits.max_upload_bytes`."""
+
+
 @dataclass(frozen=True)
 class Limits:
     max_body_bytes: int
@@ -65,6 +70,11 @@ class Limits:
     max_concurrent_requests: int
     max_requests_per_client: int = 50
     access_log: bool = True
+    max_upload_bytes: int = 0
+    """For the paths that take a file (`UPLOADS`); no more than `max_body_bytes` when smaller."""
+
+    def body_limit(self, path: str) -> int:
+        return max(self.max_upload_bytes, self.max_body_bytes) if UPLOADS.search(path) else self.max_body_bytes
 
 
 class Edge:
@@ -100,10 +110,11 @@ class Edge:
         address = client_address(scope)
         with trace(causation_id=request_id, correlation_id=request_id):
             try:
-                self._refuse_at_once(headers, address)
+                limit = self.limits.body_limit(scope.get("path", ""))
+                self._refuse_at_once(headers, address, limit)
                 self._count(address, +1)
                 try:
-                    body = _BoundedBody(receive, self.limits)
+                    body = _BoundedBody(receive, self.limits, limit)
                     await self.app(scope, body.receive, send_with_id)
                 finally:
                     self._count(address, -1)
@@ -150,7 +161,7 @@ class Edge:
             else:
                 self.in_flight_by_client.pop(address, None)
 
-    def _refuse_at_once(self, headers: Headers, address: str | None) -> None:
+    def _refuse_at_once(self, headers: Headers, address: str | None, limit_bytes: int) -> None:
         """Refusals that need no byte of the body: a declared length over the limit, or too many requests, from
         this client (429) or from all (503). One client alone cannot fill the gateway: its own cap is below the
         gateway's, so the others are still served while it is refused.
@@ -159,8 +170,8 @@ class Edge:
         client would lose the answer. What it still sends of the body is read and dropped, for at most the time its
         next request's headers may take (`vms_gateway.server`)."""
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limits.max_body_bytes:
-            raise refusal(413, "REQUEST_TOO_LARGE", limit_bytes=self.limits.max_body_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit_bytes:
+            raise refusal(413, "REQUEST_TOO_LARGE", limit_bytes=limit_bytes)
         mine = self.in_flight_by_client.get(address, 0) if address is not None else 0
         if mine >= self.limits.max_requests_per_client:
             limit = self.limits.max_requests_per_client
@@ -174,9 +185,10 @@ class _BoundedBody:
     """The request body as the application reads it: at most `max_body_bytes`, counted as it streams in (a
     chunked body declares no length), and complete within `body_timeout` seconds of the first read."""
 
-    def __init__(self, receive: Receive, limits: Limits) -> None:
+    def __init__(self, receive: Receive, limits: Limits, limit_bytes: int) -> None:
         self._receive = receive
         self._limits = limits
+        self._limit_bytes = limit_bytes
         self._received = 0
         self._complete = False
         self._deadline: float | None = None
@@ -197,8 +209,8 @@ class _BoundedBody:
             self._complete = True
             return message
         self._received += len(message.get("body", b""))
-        if self._received > self._limits.max_body_bytes:
-            raise refusal(413, "REQUEST_TOO_LARGE", limit_bytes=self._limits.max_body_bytes)
+        if self._received > self._limit_bytes:
+            raise refusal(413, "REQUEST_TOO_LARGE", limit_bytes=self._limit_bytes)
         if not message.get("more_body", False):
             self._complete = True
         return message

@@ -1075,3 +1075,72 @@ register(
         "WEB_CERT_FOOTER": Text("사회복지자원봉사 인증서 {number}", "Certificate of Volunteer Service {number}"),
     }
 )
+
+# 일괄 입력: a centre's file of activities.
+register(
+    {
+        "WEB_IMPORT_TITLE": Text("봉사활동 실적 일괄 입력", "Upload activities"),
+        "WEB_IMPORT_LINK": Text("파일로 일괄 입력 (CSV·XLSX)", "Upload a file (CSV, XLSX)"),
+        "WEB_IMPORT_INTRO": Text(
+            "양식에 활동을 한 행에 하나씩 적어 올리면 모든 행을 먼저 검사합니다. 잘못된 행은 이유와 함께 "
+            "보여 드리고, 고칠 행만 파일로 내려받을 수 있습니다. 같은 파일을 다시 올려도 두 번 기록되지 않습니다.",
+            "Write one activity a row in the template and upload it: every row is checked first. Refused rows are "
+            "listed with why, and can be downloaded as a file to fix. The same file sent again records nothing "
+            "twice.",
+        ),
+        "WEB_IMPORT_TEMPLATE": Text("양식 내려받기", "Template"),
+        "WEB_IMPORT_TEMPLATE_XLSX": Text("엑셀 (XLSX)", "Excel (XLSX)"),
+        "WEB_IMPORT_TEMPLATE_CSV": Text("CSV (UTF-8)", "CSV (UTF-8)"),
+        "WEB_IMPORT_UPLOAD": Text("파일 올리기", "Upload"),
+        "WEB_IMPORT_FILE": Text("파일", "File"),
+        "WEB_IMPORT_FILE_HINT": Text(
+            "CSV(UTF-8 또는 CP949) 또는 XLSX, 한 파일에 20,000행까지.",
+            "CSV (UTF-8 or CP949) or XLSX, up to 20,000 rows a file.",
+        ),
+        "WEB_IMPORT_MODE": Text("처리 방법", "How"),
+        "WEB_IMPORT_MODE_HINT": Text(
+            "잘못된 행이 하나라도 있으면 아무것도 기록하지 않거나, 올바른 행만 기록합니다.",
+            "Record nothing unless every row is right, or record the rows that are.",
+        ),
+        "WEB_IMPORT_MODE_all_or_nothing": Text("모든 행이 올바를 때만 기록", "Record only if every row is right"),
+        "WEB_IMPORT_MODE_clean_rows": Text("올바른 행만 기록", "Record the rows that are right"),
+        "WEB_IMPORT_CHECK_ONLY": Text("검사만 하기 (기록하지 않음)", "Only check (record nothing)"),
+        "WEB_IMPORT_CHECK_ONLY_SHORT": Text("검사만", "check only"),
+        "WEB_IMPORT_SUBMIT": Text("올리기", "Upload"),
+        "WEB_IMPORT_CHOOSE_CENTRE": Text("관리센터를 골라 주세요.", "Choose the centre."),
+        "WEB_IMPORT_NO_FILE": Text("올릴 파일을 골라 주세요.", "Choose the file to upload."),
+        "WEB_IMPORT_NO_MODE": Text("처리 방법을 골라 주세요.", "Choose how to record."),
+        "WEB_IMPORT_EARLIER": Text("최근에 올린 파일", "Recent uploads"),
+        "WEB_IMPORT_WHEN": Text("올린 시각", "Uploaded"),
+        "WEB_IMPORT_PROGRESS": Text("진행", "Progress"),
+        "WEB_IMPORT_ROWS_DONE": Text("{rows}행 중 {done}행", "{done} of {rows} rows"),
+        "WEB_IMPORT_STATUS_running": Text("처리하는 중입니다…", "Working…"),
+        "WEB_IMPORT_STATUS_done": Text("끝났습니다.", "Done."),
+        "WEB_IMPORT_STATUS_failed": Text("처리하지 못했습니다.", "It could not be done."),
+        "WEB_IMPORT_STATUS_stalled": Text(
+            "처리가 멈췄습니다 (서버 재시작). 같은 파일을 다시 올려 주세요: 이미 기록된 행은 다시 기록되지 않습니다.",
+            "It stopped (the server restarted). Upload the same file again: rows already recorded are not "
+            "recorded twice.",
+        ),
+        "WEB_IMPORT_DONE": Text(
+            "{rows}행 중 {recorded}행을 새로 기록했습니다 (이미 기록된 행 {already}, 거부된 행 {refused}).",
+            "Of {rows} rows, {recorded} recorded now ({already} recorded before, {refused} refused).",
+        ),
+        "WEB_IMPORT_CHECKED": Text(
+            "검사만 했습니다: {rows}행 중 {recordable}행은 기록할 수 있고 {refused}행은 고쳐야 합니다.",
+            "Checked only: of {rows} rows, {recordable} can be recorded and {refused} must be fixed.",
+        ),
+        "WEB_IMPORT_NOTHING_RECORDED": Text(
+            "모든 행이 올바를 때만 기록하므로 아무것도 기록하지 않았습니다.",
+            "Nothing was recorded, as every row must be right.",
+        ),
+        "WEB_IMPORT_ROWS_TO_FIX": Text("고칠 행 내려받기", "Download the rows to fix"),
+        "WEB_IMPORT_REFUSED": Text("거부된 행", "Refused rows"),
+        "WEB_IMPORT_ROW": Text("행", "Row"),
+        "WEB_IMPORT_MORE_REFUSED": Text(
+            "그 밖에 {count}행이 더 있습니다: 고칠 행 파일에 모두 들어 있습니다.",
+            "{count} more: the file of rows to fix holds them all.",
+        ),
+        "WEB_IMPORT_NOT_FOUND": Text("그런 업로드가 없습니다.", "No such upload."),
+    }
+)

@@ -42,6 +42,11 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=0, description="largest request body accepted (413 beyond), counted as it arrives"
     )
+    max_upload_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=0,
+        description="largest file a centre uploads (its activities, CSV or XLSX; 413 beyond)",
+    )
     max_header_bytes: int = Field(
         default=16 * 1024, ge=1024, description="largest request line and headers together (431 beyond)"
     )

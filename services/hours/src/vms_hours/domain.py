@@ -49,6 +49,12 @@ class ActivityOverlaps(Conflict):
     code = "ACTIVITY_OVERLAPS"
 
 
+class RowsOverlap(Conflict):
+    """Two rows of one file (일괄 입력) for the same volunteer overlap: the later one is refused."""
+
+    code = "ROWS_OVERLAP"
+
+
 class ActivityNotRecorded(Conflict):
     """Only a record not yet confirmed is confirmed or rejected."""
 

@@ -171,6 +171,7 @@ class HoursHandlers:
                     await _lock_days(session, volunteer_id, dates)
                 standing = await _standing(session, days)
                 new: list[dict[str, Any]] = []
+                rows_of: dict[UUID, int] = {}
                 at = datetime.now(UTC)
                 for index, row in wanted:
                     day = standing.setdefault((row.volunteer_id, row.activity_date), [])
@@ -190,10 +191,22 @@ class HoursHandlers:
                         continue
                     try:
                         self._check_day([_view_slot(v) for v in day], row, minutes[index])
+                    except domain.ActivityOverlaps as exc:
+                        # An earlier row of the same file is named by its row, not by the id it was given here.
+                        other = rows_of.get(UUID(str(exc.params["activity_id"])))
+                        refused[index] = (
+                            domain.RowsOverlap(
+                                other_row=other, start_time=exc.params["start_time"], end_time=exc.params["end_time"]
+                            ).body()
+                            if other is not None
+                            else exc.body()
+                        )
+                        continue
                     except DomainError as exc:
                         refused[index] = exc.body()
                         continue
                     values = _new_record(row, cmd.centre_id, centre.region, minutes[index], actor, at)
+                    rows_of[values["id"]] = cmd.row_number(index)
                     view = ActivityView.model_validate(values)
                     day.append(view)
                     recorded.append(view)
@@ -211,7 +224,7 @@ class HoursHandlers:
             pass
         return RecordedActivities(
             recorded=recorded,
-            refused=[RowRefusal(row=cmd.first_row + index, error=body) for index, body in sorted(refused.items())],
+            refused=[RowRefusal(row=cmd.row_number(index), error=body) for index, body in sorted(refused.items())],
             already=already,
         )
 

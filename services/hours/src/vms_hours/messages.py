@@ -40,6 +40,10 @@ register(
             "같은 시간에 이미 기록된 활동이 있습니다: {activity_id} ({start_time}–{end_time})",
             "Another activity is already recorded at that time: {activity_id} ({start_time}–{end_time}).",
         ),
+        "ROWS_OVERLAP": Text(
+            "같은 파일의 {other_row}행과 시간이 겹칩니다 ({start_time}–{end_time}).",
+            "It overlaps row {other_row} of the same file ({start_time}–{end_time}).",
+        ),
         "ACTIVITY_NOT_RECORDED": Text(
             "이미 {status_label} 기록입니다: 확인이나 반려는 아직 확인되지 않은 기록에만 할 수 있습니다. "
             "확인된 기록은 정정하거나 취소해 주세요.",

@@ -258,6 +258,10 @@ CATALOGUE: dict[str, Text] = {
         "보호자(법정대리인)의 동의가 있어야 합니다.",
         "The guardian's consent must be given.",
     ),
+    "FIELD_row_numbers_length": Text(
+        "행 번호는 행마다 하나씩이어야 합니다 (행 {rows}개, 번호 {numbers}개).",
+        "One row number a row: {numbers} numbers for {rows} rows.",
+    ),
     "FIELD_date_order": Text(
         "{end_field}({end})가 {start_field}({start})보다 앞설 수 없습니다.",
         "{end_field} {end} cannot come before {start_field} {start}.",

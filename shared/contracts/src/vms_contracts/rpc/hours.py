@@ -100,6 +100,26 @@ class ActivityBatch(RequestModel):
     first_row: StrictInt = Field(
         default=1, ge=1, description="The number the first row has in the file: refusals name rows by it"
     )
+    row_numbers: list[Annotated[StrictInt, Field(ge=1)]] | None = Field(
+        default=None,
+        max_length=MAX_ROWS,
+        description="The number each row has in the file, where they do not follow on from `first_row` (a file "
+        "with empty rows, or rows refused before they were sent); one per row",
+    )
+
+    def row_number(self, index: int) -> int:
+        """The number the row at `index` has in the file."""
+        return self.row_numbers[index] if self.row_numbers is not None else self.first_row + index
+
+    @model_validator(mode="after")
+    def _one_number_a_row(self) -> Self:
+        if self.row_numbers is not None and len(self.row_numbers) != len(self.rows):
+            raise PydanticCustomError(
+                "row_numbers_length",
+                "{numbers} row numbers for {rows} rows",
+                {"field": "row_numbers", "numbers": len(self.row_numbers), "rows": len(self.rows)},
+            )
+        return self
 
 
 class RecordActivities(ActivityBatch):
@@ -108,7 +128,7 @@ class RecordActivities(ActivityBatch):
 
 class RowRefusal(BaseModel):
     row: int
-    """The row's number in the file (`first_row` for the first one sent)."""
+    """The row's number in the file (`first_row` for the first one sent, or its `row_numbers`)."""
     error: ErrorBody
 
 
