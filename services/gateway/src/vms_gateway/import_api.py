@@ -83,7 +83,9 @@ async def send_file(
     valid = parsed.valid
     parts = [valid[i : i + PART_ROWS] for i in range(0, len(valid), PART_ROWS)]
     recorded = already = asked = 0
-    total_steps = len(valid) * (2 if mode is ImportMode.ALL_OR_NOTHING and not check_only and len(parts) > 1 else 1)
+    # All or nothing over several requests (or around rows refused here): every part checked before any is recorded.
+    first_check = mode is ImportMode.ALL_OR_NOTHING and not check_only and (len(parts) > 1 or bool(refused))
+    total_steps = len(valid) * (2 if first_check else 1)
 
     async def send(part: list[imports.Row], *, check: bool, as_mode: ImportMode) -> hours_rpc.RecordedActivities:
         nonlocal asked
@@ -101,7 +103,6 @@ async def send_file(
         await progress(min(asked * len(valid) // max(total_steps, 1), len(valid)))
         return answer
 
-    first_check = mode is ImportMode.ALL_OR_NOTHING and (len(parts) > 1 or bool(refused)) and not check_only
     if first_check:
         for part in parts:
             await send(part, check=True, as_mode=ImportMode.CLEAN_ROWS)

@@ -143,9 +143,7 @@ def parse(content: bytes, media_type: str | None = None) -> ParsedFile:
     table = [(n, cells) for n, cells in table if any(c.strip() for c in cells)]
     if not table:
         raise ImportFileError("IMPORT_EMPTY")
-    (header_row, header), body = table[0], table[1:]
-    if header_row != 1 and body and body[0][0] < header_row:
-        raise ImportFileError("IMPORT_EMPTY")
+    (_header_row, header), body = table[0], table[1:]
     columns = _columns(header)
     if len(body) > MAX_FILE_ROWS:
         raise ImportFileError("IMPORT_TOO_MANY_ROWS", limit=MAX_FILE_ROWS, rows=len(body))
