@@ -31,6 +31,7 @@ bench: $(STAMP) ## benchmarks (need VMS_TEST_NATS_URL and VMS_TEST_POSTGRES_URL,
 	$(BIN)/python bench/hours_to_rewards.py
 	$(BIN)/python bench/actor_verification.py
 	$(BIN)/python bench/registry_search.py
+	$(BIN)/python bench/hours.py
 
 api-check: $(STAMP) ## schemathesis, every check, against a running system (`make up`; another with URL=http://…)
 	$(BIN)/st --config-file tests/schemathesis.toml run $(or $(URL),http://127.0.0.1:8000)/openapi.json \

@@ -1,7 +1,7 @@
 """A centre's file of activities sent through the REST API (`POST /api/v1/centres/{id}/activities/import`), against
 the whole system (each service its own process, on real NATS, on SQLite and on PostgreSQL): every row checked first;
 all or nothing, or the clean rows, or only a check; the same file twice records nothing twice; a file of more than
-2,000 rows sent in parts, still all or nothing; another centre's manager refused; a file too large refused whole.
+500 rows sent in parts, still all or nothing; another centre's manager refused; a file too large refused whole.
 """
 
 from __future__ import annotations

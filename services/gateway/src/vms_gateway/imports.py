@@ -35,7 +35,7 @@ from vms_platform.messages import Text, register
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv"
 MAX_FILE_ROWS = 20_000
-"""Activities in one file at most: ten requests of `MAX_ROWS`. A larger file is split by the centre."""
+"""Activities in one file at most (forty parts of `vms_gateway.import_api.PART_ROWS`); a larger file is split."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Row, Table, func, insert, select, update
+from sqlalchemy import Row, Table, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor, Role
@@ -167,8 +167,7 @@ class HoursHandlers:
             async with self.db.transaction() as session:
                 wanted = [(i, r) for i, r in enumerate(cmd.rows) if i not in refused]
                 days = _days_of([(r.volunteer_id, r.activity_date) for _, r in wanted])
-                for volunteer_id, dates in days.items():
-                    await _lock_days(session, volunteer_id, dates)
+                await _lock_many_days(session, days)
                 standing = await _standing(session, days)
                 new: list[dict[str, Any]] = []
                 rows_of: dict[UUID, int] = {}
@@ -757,14 +756,26 @@ async def _lock_days(session: AsyncSession, volunteer_id: UUID, days: list[date]
     rows, so they are checked under this lock, never by reading alone. Several days (a correction that moves a
     record) are locked in date order, as every transaction takes them, so that two never wait for each other.
     On SQLite the write transaction (`BEGIN IMMEDIATE`) already runs alone."""
-    for activity_date in sorted(set(days)):
-        day = {"volunteer_id": volunteer_id, "activity_date": activity_date}
-        await session.execute(insert_for(session, volunteer_days).values(**day).on_conflict_do_nothing())
-        await session.execute(
-            select(volunteer_days.c.volunteer_id)
-            .where(volunteer_days.c.volunteer_id == volunteer_id, volunteer_days.c.activity_date == activity_date)
-            .with_for_update()
-        )
+    await _lock_many_days(session, {volunteer_id: sorted(set(days))})
+
+
+async def _lock_many_days(session: AsyncSession, days: dict[UUID, list[date]]) -> None:
+    """`_lock_days` for many volunteers' days at once (a file's rows), in two statements whatever their number:
+    the missing days made, then every day locked in (volunteer, date) order, the order every transaction takes
+    them in (PostgreSQL locks the rows of `SELECT … ORDER BY … FOR UPDATE` in that order)."""
+    pairs = sorted({(volunteer_id, day) for volunteer_id, listed in days.items() for day in listed})
+    if not pairs:
+        return
+    await session.execute(
+        insert_for(session, volunteer_days).on_conflict_do_nothing(),
+        [{"volunteer_id": volunteer_id, "activity_date": day} for volunteer_id, day in pairs],
+    )
+    await session.execute(
+        select(volunteer_days.c.volunteer_id)
+        .where(tuple_(volunteer_days.c.volunteer_id, volunteer_days.c.activity_date).in_(pairs))
+        .order_by(volunteer_days.c.volunteer_id, volunteer_days.c.activity_date)
+        .with_for_update()
+    )
 
 
 async def _day(session: AsyncSession, volunteer_id: UUID, activity_date: date) -> list[Row[Any]]:
@@ -802,12 +813,11 @@ async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict
     """The records standing on each of those days (`_day` for many days at once)."""
     if not days:
         return {}
-    dates = {day for listed in days.values() for day in listed}
+    pairs = sorted({(volunteer_id, day) for volunteer_id, listed in days.items() for day in listed})
     rows = (
         await session.execute(
             select(activities).where(
-                activities.c.volunteer_id.in_(list(days)),
-                activities.c.activity_date.in_(sorted(dates)),
+                tuple_(activities.c.volunteer_id, activities.c.activity_date).in_(pairs),
                 activities.c.status.in_(domain.LIVE_STATUSES),
                 activities.c.kind == ActivityKind.ACTIVITY.value,
             )

@@ -77,8 +77,9 @@ class RecordActivity(ActivityDetails):
     centre_id: Id
 
 
-MAX_ROWS = 2000
-"""Rows in one `RecordActivities` request: a file with more is sent in parts (each well under NATS's 1 MB)."""
+MAX_ROWS = 1000
+"""Rows in one `RecordActivities` request: a file with more is sent in parts. The answer names each row's record
+(about 0.6 KB each), so that a part's request and answer both stay well under NATS's 1 MB."""
 
 
 class ImportMode(StrEnum):
