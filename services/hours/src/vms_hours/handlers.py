@@ -501,13 +501,13 @@ class HoursHandlers:
         volunteer, the councils, the central council and the services. A deployment keeps the records of its own
         regions' centres, so the caller asks every deployment and adds the answers up (`add_up`)."""
         require_scope(actor, rpc.GET_VOLUNTEER_TOTALS.operation, volunteer=query.volunteer_id)
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:  # one statement: no transaction of its own on PostgreSQL
             found = await totals.read(session, volunteer_totals, query.volunteer_id)
         return VolunteerTotals(volunteer_id=query.volunteer_id, **found)
 
     async def get_centre_totals(self, query: CentreTotalsRequest, actor: Actor) -> CentreTotals:
         """A centre's confirmed hours, for its managers, its region's council and the central council."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             region = await session.scalar(select(known_centres.c.region).where(known_centres.c.id == query.centre_id))
             require_scope(
                 actor,
@@ -521,7 +521,7 @@ class HoursHandlers:
     async def get_region_totals(self, query: RegionTotalsRequest, actor: Actor) -> RegionTotals:
         """A region's confirmed hours, for its council and the central council."""
         require_scope(actor, rpc.GET_REGION_TOTALS.operation, region=query.region)
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             found = await totals.read(session, region_totals, query.region)
         return RegionTotals(region=query.region, **found)
 
