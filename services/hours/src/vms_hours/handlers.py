@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Row, Table, func, insert, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor, Role
@@ -26,6 +26,7 @@ from vms_contracts.events.hours import (
 from vms_contracts.events.linkage import BloodDonationRegisteredV1, BloodDonationType
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
+from vms_contracts.permissions import Access
 from vms_contracts.regions import NATIONAL
 from vms_contracts.rpc import hours as rpc
 from vms_contracts.rpc.hours import (
@@ -68,7 +69,7 @@ from vms_hours.db import (
     volunteer_totals,
 )
 from vms_hours.settings import HoursSettings
-from vms_platform.actor import in_scope, require_scope
+from vms_platform.actor import authorize, in_scope, require_scope
 from vms_platform.clock import KST
 from vms_platform.consumer import PermanentError
 from vms_platform.db import Database, insert_for, upsert
@@ -264,20 +265,29 @@ class HoursHandlers:
         """recorded → confirmed, once, by a manager of the record's own centre (as stored, never as asked): a
         conditional write, and the event is staged only when a row came back, so any number of concurrent
         confirmations (from any replica) give one `hours.confirmed`. Another centre's manager is refused before
-        anything is written; so is a record already rejected or cancelled."""
+        anything is written; so is a record already rejected or cancelled.
+
+        The write names the centres the actor may confirm for, so that the common case (a manager confirming a
+        record of their centre) is one statement; when it changes nothing, the record is read to say why."""
         now = datetime.now(UTC)
+        operation = rpc.CONFIRM_ACTIVITY.operation
         async with self.db.transaction() as session:
-            stored = await _activity_row(session, ref.activity_id)
-            require_scope(actor, rpc.CONFIRM_ACTIVITY.operation, centre=stored.centre_id, region=stored.region)
-            row = await _transition(
-                session,
-                ref.activity_id,
-                ActivityStatus.RECORDED,
-                status=ActivityStatus.CONFIRMED.value,
-                confirmed_at=now,
-                confirmed_by=actor.account_id,
-            )
+            centres = _centres_in_scope(actor, operation)
+            row = (
+                await session.execute(
+                    _CONFIRM if centres is None else _CONFIRM_AT,
+                    {
+                        "activity_id": ref.activity_id,
+                        "new_status": ActivityStatus.CONFIRMED.value,
+                        "at": now,
+                        "by": actor.account_id,
+                        **({} if centres is None else {"centres": centres}),
+                    },
+                )
+            ).one_or_none()
             if row is None:
+                stored = await _activity_row(session, ref.activity_id)
+                require_scope(actor, operation, centre=stored.centre_id, region=stored.region)
                 return await _settled(session, ref.activity_id, ActivityStatus.CONFIRMED, domain.ActivityNotRecorded)
             # Refused here, the transaction rolls back and the record stays as it was. A record can be ahead of
             # now only if it was made before recording refused it.
@@ -905,6 +915,31 @@ def _check_editable(row: Row[Any]) -> None:
         raise domain.ActivityNotConfirmed(**domain.status_params(row.status))
 
 
+# Built once: a statement made anew for each request costs as much of the CPU again as running it.
+_CONFIRM = (
+    update(activities)
+    .where(activities.c.id == bindparam("activity_id"), activities.c.status == ActivityStatus.RECORDED.value)
+    .values(
+        revision=activities.c.revision + 1,
+        status=bindparam("new_status"),
+        confirmed_at=bindparam("at"),
+        confirmed_by=bindparam("by"),
+    )
+    .returning(*activities.c)
+)
+_CONFIRM_AT = _CONFIRM.where(activities.c.centre_id.in_(bindparam("centres", expanding=True)))
+_CENTRE_NAME = select(known_centres.c.name).where(known_centres.c.id == bindparam("centre_id"))
+_NEW_REVISION = insert(activity_revisions)
+
+
+def _centres_in_scope(actor: Actor, operation: str) -> list[UUID] | None:
+    """The centres whose records `actor` may change by `operation`: None for any (the matrix allows it), else the
+    actor's own (`NotPermitted` for a role the matrix refuses, before anything is read)."""
+    if authorize(operation, actor) is Access.ALLOWED:
+        return None
+    return sorted(actor.centres)
+
+
 async def _transition(
     session: AsyncSession, activity_id: UUID, expected: ActivityStatus, **values: Any
 ) -> Row[Any] | None:
@@ -930,9 +965,7 @@ async def _add_revision(
     reason: str | None = None,
 ) -> None:
     """The step a record just took, with what it says after it, into its history."""
-    await session.execute(
-        insert(activity_revisions).values(**_revision_row(record, change, at=at, by=by, reason=reason))
-    )
+    await session.execute(_NEW_REVISION, _revision_row(record, change, at=at, by=by, reason=reason))
 
 
 def _revision_row(
@@ -968,7 +1001,7 @@ def _counted(row: Row[Any]) -> CountedActivity:
 
 
 async def _confirmed_event(session: AsyncSession, row: Row[Any], confirmed_at: datetime) -> HoursConfirmedV1:
-    centre_name = await session.scalar(select(known_centres.c.name).where(known_centres.c.id == row.centre_id))
+    centre_name = await session.scalar(_CENTRE_NAME, {"centre_id": row.centre_id})
     return HoursConfirmedV1(
         activity_id=row.id,
         volunteer_id=row.volunteer_id,

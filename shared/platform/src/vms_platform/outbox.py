@@ -77,6 +77,8 @@ class Outbox:
         self.bus = bus
         self.source = source
         self.committed = asyncio.Event()
+        self._insert = insert(table)
+        """Built once: a statement made anew for each transaction costs as much of the CPU again as running it."""
 
     async def stage(self, session: AsyncSession, data: Event, *, region: str) -> Envelope[Event]:
         return (await self.stage_many(session, [(data, region)]))[0]
@@ -103,7 +105,7 @@ class Outbox:
             return envelopes
         now = datetime.now(UTC)
         await session.execute(
-            insert(self.table),
+            self._insert,
             [
                 {
                     "id": e.id,
