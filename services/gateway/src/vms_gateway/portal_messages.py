@@ -1131,8 +1131,10 @@ register(
             "Checked only: of {rows} rows, {recordable} can be recorded and {refused} must be fixed.",
         ),
         "WEB_IMPORT_NOTHING_RECORDED": Text(
-            "모든 행이 올바를 때만 기록하므로 아무것도 기록하지 않았습니다.",
-            "Nothing was recorded, as every row must be right.",
+            "{rows}행 중 {refused}행을 고쳐야 해서 아무것도 기록하지 않았습니다 (모든 행이 올바를 때만 기록). "
+            "고칠 행을 고친 뒤 파일 전체를 다시 올려 주세요.",
+            "{refused} of {rows} rows must be fixed, so nothing was recorded (only if every row is right). Fix "
+            "them and upload the whole file again.",
         ),
         "WEB_IMPORT_ROWS_TO_FIX": Text("고칠 행 내려받기", "Download the rows to fix"),
         "WEB_IMPORT_REFUSED": Text("거부된 행", "Refused rows"),
