@@ -30,13 +30,12 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from reportlab.platypus.flowables import Flowable
 
 from vms_contracts.events.hours import ActivityKind, CertificateLanguage
-from vms_contracts.reference import COUNCILS
+from vms_contracts.reference import council_of
 from vms_contracts.rpc.hours import CertificateLine, CertificateView
 from vms_gateway.portal.render import Say
 
 FONT = "NanumGothic"
 BOLD = "NanumGothic-Bold"
-COUNCIL_BY_REGION = {council.region: council for council in COUNCILS}
 
 
 @cache
@@ -119,7 +118,7 @@ def render(certificate: CertificateView, verification_page: str) -> bytes:
     _fonts()
     say = Say("ko" if certificate.language is CertificateLanguage.KO else "en")
     style = _styles()
-    council = COUNCIL_BY_REGION.get(certificate.council_region, COUNCIL_BY_REGION["00"])
+    council = council_of(certificate.council_region)
     story: list[Any] = [
         _p(say("WEB_CERT_TITLE"), style["title"]),
         _p(say("WEB_CERT_SUBTITLE"), style["subtitle"]),

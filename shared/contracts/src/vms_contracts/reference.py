@@ -74,6 +74,14 @@ the homepages it lists. The brochure gives its own number to the central council
 reached through the nationwide line."""
 
 
+def council_of(region: str) -> Council:
+    """The council of `region` (`00`: the central council); the central council for a code that has none."""
+    return _COUNCIL_BY_REGION.get(region, COUNCILS[0])
+
+
+_COUNCIL_BY_REGION = {council.region: council for council in COUNCILS}
+
+
 # -- activity taxonomy -----------------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from vms_contracts.actor import Role
 from vms_contracts.errors import ErrorBody, FieldError
-from vms_contracts.reference import ACTIVITY_TYPE_LABELS, COUNCILS, SUB_FIELDS, ActivityType, Label, districts
+from vms_contracts.reference import ACTIVITY_TYPE_LABELS, SUB_FIELDS, ActivityType, Label, council_of, districts
 from vms_contracts.regions import NATIONAL
 from vms_gateway import portal_messages as _portal_messages  # noqa: F401  (the texts the templates name)
 from vms_gateway.auth import Principal
@@ -103,7 +103,7 @@ class Say:
     def council(self, region: str) -> str:
         """A council by its region (`00` the central council): its name as the reference data has it; in English,
         the region's council by the region's English name."""
-        found = next((c for c in COUNCILS if c.region == region), COUNCILS[0])
+        found = council_of(region)
         if self.lang == "ko":
             return found.name
         return self("WEB_CERT_COUNCIL_EN", region=self.region(found.region) if found.region != NATIONAL else "Korea")
