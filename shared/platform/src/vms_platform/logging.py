@@ -25,7 +25,7 @@ from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import structlog
 
@@ -219,3 +219,17 @@ def current_actor() -> str | None:
     """Who asked for the request being answered (`Actor.reference`), for the events it stages."""
     actor = structlog.contextvars.get_contextvars().get("actor")
     return str(actor) if actor else None
+
+
+class Origin(NamedTuple):
+    """What caused an event and who asked for it: the envelope's causation, correlation and actor."""
+
+    causation_id: str | None
+    correlation_id: str | None
+    actor: str | None
+
+
+def current_origin() -> Origin:
+    """The origin of an event staged now (`current_trace`, `current_actor`): kept with a request that is answered
+    later, in a batch with others (`vms_platform.aio.Coalescer`), so that its events still name their own cause."""
+    return Origin(*current_trace(), current_actor())
