@@ -180,6 +180,14 @@ class Database:
         async with self._in_turn(), self.readers() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def one_statement(self) -> AsyncIterator[AsyncSession]:
+        """A write of one statement (one `executemany` included, which PostgreSQL runs as one implicit
+        transaction): on PostgreSQL it commits by itself, without the round trips of BEGIN and COMMIT. Anything
+        more than one statement takes `transaction()`."""
+        async with self._in_turn(), self.readers() as session, session.begin():
+            yield session
+
     async def close(self) -> None:
         await self.engine.dispose()
 

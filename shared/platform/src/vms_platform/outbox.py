@@ -41,7 +41,7 @@ from vms_contracts.subjects import Bus
 from vms_platform.aio import wait_any
 from vms_platform.db import Database, UtcDateTime
 from vms_platform.leader import Lead, lead_for
-from vms_platform.logging import current_actor, current_trace, get_logger
+from vms_platform.logging import Origin, current_origin, get_logger
 from vms_platform.retry import Backoff, Policy
 
 log = get_logger("vms.outbox")
@@ -94,23 +94,29 @@ class Outbox:
     async def stage(self, session: AsyncSession, data: Event, *, region: str) -> Envelope[Event]:
         return (await self.stage_many(session, [(data, region)]))[0]
 
-    async def stage_many(self, session: AsyncSession, items: Sequence[tuple[Event, str]]) -> list[Envelope[Event]]:
+    async def stage_many(
+        self, session: AsyncSession, items: Sequence[tuple[Event, str]], *, origins: Sequence[Origin] | None = None
+    ) -> list[Envelope[Event]]:
+        """Each event with its region, caused by the message being handled, or by `origins` (one an event) when
+        the events of several requests are staged together."""
         for data, _region in items:
             if data.event_type in RETIRED:
                 # A retired version is readable, never published again: what it carried must stop flowing.
                 raise TypeError(f"{data.event_type} is retired; publish {RETIRED[data.event_type]}")
-        causation_id, correlation_id = current_trace()
-        actor = current_actor()
+        if origins is None:
+            origins = [current_origin()] * len(items)
+        elif len(origins) != len(items):
+            raise ValueError(f"{len(items)} events with {len(origins)} origins")
         envelopes: list[Envelope[Event]] = [
             Envelope.wrap(
                 data,
                 source=self.source,
                 region=region,
-                causation_id=causation_id,
-                correlation_id=correlation_id,
-                actor=actor,
+                causation_id=origin.causation_id,
+                correlation_id=origin.correlation_id,
+                actor=origin.actor,
             )
-            for data, region in items
+            for (data, region), origin in zip(items, origins, strict=True)
         ]
         if not envelopes:
             return envelopes
@@ -172,21 +178,29 @@ class OutboxRelay:
         self.retention = retention
         self.lead = lead or lead_for(db, "outbox-relay")
         self.leading = False
+        self._unsent = (
+            select(
+                self.table.c.id, self.table.c.subject, self.table.c.type, self.table.c.payload, self.table.c.generation
+            )
+            .where(self.table.c.sent_at.is_(None))
+            .order_by(self.table.c.created_at, self.table.c.id)
+            .limit(bindparam("limit"))
+        )
+        """Built once, as the statements of every pass."""
+        self._sent = (
+            update(self.table)
+            .where(self.table.c.id == bindparam("row_id"), self.table.c.generation == bindparam("read_generation"))
+            .values(sent_at=bindparam("now"), attempts=self.table.c.attempts + 1, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
         self.after_read: Callable[[], Awaitable[None]] | None = None
         """Called between reading a pass's rows and publishing them (tests use it to interleave a republish)."""
 
     async def publish_pending(self) -> tuple[int, int]:
         """One pass over at most `batch_size` unsent rows: (published, failed)."""
         t = self.table
-        async with self.db.transaction() as session:
-            rows = (
-                await session.execute(
-                    select(t.c.id, t.c.subject, t.c.type, t.c.payload, t.c.generation)
-                    .where(t.c.sent_at.is_(None))
-                    .order_by(t.c.created_at, t.c.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
+        async with self.db.read() as session:  # one statement: no transaction of its own on PostgreSQL
+            rows = (await session.execute(self._unsent, {"limit": self.batch_size})).all()
         if not rows:
             return 0, 0
         if self.after_read is not None:
@@ -204,16 +218,13 @@ class OutboxRelay:
             (row.id, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)
         ]
         now = datetime.now(UTC)
-        async with self.db.transaction() as session:
-            if sent:
+        if sent:
+            async with self.db.one_statement() as session:
                 await session.execute(
-                    update(t)
-                    .where(t.c.id == bindparam("row_id"), t.c.generation == bindparam("read_generation"))
-                    .values(sent_at=now, attempts=t.c.attempts + 1, last_error=None)
-                    .execution_options(synchronize_session=False),
-                    [{"row_id": row.id, "read_generation": row.generation} for row in sent],
+                    self._sent, [{"row_id": row.id, "read_generation": row.generation, "now": now} for row in sent]
                 )
-            if failed:
+        if failed:
+            async with self.db.transaction() as session:
                 await session.execute(
                     update(t)
                     .where(t.c.id == bindparam("row_id"))
