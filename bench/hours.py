@@ -2,7 +2,7 @@
 PostgreSQL.
 
 One run works in a bus namespace and databases of its own (all removed afterwards), with the hours service running
-in a process of its own, as it is deployed (`vms-hours run`):
+as it is deployed: `--replicas` processes of `vms-hours run` sharing its requests (one of them relays the outbox):
 
 1. load `--records` activity records of `--volunteers` volunteers through the service's batch path (`hours.
    record_activities`, `--batch` rows a request, `--in-flight` requests at once), every row within the rules
@@ -22,6 +22,7 @@ in a process of its own, as it is deployed (`vms-hours run`):
 Every reply, row count, event and total is checked; any failure is printed and the exit status is 1.
 
     python bench/hours.py [--records 1000000] [--volunteers 100000] [--batch 1000] [--confirms 15000] [--rate 500]
+                          [--replicas 2]
 """
 
 from __future__ import annotations
@@ -321,21 +322,24 @@ async def until_answering(client: RpcClient, *, seconds: float = 60.0) -> None:
 
 
 class CpuClock:
-    """The CPU seconds (user and system) a process has used, read from `/proc` every 0.2 s while the run goes on,
-    so that what any stretch of a phase cost the service can be told afterwards whatever else the machine ran
-    meanwhile. Reads nothing where there is no `/proc` (`between` is then None)."""
+    """The CPU seconds (user and system) the service's processes have used together, read from `/proc` every
+    0.2 s while the run goes on, so that what any stretch of a phase cost the service can be told afterwards
+    whatever else the machine ran meanwhile. Reads nothing where there is no `/proc` (`between` is then None)."""
 
-    def __init__(self, pid: int) -> None:
-        self.path = Path(f"/proc/{pid}/stat")
+    def __init__(self, pids: Sequence[int]) -> None:
+        self.paths = [Path(f"/proc/{pid}/stat") for pid in pids]
         self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.samples: list[tuple[float, float]] = []
 
     def read(self) -> float | None:
-        try:
-            fields = self.path.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+        used = 0
+        for path in self.paths:
+            try:
+                fields = path.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            used += int(fields[11]) + int(fields[12])  # utime, stime
+        return used / self.tick
 
     def sample(self) -> bool:
         used = self.read()
@@ -995,6 +999,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--batch", type=int, default=rpc.MAX_ROWS, help=f"rows in one record_activities request ({rpc.MAX_ROWS})"
     )
     parser.add_argument("--in-flight", type=int, default=2, help="batches loading at once, on both sides (2)")
+    parser.add_argument(
+        "--replicas", type=int, default=2, help="processes of the hours service, sharing its requests (2)"
+    )
     parser.add_argument("--confirms", type=int, default=15_000, help="confirmations sent at --rate (15000)")
     parser.add_argument(
         "--rate", type=float, default=TARGET_CONFIRM_RATE, help=f"confirmations a second ({TARGET_CONFIRM_RATE:g})"
@@ -1012,7 +1019,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not 1 <= args.batch <= rpc.MAX_ROWS:
         parser.error(f"--batch is between 1 and {rpc.MAX_ROWS} (the contract's MAX_ROWS)")
     if (
-        min(args.records, args.volunteers, args.centres, args.in_flight, args.clients, args.rate) <= 0
+        min(args.records, args.volunteers, args.centres, args.in_flight, args.clients, args.rate, args.replicas) <= 0
         or min(args.confirms, args.lookups, args.certificates) <= 0
     ):
         parser.error("every count, --in-flight, --clients and --rate must be positive")
@@ -1428,9 +1435,12 @@ async def main(argv: list[str] | None = None) -> int:
             await register_in_projection(service_db, bus, client, workload)
 
         settings = HoursSettings(nats_url=nats_url, database_url=service_db, bus_root=bus.root, log_level="WARNING")
-        process = await stack.enter_async_context(hours_process(settings))
+        processes = [
+            await stack.enter_async_context(hours_process(settings.model_copy(update={"instance": f"bench-{n}"})))
+            for n in range(args.replicas)
+        ]
         await until_answering(client)
-        cpu = CpuClock(process.pid)
+        cpu = CpuClock([process.pid for process in processes])
         stop_sampling = asyncio.Event()
         sampling = asyncio.create_task(cpu.run(stop_sampling))
         stack.push_async_callback(lambda: sampling)

@@ -53,6 +53,7 @@ from vms_platform.clock import KST, today_kst
 from vms_platform.consumer import PermanentError
 from vms_platform.db import Database
 from vms_platform.errors import DomainError
+from vms_platform.logging import trace
 from vms_platform.outbox import Outbox
 from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, migrated, rpc_client
 from vms_platform.testing import volunteer as volunteer_of
@@ -137,6 +138,10 @@ class Hours:
 
     async def events(self, event_type: str) -> list[dict[str, Any]]:
         """The `data` of each event of `event_type` staged so far, oldest first."""
+        return [e["data"] for e in await self.envelopes(event_type)]
+
+    async def envelopes(self, event_type: str) -> list[dict[str, Any]]:
+        """Each event of `event_type` staged so far, oldest first, as published."""
         async with self.handlers.db.transaction() as session:
             rows = (
                 await session.execute(
@@ -145,7 +150,7 @@ class Hours:
                     .order_by(outbox.c.created_at, outbox.c.id)
                 )
             ).all()
-        return [json.loads(r.payload)["data"] for r in rows]
+        return [json.loads(r.payload) for r in rows]
 
     async def totals(self, volunteer: UUID, actor: Actor = CENTRAL_ADMIN) -> VolunteerTotals:
         return await self.handlers.get_volunteer_totals(VolunteerActivities(volunteer_id=volunteer), actor)
@@ -490,6 +495,55 @@ async def test_eight_confirmations_at_once_give_one_event(hours: Hours) -> None:
     assert {v.status for v in views} == {ActivityStatus.CONFIRMED}
     assert len({v.confirmed_at for v in views}) == 1, "every answer tells of the one confirmation"
     assert await hours.staged("vms.hours.confirmed.v1") == 1
+
+
+async def test_confirmations_written_together_are_each_answered_as_if_alone(hours: Hours) -> None:
+    """Confirmations that arrive together are written in one transaction; each is still answered, refused and
+    published as if it had come alone, and its event names the request that caused it."""
+    volunteer = await hours.volunteer()
+    slots = [(f"{h:02d}:00", f"{h:02d}:50") for h in range(9, 14)]
+    records = [await hours.recorded(volunteer, s, e, description=s) for s, e in slots]
+    rejected = records.pop()
+    await hours.reject(rejected.id)
+    outsider = centre_manager(await hours.add_centre("26"))
+    unknown = new_id("26")
+    asked: list[tuple[UUID, Actor]] = [
+        (records[0].id, hours.manager),
+        (records[1].id, outsider),  # another centre's manager: refused, and the record stays recorded
+        (records[2].id, hours.manager),
+        (records[2].id, centre_manager(hours.centre)),  # the same record again: answered, not confirmed twice
+        (unknown, hours.manager),
+        (rejected.id, hours.manager),
+        (records[3].id, centre_manager(hours.centre)),
+    ]
+
+    async def confirm(n: int, activity: UUID, actor: Actor) -> ActivityView:
+        with trace(causation_id=f"request-{n}", correlation_id=f"request-{n}", actor=actor.reference):
+            return await hours.confirm(activity, actor)
+
+    answers = await asyncio.gather(
+        *(confirm(n, a, actor) for n, (a, actor) in enumerate(asked)), return_exceptions=True
+    )
+    assert [type(a).__name__ for a in answers] == [
+        "ActivityView",
+        "OutOfScope",
+        "ActivityView",
+        "ActivityView",
+        "ActivityNotFound",
+        "ActivityNotRecorded",
+        "ActivityView",
+    ]
+    assert answers[2] == answers[3], "both answers tell of the one confirmation"
+    assert (await hours.get(records[1].id)).status == ActivityStatus.RECORDED
+    events = {e["data"]["activity_id"]: e for e in await hours.envelopes("vms.hours.confirmed.v1")}
+    assert sorted(events) == sorted(str(records[n].id) for n in (0, 2, 3))
+    assert [events[str(records[n].id)]["causationid"] for n in (0, 2, 3)] == ["request-0", "request-2", "request-6"]
+    assert events[str(records[3].id)]["actorid"] == asked[6][1].reference
+    found = await hours.totals(volunteer)
+    assert (found.minutes, found.activities) == (3 * 50, 3)
+    for record in (records[0], records[2], records[3]):
+        steps = (await hours.history(record.id)).revisions
+        assert [s.change for s in steps] == [Change.RECORDED, Change.CONFIRMED]
 
 
 async def test_five_overlapping_records_at_once_leave_one(hours: Hours) -> None:

@@ -26,7 +26,6 @@ from vms_contracts.events.hours import (
 from vms_contracts.events.linkage import BloodDonationRegisteredV1, BloodDonationType
 from vms_contracts.events.registry import CentreRegisteredV1, VolunteerRegisteredV1, VolunteerRegisteredV2
 from vms_contracts.ids import new_id, region_of
-from vms_contracts.permissions import Access
 from vms_contracts.regions import NATIONAL
 from vms_contracts.rpc import hours as rpc
 from vms_contracts.rpc.hours import (
@@ -69,15 +68,20 @@ from vms_hours.db import (
     volunteer_totals,
 )
 from vms_hours.settings import HoursSettings
-from vms_platform.actor import authorize, in_scope, require_scope
+from vms_platform.actor import in_scope, require_scope
+from vms_platform.aio import Coalescer
 from vms_platform.clock import KST
 from vms_platform.consumer import PermanentError
 from vms_platform.db import Database, insert_for, upsert
 from vms_platform.errors import DomainError
+from vms_platform.logging import Origin, current_origin
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RemoteError, RpcClient
 
 E = TypeVar("E", bound=Event)
+
+CONFIRM_BATCH = 200
+"""Confirmations written in one transaction at most."""
 
 
 def now_kst() -> datetime:
@@ -102,6 +106,7 @@ class HoursHandlers:
         """Korean time now: what "already happened" is measured against."""
         self.served = set(settings.served_regions)
         self._totals_since: datetime | None = None
+        self._confirming = Coalescer(self._confirm_many, max_size=CONFIRM_BATCH)
 
     # -- requests ----------------------------------------------------------------------------------------------
 
@@ -262,42 +267,81 @@ class HoursHandlers:
         )
 
     async def confirm_activity(self, ref: ActivityRef, actor: Actor) -> ActivityView:
-        """recorded → confirmed, once, by a manager of the record's own centre (as stored, never as asked): a
-        conditional write, and the event is staged only when a row came back, so any number of concurrent
-        confirmations (from any replica) give one `hours.confirmed`. Another centre's manager is refused before
-        anything is written; so is a record already rejected or cancelled.
+        """recorded → confirmed, once, by a manager of the record's own centre (as stored, never as asked). The
+        record is locked, then changed and its event staged only if it is still `recorded`, so any number of
+        concurrent confirmations (from any replica) give one `hours.confirmed`; the same confirmation again is
+        answered with the confirmed record. Another centre's manager is refused before anything is written; so is
+        a record already rejected or cancelled.
 
-        The write names the centres the actor may confirm for, so that the common case (a manager confirming a
-        record of their centre) is one statement; when it changes nothing, the record is read to say why."""
-        now = datetime.now(UTC)
+        Confirmations that arrive while others are being written are written together, in one transaction
+        (`_confirm_many`): a centre confirming a day's records, or many centres at once, cost a few round trips
+        a batch rather than each."""
+        return await self._confirming((ref, actor, current_origin()))
+
+    async def _confirm_many(self, asked: list[tuple[ActivityRef, Actor, Origin]]) -> list[ActivityView | Exception]:
+        """Each confirmation of a batch answered as if it had been alone, in the order they came; a refusal is
+        that request's answer and changes nothing of the others'."""
         operation = rpc.CONFIRM_ACTIVITY.operation
+        now = datetime.now(UTC)
+        answers: list[ActivityView | Exception] = []
+        changed: dict[UUID, dict[str, Any]] = {}
+        origins: dict[UUID, Origin] = {}
         async with self.db.transaction() as session:
-            centres = _centres_in_scope(actor, operation)
-            row = (
-                await session.execute(
-                    _CONFIRM if centres is None else _CONFIRM_AT,
-                    {
-                        "activity_id": ref.activity_id,
-                        "new_status": ActivityStatus.CONFIRMED.value,
-                        "at": now,
-                        "by": actor.account_id,
-                        **({} if centres is None else {"centres": centres}),
-                    },
-                )
-            ).one_or_none()
-            if row is None:
-                stored = await _activity_row(session, ref.activity_id)
-                require_scope(actor, operation, centre=stored.centre_id, region=stored.region)
-                return await _settled(session, ref.activity_id, ActivityStatus.CONFIRMED, domain.ActivityNotRecorded)
-            # Refused here, the transaction rolls back and the record stays as it was. A record can be ahead of
-            # now only if it was made before recording refused it.
-            domain.check_activity_over(row.activity_date, row.end_time, now=self.clock())
-            await _add_revision(session, row._asdict(), Change.CONFIRMED, at=now, by=actor.account_id)
+            ids = sorted({ref.activity_id for ref, _, _ in asked})
+            found = {row.id: row for row in await session.execute(_CONFIRMING, {"ids": ids})}
+            for ref, actor, origin in asked:
+                try:
+                    row = found.get(ref.activity_id)
+                    if row is None:
+                        raise domain.ActivityNotFound(activity_id=ref.activity_id)
+                    require_scope(actor, operation, centre=row.centre_id, region=row.region)
+                    if ref.activity_id in changed:  # confirmed by an earlier request of this batch
+                        answers.append(_activity_view_of(changed[ref.activity_id]))
+                        continue
+                    if row.status != ActivityStatus.RECORDED.value:
+                        if row.status != ActivityStatus.CONFIRMED.value:
+                            raise domain.ActivityNotRecorded(**domain.status_params(row.status))
+                        answers.append(_activity_view(row))
+                        continue
+                    # A record can be ahead of now only if it was made before recording refused it.
+                    domain.check_activity_over(row.activity_date, row.end_time, now=self.clock())
+                except DomainError as exc:
+                    answers.append(exc)
+                    continue
+                values = {
+                    **row._asdict(),
+                    "revision": row.revision + 1,
+                    "status": ActivityStatus.CONFIRMED.value,
+                    "confirmed_at": now,
+                    "confirmed_by": actor.account_id,
+                }
+                changed[row.id] = values
+                origins[row.id] = origin
+                answers.append(_activity_view_of(values))
+            if not changed:
+                return answers
+            confirmed = list(changed.values())
+            await session.execute(
+                _CONFIRM,
+                [
+                    {"activity_id": v["id"], "new_status": v["status"], "at": now, "by": v["confirmed_by"]}
+                    for v in confirmed
+                ],
+            )
+            await session.execute(
+                _NEW_REVISION,
+                [_revision_row(v, Change.CONFIRMED, at=now, by=v["confirmed_by"]) for v in confirmed],
+            )
             counted = totals.Changes()
-            counted.add(row.volunteer_id, _counts(row))
+            for v in confirmed:
+                counted.add(v["volunteer_id"], _counts_of(v))
             await counted.apply(session, volunteer_totals, at=now)
-            await self.outbox.stage(session, await _confirmed_event(session, row, now), region=row.region)
-            return _activity_view(row)
+            await self.outbox.stage_many(
+                session,
+                [(_confirmed_event(v, now), v["region"]) for v in confirmed],
+                origins=[origins[v["id"]] for v in confirmed],
+            )
+        return answers
 
     async def reject_activity(self, cmd: RejectActivity, actor: Actor) -> ActivityView:
         """recorded → rejected (반려), with the reason, by a manager of the record's centre: it never counts.
@@ -751,8 +795,15 @@ class HoursHandlers:
 
 def _counts(row: Row[Any]) -> totals.Counted:
     """What a record counts, as its row says."""
+    return _counts_of(row._asdict())
+
+
+def _counts_of(values: dict[str, Any]) -> totals.Counted:
     return totals.Counted(
-        row.activity_date, row.minutes, row.activity_type, blood=row.kind == ActivityKind.BLOOD_DONATION.value
+        values["activity_date"],
+        values["minutes"],
+        values["activity_type"],
+        blood=values["kind"] == ActivityKind.BLOOD_DONATION.value,
     )
 
 
@@ -916,6 +967,13 @@ def _check_editable(row: Row[Any]) -> None:
 
 
 # Built once: a statement made anew for each request costs as much of the CPU again as running it.
+_CONFIRMING = (
+    select(activities, known_centres.c.name.label("centre_name"))
+    .outerjoin(known_centres, known_centres.c.id == activities.c.centre_id)
+    .where(activities.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(activities.c.id)  # every batch locks its records in one order: two never wait for each other
+    .with_for_update(of=activities)
+)
 _CONFIRM = (
     update(activities)
     .where(activities.c.id == bindparam("activity_id"), activities.c.status == ActivityStatus.RECORDED.value)
@@ -925,19 +983,8 @@ _CONFIRM = (
         confirmed_at=bindparam("at"),
         confirmed_by=bindparam("by"),
     )
-    .returning(*activities.c)
 )
-_CONFIRM_AT = _CONFIRM.where(activities.c.centre_id.in_(bindparam("centres", expanding=True)))
-_CENTRE_NAME = select(known_centres.c.name).where(known_centres.c.id == bindparam("centre_id"))
 _NEW_REVISION = insert(activity_revisions)
-
-
-def _centres_in_scope(actor: Actor, operation: str) -> list[UUID] | None:
-    """The centres whose records `actor` may change by `operation`: None for any (the matrix allows it), else the
-    actor's own (`NotPermitted` for a role the matrix refuses, before anything is read)."""
-    if authorize(operation, actor) is Access.ALLOWED:
-        return None
-    return sorted(actor.centres)
 
 
 async def _transition(
@@ -1000,23 +1047,22 @@ def _counted(row: Row[Any]) -> CountedActivity:
     return CountedActivity.model_validate({name: getattr(row, name) for name in _FACT_COLUMNS})
 
 
-async def _confirmed_event(session: AsyncSession, row: Row[Any], confirmed_at: datetime) -> HoursConfirmedV1:
-    centre_name = await session.scalar(_CENTRE_NAME, {"centre_id": row.centre_id})
+def _confirmed_event(values: dict[str, Any], confirmed_at: datetime) -> HoursConfirmedV1:
     return HoursConfirmedV1(
-        activity_id=row.id,
-        volunteer_id=row.volunteer_id,
-        centre_id=row.centre_id,
-        centre_name=centre_name or "",
-        activity_date=row.activity_date,
-        start_time=row.start_time,
-        end_time=row.end_time,
-        minutes=row.minutes,
-        description=row.description,
+        activity_id=values["id"],
+        volunteer_id=values["volunteer_id"],
+        centre_id=values["centre_id"],
+        centre_name=values["centre_name"] or "",
+        activity_date=values["activity_date"],
+        start_time=values["start_time"],
+        end_time=values["end_time"],
+        minutes=values["minutes"],
+        description=values["description"],
         confirmed_at=confirmed_at,
-        activity_type=row.activity_type,
-        sub_field=row.sub_field,
-        place=row.place,
-        recruitment_id=row.recruitment_id,
+        activity_type=values["activity_type"],
+        sub_field=values["sub_field"],
+        place=values["place"],
+        recruitment_id=values["recruitment_id"],
     )
 
 
@@ -1042,4 +1088,8 @@ async def _activity_row(session: AsyncSession, activity_id: UUID, *, lock: bool 
 
 
 def _activity_view(row: Row[Any], **changes: Any) -> ActivityView:
-    return ActivityView.model_validate({**row._asdict(), **changes})
+    return _activity_view_of({**row._asdict(), **changes})
+
+
+def _activity_view_of(values: dict[str, Any]) -> ActivityView:
+    return ActivityView.model_validate(values)
