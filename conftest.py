@@ -4,7 +4,7 @@ SQLite and PostgreSQL (see `vms_platform.testing` for where each comes from)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import nats
@@ -12,7 +12,7 @@ import pytest
 from nats.js import JetStreamContext
 
 from vms_contracts.subjects import Bus
-from vms_deploy.supervisor import DATABASES, Plan, free_port
+from vms_deploy.supervisor import DATABASES, Plan, System, free_port
 from vms_platform.testing import (
     fresh_bus,
     fresh_postgres_database,
@@ -120,3 +120,21 @@ async def whole_system_plan(
         extra_env={"VMS_GATEWAY_RPC_TIMEOUT": "2", "VMS_GATEWAY_PASSWORD_PROFILE": "CHEAPEST"},
     )
     return plan, bus
+
+
+def _quiet(_line: str) -> None:
+    """The supervisor's progress lines; the services' logs are kept in the plan's data folder."""
+
+
+@asynccontextmanager
+async def running_system(
+    data_dir: Path, nats_url: str, postgres_admin_url: str | None
+) -> AsyncIterator[tuple[System, Bus]]:
+    """The whole system running as `vms up` runs it, on `whole_system_plan`; stopped, and what it made removed, at
+    the end."""
+    async with AsyncExitStack() as stack:
+        plan, bus = await whole_system_plan(stack, data_dir, nats_url, postgres_admin_url)
+        running = System(plan, progress=_quiet)
+        stack.push_async_callback(running.stop)
+        await running.start()
+        yield running, bus

@@ -28,7 +28,7 @@ import pytest
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 
-from conftest import need_postgres, whole_system_plan
+from conftest import need_postgres, running_system
 from tests.accounts import DemoAccounts, People, ok
 from tests.browser import SCREENSHOTS
 from tests.test_registry_api import accredited_centre, sign_up
@@ -45,10 +45,6 @@ from vms_platform.testing import eventually
 pytestmark = pytest.mark.slow
 
 VERIFY_PAGE = "http://127.0.0.1:8000/verify"
-
-
-def _quiet(_line: str) -> None:
-    """The supervisor's progress lines; the services' logs are kept in the plan's data folder."""
 
 
 # -- the PDF, drawn from what hours answers (no system needed) ------------------------------------------------------
@@ -227,13 +223,8 @@ async def system(
 ) -> AsyncIterator[tuple[System, DemoAccounts, Bus]]:
     backend = str(request.param)
     admin = need_postgres(postgres_admin_url) if backend == "postgres" else None
-    async with AsyncExitStack() as stack:
-        data_dir = tmp_path_factory.mktemp(f"certificates-{backend}")
-        plan, bus = await whole_system_plan(stack, data_dir, nats_url, admin)
-        running = System(plan, progress=_quiet)
-        stack.push_async_callback(running.stop)
-        await running.start()
-        yield running, DemoAccounts.of(plan.data_dir), bus
+    async with running_system(tmp_path_factory.mktemp(f"certificates-{backend}"), nats_url, admin) as (running, bus):
+        yield running, DemoAccounts.of(running.plan.data_dir), bus
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from openpyxl import Workbook
 
-from conftest import need_postgres, whole_system_plan
+from conftest import need_postgres, running_system
 from tests.accounts import DemoAccounts, People, ok
 from tests.test_registry_api import Centre, accredited_centre, sign_up
 from vms_deploy.supervisor import System
@@ -28,10 +28,6 @@ pytestmark = pytest.mark.slow
 HEADER = "봉사자번호,활동일,시작시각,종료시각,봉사활동분류,세부분야,활동내용"
 
 
-def _quiet(_line: str) -> None:
-    """The supervisor's progress lines; the services' logs are kept in the plan's data folder."""
-
-
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def system(
     request: pytest.FixtureRequest,
@@ -41,12 +37,8 @@ async def system(
 ) -> AsyncIterator[tuple[System, DemoAccounts]]:
     backend = str(request.param)
     admin = need_postgres(postgres_admin_url) if backend == "postgres" else None
-    async with AsyncExitStack() as stack:
-        plan, _bus = await whole_system_plan(stack, tmp_path_factory.mktemp(f"import-{backend}"), nats_url, admin)
-        running = System(plan, progress=_quiet)
-        stack.push_async_callback(running.stop)
-        await running.start()
-        yield running, DemoAccounts.of(plan.data_dir)
+    async with running_system(tmp_path_factory.mktemp(f"import-{backend}"), nats_url, admin) as (running, _bus):
+        yield running, DemoAccounts.of(running.plan.data_dir)
 
 
 @pytest.fixture

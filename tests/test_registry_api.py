@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import need_postgres, whole_system_plan
+from conftest import need_postgres, running_system
 from tests.accounts import PASSWORD, DemoAccounts, People, new_login, ok
 from vms_contracts.ids import new_id
 from vms_contracts.reference import COUNCILS, SUB_FIELDS, ActivityType, districts, districts_of
@@ -48,10 +48,6 @@ from vms_platform.clock import today_kst
 TODAY = today_kst()
 NEXT_WEEK = TODAY + timedelta(days=7)
 NOBODY = "01a2172c-0000-7000-8000-000000000000"
-
-
-def _quiet(_line: str) -> None:
-    """The supervisor's progress lines; the services' logs are kept in the plan's data folder."""
 
 
 # -- one page of a list held by several regions (no system needed) --------------------------------------------------
@@ -170,12 +166,8 @@ async def system(
 ) -> AsyncIterator[tuple[System, DemoAccounts]]:
     backend = str(request.param)
     admin = need_postgres(postgres_admin_url) if backend == "postgres" else None
-    async with AsyncExitStack() as stack:
-        plan, _bus = await whole_system_plan(stack, tmp_path_factory.mktemp(f"registry-api-{backend}"), nats_url, admin)
-        running = System(plan, progress=_quiet)
-        stack.push_async_callback(running.stop)
-        await running.start()
-        yield running, DemoAccounts.of(plan.data_dir)
+    async with running_system(tmp_path_factory.mktemp(f"registry-api-{backend}"), nats_url, admin) as (running, _bus):
+        yield running, DemoAccounts.of(running.plan.data_dir)
 
 
 @pytest.fixture
