@@ -30,6 +30,7 @@ from vms_contracts.errors import ErrorBody, ErrorKind
 from vms_contracts.ids import new_id
 from vms_gateway.errors import raw_response, seconds
 from vms_gateway.settings import GatewaySettings
+from vms_platform.aio import settle_heap
 from vms_platform.errors import error_body
 from vms_platform.logging import get_logger
 
@@ -209,6 +210,11 @@ class GatewayServer(uvicorn.Server):
     async def serve(self, sockets: Any = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().serve(sockets)
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            settle_heap()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)

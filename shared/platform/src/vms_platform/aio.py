@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -17,6 +18,17 @@ async def wait_any(stop: asyncio.Event, wake: asyncio.Event | None, timeout: flo
     finally:
         for waiter in waiters:
             waiter.cancel()
+
+
+def settle_heap() -> None:
+    """Once a long-running process has started: what it holds by then (modules, models, compiled statements, its
+    settings) is moved out of the garbage collector's sight (`gc.freeze`), after one collection so that no garbage
+    is kept with it. A full collection then looks only at what was made since: in a service of about 150 MB it
+    stopped the event loop for about 105 ms at a time, every few seconds under load (the p99 of every request), and
+    for about 10 ms after this. Called by the programs' own entry points, never in a process that starts and stops
+    services again and again (tests)."""
+    gc.collect()
+    gc.freeze()
 
 
 T = TypeVar("T")

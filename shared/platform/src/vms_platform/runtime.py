@@ -41,6 +41,7 @@ from vms_platform.actor import (
     private_key,
     public_keys,
 )
+from vms_platform.aio import settle_heap
 from vms_platform.clock import KST
 from vms_platform.consumer import BatchHandler, EventConsumer
 from vms_platform.db import Database, migrate
@@ -364,7 +365,8 @@ class ServiceApp:
     def request_stop(self) -> None:
         self._stop.set()
 
-    async def run(self) -> None:
+    async def run(self, *, started: Callable[[], None] | None = None) -> None:
+        """Serve until SIGINT or SIGTERM; `started` is called once the service has started."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
@@ -389,6 +391,8 @@ class ServiceApp:
                 if self._stop.is_set():  # told to stop while still waiting for NATS or the database
                     return
                 raise
+            if started is not None:
+                started()
             await self._stop.wait()
         finally:
             await self.stop()
@@ -517,7 +521,7 @@ def main(
     if args.command == "run":
         try:
             app = create_app(settings)
-            asyncio.run(app.run())
+            asyncio.run(app.run(started=settle_heap))
         except StartupError as exc:
             log.error("cannot start", reason=str(exc))
             sys.exit(2)
