@@ -12,9 +12,9 @@ as it is deployed: `--replicas` processes of `vms-hours run` sharing its request
    in the first and the last tenth of the load (target: within 20%);
 2. confirm `--confirms` records at a paced `--rate` a second (`hours.confirm_activity`), timing each from the
    request to the arrival of its `hours.confirmed` on a subscriber of the bus (target p99 < 100 ms at 500/s);
-3. confirm every record of `--tracked` volunteers with `--history` records each, `--clients` at a time: events/s in
-   the first and the last tenth, while each volunteer's confirmed history grows from nothing to all of it (target:
-   within 20%: totals are kept by increments, not summed again);
+3. confirm every record of `--tracked` volunteers with `--history` records each, `--sweep-clients` at a time:
+   events/s in the first and the last tenth, while each volunteer's confirmed history grows from nothing to all of
+   it (target: within 20%: totals are kept by increments, not summed again);
 4. look up volunteers' totals (`hours.get_volunteer_totals`) with every record loaded, against the same read in raw
    SQL (target p99 < 10 ms);
 5. render a certificate of 100 activities as the gateway does (`vms_gateway.certificate_pdf.render`): pages/s.
@@ -22,7 +22,7 @@ as it is deployed: `--replicas` processes of `vms-hours run` sharing its request
 Every reply, row count, event and total is checked; any failure is printed and the exit status is 1.
 
     python bench/hours.py [--records 1000000] [--volunteers 100000] [--batch 1000] [--confirms 15000] [--rate 500]
-                          [--replicas 2]
+                          [--replicas 1]
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ from vms_gateway.certificate_pdf import render
 from vms_hours.db import outbox as outbox_table
 from vms_hours.handlers import HoursHandlers
 from vms_hours.settings import HoursSettings
+from vms_platform.aio import settle_heap
 from vms_platform.clock import today_kst
 from vms_platform.db import Database, migrate
 from vms_platform.logging import configure_logging
@@ -1000,7 +1001,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--in-flight", type=int, default=2, help="batches loading at once, on both sides (2)")
     parser.add_argument(
-        "--replicas", type=int, default=2, help="processes of the hours service, sharing its requests (2)"
+        "--replicas", type=int, default=1, help="processes of the hours service, sharing its requests (1)"
     )
     parser.add_argument("--confirms", type=int, default=15_000, help="confirmations sent at --rate (15000)")
     parser.add_argument(
@@ -1011,7 +1012,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--history", type=int, default=500, help="records of each tracked volunteer (500)")
     parser.add_argument("--lookups", type=int, default=10_000, help="volunteer total look-ups (10000)")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent clients of the history and look-ups (4)")
+    parser.add_argument(
+        "--sweep-clients",
+        type=int,
+        default=32,
+        help="confirmations in flight while the history grows (32: enough to keep the service busy, so that "
+        "its batches are alike in the first and the last tenth)",
+    )
+    parser.add_argument("--clients", type=int, default=4, help="concurrent clients of the look-ups (4)")
     parser.add_argument("--certificates", type=int, default=20, help="certificates of 100 activities rendered (20)")
     parser.add_argument("--seed", type=int, default=1365, help="random seed of the workload")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds a request or a wait may take at most")
@@ -1019,10 +1027,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not 1 <= args.batch <= rpc.MAX_ROWS:
         parser.error(f"--batch is between 1 and {rpc.MAX_ROWS} (the contract's MAX_ROWS)")
     if (
-        min(args.records, args.volunteers, args.centres, args.in_flight, args.clients, args.rate, args.replicas) <= 0
+        min(args.records, args.volunteers, args.centres, args.in_flight, args.rate, args.replicas) <= 0
+        or min(args.clients, args.sweep_clients) <= 0
         or min(args.confirms, args.lookups, args.certificates) <= 0
     ):
-        parser.error("every count, --in-flight, --clients and --rate must be positive")
+        parser.error("every count, --in-flight, --clients, --sweep-clients and --rate must be positive")
     if args.records < 2 * args.batch:
         parser.error("--records must make two batches at least: the load's first and last tenths are batches")
     if args.volunteers > args.records:
@@ -1163,6 +1172,9 @@ async def measure_load(run: Run) -> list[UUID | None] | None:
     args, workload, report = run.args, run.workload, run.report
     with phase(f"making the ceiling's rows ({workload.batches} batches of {args.batch})"):
         prepared = await asyncio.to_thread(ceiling_batches, workload, run.bus)
+        # The workload and the ceiling's rows stay until the end: out of the collector's sight, so that its full
+        # collections do not stop this client (and its timing of the service) for a long time each.
+        settle_heap()
     with phase("ceiling: raw asyncpg inserts"):
         ceiling = await load_ceiling(dsn_of(run.ceiling_db), prepared, in_flight=args.in_flight)
     del prepared
@@ -1250,10 +1262,10 @@ async def measure_confirms(run: Run, known: list[UUID]) -> dict[UUID, tuple[int,
         await until_consumed(run.js, run.bus.stream_name("HOURS"), "hours-totals", timeout=args.timeout)
         with phase(
             f"confirming all {len(sweep_indices):,} records of the {len(tracked)} tracked volunteers, "
-            f"{args.clients} at a time"
+            f"{args.sweep_clients} at a time"
         ):
             sweep = await confirm_closed(
-                run.client, [target(i) for i in sweep_indices], clients=args.clients, timeout=args.timeout
+                run.client, [target(i) for i in sweep_indices], clients=args.sweep_clients, timeout=args.timeout
             )
             report.problems += await confirm_problems("history", sweep, events)
     finally:
@@ -1289,7 +1301,7 @@ async def measure_confirms(run: Run, known: list[UUID]) -> dict[UUID, tuple[int,
     tenth = args.history // 10
     report.row(
         "confirm, history growing",
-        f"{len(sweep.ids) / sweep.seconds:,.0f}/s, {args.clients} in flight; reply p50 {ms(sweep50)} / p99 "
+        f"{len(sweep.ids) / sweep.seconds:,.0f}/s, {args.sweep_clients} in flight; reply p50 {ms(sweep50)} / p99 "
         f"{ms(sweep99)}",
     )
     report.row(
