@@ -193,11 +193,6 @@ class Workload:
     def centre_of(self, index: int) -> int:
         return self.batch_centres[index // self.batch]
 
-    def key(self, index: int) -> tuple[UUID, date, clock]:
-        """What identifies a record in the service's reply: its volunteer, day and start."""
-        record = self.records[index]
-        return self.volunteers[record.volunteer][0], record.activity_date(self.today), record.start_time
-
     def details(self, record: Record) -> ActivityDetails:
         activity_type, sub_field = KINDS[record.kind]
         return ActivityDetails.model_validate(
@@ -489,9 +484,9 @@ async def load_through_service(
                 )
             if reply.already:
                 load.problems.append(f"batch {number}: {reply.already} rows answered as recorded before")
-            given = {(v.volunteer_id, v.activity_date, v.start_time): v.id for v in reply.recorded}
-            for index in workload.rows(number):
-                ids[index] = given.get(workload.key(index))
+            given = {recorded.row: recorded.activity_id for recorded in reply.recorded}
+            for row, index in enumerate(workload.rows(number), start=request.first_row):
+                ids[index] = given.get(row)
 
     await asyncio.gather(*(sender() for _ in range(in_flight)))
     load.seconds = time.perf_counter() - load.started

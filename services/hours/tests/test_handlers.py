@@ -892,7 +892,8 @@ async def test_a_file_is_recorded_whole_or_not_at_all_with_every_bad_row_named(h
     again = await hours.handlers.record_activities(
         RecordActivities(centre_id=hours.centre, rows=rows, mode=ImportMode.CLEAN_ROWS), hours.manager
     )
-    assert (again.already, {v.id for v in again.recorded}) == (2, {v.id for v in clean.recorded})
+    assert (again.already, {r.activity_id for r in again.recorded}) == (2, {r.activity_id for r in clean.recorded})
+    assert all(r.already for r in again.recorded) and not any(r.already for r in clean.recorded)
     assert await hours.staged("vms.hours.recorded.v1") == 2
 
 
@@ -944,6 +945,7 @@ async def test_the_rows_of_a_file_keep_the_numbers_they_have_in_it(hours: Hours)
     )
     assert [(r.row, r.error.code) for r in answer.refused] == [(5, "ROWS_OVERLAP"), (9, "ACTIVITY_TIMES_INVALID")]
     assert answer.refused[0].error.params["other_row"] == 2
-    assert [a.description for a in answer.recorded] == ["오전 활동"]
+    assert [r.row for r in answer.recorded] == [2]
+    assert (await hours.get(answer.recorded[0].activity_id)).description == "오전 활동"
     with pytest.raises(ValueError, match="row numbers"):
         RecordActivities(centre_id=hours.centre, rows=rows, row_numbers=[2, 5])

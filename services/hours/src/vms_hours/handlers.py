@@ -47,6 +47,7 @@ from vms_contracts.rpc.hours import (
     RecordActivities,
     RecordActivity,
     RecordedActivities,
+    RecordedRow,
     RegionTotals,
     RegionTotalsRequest,
     RejectActivity,
@@ -72,7 +73,7 @@ from vms_platform.actor import in_scope, require_scope
 from vms_platform.aio import Coalescer
 from vms_platform.clock import KST
 from vms_platform.consumer import PermanentError
-from vms_platform.db import Database, insert_for, upsert
+from vms_platform.db import Database, insert_many, upsert
 from vms_platform.errors import DomainError
 from vms_platform.logging import Origin, current_origin
 from vms_platform.outbox import Outbox
@@ -167,7 +168,7 @@ class HoursHandlers:
         for index, row in enumerate(cmd.rows):
             if index not in refused and row.volunteer_id in unknown:
                 refused[index] = unknown[row.volunteer_id]
-        recorded: list[ActivityView] = []
+        recorded: list[RecordedRow] = []
         already = 0
         try:
             async with self.db.transaction() as session:
@@ -182,20 +183,26 @@ class HoursHandlers:
                     day = standing.setdefault((row.volunteer_id, row.activity_date), [])
                     same = next(
                         (
-                            view
-                            for view in day
-                            if view.centre_id == cmd.centre_id
-                            and (view.start_time, view.end_time, view.description)
-                            == (row.start_time, row.end_time, row.description)
+                            slot
+                            for slot in day
+                            if domain.same_record(
+                                slot,
+                                centre_id=cmd.centre_id,
+                                start=row.start_time,
+                                end=row.end_time,
+                                description=row.description,
+                            )
                         ),
                         None,
                     )
                     if same is not None:
-                        recorded.append(same)
+                        recorded.append(
+                            RecordedRow(row=cmd.row_number(index), activity_id=same.activity_id, already=True)
+                        )
                         already += 1
                         continue
                     try:
-                        self._check_day([_view_slot(v) for v in day], row, minutes[index])
+                        self._check_day(day, row, minutes[index])
                     except domain.ActivityOverlaps as exc:
                         # An earlier row of the same file is named by its row, not by the id it was given here.
                         other = rows_of.get(UUID(str(exc.params["activity_id"])))
@@ -212,16 +219,20 @@ class HoursHandlers:
                         continue
                     values = _new_record(row, cmd.centre_id, centre.region, minutes[index], actor, at)
                     rows_of[values["id"]] = cmd.row_number(index)
-                    view = ActivityView.model_validate(values)
-                    day.append(view)
-                    recorded.append(view)
+                    day.append(
+                        domain.Slot(
+                            values["id"], cmd.centre_id, row.start_time, row.end_time, minutes[index], row.description
+                        )
+                    )
+                    recorded.append(RecordedRow(row=cmd.row_number(index), activity_id=values["id"]))
                     new.append(values)
                 if cmd.check_only or (refused and cmd.mode is ImportMode.ALL_OR_NOTHING):
                     raise _NothingWritten()
                 if new:
-                    await session.execute(insert(activities), new)
-                    await session.execute(
-                        insert(activity_revisions),
+                    await insert_many(session, activities, new)
+                    await insert_many(
+                        session,
+                        activity_revisions,
                         [_revision_row(values, Change.RECORDED, at=at, by=actor.account_id) for values in new],
                     )
                     await self.outbox.stage_many(session, [(_recorded_event(v), centre.region) for v in new])
@@ -827,9 +838,11 @@ async def _lock_many_days(session: AsyncSession, days: dict[UUID, list[date]]) -
     pairs = sorted({(volunteer_id, day) for volunteer_id, listed in days.items() for day in listed})
     if not pairs:
         return
-    await session.execute(
-        insert_for(session, volunteer_days).on_conflict_do_nothing(),
+    await insert_many(
+        session,
+        volunteer_days,
         [{"volunteer_id": volunteer_id, "activity_date": day} for volunteer_id, day in pairs],
+        ignore_conflicts=True,
     )
     await session.execute(
         select(volunteer_days.c.volunteer_id)
@@ -870,7 +883,7 @@ def _days_of(pairs: list[tuple[UUID, date]]) -> dict[UUID, list[date]]:
     return {volunteer_id: sorted(days[volunteer_id]) for volunteer_id in sorted(days)}
 
 
-async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict[tuple[UUID, date], list[ActivityView]]:
+async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict[tuple[UUID, date], list[domain.Slot]]:
     """The records standing on each of those days (`_day` for many days at once)."""
     if not days:
         return {}
@@ -884,15 +897,11 @@ async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict
             )
         )
     ).all()
-    found: dict[tuple[UUID, date], list[ActivityView]] = {}
+    found: dict[tuple[UUID, date], list[domain.Slot]] = {}
     for row in rows:
         if row.activity_date in days.get(row.volunteer_id, ()):
-            found.setdefault((row.volunteer_id, row.activity_date), []).append(_activity_view(row))
+            found.setdefault((row.volunteer_id, row.activity_date), []).append(_slot(row))
     return found
-
-
-def _view_slot(view: ActivityView) -> domain.Slot:
-    return domain.Slot(view.id, view.centre_id, view.start_time, view.end_time, view.minutes, view.description)
 
 
 def _new_record(

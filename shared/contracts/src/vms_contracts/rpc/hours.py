@@ -133,9 +133,19 @@ class RowRefusal(BaseModel):
     error: ErrorBody
 
 
+class RecordedRow(BaseModel):
+    """A row recorded: its number in the file and the record it is (`hours.get_activity` tells the rest)."""
+
+    row: int
+    activity_id: UUID
+    already: bool = False
+    """Recorded before (the same row sent again): nothing was written for it now."""
+
+
 class RecordedActivities(BaseModel):
-    recorded: list[ActivityView]
-    """The rows recorded now (or that would be, `check_only`), and those recorded before (sent again)."""
+    recorded: list[RecordedRow]
+    """The rows recorded now (or that would be, `check_only`), and those recorded before (sent again), in the order
+    of the request. Each names its record rather than repeating it: the answer to a file stays small."""
     refused: list[RowRefusal]
     """The rows that may not be recorded, each with why; with `all_or_nothing` and any refused, none is recorded."""
     already: int = 0
