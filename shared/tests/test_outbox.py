@@ -7,15 +7,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from vms_contracts.events.registry import VolunteerRegisteredV1
 from vms_contracts.subjects import Bus
 from vms_platform.db import Database, new_metadata
-from vms_platform.outbox import Outbox, OutboxRelay, outbox_table
+from vms_platform.outbox import FULL_PASS_SECONDS, LATE_COMMIT, Outbox, OutboxRelay, outbox_table
 from vms_platform.testing import eventually, hours_confirmed
 
 metadata = new_metadata()
@@ -41,8 +41,10 @@ async def db(new_database: Any) -> AsyncIterator[Database]:
     await database.close()
 
 
-def relay(db: Database, published: Published) -> OutboxRelay:
-    return OutboxRelay(db, Outbox(outbox, bus=Bus(), source="/vms/test"), published, poll_interval=0.05)
+def relay(db: Database, published: Published, batch_size: int = 500) -> OutboxRelay:
+    return OutboxRelay(
+        db, Outbox(outbox, bus=Bus(), source="/vms/test"), published, poll_interval=0.05, batch_size=batch_size
+    )
 
 
 async def stage(db: Database, relay: OutboxRelay, count: int = 1) -> list[str]:
@@ -118,3 +120,45 @@ async def test_a_retired_event_version_is_never_staged(db: Database) -> None:
         async with db.transaction() as session:
             await relay(db, Published()).outbox.stage_many(session, [(retired, "11")])
     assert await sent_state(db) == []
+
+
+async def staged_at(db: Database, relay: OutboxRelay, created_at: datetime) -> str:
+    """An event whose transaction staged it at `created_at` and committed it now."""
+    (event_id,) = await stage(db, relay)
+    async with db.transaction() as session:
+        await session.execute(update(outbox).where(outbox.c.id == UUID(event_id)).values(created_at=created_at))
+    return event_id
+
+
+async def test_a_pass_reads_on_from_where_nothing_can_be_left_and_a_full_pass_finds_what_was(db: Database) -> None:
+    """Passes read on from the last row sent (less a margin for transactions still open), not over every row ever
+    sent; an event committed later than that margin allows is still published, by the next full pass."""
+    published = Published()
+    outbox_relay = relay(db, published, batch_size=3)
+    draining = await stage(db, outbox_relay, 5)
+    assert await outbox_relay.publish_pending() == (3, 0)
+    assert await outbox_relay.publish_pending() == (2, 0), "the backlog drains on from the last row read"
+    assert published.ids == draining
+    recent = await staged_at(db, outbox_relay, datetime.now(UTC) - LATE_COMMIT / 2)
+    assert await outbox_relay.publish_pending() == (1, 0), "staged within the margin: found at once"
+    late = await staged_at(db, outbox_relay, datetime.now(UTC) - 3 * LATE_COMMIT)
+    assert await outbox_relay.publish_pending() == (0, 0), "staged before the margin: not on a pass that reads on"
+    outbox_relay._full_pass_at -= FULL_PASS_SECONDS
+    assert await outbox_relay.publish_pending() == (1, 0), "found by the full pass"
+    assert published.ids == [*draining, recent, late]
+    assert await sent_state(db) == [(True, 1)] * 7
+
+
+async def test_after_a_failed_publish_the_next_pass_starts_from_the_first_unsent_row(db: Database) -> None:
+    calls: list[str] = []
+
+    async def failing_first(subject: str, payload: bytes, *, msg_id: str, stream: str, **_: Any) -> None:
+        calls.append(msg_id)
+        if len(calls) == 1:
+            raise ConnectionError("JetStream did not answer")
+
+    outbox_relay = OutboxRelay(db, Outbox(outbox, bus=Bus(), source="/vms/test"), failing_first)
+    first, second = await stage(db, outbox_relay, 2)
+    assert await outbox_relay.publish_pending() == (1, 1)
+    assert await outbox_relay.publish_pending() == (1, 0)
+    assert calls == [first, second, first]

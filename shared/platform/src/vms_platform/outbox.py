@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -178,13 +179,28 @@ class OutboxRelay:
         self.leading = False
         self._unsent = (
             select(
-                self.table.c.id, self.table.c.subject, self.table.c.type, self.table.c.payload, self.table.c.generation
+                self.table.c.id,
+                self.table.c.subject,
+                self.table.c.type,
+                self.table.c.payload,
+                self.table.c.generation,
+                self.table.c.created_at,
             )
             .where(self.table.c.sent_at.is_(None))
             .order_by(self.table.c.created_at, self.table.c.id)
             .limit(bindparam("limit"))
         )
         """Built once, as the statements of every pass."""
+        self._unsent_since = self._unsent.where(self.table.c.created_at >= bindparam("since"))
+        self._since: datetime | None = None
+        """Where the next pass starts reading (None: at the first unsent row). Every row marked sent leaves an entry
+        in `ix_outbox_unsent` until the table is vacuumed, and a read from the start steps over all of them: with
+        200,000 sent since the last vacuum, 6.5 ms a pass, on every commit. So a pass starts where nothing unsent
+        can be left before it: at the last row read while a backlog drains; `LATE_COMMIT` before now once it has
+        drained (a transaction still open then, or a replica whose clock is behind, commits rows that old at most).
+        A pass from the start, every `FULL_PASS_SECONDS` and after any failure or republish, finds what was later
+        still."""
+        self._full_pass_at = 0.0
         self._sent = (
             update(self.table)
             .where(self.table.c.id == bindparam("row_id"), self.table.c.generation == bindparam("read_generation"))
@@ -197,8 +213,18 @@ class OutboxRelay:
     async def publish_pending(self) -> tuple[int, int]:
         """One pass over at most `batch_size` unsent rows: (published, failed)."""
         t = self.table
+        moment = time.monotonic()
+        since = self._since
+        if since is None or moment - self._full_pass_at >= FULL_PASS_SECONDS:
+            since, self._full_pass_at = None, moment
+        read_at = datetime.now(UTC)
         async with self.db.read() as session:  # one statement: no transaction of its own on PostgreSQL
-            rows = (await session.execute(self._unsent, {"limit": self.batch_size})).all()
+            if since is None:
+                rows = (await session.execute(self._unsent, {"limit": self.batch_size})).all()
+            else:
+                rows = (await session.execute(self._unsent_since, {"limit": self.batch_size, "since": since})).all()
+        # Drained: nothing committed is left before the margin. Draining: nothing before the last row read.
+        self._since = read_at - LATE_COMMIT if len(rows) < self.batch_size else rows[-1].created_at
         if not rows:
             return 0, 0
         if self.after_read is not None:
@@ -234,6 +260,7 @@ class OutboxRelay:
                     ],
                 )
         if failed:
+            self._since = None  # the next pass starts from the first unsent row: the failed ones first
             first_id, first_error = failed[0]
             log.warning(
                 "outbox publish failed, will retry",
@@ -274,6 +301,7 @@ class OutboxRelay:
             result = await session.execute(
                 update(t).where(condition).values(sent_at=None, generation=t.c.generation + 1)
             )
+        self._since = None
         self.outbox.committed.set()
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -340,6 +368,12 @@ class OutboxRelay:
                     log.warning("outbox prune failed", error=repr(exc))
             await wait_any(stop, self.outbox.committed, self.poll_interval)
 
+
+LATE_COMMIT = timedelta(seconds=10)
+"""How long before its commit an event may have been staged (its `created_at`), for the relay to find it at once;
+one staged earlier still (a transaction open longer, a replica's clock behind) is found by the next full pass."""
+FULL_PASS_SECONDS = 30.0
+"""At most this long between two relay passes that read from the first unsent row."""
 
 RELAY = Policy(first=0.2, cap=30.0)
 """A failed publish or an unreachable database: again after 0.2 s, 0.4 s, … at most every 30 s."""
