@@ -49,7 +49,7 @@ from vms_platform.deadletter import DeadLetters
 from vms_platform.identity import NoDeploymentId, deployment_id
 from vms_platform.jetstream import REGIONAL_SERVICES, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
-from vms_platform.outbox import Outbox, OutboxRelay
+from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RpcClient, ServiceTimeout, ServiceUnavailable, rpc_router, serve
 from vms_platform.settings import ServiceSettings, redacted
@@ -515,7 +515,8 @@ def main(
     if args.command == "republish":
         count = asyncio.run(_republish(create_app(settings), args.since, args.until))
         log.info("events marked for publishing again", events=count, since=str(args.since), until=str(args.until))
-        print(f"{count} events will be published again by the running {service} service")
+        within = f"within {FULL_PASS_SECONDS:.0f} s"
+        print(f"{count} events will be published again by the running {service} service ({within})")
     if args.command in own:
         print(asyncio.run(own[args.command].run(settings, args)))
     if args.command == "run":
