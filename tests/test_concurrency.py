@@ -5,7 +5,7 @@ concurrent in each process. PostgreSQL only: SQLite runs one writer at a time, s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime, time, timedelta
 from importlib.resources import files
@@ -27,6 +27,7 @@ from vms_hours.db import activities
 from vms_hours.db import outbox as hours_outbox
 from vms_hours.settings import HoursSettings
 from vms_platform.clock import today_kst
+from vms_platform.outbox import Outgoing
 from vms_platform.runtime import ServiceApp
 from vms_platform.testing import ANONYMOUS, centre_manager, eventually, rpc_client, running
 from vms_registry.app import create_app as create_registry
@@ -53,13 +54,14 @@ class CountedPublishes:
 
     def watch(self, app: ServiceApp) -> None:
         assert app.relay is not None
-        real = app.relay.publish
+        real = app.relay.publish_many
 
-        async def publish(subject: str, payload: bytes, **kwargs: Any) -> None:
-            await real(subject, payload, **kwargs)
-            self.ids.append(kwargs["msg_id"])
+        async def publish_many(messages: Sequence[Outgoing]) -> list[BaseException | None]:
+            results = await real(messages)
+            self.ids.extend(msg_id for (_, _, msg_id, _), result in zip(messages, results, strict=True) if not result)
+            return results
 
-        app.relay.publish = publish
+        app.relay.publish_many = publish_many
 
 
 async def outbox_rows(app: ServiceApp, table: Any, event_type: str) -> tuple[int, set[int], int]:

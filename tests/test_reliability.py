@@ -13,6 +13,7 @@ import os
 import signal
 import sysconfig
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -34,6 +35,7 @@ from vms_deploy.supervisor import free_port
 from vms_platform.consumer import PermanentError
 from vms_platform.deadletter import H_REASON, list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import CONSUMERS
+from vms_platform.outbox import Outgoing
 from vms_platform.runtime import ServiceApp
 from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, eventually, hours_confirmed, rpc_client, running
 from vms_registry.__main__ import main as registry_main
@@ -87,16 +89,17 @@ async def test_publish_retried_after_lost_ack_gives_one_event(
     settings = RegistrySettings(nats_url=nats_url, database_url=await new_database("registry"), bus_root=bus.root)
     app = create_registry(settings)
     assert app.relay is not None
-    real_publish = app.relay.publish
+    real_publish = app.relay.publish_many
     calls: list[str] = []
 
-    async def publish_then_lose_the_ack(subject: str, payload: bytes, **kwargs: Any) -> None:
-        calls.append(kwargs["msg_id"])
-        await real_publish(subject, payload, **kwargs)
+    async def publish_then_lose_the_ack(messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        calls.extend(msg_id for _, _, msg_id, _ in messages)
+        results = await real_publish(messages)
         if len(calls) == 1:
-            raise TimeoutError("the acknowledgement was lost")
+            return [TimeoutError("the acknowledgement was lost")]
+        return results
 
-    app.relay.publish = publish_then_lose_the_ack
+    app.relay.publish_many = publish_then_lose_the_ack
     async with running(app, REGISTRY_MIGRATIONS):
         volunteer = await rpc_client(app.broker, bus, ANONYMOUS).call(
             REGISTER_VOLUNTEER,

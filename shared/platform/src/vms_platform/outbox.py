@@ -148,6 +148,25 @@ class Publish(Protocol):
     ) -> Awaitable[None]: ...
 
 
+Outgoing = tuple[str, bytes, str, str]
+"""A message the relay publishes: subject, payload, message id (`Nats-Msg-Id`), stream."""
+
+
+class PublishMany(Protocol):
+    """Publish many messages to JetStream at once: each one's error, or None once JetStream acknowledged it."""
+
+    def __call__(self, messages: Sequence[Outgoing]) -> Awaitable[list[BaseException | None]]: ...
+
+
+async def one_by_one(publish: Publish, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+    """`PublishMany` by `publish`, every message in flight at once."""
+    results = await asyncio.gather(
+        *(publish(subject, payload, msg_id=msg_id, stream=stream) for subject, payload, msg_id, stream in messages),
+        return_exceptions=True,
+    )
+    return [result if isinstance(result, BaseException) else None for result in results]
+
+
 class OutboxRelay:
     """Publishes unsent rows in order, many in flight at once, and marks what JetStream acknowledged.
 
@@ -167,11 +186,13 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         retention: timedelta = timedelta(days=30),
         lead: Lead | None = None,
+        publish_many: PublishMany | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
         self.table = outbox.table
         self.publish = publish
+        self.publish_many: PublishMany = publish_many or self._one_by_one
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.retention = retention
@@ -230,12 +251,8 @@ class OutboxRelay:
         if self.after_read is not None:
             await self.after_read()
 
-        results = await asyncio.gather(
-            *(
-                self.publish(row.subject, row.payload, msg_id=str(row.id), stream=self._stream_for(row.type))
-                for row in rows
-            ),
-            return_exceptions=True,
+        results = await self.publish_many(
+            [(row.subject, row.payload, str(row.id), self._stream_for(row.type)) for row in rows]
         )
         sent = [row for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
         failed = [
@@ -270,6 +287,9 @@ class OutboxRelay:
                 error=repr(first_error),
             )
         return len(sent), len(failed)
+
+    async def _one_by_one(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        return await one_by_one(self.publish, messages)
 
     def _stream_for(self, type_: str) -> str:
         model = EVENT_TYPES.get(type_)

@@ -47,15 +47,17 @@ from vms_platform.consumer import BatchHandler, EventConsumer
 from vms_platform.db import Database, migrate
 from vms_platform.deadletter import DeadLetters
 from vms_platform.identity import NoDeploymentId, deployment_id
-from vms_platform.jetstream import REGIONAL_SERVICES, ConsumerSpec
+from vms_platform.jetstream import REGIONAL_SERVICES, BatchPublisher, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
-from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay
+from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay, Outgoing, one_by_one
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RpcClient, ServiceTimeout, ServiceUnavailable, rpc_router, serve
 from vms_platform.settings import ServiceSettings, redacted
 
 PUBLISH_TIMEOUT = 5.0
 """Seconds JetStream may take to acknowledge an event the relay publishes."""
+EVENT_TYPE = "application/cloudevents+json"
+"""The content type of every event published."""
 
 log = get_logger("vms.runtime")
 
@@ -115,6 +117,7 @@ class ServiceApp:
         self._stop = asyncio.Event()
         self._routers_included = False
         self._in_memory = False
+        self._publisher: BatchPublisher | None = None
         self.serve(health_rpc(service), self.health, counted=False)
 
     # -- wiring ------------------------------------------------------------------------------------------------
@@ -125,6 +128,7 @@ class ServiceApp:
             self.db,
             self.outbox,
             self.publish,
+            publish_many=self.publish_many,
             batch_size=self.settings.batch_size,
             poll_interval=self.settings.relay_poll_interval,
             retention=timedelta(days=self.settings.outbox_retention_days),
@@ -199,7 +203,7 @@ class ServiceApp:
     async def publish(
         self, subject: str, payload: bytes, *, msg_id: str, stream: str, headers: dict[str, str] | None = None
     ) -> None:
-        sent = {"Nats-Msg-Id": msg_id, "content-type": "application/cloudevents+json", **(headers or {})}
+        sent = {"Nats-Msg-Id": msg_id, "content-type": EVENT_TYPE, **(headers or {})}
         if self._in_memory:  # `TestNatsBroker` takes what the broker publishes
             await self.broker.publish(payload, subject, headers=sent, stream=stream, timeout=PUBLISH_TIMEOUT)
             return
@@ -207,6 +211,19 @@ class ServiceApp:
         # (middlewares, a correlation id made for each message) cost as much of the CPU again as the publish.
         js = self.broker.config.connection_state.stream
         await js.publish(subject, payload, timeout=PUBLISH_TIMEOUT, stream=stream, headers=sent)
+
+    async def publish_many(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        """The outbox relay's batches: all at once, their acknowledgements awaited together (`BatchPublisher`)."""
+        if self._in_memory:  # `TestNatsBroker` takes what the broker publishes
+            return await one_by_one(self.publish, messages)
+        if self._publisher is None:
+            self._publisher = BatchPublisher(self.broker.config.connection_state.connection, timeout=PUBLISH_TIMEOUT)
+        return await self._publisher.publish_many(
+            [
+                (subject, payload, {"Nats-Msg-Id": msg_id, "Nats-Expected-Stream": stream, "content-type": EVENT_TYPE})
+                for subject, payload, msg_id, stream in messages
+            ]
+        )
 
     async def health(self, _request: HealthRequest, _actor: Actor) -> HealthView:
         try:
