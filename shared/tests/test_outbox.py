@@ -4,7 +4,7 @@ of a deployment at a time, and a republish is never undone by a pass that was al
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from vms_contracts.events.registry import VolunteerRegisteredV1
 from vms_contracts.subjects import Bus
 from vms_platform.db import Database, new_metadata
-from vms_platform.outbox import FULL_PASS_SECONDS, LATE_COMMIT, Outbox, OutboxRelay, outbox_table
+from vms_platform.outbox import FULL_PASS_SECONDS, LATE_COMMIT, Outbox, OutboxRelay, Outgoing, outbox_table
 from vms_platform.testing import eventually, hours_confirmed
 
 metadata = new_metadata()
@@ -162,3 +162,28 @@ async def test_after_a_failed_publish_the_next_pass_starts_from_the_first_unsent
     assert await outbox_relay.publish_pending() == (1, 1)
     assert await outbox_relay.publish_pending() == (1, 0)
     assert calls == [first, second, first]
+
+
+async def test_a_pass_that_raised_leaves_the_next_to_read_from_where_it_did(db: Database) -> None:
+    """JetStream unreachable half-way through a backlog: the next pass reads the same rows again, not on from the
+    last one it had read."""
+    published = Published()
+    outbox_relay = relay(db, published, batch_size=3)
+    start = datetime.now(UTC) - LATE_COMMIT / 2
+    backlog = [await staged_at(db, outbox_relay, start + timedelta(milliseconds=n)) for n in range(5)]
+    real = outbox_relay.publish_many
+    calls = 0
+
+    async def unreachable_once(messages: Sequence[Outgoing]) -> list[BaseException | None]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise ConnectionError("nats: connection closed")
+        return await real(messages)
+
+    outbox_relay.publish_many = unreachable_once
+    with pytest.raises(ConnectionError):
+        await outbox_relay.publish_pending()
+    assert await outbox_relay.publish_pending() == (3, 0)
+    assert await outbox_relay.publish_pending() == (2, 0)
+    assert published.ids == backlog

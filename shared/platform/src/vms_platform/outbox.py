@@ -244,9 +244,11 @@ class OutboxRelay:
                 rows = (await session.execute(self._unsent, {"limit": self.batch_size})).all()
             else:
                 rows = (await session.execute(self._unsent_since, {"limit": self.batch_size, "since": since})).all()
-        # Drained: nothing committed is left before the margin. Draining: nothing before the last row read.
-        self._since = read_at - LATE_COMMIT if len(rows) < self.batch_size else rows[-1].created_at
+        # Drained: nothing committed is left before the margin. Draining: nothing before the last row read, once
+        # every row read is sent (a pass that failed or raised leaves the next to start where this one did).
+        following = read_at - LATE_COMMIT if len(rows) < self.batch_size else rows[-1].created_at
         if not rows:
+            self._since = following
             return 0, 0
         if self.after_read is not None:
             await self.after_read()
@@ -276,8 +278,9 @@ class OutboxRelay:
                         for row_id, error in failed
                     ],
                 )
+        # After a failure the next pass starts from the first unsent row: the failed ones first.
+        self._since = None if failed else following
         if failed:
-            self._since = None  # the next pass starts from the first unsent row: the failed ones first
             first_id, first_error = failed[0]
             log.warning(
                 "outbox publish failed, will retry",
