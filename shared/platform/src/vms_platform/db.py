@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -176,18 +176,16 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read of one statement (or of statements that need not see one snapshot): on PostgreSQL each runs on
-        its own, outside any transaction. Nothing may be written through it; a read that must see one consistent
-        state across statements, or streams rows, takes `transaction()`."""
+        its own, outside any transaction. Nothing may be written through it but one statement (`one_statement`);
+        a read that must see one consistent state across statements, or streams rows, takes `transaction()`."""
         async with self._in_turn(), self.readers() as session, session.begin():
             yield session
 
-    @asynccontextmanager
-    async def one_statement(self) -> AsyncIterator[AsyncSession]:
+    def one_statement(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A write of one statement (one `executemany` included, which PostgreSQL runs as one implicit
-        transaction): on PostgreSQL it commits by itself, without the round trips of BEGIN and COMMIT. Anything
-        more than one statement takes `transaction()`."""
-        async with self._in_turn(), self.readers() as session, session.begin():
-            yield session
+        transaction): on PostgreSQL it commits by itself, without the round trips of BEGIN and COMMIT, as a
+        `read` runs. Anything more than one statement takes `transaction()`."""
+        return self.read()
 
     async def close(self) -> None:
         await self.engine.dispose()

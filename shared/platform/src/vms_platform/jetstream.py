@@ -192,7 +192,8 @@ class BatchPublisher:
     every message of a batch goes out at once, each with its own reply subject on one subscription opened at the
     first batch, and the batch waits once, for all of them, at most `timeout` seconds. Each message is answered
     with None (stored) or the error it failed with: JetStream's refusal (`APIError`), no stream for the subject
-    (`NoRespondersError`), or no acknowledgement in time (`TimeoutError`)."""
+    (`NoRespondersError`), or no acknowledgement in time (`TimeoutError`). A message that cannot be sent at all
+    (the connection lost) fails the whole call, as any error of the connection does."""
 
     def __init__(self, nc: NatsClient, *, timeout: float) -> None:
         self.nc = nc
@@ -222,9 +223,7 @@ class BatchPublisher:
         finally:
             for reply, _ in answers:
                 self._waiting.pop(reply, None)
-        results: list[BaseException | None] = [_outcome(answer) for _, answer in answers]
-        # A message not even sent (the connection failed half-way): its error is the one that stopped the batch.
-        return results + [ConnectionError("not sent")] * (len(messages) - len(answers))
+        return [_outcome(answer) for _, answer in answers]
 
     async def _acknowledged(self, msg: Msg) -> None:
         answer = self._waiting.pop(msg.subject, None)
