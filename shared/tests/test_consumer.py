@@ -242,3 +242,40 @@ async def test_a_wrongly_typed_event_is_parked_not_guessed_at(bus: Bus, nats_url
     assert granted == [True], "only the event written right counted"
     assert len(parked.reasons) == 1
     assert parked.reasons[0].startswith("invalid event: vms.registry.consent.changed.v1: data.granted: ")
+
+
+async def test_events_of_a_kind_the_consumer_does_not_handle_are_left_unread(
+    bus: Bus, nats_url: str, db: Database
+) -> None:
+    """A stream carries every event of its service and a consumer reads the kinds it handles: one of another kind
+    is acknowledged without being read (even one nobody could read), while one of a kind it handles that cannot
+    be read is parked with what is wrong with it."""
+    recorder, parked = Recorder(), Parked()
+    consumer = EventConsumer(
+        CONSUMERS["hours-totals"],
+        {HoursConfirmedV1: recorder.on_hours_confirmed},
+        db=db,
+        inbox=inbox,
+        bus=bus,
+        deadletters=DeadLetters(bus, parked),
+    )
+    right = hours_confirmed()
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    stream = bus.stream_name("HOURS")
+    try:
+        await js.publish(bus.event_subject("11", "hours", "recorded"), b"not an event")
+        await js.publish(right.nats_subject(bus), b"not an event either")
+        await js.publish(right.nats_subject(bus), right.to_json())
+        async with running(consumer, nc):
+
+            async def settled() -> bool:
+                info = await js.consumer_info(stream, "hours-totals")
+                return info.num_pending == 0 and info.num_ack_pending == 0 and bool(recorder.ids())
+
+            await eventually(settled, what="every message acknowledged")
+    finally:
+        await nc.close()
+    assert recorder.ids() == {str(right.id)}
+    assert len(parked.reasons) == 1, parked.reasons
+    assert parked.reasons[0].startswith("invalid event: "), parked.reasons

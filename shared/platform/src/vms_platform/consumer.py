@@ -86,6 +86,7 @@ class EventConsumer:
     ) -> None:
         self.spec = spec
         self.handlers = {cls.event_type: handler for cls, handler in handlers.items()}
+        self._handled = {(cls.event_service, cls.event_name) for cls in handlers}
         self.db = db
         self.inbox = inbox
         self.bus = bus
@@ -163,6 +164,9 @@ class EventConsumer:
         wanted: list[tuple[Msg, Envelope[Event]]] = []
         skipped: list[Msg] = []
         for msg in messages:
+            if not self._may_handle(msg.subject):
+                skipped.append(msg)
+                continue
             try:
                 envelope = decode_event(msg.data, nats_subject=msg.subject, bus=self.bus)
             except InvalidEvent as exc:
@@ -196,6 +200,16 @@ class EventConsumer:
                     await _ack([item[0]])
             return
         await _ack([msg for msg, _ in wanted])
+
+    def _may_handle(self, subject: str) -> bool:
+        """Whether a message on `subject` may be an event this consumer handles. One of another kind is left
+        without reading it (a stream carries every event of its service, and most are not this consumer's);
+        one on a subject that is not an event's is read, so that it is parked with what is wrong with it."""
+        try:
+            _, service, name = self.bus.split_event_subject(subject)
+        except ValueError:
+            return True
+        return (service, name) in self._handled
 
     async def _apply(self, items: Sequence[tuple[Msg, Envelope[Event]]]) -> None:
         async with self.db.transaction() as session:
