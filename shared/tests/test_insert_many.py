@@ -1,5 +1,6 @@
-"""Many rows inserted in one statement, on both databases: arrays a column on PostgreSQL, rows as they are
-elsewhere or when they are few; every type the services keep comes back as it went in."""
+"""Many rows inserted in one statement, on both databases: copied in on PostgreSQL (arrays a column when rows
+whose key exists are skipped), rows as they are elsewhere or when they are few; every type the services keep comes
+back as it went in."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import Column, Date, Integer, LargeBinary, MetaData, String, Table, Text, Time, Uuid, select
+from sqlalchemy.exc import IntegrityError
 
 from vms_platform.db import UNNEST_FROM, Database, UtcDateTime, insert_many
 
@@ -78,10 +80,16 @@ async def test_rows_whose_key_exists_are_skipped_when_asked_and_refused_otherwis
     assert len(found) == 50
     assert [found[row["id"]]["name"] for row in made[:20]] == [row["name"] for row in made[:20]], "kept as they were"
     assert {found[row["id"]]["name"] for row in made[20:]} == {"다시"}
-    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+    # The first statement of its transaction, many rows (copied in on PostgreSQL): refused as SQLAlchemy refuses
+    # a statement, and the transaction rolled back.
+    with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"):
         async with db.transaction() as session:
             await insert_many(session, things, [*rows(10), made[0]])
-    assert len(await stored(db)) == 50, "nothing of the refused statement was written"
+    with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"):
+        async with db.transaction() as session:
+            await insert_many(session, things, rows(30))
+            await insert_many(session, things, [made[0]])
+    assert len(await stored(db)) == 50, "nothing of the refused transactions was written"
 
 
 async def test_nothing_to_insert_writes_nothing(db: Database) -> None:
