@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Row, Table, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.actor import Actor, Role
@@ -135,7 +135,7 @@ class HoursHandlers:
                 ):
                     return _activity_view(row)
             self._check_day(day, cmd, minutes)
-            values = _new_record(cmd, cmd.centre_id, centre.region, minutes, actor, datetime.now(UTC))
+            values = _new_record(cmd, cmd.centre_id, centre.region, minutes, actor.account_id, datetime.now(UTC))
             await session.execute(insert(activities).values(**values))
             await _add_revision(session, values, Change.RECORDED, at=values["recorded_at"], by=actor.account_id)
             await self.outbox.stage(session, _recorded_event(values), region=centre.region)
@@ -179,6 +179,7 @@ class HoursHandlers:
                 new: list[dict[str, Any]] = []
                 rows_of: dict[UUID, int] = {}
                 at = datetime.now(UTC)
+                by = actor.account_id
                 for index, row in wanted:
                     day = standing.setdefault((row.volunteer_id, row.activity_date), [])
                     same = next(
@@ -217,7 +218,7 @@ class HoursHandlers:
                     except DomainError as exc:
                         refused[index] = exc.body()
                         continue
-                    values = _new_record(row, cmd.centre_id, centre.region, minutes[index], actor, at)
+                    values = _new_record(row, cmd.centre_id, centre.region, minutes[index], by, at)
                     rows_of[values["id"]] = cmd.row_number(index)
                     day.append(
                         domain.Slot(
@@ -233,7 +234,7 @@ class HoursHandlers:
                     await insert_many(
                         session,
                         activity_revisions,
-                        [_revision_row(values, Change.RECORDED, at=at, by=actor.account_id) for values in new],
+                        [_revision_row(values, Change.RECORDED, at=at, by=by) for values in new],
                     )
                     await self.outbox.stage_many(session, [(_recorded_event(v), centre.region) for v in new])
         except _NothingWritten:
@@ -844,12 +845,35 @@ async def _lock_many_days(session: AsyncSession, days: dict[UUID, list[date]]) -
         [{"volunteer_id": volunteer_id, "activity_date": day} for volunteer_id, day in pairs],
         ignore_conflicts=True,
     )
+    if _arrays(session):
+        await session.execute(_LOCK_DAYS, _pair_arrays(pairs))
+        return
     await session.execute(
         select(volunteer_days.c.volunteer_id)
         .where(tuple_(volunteer_days.c.volunteer_id, volunteer_days.c.activity_date).in_(pairs))
         .order_by(volunteer_days.c.volunteer_id, volunteer_days.c.activity_date)
         .with_for_update()
     )
+
+
+_LOCK_DAYS = text(
+    "SELECT d.volunteer_id FROM unnest(CAST(:volunteers AS uuid[]), CAST(:dates AS date[])) AS t(volunteer_id, day)"
+    " CROSS JOIN LATERAL (SELECT volunteer_id FROM volunteer_days"
+    " WHERE volunteer_id = t.volunteer_id AND activity_date = t.day OFFSET 0 FOR UPDATE) AS d"
+)
+"""`_lock_many_days` on PostgreSQL: the days as two arrays in (volunteer, date) order, one statement (and one
+prepared plan) whatever their number, where a list of pairs is a statement of its own for every count of them.
+Each day is looked up by its key and locked in the order given (`OFFSET 0` keeps the planner from joining the
+table whole: a fresh table has no statistics, and a join planned without them reads every row)."""
+
+
+def _arrays(session: AsyncSession) -> bool:
+    """Whether many keys go to the database as arrays (PostgreSQL) rather than as a list of values."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _pair_arrays(pairs: list[tuple[UUID, date]]) -> dict[str, list[Any]]:
+    return {"volunteers": [volunteer_id for volunteer_id, _ in pairs], "dates": [day for _, day in pairs]}
 
 
 async def _day(session: AsyncSession, volunteer_id: UUID, activity_date: date) -> list[Row[Any]]:
@@ -888,15 +912,18 @@ async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict
     if not days:
         return {}
     pairs = sorted({(volunteer_id, day) for volunteer_id, listed in days.items() for day in listed})
-    rows = (
-        await session.execute(
-            select(activities).where(
-                tuple_(activities.c.volunteer_id, activities.c.activity_date).in_(pairs),
-                activities.c.status.in_(domain.LIVE_STATUSES),
-                activities.c.kind == ActivityKind.ACTIVITY.value,
+    if _arrays(session):
+        rows = (await session.execute(_STANDING, _pair_arrays(pairs))).all()
+    else:
+        rows = (
+            await session.execute(
+                select(*_SLOT_COLUMNS).where(
+                    tuple_(activities.c.volunteer_id, activities.c.activity_date).in_(pairs),
+                    activities.c.status.in_(domain.LIVE_STATUSES),
+                    activities.c.kind == ActivityKind.ACTIVITY.value,
+                )
             )
-        )
-    ).all()
+        ).all()
     found: dict[tuple[UUID, date], list[domain.Slot]] = {}
     for row in rows:
         if row.activity_date in days.get(row.volunteer_id, ()):
@@ -904,10 +931,32 @@ async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict
     return found
 
 
+_SLOT_COLUMNS = (
+    activities.c.id,
+    activities.c.centre_id,
+    activities.c.volunteer_id,
+    activities.c.activity_date,
+    activities.c.start_time,
+    activities.c.end_time,
+    activities.c.minutes,
+    activities.c.description,
+)
+"""What the day's rules read of a record standing on it."""
+
+_STANDING = text(
+    "SELECT a.* FROM unnest(CAST(:volunteers AS uuid[]), CAST(:dates AS date[])) AS t(volunteer_id, day)"
+    " CROSS JOIN LATERAL (SELECT id, centre_id, volunteer_id, activity_date, start_time, end_time, minutes,"
+    " description FROM activities WHERE volunteer_id = t.volunteer_id AND activity_date = t.day"
+    f" AND status IN ({', '.join(repr(status) for status in domain.LIVE_STATUSES)})"
+    f" AND kind = '{ActivityKind.ACTIVITY.value}' OFFSET 0) AS a"
+).columns(*_SLOT_COLUMNS)
+"""`_standing` on PostgreSQL, its days as two arrays, each looked up by its key (see `_LOCK_DAYS`)."""
+
+
 def _new_record(
-    facts: ActivityDetails, centre_id: UUID, region: str, minutes: int, actor: Actor, at: datetime
+    facts: ActivityDetails, centre_id: UUID, region: str, minutes: int, by: UUID | None, at: datetime
 ) -> dict[str, Any]:
-    """A new record's row: recorded, by `actor`, at `at`."""
+    """A new record's row: recorded, by the account `by`, at `at`."""
     return {
         # Owned where the centre is: the region its id names, where confirmations will be sent.
         "id": new_id(region_of(centre_id) or NATIONAL),
@@ -926,7 +975,7 @@ def _new_record(
         "recorded_at": at,
         "confirmed_at": None,
         "changed_at": None,
-        "recorded_by": actor.account_id,
+        "recorded_by": by,
         "confirmed_by": None,
     }
 
