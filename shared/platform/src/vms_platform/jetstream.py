@@ -238,6 +238,8 @@ def _outcome(answer: asyncio.Future[Msg]) -> BaseException | None:
     msg = answer.result()
     if msg.headers and msg.headers.get(Header.STATUS) == NO_RESPONDERS_STATUS:
         return NoRespondersError()
+    if msg.data.startswith(STORED) and b'"error"' not in msg.data:
+        return None  # the common answer, known without reading it whole
     try:
         reply = json.loads(msg.data)
     except ValueError as exc:
@@ -251,5 +253,7 @@ def _outcome(answer: asyncio.Future[Msg]) -> BaseException | None:
     return None
 
 
+STORED = b'{"stream":'
+"""How JetStream's acknowledgement of a stored message begins (`{"stream":"HOURS","seq":42}`)."""
 NO_RESPONDERS_STATUS = "503"
 """The status NATS answers a request with when nothing listens on its subject (here: no stream takes it)."""
