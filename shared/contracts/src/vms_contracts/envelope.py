@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar, Generic, Literal, TypeVar, cast
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -90,9 +90,7 @@ class Envelope(BaseModel, Generic[E]):
         correlation_id: str | None = None,
         actor: str | None = None,
     ) -> Envelope[E]:
-        # Parametrized with the concrete class: pydantic serializes a field by its declared type.
-        concrete = cast("type[Envelope[E]]", Envelope[type(data)])  # type: ignore[misc]
-        return concrete(
+        return _concrete(type(data))(
             id=new_id(),
             type=data.event_type,
             source=source,
@@ -111,6 +109,18 @@ class Envelope(BaseModel, Generic[E]):
     def nats_subject(self, bus: Bus) -> str:
         data_cls = type(self.data)
         return bus.event_subject(self.region, data_cls.event_service, data_cls.event_name)
+
+
+_CONCRETE: dict[type[Event], type[Envelope[Any]]] = {}
+
+
+def _concrete(data_type: type[E]) -> type[Envelope[E]]:
+    """The envelope parametrized with the event's own class (pydantic serializes a field by its declared type),
+    looked up once a class: `Envelope[X]` asks pydantic's cache every time, as long as validating the envelope."""
+    concrete = _CONCRETE.get(data_type)
+    if concrete is None:
+        concrete = _CONCRETE[data_type] = Envelope[data_type]  # type: ignore[valid-type]
+    return cast("type[Envelope[E]]", concrete)
 
 
 class InvalidEvent(Exception):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from uuid_utils.compat import uuid7
+import uuid_utils
 
 from vms_contracts.regions import REGIONS
 
@@ -25,13 +25,13 @@ _RAND_A_MASK = 0xFFF << _RAND_A_SHIFT
 
 def new_id(region: str | None = None) -> UUID:
     """A new UUIDv7; with `region`, one that names that region as its owner."""
-    value = uuid7()
+    value = uuid_utils.uuid7().int
     if region is None:
-        return value
+        return UUID(int=value)
     if region not in REGIONS:
         raise ValueError(f"unknown region code {region!r}")
     rand_a = (_MARKER << 7) | int(region)
-    return UUID(int=(value.int & ~_RAND_A_MASK) | (rand_a << _RAND_A_SHIFT))
+    return UUID(int=(value & ~_RAND_A_MASK) | (rand_a << _RAND_A_SHIFT))
 
 
 def region_of(value: UUID) -> str | None:
