@@ -65,9 +65,12 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     await database.close()
 
 
-def rewards_consumer(bus: Bus, db: Database, recorder: Recorder, parked: Parked) -> EventConsumer:
+def rewards_consumer(
+    bus: Bus, db: Database, recorder: Recorder, parked: Parked, *, durable: str = "rewards-hours"
+) -> EventConsumer:
+    """A consumer of `hours.confirmed` on `durable` (rewards-hours by default)."""
     return EventConsumer(
-        CONSUMERS["rewards-hours"],
+        CONSUMERS[durable],
         {HoursConfirmedV1: recorder.on_hours_confirmed},
         db=db,
         inbox=inbox,
@@ -251,14 +254,7 @@ async def test_events_of_a_kind_the_consumer_does_not_handle_are_left_unread(
     is acknowledged without being read (even one nobody could read), while one of a kind it handles that cannot
     be read is parked with what is wrong with it."""
     recorder, parked = Recorder(), Parked()
-    consumer = EventConsumer(
-        CONSUMERS["hours-totals"],
-        {HoursConfirmedV1: recorder.on_hours_confirmed},
-        db=db,
-        inbox=inbox,
-        bus=bus,
-        deadletters=DeadLetters(bus, parked),
-    )
+    consumer = rewards_consumer(bus, db, recorder, parked, durable="hours-totals")
     right = hours_confirmed()
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
