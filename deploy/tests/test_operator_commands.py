@@ -185,3 +185,14 @@ def test_where_the_gateway_is_not_installed_it_says_where_to_run_it(tmp_path: Pa
     assert refused.returncode == 1
     assert "`vms-gateway admin create` in the gateway's image" in refused.stderr
     assert not (tmp_path / "g.db").exists()
+
+
+# -- the NATS an operator command acts on ---------------------------------------------------------------------------
+
+
+def test_a_nats_url_that_cannot_be_one_is_refused_at_once_with_the_variable() -> None:
+    """`vms nats-setup` waits for a server that is not up yet; a URL that is no URL is refused without waiting."""
+    refused = run_vms("nats-setup", env={"VMS_NATS_URL": "nats://setup:s3cret@nats-1:4222,nats-2:4222"})
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("VMS_NATS_URL (or --nats-url): 'nats-2:4222' is not a NATS server's URL")
+    assert "s3cret" not in refused.stderr

@@ -13,12 +13,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import SettingsConfigDict
 
 from vms_contracts.ids import new_id, region_of
 from vms_contracts.regions import REGIONS
 from vms_contracts.subjects import Bus
 from vms_platform.runtime import ServiceApp, StartupError
-from vms_platform.settings import ServiceSettings, parse_regions, redacted
+from vms_platform.settings import ServiceSettings, configuration_errors, parse_regions, redacted, variable_of
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts" / "src" / "vms_contracts"
 
@@ -104,6 +106,65 @@ def test_the_service_command_names_the_missing_database_variable(tmp_path: Path)
     assert result.returncode != 0
     assert "VMS_HOURS_DATABASE_URL" in result.stderr
     assert not list(tmp_path.rglob("*.db")), "no database file was made in its place"
+
+
+@pytest.mark.parametrize(
+    ("program", "variables", "named", "why"),
+    [
+        ("vms-hours", {"VMS_HOURS_DATABASE_URL": "garbage"}, "VMS_HOURS_DATABASE_URL", "not a URL"),
+        (
+            "vms-hours",
+            {"VMS_HOURS_DATABASE_URL": "mysql://hours:s3cret@db/hours"},
+            "VMS_HOURS_DATABASE_URL",
+            "mysql:// is no database this runs on",
+        ),
+        ("vms-registry", {"VMS_REGISTRY_NATS_URL": "nats-1:4222"}, "VMS_REGISTRY_NATS_URL", "not a NATS server's URL"),
+        (
+            "vms-rewards",
+            {"VMS_REWARDS_NATS_URL": "nats://rewards:s3cret@nats-1:4222,http://nats-2"},
+            "VMS_REWARDS_NATS_URL",
+            "'http://nats-2' is not a NATS server's URL",
+        ),
+        ("vms-linkage", {"VMS_LINKAGE_NATS_URL": "nats://nats-1:99999"}, "VMS_LINKAGE_NATS_URL", "port out of range"),
+        ("vms-hours", {"VMS_HOURS_BATCH_SIZE": "many"}, "VMS_HOURS_BATCH_SIZE", "valid integer"),
+        ("vms-gateway", {"VMS_GATEWAY_DATABASE_URL": "oracle://a/b"}, "VMS_GATEWAY_DATABASE_URL", "oracle://"),
+    ],
+)
+def test_a_wrong_url_or_value_stops_the_program_at_once_naming_its_variable(
+    tmp_path: Path, program: str, variables: dict[str, str], named: str, why: str
+) -> None:
+    """A URL that is no URL is a mistake to fix, not a server to wait for: the program exits at once, with a line
+    naming the variable and what is wrong, and no password of the value in it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VMS_")}
+    env |= {"VMS_HOURS_DATABASE_URL": "sqlite:///unused.db", **variables}
+    result = subprocess.run(
+        [str(Path(sysconfig.get_path("scripts")) / program), "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    line = next((line for line in result.stderr.splitlines() if line.strip().startswith(f"{named}:")), None)
+    assert line is not None, result.stderr
+    assert why in line, line
+    assert "s3cret" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.db")), "nothing was made"
+
+
+def test_a_secret_that_is_wrong_is_named_and_never_shown() -> None:
+    class WithSecret(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="VMS_TEST_")
+        shared_key: SecretStr = Field(min_length=40)
+
+    with pytest.raises(ValidationError) as raised:
+        WithSecret(shared_key="short-and-secret", database_url="sqlite:///x.db")
+    said = configuration_errors(WithSecret, raised.value)
+    assert said.startswith("  VMS_TEST_SHARED_KEY: ")
+    assert "short-and-secret" not in said
+    assert variable_of(ServiceSettings, "actor_public_keys") == "VMS_ACTOR_PUBLIC_KEYS"
 
 
 def test_a_rewards_deployment_is_national() -> None:

@@ -42,7 +42,7 @@ from vms_deploy.supervisor import RUN_FILE, Plan, RestartPolicy, RunningSystem, 
 from vms_platform.deadletter import list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import deployment_name
 from vms_platform.retry import Policy
-from vms_platform.settings import parse_regions, redacted
+from vms_platform.settings import check_nats_urls, parse_regions, redacted
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 STREAM_NOT_FOUND = 10059
@@ -113,11 +113,22 @@ class NoRunningSystem(Exception):
     """A data folder was named and no `vms up` runs on it; the message says why and what to give instead."""
 
 
+class WrongNatsUrl(Exception):
+    """The NATS URL given cannot be one; the message names the variable and what is wrong."""
+
+
 def _bus_target(args: argparse.Namespace) -> tuple[str, Bus]:
     """The NATS URL and bus an operator command acts on (see the module's docstring); `NoRunningSystem` when a
-    named folder has no run, rather than a guess that may be another system."""
+    named folder has no run, rather than a guess that may be another system; `WrongNatsUrl` for a URL that cannot
+    be one."""
     nats_url: str | None = args.nats_url
     bus_root: str | None = args.bus_root
+    if nats_url is not None:
+        try:
+            nats_url = check_nats_urls(nats_url)
+        except ValueError as exc:
+            # A mistake to fix, not a server to wait for (the setup job waits for a server that is not up yet).
+            raise WrongNatsUrl(f"VMS_NATS_URL (or --nats-url): {exc}") from None
     if nats_url is None:
         named: Path | None = args.data
         folder = named if named is not None else DEFAULT_DATA_DIR
@@ -285,7 +296,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("deadletter replay needs the sequence number shown by `vms deadletter list`")
     try:
         nats_url, bus = _bus_target(args)
-    except NoRunningSystem as exc:
+    except (NoRunningSystem, WrongNatsUrl) as exc:
         print(exc, file=sys.stderr)
         sys.exit(1)
     if args.command == "demo-data":

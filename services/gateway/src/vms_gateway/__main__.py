@@ -27,6 +27,7 @@ from vms_platform.db import migrate
 from vms_platform.logging import configure_logging
 from vms_platform.messages import text
 from vms_platform.runtime import StartupError
+from vms_platform.settings import configuration_errors
 
 
 def _password_from_operator() -> str:
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         settings = GatewaySettings()
     except ValidationError as exc:
-        sys.exit(f"vms-gateway: invalid configuration:\n{exc}")
+        sys.exit(f"vms-gateway: invalid configuration:\n{configuration_errors(GatewaySettings, exc)}")
     configure_logging("gateway", fmt=settings.log_format, level=settings.log_level)
     try:
         if args.command == "migrate" or getattr(args, "migrate", False):

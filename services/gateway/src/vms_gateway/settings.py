@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from vms_contracts.subjects import Bus
 from vms_platform.logging import LogFormat, scrub
+from vms_platform.settings import DatabaseUrl, NatsUrls, variable_of
 
 PasswordProfile = Literal["RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST"]
 
@@ -15,8 +16,8 @@ PasswordProfile = Literal["RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPE
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VMS_GATEWAY_", extra="ignore")
 
-    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
-    database_url: str = Field(
+    nats_url: NatsUrls = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
+    database_url: DatabaseUrl = Field(
         default="",
         description="the gateway's own database (accounts, sessions, tokens): postgresql://… or sqlite:///path; "
         "required",
@@ -128,4 +129,4 @@ class GatewaySettings(BaseSettings):
 
     def variable(self, field: str) -> str:
         """The environment variable that sets `field` (`VMS_GATEWAY_DATABASE_URL`)."""
-        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+        return variable_of(type(self), field)

@@ -52,7 +52,7 @@ from vms_platform.logging import configure_logging, get_logger
 from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay, Outgoing, one_by_one
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RpcClient, ServiceTimeout, ServiceUnavailable, rpc_router, serve
-from vms_platform.settings import ServiceSettings, redacted
+from vms_platform.settings import ServiceSettings, configuration_errors, redacted
 
 PUBLISH_TIMEOUT = 5.0
 """Seconds JetStream may take to acknowledge an event the relay publishes."""
@@ -521,7 +521,7 @@ def main(
     try:
         settings = settings_class()
     except ValidationError as exc:
-        sys.exit(f"vms-{service}: invalid configuration:\n{exc}")
+        sys.exit(f"vms-{service}: invalid configuration:\n{configuration_errors(settings_class, exc)}")
     if not settings.database_url:
         sys.exit(f"vms-{service}: set the database URL ({settings.variable('database_url')})")
     configure_logging(service, fmt=settings.log_format, level=settings.log_level)

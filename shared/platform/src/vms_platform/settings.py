@@ -8,14 +8,88 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AfterValidator, AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from vms_contracts.regions import NATIONAL, REGIONS, normalize_region
 from vms_contracts.subjects import Bus
 from vms_platform.logging import LogFormat, scrub
+
+DATABASE_SCHEMES = ("postgresql", "postgres", "sqlite")
+NATS_SCHEMES = ("nats", "tls", "ws", "wss")
+
+
+def check_database_url(value: str) -> str:
+    """A URL of a database a service runs on (`postgresql://…`, `sqlite:///path`); empty: not set."""
+    if not value:
+        return value
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError("not a URL: postgresql://user:password@host:5432/name or sqlite:///path") from None
+    if url.drivername.split("+")[0] not in DATABASE_SCHEMES:
+        raise ValueError(f"{url.drivername}:// is no database this runs on: postgresql://… or sqlite:///path")
+    return value
+
+
+def check_nats_urls(value: str) -> str:
+    """One or more NATS servers, comma-separated, each `nats://[user:password@]host:port` (or tls, ws, wss)."""
+    servers = [part.strip() for part in value.split(",")]
+    if not any(servers):
+        raise ValueError("no server: nats://host:4222")
+    for server in servers:
+        try:
+            parts = urlsplit(server)
+        except ValueError:  # an unclosed `[` of an IPv6 address, say
+            parts = urlsplit("")
+        if parts.scheme not in NATS_SCHEMES or not parts.hostname:
+            raise ValueError(f"{scrub(server)!r} is not a NATS server's URL: nats://host:4222 (or tls://, ws://)")
+        try:
+            port = parts.port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValueError(f"{scrub(server)!r}: port out of range (1–65535)")
+    return ",".join(servers)
+
+
+DatabaseUrl = Annotated[str, AfterValidator(check_database_url)]
+NatsUrls = Annotated[str, AfterValidator(check_nats_urls)]
+
+
+def configuration_errors(settings_class: type[BaseSettings], exc: ValidationError) -> str:
+    """What is wrong with the environment, a line a variable, each named as the operator sets it and never with a
+    password or key in it: `VMS_HOURS_BATCH_SIZE: Input should be a valid integer … (given 'abc')`."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        given = error.get("input")
+        secret = field in settings_class.model_fields and _is_secret(settings_class, field)
+        shown = "" if secret or not isinstance(given, str | int | float) else f" (given {scrub(str(given))!r})"
+        lines.append(f"  {variable_of(settings_class, field)}: {message}{shown}")
+    return "\n".join(lines)
+
+
+def variable_of(settings_class: type[BaseSettings], field: str) -> str:
+    """The environment variable that sets `field` of `settings_class` (`VMS_HOURS_DATABASE_URL`)."""
+    info = settings_class.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        named = [choice for choice in alias.choices if isinstance(choice, str) and choice.isupper()]
+        if named:
+            return named[0]
+    return f"{settings_class.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def _is_secret(settings_class: type[BaseSettings], field: str) -> bool:
+    annotation = settings_class.model_fields[field].annotation
+    return annotation is SecretStr
 
 
 def _default_instance() -> str:
@@ -25,8 +99,8 @@ def _default_instance() -> str:
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VMS_", extra="ignore")
 
-    nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
-    database_url: str = Field(
+    nats_url: NatsUrls = Field(default="nats://127.0.0.1:4222", description="NATS server(s), comma-separated")
+    database_url: DatabaseUrl = Field(
         default="",
         description="postgresql://… or sqlite:///path; required: a service never falls back to a database of its own",
     )
@@ -91,7 +165,7 @@ class ServiceSettings(BaseSettings):
 
     def variable(self, field: str) -> str:
         """The environment variable that sets `field` (`VMS_HOURS_DATABASE_URL`)."""
-        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+        return variable_of(type(self), field)
 
 
 def parse_regions(value: str) -> tuple[list[str], bool]:
