@@ -43,6 +43,7 @@ from uuid import uuid4
 
 import nats
 import pytest
+import structlog.testing
 from faststream.nats import NatsBroker
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -839,6 +840,27 @@ async def test_integrator_cannot_have_jetstream_write_into_a_stream(server: str)
         assert await stored() == before
         await integrator.settle()
         assert not integrator.errors, "the look-up and the fetch themselves are the integrator's to make"
+
+
+@needs_server
+async def test_a_subject_refused_to_a_service_is_logged_as_an_error(server: str, tmp_path: Path) -> None:
+    """A program whose NATS user tries a subject it may not (a bug, or the wrong account) is refused by the
+    server, and the program says so in its log, naming the subject, where an operator sees it."""
+    app = create_registry(
+        RegistrySettings(nats_url=url_of(server, "registry"), database_url=f"sqlite:///{tmp_path}/r.db", regions="*")
+    )
+    async with running(app, str(files("vms_registry") / "migrations")):
+        with structlog.testing.capture_logs() as logged:
+            nc = app.broker.config.connection_state.connection
+            await nc.publish("vms.11.hours.confirmed", b"{}")  # hours' event: not the registry's to publish
+            await nc.flush()
+
+            async def reported() -> list[dict[str, Any]]:
+                return [entry for entry in logged if entry["log_level"] == "error"]
+
+            errors = await eventually(reported, timeout=5, what="the refusal in the registry's log")
+    assert errors[0]["event"] == "NATS refused a subject to this program's user"
+    assert 'permissions violation for publish to "vms.11.hours.confirmed"' in errors[0]["reason"].lower()
 
 
 @needs_server

@@ -42,7 +42,7 @@ from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
-from vms_platform.runtime import StartupError, close_broker
+from vms_platform.runtime import StartupError, close_broker, log_nats_error
 from vms_platform.settings import redacted
 
 log = get_logger("vms.gateway")
@@ -83,6 +83,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
         logger=None,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
+        error_cb=log_nats_error,
     )
 
     @asynccontextmanager

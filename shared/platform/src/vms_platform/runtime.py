@@ -72,6 +72,17 @@ class StartupError(Exception):
     """The service cannot start as configured; the message says what to do."""
 
 
+async def log_nats_error(error: Exception) -> None:
+    """What the NATS server reported on the connection, logged (the broker's own logger is off): a permissions
+    violation — this program's NATS user tried a subject it is not allowed — as an error an operator must see, for
+    it is a bug or a wrong account; the rest (a connection lost, a slow consumer) as warnings."""
+    reason = str(error).removeprefix("nats: ")
+    if "permissions violation" in reason.lower():
+        log.error("NATS refused a subject to this program's user", reason=reason)
+    else:
+        log.warning("NATS reported an error", error=repr(error))
+
+
 class ServiceApp:
     def __init__(self, service: str, settings: ServiceSettings) -> None:
         if not settings.database_url:
@@ -95,6 +106,7 @@ class ServiceApp:
             graceful_timeout=settings.shutdown_timeout,
             max_reconnect_attempts=-1,
             reconnect_time_wait=1,
+            error_cb=log_nats_error,
             # Endpoints validate what they receive themselves (`rpc.serve`): no pydantic model is built per
             # subscription, of which a national deployment has one per operation and region.
             serializer=None,
