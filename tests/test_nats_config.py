@@ -29,7 +29,7 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import AsyncExitStack
 from datetime import date, timedelta
 from datetime import time as dt_time
@@ -855,7 +855,7 @@ async def test_a_subject_refused_to_a_service_is_logged_as_an_error(server: str,
             await nc.publish("vms.11.hours.confirmed", b"{}")  # hours' event: not the registry's to publish
             await nc.flush()
 
-            async def reported() -> list[dict[str, Any]]:
+            async def reported() -> list[MutableMapping[str, Any]]:
                 return [entry for entry in logged if entry["log_level"] == "error"]
 
             errors = await eventually(reported, timeout=5, what="the refusal in the registry's log")
