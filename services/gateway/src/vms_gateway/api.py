@@ -429,7 +429,9 @@ async def health(request: Request) -> JSONResponse:
         except (DomainError, RemoteError) as exc:
             return ServiceHealth(status="down", error=str(exc))
         deployments = [
-            DeploymentHealth(status="up" if v.database == "ok" and not v.problems else "degraded", **dict(v))
+            DeploymentHealth(
+                status="up" if v.database == "ok" and not v.problems and v.ready is not False else "degraded", **dict(v)
+            )
             for v in views
         ]
         status = "up" if all(d.status == "up" for d in deployments) else "degraded"

@@ -1,5 +1,7 @@
 """Wiring only: which requests hours answers, which events it follows, where its events go."""
 
+from importlib.resources import files
+
 from vms_contracts.events.hours import (
     HoursBloodDonationCountedV1,
     HoursCancelledV1,
@@ -18,7 +20,7 @@ from vms_platform.runtime import ServiceApp
 
 
 def create_app(settings: HoursSettings) -> ServiceApp:
-    app = ServiceApp("hours", settings)
+    app = ServiceApp("hours", settings, migrations=str(files("vms_hours") / "migrations"))
     handlers = HoursHandlers(app.db, app.use_outbox(outbox), app.rpc, settings)
     app.serve(rpc.RECORD_ACTIVITY, handlers.record_activity)
     app.serve(rpc.RECORD_ACTIVITIES, handlers.record_activities)

@@ -1,5 +1,6 @@
 """Wiring only: which events linkage follows, what it answers, and its sender to 1365."""
 
+from importlib.resources import files
 from uuid import UUID
 
 from vms_contracts.events.hours import HoursCancelledV1, HoursConfirmedV1, HoursCorrectedV1
@@ -16,7 +17,7 @@ from vms_platform.runtime import ServiceApp
 
 
 def create_app(settings: LinkageSettings, *, portal: Portal1365Client | None = None) -> ServiceApp:
-    app = ServiceApp("linkage", settings)
+    app = ServiceApp("linkage", settings, migrations=str(files("vms_linkage") / "migrations"))
     portal = portal or Portal1365Client(settings.portal1365_url, timeout=settings.portal1365_timeout)
 
     async def look_up(volunteer_id: UUID) -> VolunteerView:

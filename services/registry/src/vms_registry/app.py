@@ -1,5 +1,7 @@
 """Wiring only: which requests the registry answers, which events it follows, where its events go."""
 
+from importlib.resources import files
+
 from vms_contracts.events.registry import (
     RecruitmentPostedV1,
     VolunteerHandoverRequestedV1,
@@ -19,7 +21,7 @@ from vms_registry.teams.handlers import TeamHandlers
 
 
 def create_app(settings: RegistrySettings) -> ServiceApp:
-    app = ServiceApp("registry", settings)
+    app = ServiceApp("registry", settings, migrations=str(files("vms_registry") / "migrations"))
     staged = app.use_outbox(outbox)
     handlers = RegistryHandlers(app.db, staged)
     app.serve(rpc.REGISTER_CENTRE, handlers.register_centre)

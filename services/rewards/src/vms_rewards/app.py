@@ -1,5 +1,7 @@
 """Wiring only: which requests rewards answers and which events it follows."""
 
+from importlib.resources import files
+
 from vms_contracts.events.hours import HoursCancelledV1, HoursConfirmedV1, HoursCorrectedV1
 from vms_contracts.rpc import rewards as rpc
 from vms_platform.jetstream import CONSUMERS
@@ -10,7 +12,7 @@ from vms_rewards.settings import RewardsSettings
 
 
 def create_app(settings: RewardsSettings) -> ServiceApp:
-    app = ServiceApp("rewards", settings)
+    app = ServiceApp("rewards", settings, migrations=str(files("vms_rewards") / "migrations"))
     handlers = RewardsHandlers(app.db)
     app.serve(rpc.GET_TOTAL, handlers.get_total)
     app.consume(CONSUMERS["rewards-hours"], {HoursConfirmedV1: handlers.on_hours_confirmed}, inbox=inbox)

@@ -50,6 +50,7 @@ from vms_platform.identity import NoDeploymentId, deployment_id
 from vms_platform.jetstream import REGIONAL_SERVICES, BatchPublisher, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
 from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay, Outgoing, one_by_one
+from vms_platform.probes import ProbeServer
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RpcClient, ServiceTimeout, ServiceUnavailable, rpc_router, serve
 from vms_platform.settings import ServiceSettings, configuration_errors, redacted
@@ -84,7 +85,8 @@ async def log_nats_error(error: Exception) -> None:
 
 
 class ServiceApp:
-    def __init__(self, service: str, settings: ServiceSettings) -> None:
+    def __init__(self, service: str, settings: ServiceSettings, *, migrations: str | None = None) -> None:
+        """`migrations`: the service's Alembic scripts, whose head its database must be at to be ready."""
         if not settings.database_url:
             raise StartupError(f"set the database URL: {settings.variable('database_url')}")
         if not settings.national and service not in REGIONAL_SERVICES:
@@ -130,6 +132,11 @@ class ServiceApp:
         self._routers_included = False
         self._in_memory = False
         self._publisher: BatchPublisher | None = None
+        self._schema = schema_heads(migrations) if migrations is not None else None
+        self._started = False
+        self.probes = (
+            ProbeServer(settings.probe_host, settings.probe_port, self.waiting_for) if settings.probe_port else None
+        )
         self.serve(health_rpc(service), self.health, counted=False)
 
     # -- wiring ------------------------------------------------------------------------------------------------
@@ -238,15 +245,13 @@ class ServiceApp:
         )
 
     async def health(self, _request: HealthRequest, _actor: Actor) -> HealthView:
-        try:
-            async with self.db.transaction() as session:
-                await session.execute(text("SELECT 1"))
-            database = "ok"
-        except Exception as exc:
-            database = f"error: {type(exc).__name__}"
+        database, waiting = await self._database_state()
+        waiting += self._not_bound()
         backlog = await self.relay.backlog() if self.relay is not None and database == "ok" else None
         problems = [problem for check in self._health_checks if (problem := check()) is not None]
         return HealthView(
+            ready=not waiting,
+            waiting_for=waiting,
             service=self.service,
             instance=self.settings.instance,
             version=self.version,
@@ -258,6 +263,43 @@ class ServiceApp:
             relaying=self.relay.leading if self.relay is not None else None,
             problems=problems,
         )
+
+    async def waiting_for(self) -> list[str]:
+        """What this process waits for before it may be given work (readiness); empty once ready: started, its
+        database reachable and at the schema this version runs, NATS connected, every event consumer bound."""
+        waiting = [] if self._started else ["start: not finished"]
+        try:
+            connected = self.broker.config.connection_state.connection.is_connected
+        except Exception:  # not connected yet: the broker has no connection to ask
+            connected = False
+        if not connected:
+            waiting.append("NATS: not connected")
+        return waiting + (await self._database_state())[1] + self._not_bound()
+
+    async def _database_state(self) -> tuple[str, list[str]]:
+        """`ok` or what went wrong reaching the database; and what it lacks to be worked on."""
+        try:
+            async with asyncio.timeout(DATABASE_PROBE_TIMEOUT), self.db.read() as session:
+                await session.execute(text("SELECT 1"))
+                revisions = set(await session.scalars(text("SELECT version_num FROM alembic_version")))
+        except Exception as exc:
+            if "alembic_version" in str(exc):  # reached, and never migrated
+                return "ok", [f"database: not migrated (`vms-{self.service} migrate`, or run --migrate)"]
+            return f"error: {type(exc).__name__}", [f"database: unreachable ({type(exc).__name__})"]
+        if self._schema is not None and revisions != self._schema:
+            at, needs = ", ".join(sorted(revisions)) or "none", ", ".join(sorted(self._schema))
+            return "ok", [f"database: at revision {at}, this version needs {needs}: migrate it"]
+        return "ok", []
+
+    def _not_bound(self) -> list[str]:
+        """The event consumers not taking events, each with why."""
+        if not self._started:
+            return []
+        return [
+            f"consumer {consumer.name}: {consumer.problem or 'not running'}"
+            for consumer in self.consumers
+            if not consumer.running or consumer.problem is not None
+        ]
 
     # -- life cycle --------------------------------------------------------------------------------------------
 
@@ -309,6 +351,7 @@ class ServiceApp:
             self._tasks.append(asyncio.create_task(self.relay.run(self._stop), name="outbox-relay"))
         for task in self._background:
             self._tasks.append(asyncio.create_task(task(self._stop), name=getattr(task, "__name__", "background")))
+        self._started = True
         log.info(
             "service started",
             version=self.version,
@@ -373,6 +416,7 @@ class ServiceApp:
 
     async def stop(self) -> None:
         self._stop.set()
+        self._started = False
         for subscriber in self.broker.subscribers:
             await subscriber.stop()
         if self._tasks:
@@ -399,6 +443,9 @@ class ServiceApp:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.request_stop)
+        if self.probes is not None:
+            # First: while it waits for NATS or its database, the process is alive, and says what it waits for.
+            await self.probes.start()
         try:
             # Starting may wait a long time (for NATS, the database, other deployments' answers), and not every
             # wait can be told to give up: SIGTERM ends the start wherever it is, so the process stops promptly.
@@ -425,6 +472,22 @@ class ServiceApp:
             await self._stop.wait()
         finally:
             await self.stop()
+            if self.probes is not None:
+                await self.probes.stop()
+
+
+DATABASE_PROBE_TIMEOUT = 2.0
+"""Seconds readiness and health wait for the database to answer."""
+
+
+def schema_heads(migrations: str) -> set[str]:
+    """The revisions a database is at once migrated with the scripts in `migrations` (one head, as a rule)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", migrations)
+    return set(ScriptDirectory.from_config(config).get_heads())
 
 
 async def close_broker(broker: NatsBroker, timeout: float) -> None:

@@ -121,6 +121,13 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval: float = Field(default=1.0, gt=0)
     outbox_retention_days: int = Field(default=30, ge=1)
     shutdown_timeout: float = Field(default=10.0, gt=0)
+    probe_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="port of the liveness and readiness probes (`GET /livez`, `GET /readyz`); 0: none",
+    )
+    probe_host: str = Field(default="0.0.0.0", description="address the probes listen on")
     actor_key: SecretStr = Field(
         default=SecretStr(""),
         description="this service's private Ed25519 key (base64url, `vms keys`): signs the requests it sends on its "

@@ -27,6 +27,11 @@ class HealthView(BaseModel):
     """Events committed but not yet acknowledged by JetStream (None for a service that publishes none)."""
     relaying: bool | None = None
     """Whether this replica is the one publishing the deployment's outbox (None: publishes none)."""
+    ready: bool | None = None
+    """Whether this process may be given work: started, its database reachable and at the schema it runs, NATS
+    connected, its event consumers bound (None from a version that does not say)."""
+    waiting_for: list[str] = Field(default_factory=list)
+    """What it waits for before it is ready, a line each; empty once ready."""
     problems: list[str] = Field(default_factory=list)
     """What keeps it from working fully (a missing consumer, an external system down); empty when healthy."""
 

@@ -1,0 +1,182 @@
+"""Liveness and readiness on a service's probe port, as a container engine or Kubernetes asks them: alive while it
+answers, ready once its database is migrated to its schema, NATS connected and its consumers bound — and, until
+then, what it waits for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sysconfig
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+
+from vms_contracts.subjects import Bus
+from vms_hours.app import create_app
+from vms_hours.settings import HoursSettings
+from vms_platform.db import migrate
+from vms_platform.jetstream import declare
+from vms_platform.probes import ProbeServer
+from vms_platform.testing import eventually, migrated, running
+
+MIGRATIONS = str(files("vms_hours") / "migrations")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def ask(port: int, request: bytes) -> tuple[int, dict[str, Any]]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), json.loads(body)
+
+
+async def get(port: int, path: str) -> tuple[int, dict[str, Any]]:
+    return await ask(port, f"GET {path} HTTP/1.1\r\nHost: probe\r\n\r\n".encode())
+
+
+async def test_the_probe_port_answers_the_two_probes_and_nothing_else() -> None:
+    waiting: list[str] = ["NATS: not connected"]
+
+    async def readiness() -> list[str]:
+        return list(waiting)
+
+    probes = ProbeServer("127.0.0.1", 0, readiness)
+    await probes.start()
+    try:
+        assert await get(probes.port, "/livez") == (200, {"alive": True})
+        assert await get(probes.port, "/readyz") == (503, {"ready": False, "waiting_for": ["NATS: not connected"]})
+        waiting.clear()
+        assert await get(probes.port, "/readyz?verbose=1") == (200, {"ready": True})
+        assert (await get(probes.port, "/"))[0] == 404
+        assert (await ask(probes.port, b"POST /readyz HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"))[0] == 405
+        assert (await ask(probes.port, b"\x16\x03\x01 not http\r\n\r\n"))[0] == 400
+        assert (await ask(probes.port, b"GET /livez HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n"))[0] == 400
+    finally:
+        await probes.stop()
+
+
+async def test_a_service_is_ready_once_its_consumers_are_bound_and_says_what_it_waits_for(
+    nats_url: str, bus: Bus, tmp_path: Path
+) -> None:
+    settings = HoursSettings(
+        nats_url=nats_url, database_url=f"sqlite:///{tmp_path / 'hours.db'}", bus_root=bus.root, probe_port=free_port()
+    )
+    app = create_app(settings)
+    assert app.probes is not None
+    await app.probes.start()
+    try:
+        status, said = await get(settings.probe_port, "/readyz")
+        assert status == 503
+        assert said["waiting_for"][:2] == ["start: not finished", "NATS: not connected"]
+        assert "database: not migrated (`vms-hours migrate`, or run --migrate)" in said["waiting_for"]
+
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        try:
+            await js.delete_consumer(bus.stream_name("HOURS"), "hours-totals")
+            async with running(app, MIGRATIONS):
+
+                async def waiting() -> list[str]:
+                    return (await get(settings.probe_port, "/readyz"))[1].get("waiting_for", [])
+
+                reasons = await eventually(waiting, what="the missing consumer reported")
+                assert len(reasons) == 1 and reasons[0].startswith("consumer hours-totals: consumer ")
+                health = await app.health(None, None)  # type: ignore[arg-type]
+                assert health.ready is False and health.waiting_for == reasons
+
+                await declare(js, bus)
+
+                async def ready() -> bool:
+                    return (await get(settings.probe_port, "/readyz"))[0] == 200
+
+                await eventually(ready, what="ready once the consumer is declared")
+                assert (await app.health(None, None)).ready is True  # type: ignore[arg-type]
+        finally:
+            await nc.close()
+        assert (await get(settings.probe_port, "/livez"))[0] == 200
+    finally:
+        await app.probes.stop()
+
+
+async def test_a_database_behind_the_schema_this_version_runs_is_not_ready(
+    nats_url: str, bus: Bus, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'hours.db'}"
+    await asyncio.to_thread(migrate, url, MIGRATIONS, "0008")
+    app = create_app(HoursSettings(nats_url=nats_url, database_url=url, bus_root=bus.root))
+    await app.start()
+    try:
+        assert await app.waiting_for() == ["database: at revision 0008, this version needs 0009: migrate it"]
+        await migrated(url, MIGRATIONS)
+        assert await app.waiting_for() == []
+    finally:
+        await app.stop()
+
+
+def test_the_probes_answer_while_the_service_waits_for_nats(tmp_path: Path) -> None:
+    """Started before anything it waits for: a service whose NATS is not up yet is alive (not to be restarted) and
+    not ready (not to be given work)."""
+    port, nowhere = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VMS_HOURS_") or k == "VMS_HOURS_ACTOR_KEY"}
+    env |= {
+        "VMS_HOURS_DATABASE_URL": f"sqlite:///{tmp_path / 'hours.db'}",
+        "VMS_HOURS_NATS_URL": f"nats://127.0.0.1:{nowhere}",
+        "VMS_HOURS_PROBE_PORT": str(port),
+        "VMS_HOURS_PROBE_HOST": "127.0.0.1",
+    }
+    process = subprocess.Popen(
+        [str(Path(sysconfig.get_path("scripts")) / "vms-hours"), "run", "--migrate"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+
+        async def probed() -> tuple[tuple[int, dict[str, Any]], tuple[int, dict[str, Any]]] | None:
+            try:
+                return await get(port, "/livez"), await get(port, "/readyz")
+            except OSError:
+                return None
+
+        try:
+            alive, ready = asyncio.run(eventually(probed, timeout=30, what="the probes answering"))
+        except AssertionError:
+            process.terminate()
+            raise AssertionError(process.communicate(timeout=30)[1].decode()) from None
+        assert alive == (200, {"alive": True})
+        assert ready[0] == 503 and "NATS: not connected" in ready[1]["waiting_for"]
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err.decode()
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "http"])
+def test_a_probe_port_that_cannot_be_one_is_refused(tmp_path: Path, port: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VMS_HOURS_")}
+    env |= {"VMS_HOURS_DATABASE_URL": f"sqlite:///{tmp_path / 'hours.db'}", "VMS_HOURS_PROBE_PORT": port}
+    result = subprocess.run(
+        [str(Path(sysconfig.get_path("scripts")) / "vms-hours"), "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "VMS_HOURS_PROBE_PORT: " in result.stderr
