@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import sysconfig
@@ -228,6 +229,40 @@ async def test_operator_commands_find_the_running_system(up: Up) -> None:
             assert "no dead letters" in out.decode()
     found = running_system(up.data)
     assert found is not None and found.pid == up.process.pid
+
+
+async def test_status_shows_the_running_system_on_one_screen_and_as_json(up: Up) -> None:
+    """`vms status` on the data folder of a running `vms up`: every service up (exit 0), each durable consumer
+    pulling with nothing pending, no dead letters; `--json` the same as one object."""
+
+    async def status(*options: str) -> tuple[int, str, str]:
+        done = await asyncio.create_subprocess_exec(
+            VMS,
+            "status",
+            "--data",
+            str(up.data),
+            *options,
+            cwd=up.folder,
+            env=operator_env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(done.communicate(), 30)
+        assert done.returncode is not None
+        return done.returncode, out.decode(), err.decode()
+
+    code, screen, err = await status()
+    assert code == 0, screen + err
+    assert f"services (from http://127.0.0.1:{up.gateway_port}/api/v1/health)" in screen
+    for service in ("registry", "hours", "rewards", "linkage"):
+        assert re.search(rf"^    {service} +up ", screen, re.MULTILINE), screen
+    assert re.search(r"^    HOURS/rewards-hours +0 +0 +0 +1$", screen, re.MULTILINE), screen
+    assert "dead letters: 0 (none)" in screen
+    code, said, _ = await status("--json")
+    report = json.loads(said)
+    assert code == 0 and report["healthy"] is True
+    assert {c["durable"] for c in report["consumers"]} >= {"hours-totals", "rewards-hours", "linkage-hours"}
+    assert report["dead_letters"] == {}
 
 
 async def test_a_killed_service_is_restarted_and_named_while_it_is_down(up: Up) -> None:

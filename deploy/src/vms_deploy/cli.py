@@ -2,6 +2,7 @@
 
 vms up                      the whole system on this machine (embedded NATS, SQLite, portal on :8000)
 vms nats-setup [--regional 26]  declare JetStream streams and consumers (before services start)
+vms status [--json]         every service's health, each consumer's backlog, the dead letters: one screen
 vms deadletter list         what consumers could not handle, and why
 vms deadletter replay SEQ   send one back to where it came from, once its cause is fixed
 vms docs [--check]          write the event documentation (docs/events/) and who may do what
@@ -29,6 +30,7 @@ import sys
 from pathlib import Path
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.errors import Error as NatsError
 from nats.js.errors import NotFoundError
 
@@ -38,6 +40,8 @@ from vms_deploy import admin, demo_data
 from vms_deploy import docs as documentation
 from vms_deploy.demo_data import AREA_CODES, DEFAULT_SEED, DemoSpec
 from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, IntegratorConfigError, parse_integrators, setup
+from vms_deploy.status import gather as status_of
+from vms_deploy.status import render as render_status
 from vms_deploy.supervisor import RUN_FILE, Plan, RestartPolicy, RunningSystem, both, run_forever, running_system
 from vms_platform.deadletter import list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import deployment_name
@@ -45,6 +49,7 @@ from vms_platform.retry import Policy
 from vms_platform.settings import check_nats_urls, parse_regions, redacted
 
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
+DEFAULT_GATEWAY_URL = "http://127.0.0.1:8000"
 STREAM_NOT_FOUND = 10059
 MESSAGE_NOT_FOUND = 10037
 """JetStream's error codes for a stream, and a message of a stream, that does not exist."""
@@ -218,6 +223,18 @@ def main(argv: list[str] | None = None) -> None:
         "`integrator-hours=vms.*.hours.>` (env VMS_NATS_INTEGRATORS)",
     )
 
+    status = commands.add_parser(
+        "status", help="every service's health, each durable consumer's backlog, the dead letters: one screen"
+    )
+    _bus_options(status)
+    status.add_argument(
+        "--gateway",
+        default=os.environ.get("VMS_GATEWAY_URL"),
+        help="the gateway whose health report asks the services (env VMS_GATEWAY_URL; else the running `vms up`'s "
+        "portal, else http://127.0.0.1:8000)",
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object instead of the screen")
+
     dead = commands.add_parser("deadletter", help="inspect and replay dead letters")
     dead.add_argument("action", choices=("list", "replay"))
     dead.add_argument("sequence", nargs="?", type=int, help="the dead letter to replay")
@@ -312,19 +329,37 @@ def main(argv: list[str] | None = None) -> None:
         for line in asyncio.run(report):
             print(line)
         return
+    if args.command == "status":
+        sys.exit(asyncio.run(_status(nats_url, bus, _gateway_of(args), as_json=args.json)))
     sys.exit(asyncio.run(_deadletter(args.action, args.sequence, nats_url, bus, args.limit)))
 
 
-async def _quiet(_error: Exception) -> None:
-    """nats-py's error callback: a failed connection is reported once, by the command, not per attempt."""
+def _gateway_of(args: argparse.Namespace) -> str:
+    if args.gateway:
+        return str(args.gateway)
+    running = running_system(args.data if args.data is not None else DEFAULT_DATA_DIR)
+    return running.portal if running is not None else DEFAULT_GATEWAY_URL
 
 
-async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus, limit: int) -> int:
+async def _status(nats_url: str, bus: Bus, gateway: str, *, as_json: bool) -> int:
+    nc = await _operator_connection(nats_url, "vms-status")
+    if nc is None:
+        return 1
     try:
-        # Each server tried twice, then a clear answer: an operator command must not retry for minutes.
-        nc = await nats.connect(
+        found = await status_of(nc.jetstream(), bus, gateway)
+    finally:
+        await nc.close()
+    print(found.to_json() if as_json else render_status(found))
+    return 0 if found.healthy else 1
+
+
+async def _operator_connection(nats_url: str, name: str) -> NatsClient | None:
+    """A connection as an operator command makes it: each server tried twice, then a clear answer (None, said on
+    stderr): an operator command must not retry for minutes."""
+    try:
+        return await nats.connect(
             [s.strip() for s in nats_url.split(",")],
-            name="vms-deadletter",
+            name=name,
             inbox_prefix=inbox_prefix("setup"),
             connect_timeout=2,
             max_reconnect_attempts=1,
@@ -333,6 +368,16 @@ async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus
         )
     except (OSError, NatsError) as exc:
         print(both("OPS_NATS_UNREACHABLE", nats=redacted(nats_url), error=type(exc).__name__), file=sys.stderr)
+        return None
+
+
+async def _quiet(_error: Exception) -> None:
+    """nats-py's error callback: a failed connection is reported once, by the command, not per attempt."""
+
+
+async def _deadletter(action: str, sequence: int | None, nats_url: str, bus: Bus, limit: int) -> int:
+    nc = await _operator_connection(nats_url, "vms-deadletter")
+    if nc is None:
         return 1
     try:
         js = nc.jetstream()
