@@ -23,7 +23,7 @@ from vms_hours.settings import HoursSettings
 from vms_platform.db import migrate
 from vms_platform.jetstream import declare
 from vms_platform.probes import ProbeServer
-from vms_platform.testing import eventually, migrated, running
+from vms_platform.testing import eventually, migrated, run_program, running
 
 MIGRATIONS = str(files("vms_hours") / "migrations")
 
@@ -170,13 +170,6 @@ def test_the_probes_answer_while_the_service_waits_for_nats(tmp_path: Path) -> N
 def test_a_probe_port_that_cannot_be_one_is_refused(tmp_path: Path, port: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VMS_HOURS_")}
     env |= {"VMS_HOURS_DATABASE_URL": f"sqlite:///{tmp_path / 'hours.db'}", "VMS_HOURS_PROBE_PORT": port}
-    result = subprocess.run(
-        [str(Path(sysconfig.get_path("scripts")) / "vms-hours"), "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_program("vms-hours", "run", env=env, cwd=tmp_path, timeout=30)
     assert result.returncode != 0
     assert "VMS_HOURS_PROBE_PORT: " in result.stderr

@@ -5,9 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import os
-import subprocess
 import sys
-import sysconfig
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,6 +19,7 @@ from vms_contracts.regions import REGIONS
 from vms_contracts.subjects import Bus
 from vms_platform.runtime import ServiceApp, StartupError
 from vms_platform.settings import ServiceSettings, configuration_errors, parse_regions, redacted, variable_of
+from vms_platform.testing import run_program
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts" / "src" / "vms_contracts"
 
@@ -95,14 +94,7 @@ def test_a_service_without_its_database_url_refuses_to_start() -> None:
 
 def test_the_service_command_names_the_missing_database_variable(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VMS_HOURS_")}
-    result = subprocess.run(
-        [str(Path(sysconfig.get_path("scripts")) / "vms-hours"), "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_program("vms-hours", "run", env=env, cwd=tmp_path)
     assert result.returncode != 0
     assert "VMS_HOURS_DATABASE_URL" in result.stderr
     assert not list(tmp_path.rglob("*.db")), "no database file was made in its place"
@@ -137,14 +129,7 @@ def test_a_wrong_url_or_value_stops_the_program_at_once_naming_its_variable(
     naming the variable and what is wrong, and no password of the value in it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VMS_")}
     env |= {"VMS_HOURS_DATABASE_URL": "sqlite:///unused.db", **variables}
-    result = subprocess.run(
-        [str(Path(sysconfig.get_path("scripts")) / program), "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_program(program, "run", env=env, cwd=tmp_path, timeout=30)
     assert result.returncode != 0
     line = next((line for line in result.stderr.splitlines() if line.strip().startswith(f"{named}:")), None)
     assert line is not None, result.stderr

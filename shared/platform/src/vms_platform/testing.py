@@ -22,7 +22,7 @@ import subprocess
 import sysconfig
 import tempfile
 import time as clock
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -346,3 +346,18 @@ ANONYMOUS = Actor(id="anonymous", role=Role.ANONYMOUS)
 def rpc_client(broker: object, bus: Bus, actor: Actor = CENTRAL_ADMIN, *, timeout: float = 5.0) -> RpcClient:
     """A client that asks as `actor` (signed as the gateway signs it), unless a call names another actor."""
     return RpcClient(broker, bus, signer=gateway_signer(), actor=actor, timeout=timeout)  # type: ignore[arg-type]
+
+
+def run_program(
+    program: str, *args: str, env: Mapping[str, str], cwd: Path, timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    """An installed program (`vms-hours`, …) run as an operator runs it, `env` its whole environment; what it said
+    on stdout and stderr kept."""
+    return subprocess.run(
+        [str(Path(sysconfig.get_path("scripts")) / program), *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
