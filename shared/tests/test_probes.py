@@ -13,17 +13,20 @@ import sysconfig
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import nats
 import pytest
 
+from vms_contracts.rpc.hours import GET_ACTIVITY, ActivityRef
 from vms_contracts.subjects import Bus
 from vms_hours.app import create_app
 from vms_hours.settings import HoursSettings
 from vms_platform.db import migrate
 from vms_platform.jetstream import declare
 from vms_platform.probes import ProbeServer
-from vms_platform.testing import eventually, migrated, run_program, running
+from vms_platform.rpc import RemoteError
+from vms_platform.testing import eventually, hours_confirmed, migrated, rpc_client, run_program, running
 
 MIGRATIONS = str(files("vms_hours") / "migrations")
 
@@ -173,3 +176,57 @@ def test_a_probe_port_that_cannot_be_one_is_refused(tmp_path: Path, port: str) -
     result = run_program("vms-hours", "run", env=env, cwd=tmp_path, timeout=30)
     assert result.returncode != 0
     assert "VMS_HOURS_PROBE_PORT: " in result.stderr
+
+
+async def test_metrics_count_requests_events_and_dead_letters_and_read_the_backlogs(
+    nats_url: str, bus: Bus, tmp_path: Path
+) -> None:
+    settings = HoursSettings(
+        nats_url=nats_url, database_url=f"sqlite:///{tmp_path / 'hours.db'}", bus_root=bus.root, probe_port=free_port()
+    )
+    app = create_app(settings)
+    assert app.probes is not None
+    await app.probes.start()
+    nc = await nats.connect(nats_url)
+    try:
+        async with running(app, MIGRATIONS):
+            client = rpc_client(app.broker, bus)
+            with pytest.raises(RemoteError):  # an activity nobody recorded: refused as not found
+                await client.call(GET_ACTIVITY, ActivityRef(activity_id=uuid4()))
+            event = hours_confirmed()
+            js = nc.jetstream()
+            await js.publish(event.nats_subject(bus), event.to_json())
+            await js.publish(event.nats_subject(bus), b"not an event")
+
+            async def scraped() -> str | None:
+                status, text = await scrape(settings.probe_port)
+                assert status == 200
+                done = (
+                    'vms_events_parked_total{consumer="hours-totals"} 1.0',
+                    'vms_events_handled_total{consumer="hours-totals"} 1.0',
+                )
+                return text if all(line in text for line in done) else None
+
+            text = await eventually(scraped, what="the event handled and the other parked")
+    finally:
+        await nc.close()
+        await app.probes.stop()
+    assert 'vms_rpc_requests_total{operation="hours.get_activity",outcome="not_found"} 1.0' in text
+    assert 'vms_rpc_duration_seconds_count{operation="hours.get_activity"} 1.0' in text
+    assert 'vms_events_handled_total{consumer="hours-totals"} 1.0' in text
+    assert 'vms_consumer_pending{consumer="hours-totals"} 0.0' in text
+    assert "vms_outbox_backlog 0.0" in text
+    assert "vms_outbox_oldest_unsent_age_seconds 0.0" in text
+    assert "vms_ready 1.0" in text
+    assert "vms_db_connections_in_use " in text
+
+
+async def scrape(port: int) -> tuple[int, str]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /metrics HTTP/1.1\r\nHost: probe\r\n\r\n")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"Content-Type: text/plain; version=0.0.4" in head
+    return int(head.split(b" ")[1]), body.decode()

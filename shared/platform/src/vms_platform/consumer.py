@@ -43,6 +43,7 @@ from vms_platform.deadletter import DeadLetters, Delivery
 from vms_platform.inbox import claim
 from vms_platform.jetstream import ConsumerSpec
 from vms_platform.logging import get_logger, trace
+from vms_platform.metrics import Metrics
 from vms_platform.pull import Feed, MemoryFeed, PullFeed
 from vms_platform.retry import Policy
 
@@ -83,8 +84,10 @@ class EventConsumer:
         bus: Bus,
         deadletters: DeadLetters,
         on_commit: Callable[[], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.spec = spec
+        self.metrics = metrics
         self.handlers = {cls.event_type: handler for cls, handler in handlers.items()}
         self._handled = {(cls.event_service, cls.event_name) for cls in handlers}
         self.db = db
@@ -161,6 +164,8 @@ class EventConsumer:
         )(on_batch)
 
     async def handle(self, messages: Sequence[Msg]) -> None:
+        if self.metrics is not None:
+            self.metrics.batch_size.labels(self.name).observe(len(messages))
         wanted: list[tuple[Msg, Envelope[Event]]] = []
         skipped: list[Msg] = []
         for msg in messages:
@@ -218,6 +223,8 @@ class EventConsumer:
             fresh = list({e.id: e for _, e in items if e.id in new}.values())
             for type_, run in groupby(fresh, key=lambda e: e.type):
                 await self.handlers[type_](session, list(run))
+        if self.metrics is not None:
+            self.metrics.events_handled.labels(self.name).inc(len(fresh))
         if new and self.on_commit is not None:
             self.on_commit()
 
@@ -263,6 +270,8 @@ class EventConsumer:
             await msg.nak(delay=retry_delay(Delivery.of(msg).deliveries))
             return
         await _ack([msg])
+        if self.metrics is not None:
+            self.metrics.events_parked.labels(self.name).inc()
 
 
 async def _wake_when_set(stop: asyncio.Event, feed: Feed) -> None:

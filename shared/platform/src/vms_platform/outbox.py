@@ -315,10 +315,19 @@ class OutboxRelay:
         return stream_of(model.event_service).name(self.outbox.bus)
 
     async def backlog(self) -> int:
+        return (await self.unsent())[0]
+
+    async def unsent(self) -> tuple[int, datetime | None]:
+        """How many rows are not yet sent, and when the oldest of them was staged (None: none)."""
         t = self.table
-        async with self.db.transaction() as session:
-            count = await session.scalar(select(func.count()).select_from(t).where(t.c.sent_at.is_(None)))
-        return int(count or 0)
+        async with self.db.read() as session:
+            row = (
+                await session.execute(select(func.count(), func.min(t.c.created_at)).where(t.c.sent_at.is_(None)))
+            ).one()
+        oldest = row[1]
+        if oldest is not None and oldest.tzinfo is None:  # SQLite keeps no zone: the column's UTC
+            oldest = oldest.replace(tzinfo=UTC)
+        return int(row[0] or 0), oldest
 
     async def prune(self) -> int:
         """Forget rows sent longer ago than the retention period."""

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import inspect
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar
@@ -44,6 +45,7 @@ from vms_platform import strict_json
 from vms_platform.actor import ActorSigner, ActorVerifier, authorize
 from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger, trace
+from vms_platform.metrics import Metrics
 
 log = get_logger("vms.rpc")
 
@@ -256,6 +258,7 @@ def serve(
     verifier: ActorVerifier,
     slots: asyncio.Semaphore | None,
     workers: int,
+    metrics: Metrics | None = None,
 ) -> None:
     """Answer `rpc` with `handler` for each region in `regions`, on behalf of the actor each request carries.
 
@@ -278,6 +281,27 @@ def serve(
     operation = rpc.operation
 
     async def endpoint(body: Any, message: Any) -> Any:
+        if metrics is None:
+            return await answer(body, message)
+        started, outcome = time.perf_counter(), "ok"
+        try:
+            return await answer(body, message)
+        except DomainError as exc:
+            outcome = exc.body().kind.value
+            raise
+        except RemoteError as exc:
+            outcome = exc.body.kind.value
+            raise
+        except ValidationError:
+            outcome = ErrorKind.INVALID.value
+            raise
+        except Exception:
+            outcome = ErrorKind.INTERNAL.value
+            raise
+        finally:
+            metrics.request(operation, outcome, time.perf_counter() - started)
+
+    async def answer(body: Any, message: Any) -> Any:
         request = rpc.request.model_validate(body)
         headers = message.headers or {}
         actor = verifier.verify(headers.get(ACTOR_HEADER))

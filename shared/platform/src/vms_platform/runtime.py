@@ -49,6 +49,7 @@ from vms_platform.deadletter import DeadLetters
 from vms_platform.identity import NoDeploymentId, deployment_id
 from vms_platform.jetstream import REGIONAL_SERVICES, BatchPublisher, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
+from vms_platform.metrics import Metrics
 from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay, Outgoing, one_by_one
 from vms_platform.probes import ProbeServer
 from vms_platform.retry import CONNECT, Backoff, until_it_works
@@ -134,8 +135,12 @@ class ServiceApp:
         self._publisher: BatchPublisher | None = None
         self._schema = schema_heads(migrations) if migrations is not None else None
         self._started = False
+        self.metrics = Metrics()
+        self.metrics.on_scrape(self._read_gauges)
         self.probes = (
-            ProbeServer(settings.probe_host, settings.probe_port, self.waiting_for) if settings.probe_port else None
+            ProbeServer(settings.probe_host, settings.probe_port, self.waiting_for, self.metrics.exposition)
+            if settings.probe_port
+            else None
         )
         self.serve(health_rpc(service), self.health, counted=False)
 
@@ -168,6 +173,7 @@ class ServiceApp:
             verifier=self.verifier,
             slots=self.request_slots if counted else None,
             workers=self.settings.max_concurrent_requests,
+            metrics=self.metrics,
         )
 
     def consume(
@@ -186,6 +192,7 @@ class ServiceApp:
             bus=self.bus,
             deadletters=self.deadletters,
             on_commit=on_commit,
+            metrics=self.metrics,
         )
         self.consumers.append(consumer)
         self.add_health_check(lambda: consumer.problem)
@@ -290,6 +297,30 @@ class ServiceApp:
             at, needs = ", ".join(sorted(revisions)) or "none", ", ".join(sorted(self._schema))
             return "ok", [f"database: at revision {at}, this version needs {needs}: migrate it"]
         return "ok", []
+
+    async def _read_gauges(self, metrics: Metrics) -> None:
+        """The gauges of a scrape: readiness, the outbox, each durable consumer as JetStream counts it, the pool."""
+        metrics.ready.set(0 if await self.waiting_for() else 1)
+        if self.relay is not None:
+            with contextlib.suppress(Exception):  # the database unreachable: readiness says so
+                backlog, oldest = await self.relay.unsent()
+                metrics.outbox_backlog.set(backlog)
+                age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+                metrics.outbox_oldest_seconds.set(max(0.0, age))
+        if self._started and not self._in_memory:
+            js = self.broker.config.connection_state.stream
+            for consumer in self.consumers:
+                try:
+                    info = await js.consumer_info(
+                        self.bus.stream_name(consumer.spec.stream), consumer.name, timeout=DATABASE_PROBE_TIMEOUT
+                    )
+                except Exception:  # missing or JetStream not answering: readiness and health say so
+                    continue
+                metrics.consumer_pending.labels(consumer.name).set(info.num_pending or 0)
+                metrics.consumer_redelivered.labels(consumer.name).set(info.num_redelivered or 0)
+        checked_out = getattr(self.db.engine.pool, "checkedout", None)
+        if checked_out is not None:
+            metrics.db_connections_in_use.set(checked_out())
 
     def _not_bound(self) -> list[str]:
         """The event consumers not taking events, each with why."""
