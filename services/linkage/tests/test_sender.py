@@ -51,6 +51,7 @@ from vms_linkage.settings import LinkageSettings
 from vms_platform.actor import ActorSigner, OutOfScope, private_key
 from vms_platform.clock import today_kst
 from vms_platform.db import Database
+from vms_platform.metrics import Metrics
 from vms_platform.outbox import Outbox
 from vms_platform.rpc import RpcClient
 from vms_platform.testing import (
@@ -149,12 +150,14 @@ class World:
             self._handlers = self.sender()[1]
         return self._handlers
 
-    def sender(self, *, registry: LookUp | None = None, **overrides: Any) -> tuple[Sender, LinkageHandlers]:
+    def sender(
+        self, *, registry: LookUp | None = None, metrics: Metrics | None = None, **overrides: Any
+    ) -> tuple[Sender, LinkageHandlers]:
         settings = LinkageSettings(database_url=self.url, instance="test", **overrides)
         client = Portal1365Client("http://sim1365", timeout=settings.portal1365_timeout, transport=self.transport)
         self.stack.push_async_callback(client.close)
         linkage_outbox = Outbox(outbox, bus=self.bus, source="/vms/linkage/test")
-        sender = Sender(self.db, linkage_outbox, client, settings, registry=registry or self.lookups)
+        sender = Sender(self.db, linkage_outbox, client, settings, registry=registry or self.lookups, metrics=metrics)
         return sender, LinkageHandlers(self.db, sender)
 
     # -- what other services tell linkage, applied through its handlers ----------------------------------------
@@ -309,6 +312,18 @@ async def test_due_records_are_sent_once_and_announced(world: World) -> None:
     assert (stats["accepted"], stats["duplicates"], stats["received"]) == (3, 0, 3)
     view = await shown(handlers, HONG)
     assert [(i.status, i.status_label, i.status_label_en) for i in view.items] == [("sent", "전송 완료", "Sent")] * 3
+
+
+async def test_what_came_of_each_offer_to_1365_is_counted_for_prometheus(world: World) -> None:
+    metrics = Metrics()
+    sender, _ = world.sender(metrics=metrics)
+    await world.register(HONG)
+    await world.join_1365(HONG)
+    await world.confirm(HONG, count=3, spread=True)
+    assert await sender.send_due() == 3
+    text = (await metrics.exposition()).decode()
+    assert 'vms_linkage_transfers_total{outcome="sent"} 3.0' in text
+    assert "vms_linkage_1365_available 1.0" in text
 
 
 async def test_a_record_waits_while_the_volunteer_has_not_consented_in_vms(world: World) -> None:

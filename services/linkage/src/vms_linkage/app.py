@@ -23,7 +23,7 @@ def create_app(settings: LinkageSettings, *, portal: Portal1365Client | None = N
     async def look_up(volunteer_id: UUID) -> VolunteerView:
         return await app.rpc.call(GET_VOLUNTEER, VolunteerRef(volunteer_id=volunteer_id))
 
-    sender = Sender(app.db, app.use_outbox(outbox), portal, settings, registry=look_up)
+    sender = Sender(app.db, app.use_outbox(outbox), portal, settings, registry=look_up, metrics=app.metrics)
     handlers = LinkageHandlers(app.db, sender)
     app.serve(rpc.LIST_TRANSFERS, handlers.list_transfers)
     app.consume(

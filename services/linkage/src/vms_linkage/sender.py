@@ -54,6 +54,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
+from prometheus_client import Counter as MetricCounter
+from prometheus_client import Gauge
 from sqlalchemy import Row, and_, func, or_, select, update
 
 from vms_contracts.envelope import Event
@@ -67,6 +69,7 @@ from vms_linkage.settings import CLAIM_MARGIN_SECONDS, LinkageSettings
 from vms_platform.aio import wait_any
 from vms_platform.db import Database
 from vms_platform.logging import get_logger
+from vms_platform.metrics import Metrics
 from vms_platform.outbox import Outbox
 from vms_platform.retry import Backoff, Policy
 
@@ -160,6 +163,7 @@ class Sender:
         *,
         registry: LookUp,
         clock: Callable[[], float] = time.monotonic,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
@@ -177,6 +181,25 @@ class Sender:
         self._registry_silent_since: datetime | None = None
         self._registry_error: str | None = None
         self._stop: asyncio.Event | None = None
+        self._outcomes: MetricCounter | None = None
+        if metrics is not None:
+            self._outcomes = MetricCounter(
+                "vms_linkage_transfers",
+                "Records offered to 1365, by what came of it: the transfer's status (sent, refused, …), or "
+                "unanswered (1365 did not answer) and broken (what it answered made no sense)",
+                ["outcome"],
+                registry=metrics.registry,
+            )
+            available = Gauge(
+                "vms_linkage_1365_available",
+                "1 while 1365 answers (the circuit closed), else 0",
+                registry=metrics.registry,
+            )
+
+            async def read_circuit(_metrics: Metrics) -> None:
+                available.set(0 if self.circuit.is_open else 1)
+
+            metrics.on_scrape(read_circuit)
 
     def wake(self) -> None:
         self.work.set()
@@ -374,6 +397,7 @@ class Sender:
         untouched: list[UUID] = []
         broken: list[UUID] = []
         unidentified: list[UUID] = []
+        outcomes: dict[str, int] = {}
         async with self.db.transaction() as session:
             current: dict[UUID, int] = {
                 key: revision
@@ -394,9 +418,12 @@ class Sender:
                     continue
                 if isinstance(result, Held | NoAnswer):
                     untouched.append(row.activity_id)
+                    if isinstance(result, NoAnswer):
+                        outcomes["unanswered"] = outcomes.get("unanswered", 0) + 1
                     continue
                 if isinstance(result, Broken):
                     broken.append(row.activity_id)
+                    outcomes["broken"] = outcomes.get("broken", 0) + 1
                     continue
                 action = _action(row)
                 if isinstance(result, NothingAsked):
@@ -413,6 +440,8 @@ class Sender:
                 )
                 if outcome.announce:
                     events.append((_event(row, result, outcome, action, now), row.region))
+                if not isinstance(result, NothingAsked):
+                    outcomes[outcome.status.value] = outcomes.get(outcome.status.value, 0) + 1
             if untouched:
                 await session.execute(
                     update(transfers).where(transfers.c.activity_id.in_(untouched), held).values(**release)
@@ -433,6 +462,9 @@ class Sender:
                 )
             if events:
                 await self.outbox.stage_many(session, events)
+        if self._outcomes is not None:  # once they are recorded
+            for outcome_name, count in outcomes.items():
+                self._outcomes.labels(outcome_name).inc(count)
 
     async def waiting(self) -> int:
         """How many records are due and may go now: the backlog."""
