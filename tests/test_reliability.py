@@ -27,11 +27,16 @@ from sqlalchemy.exc import OperationalError
 
 import vms_platform.consumer as consumer_module
 from vms_contracts.envelope import Envelope
+from vms_contracts.events.registry import VolunteerRegisteredV2
+from vms_contracts.ids import new_id
 from vms_contracts.rpc.health import HealthRequest
 from vms_contracts.rpc.registry import REGISTER_VOLUNTEER, RegisterVolunteer
 from vms_contracts.rpc.rewards import TotalRequest
 from vms_contracts.subjects import Bus
 from vms_deploy.supervisor import free_port
+from vms_hours.app import create_app as create_hours
+from vms_hours.db import known_volunteers
+from vms_hours.settings import HoursSettings
 from vms_platform.consumer import PermanentError
 from vms_platform.deadletter import H_REASON, list_dead_letters, replay_dead_letter
 from vms_platform.jetstream import CONSUMERS
@@ -392,3 +397,49 @@ async def test_a_service_waiting_for_nats_at_start_stops_on_sigterm(tmp_path: Pa
         if service.returncode is None:
             service.kill()
             await service.wait()
+
+
+async def test_during_a_rollout_a_consumer_takes_both_versions_of_an_event(
+    bus: Bus, nats_url: str, new_database: Any, js: JetStreamContext
+) -> None:
+    """While the registry's replicas move from publishing `volunteer.registered` v1 to v2, the stream carries both:
+    hours, running, learns of each volunteer from either, parks neither, and keeps no detail v1 carried."""
+    app = create_hours(HoursSettings(nats_url=nats_url, database_url=await new_database("hours"), bus_root=bus.root))
+    older, newer = new_id("26"), new_id("11")
+    v1 = {
+        "specversion": "1.0",
+        "id": str(new_id("26")),
+        "type": "vms.registry.volunteer.registered.v1",
+        "source": "/vms/registry/old-replica",
+        "time": "2026-11-30T01:00:00Z",
+        "region": "26",
+        "subject": str(older),
+        "datacontenttype": "application/json",
+        "data": {
+            "volunteer_id": str(older),
+            "name": "홍길동",
+            "birth_date": "2001-04-05",
+            "phone": "010-1234-5678",
+            "region": "26",
+            "registered_at": "2026-11-30T01:00:00Z",
+        },
+    }
+    v2 = Envelope.wrap(
+        VolunteerRegisteredV2(volunteer_id=newer, region="11", registered_at=datetime.now(UTC)),
+        source="/vms/registry/new-replica",
+        region="11",
+    )
+    async with running(app, str(files("vms_hours") / "migrations")):
+        await js.publish(bus.event_subject("26", "registry", "volunteer.registered"), json.dumps(v1).encode())
+        await js.publish(v2.nats_subject(bus), v2.to_json())
+
+        async def projected() -> dict[UUID, str] | None:
+            async with app.db.transaction() as session:
+                rows = (await session.execute(select(known_volunteers.c.id, known_volunteers.c.region))).all()
+            found = {row.id: row.region for row in rows}
+            return found if len(found) == 2 else None
+
+        assert await eventually(projected, what="both volunteers known") == {older: "26", newer: "11"}
+        info = await js.consumer_info(bus.stream_name("REGISTRY"), "hours-registry")
+        assert info.num_pending == 0 and info.num_ack_pending == 0
+    assert await list_dead_letters(js, bus) == []

@@ -17,6 +17,7 @@ from uuid import uuid4
 
 import nats
 import pytest
+from sqlalchemy import text
 
 from vms_contracts.rpc.hours import GET_ACTIVITY, ActivityRef
 from vms_contracts.subjects import Bus
@@ -115,7 +116,7 @@ async def test_a_service_is_ready_once_its_consumers_are_bound_and_says_what_it_
         await app.probes.stop()
 
 
-async def test_a_database_behind_the_schema_this_version_runs_is_not_ready(
+async def test_a_database_behind_the_schema_this_version_runs_is_not_ready_and_one_ahead_is(
     nats_url: str, bus: Bus, tmp_path: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'hours.db'}"
@@ -125,6 +126,11 @@ async def test_a_database_behind_the_schema_this_version_runs_is_not_ready(
     try:
         assert await app.waiting_for() == ["database: at revision 0008, this version needs 0009: migrate it"]
         await migrated(url, MIGRATIONS)
+        assert await app.waiting_for() == []
+        # A newer version migrated it further (a rolling upgrade under way): its migrations only added to the
+        # schema, and this version, still running beside it, stays ready.
+        async with app.db.transaction() as session:
+            await session.execute(text("UPDATE alembic_version SET version_num = '0010'"))
         assert await app.waiting_for() == []
     finally:
         await app.stop()

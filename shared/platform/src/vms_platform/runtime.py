@@ -133,7 +133,7 @@ class ServiceApp:
         self._routers_included = False
         self._in_memory = False
         self._publisher: BatchPublisher | None = None
-        self._schema = schema_heads(migrations) if migrations is not None else None
+        self._schema = Schema.of(migrations) if migrations is not None else None
         self._started = False
         self.metrics = Metrics()
         self.metrics.on_scrape(self._read_gauges)
@@ -293,8 +293,8 @@ class ServiceApp:
             if "alembic_version" in str(exc):  # reached, and never migrated
                 return "ok", [f"database: not migrated (`vms-{self.service} migrate`, or run --migrate)"]
             return f"error: {type(exc).__name__}", [f"database: unreachable ({type(exc).__name__})"]
-        if self._schema is not None and revisions != self._schema:
-            at, needs = ", ".join(sorted(revisions)) or "none", ", ".join(sorted(self._schema))
+        if self._schema is not None and self._schema.behind(revisions):
+            at, needs = ", ".join(sorted(revisions)) or "none", ", ".join(sorted(self._schema.heads))
             return "ok", [f"database: at revision {at}, this version needs {needs}: migrate it"]
         return "ok", []
 
@@ -511,14 +511,30 @@ DATABASE_PROBE_TIMEOUT = 2.0
 """Seconds readiness and health wait for the database to answer."""
 
 
-def schema_heads(migrations: str) -> set[str]:
-    """The revisions a database is at once migrated with the scripts in `migrations` (one head, as a rule)."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
+@dataclass(frozen=True)
+class Schema:
+    """A service's Alembic scripts: the revisions they know, and their head(s)."""
 
-    config = Config()
-    config.set_main_option("script_location", migrations)
-    return set(ScriptDirectory.from_config(config).get_heads())
+    heads: frozenset[str]
+    known: frozenset[str]
+
+    @classmethod
+    def of(cls, migrations: str) -> Schema:
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", migrations)
+        scripts = ScriptDirectory.from_config(config)
+        return cls(frozenset(scripts.get_heads()), frozenset(r.revision for r in scripts.walk_revisions()))
+
+    def behind(self, revisions: set[str]) -> bool:
+        """Whether a database at `revisions` lacks what this version needs. One at a revision these scripts do not
+        know was migrated by a newer version: migrations expand before they contract, so the version before
+        runs on it while a rolling upgrade replaces its replicas."""
+        if revisions == self.heads:
+            return False
+        return not revisions or all(revision in self.known for revision in revisions)
 
 
 async def close_broker(broker: NatsBroker, timeout: float) -> None:
