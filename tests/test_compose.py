@@ -495,3 +495,13 @@ def test_vms_keys_makes_a_new_set_each_time(capsys: pytest.CaptureFixture[str]) 
     first, second = key_set_from_vms_keys(capsys), key_set_from_vms_keys(capsys)
     assert first.keys() == second.keys()
     assert all(first[name] != second[name] for name in first), "no key is fixed in the code"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_each_service_image_opens_its_probes_and_checks_its_readiness(name: str) -> None:
+    text = (ROOT / "services" / name / "Dockerfile").read_text(encoding="utf-8")
+    port = re.search(rf"^ENV VMS_{name.upper()}_PROBE_PORT=(\d+)$", text, flags=re.MULTILINE)
+    assert port is not None, f"{name}: the probes open on a port of their own"
+    assert re.search(rf"^EXPOSE {port[1]}$", text, flags=re.MULTILINE)
+    check = re.search(r"^HEALTHCHECK .*\n\s+CMD (.+)$", text, flags=re.MULTILINE)
+    assert check is not None and f"http://127.0.0.1:{port[1]}/readyz" in check[1], f"{name}: healthy once ready"
