@@ -505,3 +505,9 @@ def test_each_service_image_opens_its_probes_and_checks_its_readiness(name: str)
     assert re.search(rf"^EXPOSE {port[1]}$", text, flags=re.MULTILINE)
     check = re.search(r"^HEALTHCHECK .*\n\s+CMD (.+)$", text, flags=re.MULTILINE)
     assert check is not None and f"http://127.0.0.1:{port[1]}/readyz" in check[1], f"{name}: healthy once ready"
+
+
+def test_the_gateway_image_checks_its_own_readiness() -> None:
+    text = (ROOT / "services" / "gateway" / "Dockerfile").read_text(encoding="utf-8")
+    check = re.search(r"^HEALTHCHECK .*\n\s+CMD (.+)$", text, flags=re.MULTILINE)
+    assert check is not None and "http://127.0.0.1:8000/readyz" in check[1]

@@ -1051,3 +1051,15 @@ async def test_a_client_that_leaves_mid_body_is_no_failure_of_the_gateway(gatewa
     assert not [line for line in lines if line.get("event") == "request failed"]
     answer = await exchange(gateway, request("GET", "/api/v1/health"))
     assert answer.status in (200, 503)
+
+
+async def test_the_gateway_answers_its_own_liveness_and_readiness(gateway: Gateway) -> None:
+    """`/livez` and `/readyz` are the gateway process's own (its database at its schema, NATS connected), for the
+    container engine and Kubernetes; the system's health is `/api/v1/health`. Neither is in the API document."""
+    alive = await exchange(gateway, request("GET", "/livez"))
+    assert (alive.status, json.loads(alive.body)) == (200, {"alive": True})
+    ready = await exchange(gateway, request("GET", "/readyz"))
+    assert (ready.status, json.loads(ready.body)) == (200, {"ready": True})
+    assert ready.headers.get("cache-control") == "no-store"
+    document = json.loads((await exchange(gateway, request("GET", "/openapi.json"))).body)
+    assert not {"/livez", "/readyz"} & set(document["paths"])

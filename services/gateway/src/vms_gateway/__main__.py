@@ -18,8 +18,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from vms_gateway.admin import MIGRATIONS, PASSWORD_VARIABLE, AdminError, create_central_admin, demo_accounts
+from vms_gateway.admin import PASSWORD_VARIABLE, AdminError, create_central_admin, demo_accounts
 from vms_gateway.app import create_app
+from vms_gateway.db import MIGRATIONS
 from vms_gateway.passwords import PasswordRuleBroken
 from vms_gateway.server import server
 from vms_gateway.settings import GatewaySettings

@@ -14,7 +14,6 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -29,7 +28,7 @@ from vms_contracts.rpc import registry as registry_rpc
 from vms_contracts.subjects import inbox_prefix
 from vms_contracts.types import LoginId
 from vms_gateway.app import database_of, signer_of
-from vms_gateway.db import accounts, insert_account
+from vms_gateway.db import MIGRATIONS, accounts, insert_account
 from vms_gateway.passwords import PasswordRuleBroken, Passwords, check_rule
 from vms_gateway.settings import GatewaySettings
 from vms_platform.db import Database, migrate
@@ -39,7 +38,6 @@ from vms_platform.rpc import RpcClient
 
 log = get_logger("vms.gateway.admin")
 
-MIGRATIONS = str(files("vms_gateway") / "migrations")
 PASSWORD_VARIABLE = "VMS_ADMIN_PASSWORD"
 
 register(

@@ -15,6 +15,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,7 +30,7 @@ from vms_contracts.subjects import inbox_prefix
 from vms_gateway import accounts_api, api, certificates_api, docs, events_page, import_api, openapi, registry_api
 from vms_gateway.auth import CookieJar
 from vms_gateway.body import StrictJsonRoute
-from vms_gateway.db import accounts
+from vms_gateway.db import MIGRATIONS, accounts
 from vms_gateway.edge import Edge, Limits
 from vms_gateway.errors import Refusal, error_response
 from vms_gateway.passwords import Passwords
@@ -42,7 +43,7 @@ from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RemoteError, RpcClient
-from vms_platform.runtime import StartupError, close_broker, log_nats_error
+from vms_platform.runtime import Schema, StartupError, close_broker, database_state, log_nats_error, nats_connected
 from vms_platform.settings import redacted
 
 log = get_logger("vms.gateway")
@@ -175,6 +176,22 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
         else:
             body = error_body("REQUEST_REFUSED", ErrorKind.INVALID, status=exc.status_code)
         return error_response(body, exc.status_code, headers)
+
+    schema = Schema.of(MIGRATIONS)
+
+    @app.get("/livez", include_in_schema=False)
+    async def livez() -> JSONResponse:
+        """The container engine's and Kubernetes' liveness probe: answered while the process answers at all."""
+        return JSONResponse({"alive": True}, headers={"Cache-Control": "no-store"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        """Readiness: the gateway's database reachable and at its schema, NATS connected; else 503 with what it
+        waits for. (`/api/v1/health` is the whole system's; this is this process's alone.)"""
+        waiting = [] if nats_connected(broker) else ["NATS: not connected"]
+        waiting += (await database_state(db, schema, "vms-gateway"))[1]
+        body: dict[str, Any] = {"ready": False, "waiting_for": waiting} if waiting else {"ready": True}
+        return JSONResponse(body, status_code=503 if waiting else 200, headers={"Cache-Control": "no-store"})
 
     app.include_router(accounts_api.router)
     app.include_router(api.router)

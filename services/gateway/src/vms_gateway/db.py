@@ -4,12 +4,15 @@ progress of the files of activities the portal is reading (imports)."""
 
 from collections.abc import Iterable
 from datetime import datetime
+from importlib.resources import files
 from uuid import UUID
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, Uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_platform.db import UtcDateTime, new_metadata
+
+MIGRATIONS = str(files("vms_gateway") / "migrations")
 
 metadata = new_metadata()
 

@@ -275,28 +275,12 @@ class ServiceApp:
         """What this process waits for before it may be given work (readiness); empty once ready: started, its
         database reachable and at the schema this version runs, NATS connected, every event consumer bound."""
         waiting = [] if self._started else ["start: not finished"]
-        try:
-            connected = self.broker.config.connection_state.connection.is_connected
-        except Exception:  # not connected yet: the broker has no connection to ask
-            connected = False
-        if not connected:
+        if not nats_connected(self.broker):
             waiting.append("NATS: not connected")
         return waiting + (await self._database_state())[1] + self._not_bound()
 
     async def _database_state(self) -> tuple[str, list[str]]:
-        """`ok` or what went wrong reaching the database; and what it lacks to be worked on."""
-        try:
-            async with asyncio.timeout(DATABASE_PROBE_TIMEOUT), self.db.read() as session:
-                await session.execute(text("SELECT 1"))
-                revisions = set(await session.scalars(text("SELECT version_num FROM alembic_version")))
-        except Exception as exc:
-            if "alembic_version" in str(exc):  # reached, and never migrated
-                return "ok", [f"database: not migrated (`vms-{self.service} migrate`, or run --migrate)"]
-            return f"error: {type(exc).__name__}", [f"database: unreachable ({type(exc).__name__})"]
-        if self._schema is not None and self._schema.behind(revisions):
-            at, needs = ", ".join(sorted(revisions)) or "none", ", ".join(sorted(self._schema.heads))
-            return "ok", [f"database: at revision {at}, this version needs {needs}: migrate it"]
-        return "ok", []
+        return await database_state(self.db, self._schema, f"vms-{self.service}")
 
     async def _read_gauges(self, metrics: Metrics) -> None:
         """The gauges of a scrape: readiness, the outbox, each durable consumer as JetStream counts it, the pool."""
@@ -509,6 +493,29 @@ class ServiceApp:
 
 DATABASE_PROBE_TIMEOUT = 2.0
 """Seconds readiness and health wait for the database to answer."""
+
+
+async def database_state(db: Database, schema: Schema | None, program: str) -> tuple[str, list[str]]:
+    """`ok` or what went wrong reaching `db`; and what it lacks for `program` to work on it (readiness)."""
+    try:
+        async with asyncio.timeout(DATABASE_PROBE_TIMEOUT), db.read() as session:
+            await session.execute(text("SELECT 1"))
+            revisions = set(await session.scalars(text("SELECT version_num FROM alembic_version")))
+    except Exception as exc:
+        if "alembic_version" in str(exc):  # reached, and never migrated
+            return "ok", [f"database: not migrated (`{program} migrate`, or run --migrate)"]
+        return f"error: {type(exc).__name__}", [f"database: unreachable ({type(exc).__name__})"]
+    if schema is not None and schema.behind(revisions):
+        at, needs = ", ".join(sorted(revisions)) or "none", ", ".join(sorted(schema.heads))
+        return "ok", [f"database: at revision {at}, this version needs {needs}: migrate it"]
+    return "ok", []
+
+
+def nats_connected(broker: NatsBroker) -> bool:
+    try:
+        return bool(broker.config.connection_state.connection.is_connected)
+    except Exception:  # not connected yet: the broker has no connection to ask
+        return False
 
 
 @dataclass(frozen=True)
