@@ -42,7 +42,15 @@ from vms_platform.deadletter import H_REASON, list_dead_letters, replay_dead_let
 from vms_platform.jetstream import CONSUMERS
 from vms_platform.outbox import Outgoing
 from vms_platform.runtime import ServiceApp
-from vms_platform.testing import ANONYMOUS, CENTRAL_ADMIN, eventually, hours_confirmed, rpc_client, running
+from vms_platform.testing import (
+    ANONYMOUS,
+    CENTRAL_ADMIN,
+    eventually,
+    hours_confirmed,
+    rpc_client,
+    running,
+    volunteer_registered_v1,
+)
 from vms_registry.__main__ import main as registry_main
 from vms_registry.app import create_app as create_registry
 from vms_registry.db import outbox
@@ -406,24 +414,7 @@ async def test_during_a_rollout_a_consumer_takes_both_versions_of_an_event(
     hours, running, learns of each volunteer from either, parks neither, and keeps no detail v1 carried."""
     app = create_hours(HoursSettings(nats_url=nats_url, database_url=await new_database("hours"), bus_root=bus.root))
     older, newer = new_id("26"), new_id("11")
-    v1 = {
-        "specversion": "1.0",
-        "id": str(new_id("26")),
-        "type": "vms.registry.volunteer.registered.v1",
-        "source": "/vms/registry/old-replica",
-        "time": "2026-11-30T01:00:00Z",
-        "region": "26",
-        "subject": str(older),
-        "datacontenttype": "application/json",
-        "data": {
-            "volunteer_id": str(older),
-            "name": "홍길동",
-            "birth_date": "2001-04-05",
-            "phone": "010-1234-5678",
-            "region": "26",
-            "registered_at": "2026-11-30T01:00:00Z",
-        },
-    }
+    v1 = volunteer_registered_v1(older, "26")
     v2 = Envelope.wrap(
         VolunteerRegisteredV2(volunteer_id=newer, region="11", registered_at=datetime.now(UTC)),
         source="/vms/registry/new-replica",

@@ -27,6 +27,7 @@ from vms_platform.db import migrate
 from vms_platform.jetstream import declare
 from vms_platform.probes import ProbeServer
 from vms_platform.rpc import RemoteError
+from vms_platform.runtime import ServiceApp
 from vms_platform.testing import eventually, hours_confirmed, migrated, rpc_client, run_program, running
 
 MIGRATIONS = str(files("vms_hours") / "migrations")
@@ -36,6 +37,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def probed_hours(nats_url: str, bus: Bus, tmp_path: Path) -> tuple[ServiceApp, HoursSettings]:
+    """The hours service on a SQLite file, not started, its probes listening on a port of their own."""
+    settings = HoursSettings(
+        nats_url=nats_url, database_url=f"sqlite:///{tmp_path / 'hours.db'}", bus_root=bus.root, probe_port=free_port()
+    )
+    app = create_app(settings)
+    assert app.probes is not None
+    await app.probes.start()
+    return app, settings
 
 
 async def ask(port: int, request: bytes) -> tuple[int, dict[str, Any]]:
@@ -76,12 +88,8 @@ async def test_the_probe_port_answers_the_two_probes_and_nothing_else() -> None:
 async def test_a_service_is_ready_once_its_consumers_are_bound_and_says_what_it_waits_for(
     nats_url: str, bus: Bus, tmp_path: Path
 ) -> None:
-    settings = HoursSettings(
-        nats_url=nats_url, database_url=f"sqlite:///{tmp_path / 'hours.db'}", bus_root=bus.root, probe_port=free_port()
-    )
-    app = create_app(settings)
+    app, settings = await probed_hours(nats_url, bus, tmp_path)
     assert app.probes is not None
-    await app.probes.start()
     try:
         status, said = await get(settings.probe_port, "/readyz")
         assert status == 503
@@ -187,12 +195,8 @@ def test_a_probe_port_that_cannot_be_one_is_refused(tmp_path: Path, port: str) -
 async def test_metrics_count_requests_events_and_dead_letters_and_read_the_backlogs(
     nats_url: str, bus: Bus, tmp_path: Path
 ) -> None:
-    settings = HoursSettings(
-        nats_url=nats_url, database_url=f"sqlite:///{tmp_path / 'hours.db'}", bus_root=bus.root, probe_port=free_port()
-    )
-    app = create_app(settings)
+    app, settings = await probed_hours(nats_url, bus, tmp_path)
     assert app.probes is not None
-    await app.probes.start()
     nc = await nats.connect(nats_url)
     try:
         async with running(app, MIGRATIONS):

@@ -55,7 +55,14 @@ from vms_platform.db import Database
 from vms_platform.errors import DomainError
 from vms_platform.logging import trace
 from vms_platform.outbox import Outbox
-from vms_platform.testing import CENTRAL_ADMIN, centre_manager, council_admin, migrated, rpc_client
+from vms_platform.testing import (
+    CENTRAL_ADMIN,
+    centre_manager,
+    council_admin,
+    migrated,
+    rpc_client,
+    volunteer_registered_v1,
+)
 from vms_platform.testing import volunteer as volunteer_of
 
 YESTERDAY = today_kst() - timedelta(days=1)
@@ -257,24 +264,7 @@ async def test_a_registration_from_before_is_kept_without_the_persons_details(ho
     """A deployment reading the REGISTRY stream from its start meets v1 registrations, which carry a name, birth
     date and phone: it learns that the volunteer exists, and where, and keeps nothing else."""
     volunteer = new_id("26")
-    old = {
-        "specversion": "1.0",
-        "id": str(new_id("26")),
-        "type": "vms.registry.volunteer.registered.v1",
-        "source": "/vms/registry/registry-1",
-        "time": "2026-01-05T01:00:00Z",
-        "region": "26",
-        "subject": str(volunteer),
-        "datacontenttype": "application/json",
-        "data": {
-            "volunteer_id": str(volunteer),
-            "name": "홍길동",
-            "birth_date": "2001-04-05",
-            "phone": "010-1234-5678",
-            "region": "26",
-            "registered_at": "2026-01-05T01:00:00Z",
-        },
-    }
+    old = volunteer_registered_v1(volunteer, "26")
     envelope = decode_event(json.dumps(old).encode())
     async with hours.handlers.db.transaction() as session:
         await hours.handlers.on_volunteers_registered(session, [envelope])

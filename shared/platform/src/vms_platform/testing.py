@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import nats
@@ -35,6 +35,7 @@ from sqlalchemy import make_url
 from vms_contracts.actor import Actor, Role
 from vms_contracts.envelope import Envelope
 from vms_contracts.events import HoursConfirmedV1
+from vms_contracts.ids import new_id
 from vms_contracts.streams import STREAMS
 from vms_contracts.subjects import Bus
 from vms_platform.actor import ActorSigner, new_key_set, private_key
@@ -361,3 +362,26 @@ def run_program(
         text=True,
         timeout=timeout,
     )
+
+
+def volunteer_registered_v1(volunteer_id: UUID, region: str) -> dict[str, Any]:
+    """A `registry.volunteer.registered.v1` as registries published it before v2 (name, birth date and phone in
+    it), as JSON: the version is retired, so no model makes one any more."""
+    return {
+        "specversion": "1.0",
+        "id": str(new_id(region)),
+        "type": "vms.registry.volunteer.registered.v1",
+        "source": "/vms/registry/registry-1",
+        "time": "2026-01-05T01:00:00Z",
+        "region": region,
+        "subject": str(volunteer_id),
+        "datacontenttype": "application/json",
+        "data": {
+            "volunteer_id": str(volunteer_id),
+            "name": "홍길동",
+            "birth_date": "2001-04-05",
+            "phone": "010-1234-5678",
+            "region": region,
+            "registered_at": "2026-01-05T01:00:00Z",
+        },
+    }
