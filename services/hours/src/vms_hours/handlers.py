@@ -73,7 +73,7 @@ from vms_platform.actor import in_scope, require_scope
 from vms_platform.aio import Coalescer
 from vms_platform.clock import KST
 from vms_platform.consumer import PermanentError
-from vms_platform.db import Database, insert_many, upsert
+from vms_platform.db import Database, insert_many, on_postgresql, upsert
 from vms_platform.errors import DomainError
 from vms_platform.logging import Origin, current_origin
 from vms_platform.outbox import Outbox
@@ -845,7 +845,7 @@ async def _lock_many_days(session: AsyncSession, days: dict[UUID, list[date]]) -
         [{"volunteer_id": volunteer_id, "activity_date": day} for volunteer_id, day in pairs],
         ignore_conflicts=True,
     )
-    if _arrays(session):
+    if on_postgresql(session):
         await session.execute(_LOCK_DAYS, _pair_arrays(pairs))
         return
     await session.execute(
@@ -865,11 +865,6 @@ _LOCK_DAYS = text(
 prepared plan) whatever their number, where a list of pairs is a statement of its own for every count of them.
 Each day is looked up by its key and locked in the order given (`OFFSET 0` keeps the planner from joining the
 table whole: a fresh table has no statistics, and a join planned without them reads every row)."""
-
-
-def _arrays(session: AsyncSession) -> bool:
-    """Whether many keys go to the database as arrays (PostgreSQL) rather than as a list of values."""
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _pair_arrays(pairs: list[tuple[UUID, date]]) -> dict[str, list[Any]]:
@@ -912,7 +907,7 @@ async def _standing(session: AsyncSession, days: dict[UUID, list[date]]) -> dict
     if not days:
         return {}
     pairs = sorted({(volunteer_id, day) for volunteer_id, listed in days.items() for day in listed})
-    if _arrays(session):
+    if on_postgresql(session):
         rows = (await session.execute(_STANDING, _pair_arrays(pairs))).all()
     else:
         rows = (

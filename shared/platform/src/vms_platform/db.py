@@ -192,9 +192,15 @@ class Database:
         await self.engine.dispose()
 
 
+def on_postgresql(session: AsyncSession) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite): where many keys go as arrays, rows are copied
+    in, and rows are locked."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def insert_for(session: AsyncSession, table: Table) -> Any:
     """An INSERT that knows `ON CONFLICT` on the session's database (PostgreSQL or SQLite)."""
-    dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect: Any = postgresql if on_postgresql(session) else sqlite
     return dialect.insert(table)
 
 
@@ -209,9 +215,8 @@ async def insert_many(
     if not rows:
         return
     columns = tuple(rows[0])
-    dialect = session.get_bind().dialect.name
-    if dialect != "postgresql" or len(rows) < UNNEST_FROM:
-        await session.execute(_plain_insert(table, dialect, ignore_conflicts), list(rows))
+    if not on_postgresql(session) or len(rows) < UNNEST_FROM:
+        await session.execute(_plain_insert(table, session.get_bind().dialect.name, ignore_conflicts), list(rows))
         return
     convert = _conversions(table, columns)
     if ignore_conflicts:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vms_platform.db import UtcDateTime, insert_for
+from vms_platform.db import UtcDateTime, insert_for, on_postgresql
 
 
 def inbox_table(metadata: MetaData) -> Table:
@@ -36,7 +36,7 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_ids: C
         return set()
     now = datetime.now(UTC)
     ids = list(dict.fromkeys(event_ids))
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # The ids as one array parameter: three values to bind instead of three per event, and one short
         # statement instead of a VALUES list rendered anew for every batch.
         rows = select(

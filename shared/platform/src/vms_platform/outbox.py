@@ -39,7 +39,7 @@ from vms_contracts.events import RETIRED
 from vms_contracts.streams import stream_of
 from vms_contracts.subjects import Bus
 from vms_platform.aio import wait_any
-from vms_platform.db import Database, UtcDateTime, insert_many
+from vms_platform.db import Database, UtcDateTime, insert_many, on_postgresql
 from vms_platform.leader import Lead, lead_for
 from vms_platform.logging import Origin, current_origin, get_logger
 from vms_platform.retry import Backoff, Policy
@@ -273,7 +273,7 @@ class OutboxRelay:
         now = datetime.now(UTC)
         if sent:
             async with self.db.one_statement() as session:
-                if session.get_bind().dialect.name == "postgresql":
+                if on_postgresql(session):
                     ids, generations = [row.id for row in sent], [row.generation for row in sent]
                     await session.execute(self._sent_many, {"ids": ids, "generations": generations, "now": now})
                 else:

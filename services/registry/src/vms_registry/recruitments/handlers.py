@@ -74,7 +74,7 @@ from vms_contracts.rpc.registry import (
 )
 from vms_platform.actor import OutOfScope, authorize, refused, require_scope
 from vms_platform.clock import KST
-from vms_platform.db import Database, insert_for
+from vms_platform.db import Database, insert_for, on_postgresql
 from vms_platform.jetstream import CONSUMERS
 from vms_platform.logging import trace
 from vms_platform.outbox import Outbox
@@ -252,7 +252,7 @@ class RecruitmentHandlers:
         authorize(rpc.SEARCH_RECRUITMENTS.operation, actor)
         today = self.today()
         async with self.db.read() as session:
-            postgres = _is_postgres(session)
+            postgres = on_postgresql(session)
             given = _search_parameters(query, today, postgres=postgres)
             shape = _SearchShape(frozenset(given), query.eligibility, query.sort, postgres)
             rows = (
@@ -613,10 +613,6 @@ async def release_applications_of(
 # -- recruitments --------------------------------------------------------------------------------------------------
 
 
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _details(session: AsyncSession, details: RecruitmentDetails, centre_name: str) -> dict[str, Any]:
     """The columns of what a centre posts, with the text it is searched by."""
     searched = domain.search_text([details.title, details.place, details.description, centre_name])
@@ -638,7 +634,7 @@ def _details(session: AsyncSession, details: RecruitmentDetails, centre_name: st
         "apply_until": details.apply_until,
         "last_apply_day": domain.last_apply_day(details.apply_until, details.end_date),
         "search_text": searched,
-        "search_bigrams": domain.bigrams(searched) if _is_postgres(session) else None,
+        "search_bigrams": domain.bigrams(searched) if on_postgresql(session) else None,
     }
 
 
@@ -902,7 +898,7 @@ async def _hold_orientation(session: AsyncSession, centre_id: UUID, volunteer_id
     """Placing a volunteer at a centre and recording their orientation there take turns (a transaction-long
     advisory lock on PostgreSQL; SQLite runs one writer at a time): a placement deciding that the volunteer must
     wait for orientation never misses an orientation being recorded at that moment, nor the reverse."""
-    if not _is_postgres(session):
+    if not on_postgresql(session):
         return
     digest = hashlib.blake2b(centre_id.bytes + volunteer_id.bytes, digest_size=8).digest()
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest, signed=True)})
