@@ -252,8 +252,7 @@ class ServiceApp:
         )
 
     async def health(self, _request: HealthRequest, _actor: Actor) -> HealthView:
-        database, waiting = await self._database_state()
-        waiting += self._not_bound()
+        database, waiting = await self._readiness()
         backlog = await self.relay.backlog() if self.relay is not None and database == "ok" else None
         problems = [problem for check in self._health_checks if (problem := check()) is not None]
         return HealthView(
@@ -274,13 +273,15 @@ class ServiceApp:
     async def waiting_for(self) -> list[str]:
         """What this process waits for before it may be given work (readiness); empty once ready: started, its
         database reachable and at the schema this version runs, NATS connected, every event consumer bound."""
+        return (await self._readiness())[1]
+
+    async def _readiness(self) -> tuple[str, list[str]]:
+        """`ok` or what went wrong reaching the database, and what this process waits for (`waiting_for`)."""
+        database, lacking = await database_state(self.db, self._schema, f"vms-{self.service}")
         waiting = [] if self._started else ["start: not finished"]
         if not nats_connected(self.broker):
             waiting.append("NATS: not connected")
-        return waiting + (await self._database_state())[1] + self._not_bound()
-
-    async def _database_state(self) -> tuple[str, list[str]]:
-        return await database_state(self.db, self._schema, f"vms-{self.service}")
+        return database, waiting + lacking + self._not_bound()
 
     async def _read_gauges(self, metrics: Metrics) -> None:
         """The gauges of a scrape: readiness, the outbox, each durable consumer as JetStream counts it, the pool."""
@@ -296,7 +297,7 @@ class ServiceApp:
             for consumer in self.consumers:
                 try:
                     info = await js.consumer_info(
-                        self.bus.stream_name(consumer.spec.stream), consumer.name, timeout=DATABASE_PROBE_TIMEOUT
+                        self.bus.stream_name(consumer.spec.stream), consumer.name, timeout=PROBE_TIMEOUT
                     )
                 except Exception:  # missing or JetStream not answering: readiness and health say so
                     continue
@@ -491,14 +492,14 @@ class ServiceApp:
                 await self.probes.stop()
 
 
-DATABASE_PROBE_TIMEOUT = 2.0
-"""Seconds readiness and health wait for the database to answer."""
+PROBE_TIMEOUT = 2.0
+"""Seconds readiness, health and a metrics scrape wait for the database or JetStream to answer."""
 
 
 async def database_state(db: Database, schema: Schema | None, program: str) -> tuple[str, list[str]]:
     """`ok` or what went wrong reaching `db`; and what it lacks for `program` to work on it (readiness)."""
     try:
-        async with asyncio.timeout(DATABASE_PROBE_TIMEOUT), db.read() as session:
+        async with asyncio.timeout(PROBE_TIMEOUT), db.read() as session:
             await session.execute(text("SELECT 1"))
             revisions = set(await session.scalars(text("SELECT version_num FROM alembic_version")))
     except Exception as exc:
