@@ -141,6 +141,23 @@ def consumers_for(deployments: Iterable[str] = ()) -> list[ConsumerSpec]:
     return found
 
 
+STORE_FAILED = 10049
+"""JetStream's "error creating store for stream": the server could not make the stream's files this time (a
+transient failure of its disk); asking again is safe, creating a stream that exists with this configuration is a
+no-op."""
+
+
+async def _add_stream(js: JetStreamContext, config: StreamConfig, *, attempts: int = 5) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            await js.add_stream(config)
+            return
+        except APIError as e:
+            if e.err_code != STORE_FAILED or attempt == attempts:
+                raise
+            await asyncio.sleep(0.2 * attempt)
+
+
 async def declare(js: JetStreamContext, bus: Bus, *, replicas: int = 1, regional: Iterable[str] = ()) -> list[str]:
     """Create what is missing, update what changed; returns one line per stream or consumer, saying which.
     `regional` names the regional deployments (`26`, `26-27`) whose own durable consumers to declare too."""
@@ -153,7 +170,7 @@ async def declare(js: JetStreamContext, bus: Bus, *, replicas: int = 1, regional
         try:
             info = await js.stream_info(spec.name(bus))
         except NotFoundError:
-            await js.add_stream(config)
+            await _add_stream(js, config)
             report.append(f"stream {config.name}: created ({', '.join(config.subjects or [])})")
             continue
         if sorted(info.config.subjects or []) != sorted(config.subjects or []) or (
