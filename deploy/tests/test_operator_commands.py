@@ -19,6 +19,7 @@ from sqlalchemy import select
 from conftest import NewDatabase
 from vms_contracts.actor import Role
 from vms_deploy.admin import ADMIN_PASSWORD_VARIABLE, GATEWAY_DATABASE_VARIABLE, OperatorError, admin_password
+from vms_deploy.supervisor import free_port
 from vms_gateway.db import accounts
 from vms_gateway.passwords import Passwords
 from vms_platform.actor import ActorSigner, ActorVerifier, private_key, public_keys
@@ -196,3 +197,39 @@ def test_a_nats_url_that_cannot_be_one_is_refused_at_once_with_the_variable() ->
     assert refused.returncode == 1
     assert refused.stderr.startswith("VMS_NATS_URL (or --nats-url): 'nats-2:4222' is not a NATS server's URL")
     assert "s3cret" not in refused.stderr
+
+
+def test_nats_setup_waits_for_a_server_that_is_still_starting_then_declares(tmp_path: Path) -> None:
+    """In a container deployment the setup job starts with the NATS nodes: it waits for JetStream (saying so on
+    stderr), declares once the server answers, and gives up with a clear line when the wait runs out."""
+    port = free_port()
+    url = f"nats://127.0.0.1:{port}"
+    setup = subprocess.Popen(
+        [VMS, "nats-setup", "--wait", "30", "--bus-root", "tsetupwait"],
+        env={**os.environ, "VMS_NATS_URL": url},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert setup.stderr is not None
+    first = setup.stderr.readline()  # blocks until the first try has failed: no server listens yet
+    binary = str(Path(sysconfig.get_path("scripts")) / "nats-server")
+    server = subprocess.Popen(
+        [binary, "-a", "127.0.0.1", "-p", str(port), "-js", "-sd", str(tmp_path / "js")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        out, err = setup.communicate(timeout=60)
+    finally:
+        server.terminate()
+        server.wait(10)
+    assert setup.returncode == 0, first + err
+    assert first.startswith("JetStream not ready yet (try 1): NoServersError()")
+    assert "stream TSETUPWAIT_HOURS: created" in out
+
+    gave_up = run_vms("nats-setup", "--wait", "1", env={"VMS_NATS_URL": url})
+    assert gave_up.returncode == 1
+    assert "vms nats-setup: JetStream did not answer within 1 s: NoServersError()" in gave_up.stderr
+    assert "Traceback" not in gave_up.stderr

@@ -39,7 +39,14 @@ from vms_contracts.subjects import Bus, inbox_prefix
 from vms_deploy import admin, demo_data
 from vms_deploy import docs as documentation
 from vms_deploy.demo_data import AREA_CODES, DEFAULT_SEED, DemoSpec
-from vms_deploy.nats_setup import INTEGRATORS_VARIABLE, IntegratorConfigError, parse_integrators, setup
+from vms_deploy.nats_setup import (
+    INTEGRATORS_VARIABLE,
+    WAIT_VARIABLE,
+    IntegratorConfigError,
+    JetStreamNotReady,
+    parse_integrators,
+    setup,
+)
 from vms_deploy.status import gather as status_of
 from vms_deploy.status import render as render_status
 from vms_deploy.supervisor import RUN_FILE, Plan, RestartPolicy, RunningSystem, both, run_forever, running_system
@@ -53,6 +60,16 @@ DEFAULT_GATEWAY_URL = "http://127.0.0.1:8000"
 STREAM_NOT_FOUND = 10059
 MESSAGE_NOT_FOUND = 10037
 """JetStream's error codes for a stream, and a message of a stream, that does not exist."""
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"a number of seconds, 0 or more, is needed, not {text!r}")
+    return seconds
 
 
 def _env(name: str, default: str) -> str:
@@ -216,6 +233,14 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     nats_setup.add_argument(
+        "--wait",
+        type=_seconds,
+        default=_env(WAIT_VARIABLE, "60"),
+        metavar="SECONDS",
+        help="how long to wait for JetStream to answer (servers still starting, a cluster still forming) before "
+        "giving up (env VMS_NATS_SETUP_WAIT; 60, 0 to try once)",
+    )
+    nats_setup.add_argument(
         "--integrators",
         default=_env(INTEGRATORS_VARIABLE, ""),
         metavar="NAME=FILTER ...",
@@ -325,8 +350,14 @@ def main(argv: list[str] | None = None) -> None:
             integrators = parse_integrators(args.integrators, bus)
         except IntegratorConfigError as exc:
             sys.exit(str(exc))
-        report = setup(nats_url, bus, replicas=args.replicas, regional=args.regional, integrators=integrators)
-        for line in asyncio.run(report):
+        report = setup(
+            nats_url, bus, replicas=args.replicas, regional=args.regional, integrators=integrators, wait=args.wait
+        )
+        try:
+            lines = asyncio.run(report)
+        except JetStreamNotReady as exc:
+            sys.exit(f"vms nats-setup: {exc}")
+        for line in lines:
             print(line)
         return
     if args.command == "status":

@@ -12,21 +12,29 @@ a service's request subject included.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
-from collections.abc import Sequence
+import sys
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import nats
+from nats.errors import ConnectionClosedError, NoRespondersError, NoServersError
+from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from vms_contracts.streams import STREAMS
 from vms_contracts.subjects import SERVICES, Bus, inbox_prefix
 from vms_platform.jetstream import declare
 
 INTEGRATORS_VARIABLE = "VMS_NATS_INTEGRATORS"
+WAIT_VARIABLE = "VMS_NATS_SETUP_WAIT"
+"""How many seconds `vms nats-setup` waits for JetStream to answer (a cluster that is still forming, a node that is
+still starting) before it gives up: 60 by default, 0 to try once."""
 
 _DURABLE = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -137,6 +145,28 @@ async def declare_integrators(js: JetStreamContext, bus: Bus, consumers: Sequenc
     return report
 
 
+JETSTREAM_TEMPORARILY_UNAVAILABLE = 10008
+
+
+def _not_ready_yet(exc: Exception) -> bool:
+    """Whether `exc` says JetStream is not there *yet* (worth waiting for), rather than that something is wrong."""
+    if isinstance(exc, OSError | NoServersError | NoRespondersError | NatsTimeoutError | ConnectionClosedError):
+        return True
+    return isinstance(exc, APIError) and (exc.code == 503 or exc.err_code == JETSTREAM_TEMPORARILY_UNAVAILABLE)
+
+
+async def _quiet(_error: Exception) -> None:
+    """nats-py's error callback: a failed try is said once, by `setup`, not per server with its traceback."""
+
+
+class JetStreamNotReady(Exception):
+    """JetStream did not answer within the wait: no server reachable, or the cluster without a leader still."""
+
+
+def _say_on_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 async def setup(
     nats_url: str,
     bus: Bus,
@@ -144,13 +174,43 @@ async def setup(
     replicas: int = 1,
     regional: Sequence[str] = (),
     integrators: Sequence[IntegratorConsumer] | None = None,
+    wait: float = 0.0,
+    say: Callable[[str], None] = _say_on_stderr,
 ) -> list[str]:
     """Declare everything; `regional` names the regional deployments (`26`, `26-27`) that need durable consumers
-    of their own; `integrators` (by default from `VMS_NATS_INTEGRATORS`) the integrators' consumers."""
+    of their own; `integrators` (by default from `VMS_NATS_INTEGRATORS`) the integrators' consumers.
+
+    Started with the servers, as in a container deployment, it waits up to `wait` seconds for JetStream (no server
+    listening yet, a cluster still electing its leader): each failed try is said, the last one raised as
+    `JetStreamNotReady`. Declaring is idempotent, so a try that failed half-way is simply made again."""
     if integrators is None:
         integrators = parse_integrators(os.environ.get(INTEGRATORS_VARIABLE, ""), bus)
+    deadline = time.monotonic() + wait
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await _declare_all(nats_url, bus, replicas, regional, integrators)
+        except Exception as exc:
+            if not _not_ready_yet(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise JetStreamNotReady(f"JetStream did not answer within {wait:.0f} s: {exc!r}") from exc
+            say(f"JetStream not ready yet (try {attempt}): {exc!r}; trying again")
+            await asyncio.sleep(min(2.0, 0.25 * attempt))
+
+
+async def _declare_all(
+    nats_url: str, bus: Bus, replicas: int, regional: Sequence[str], integrators: Sequence[IntegratorConsumer]
+) -> list[str]:
     nc = await nats.connect(
-        [s.strip() for s in nats_url.split(",")], name="vms-nats-setup", inbox_prefix=inbox_prefix("setup")
+        [s.strip() for s in nats_url.split(",")],
+        name="vms-nats-setup",
+        inbox_prefix=inbox_prefix("setup"),
+        connect_timeout=2,
+        max_reconnect_attempts=1,
+        reconnect_time_wait=0.5,
+        error_cb=_quiet,
     )
     try:
         js = nc.jetstream()
