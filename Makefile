@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PACKAGES := $(wildcard shared/contracts/pyproject.toml shared/platform/pyproject.toml services/*/pyproject.toml services/linkage/simulators/pyproject.toml deploy/pyproject.toml)
 
-.PHONY: up test lint typecheck pytest bench api-check install constraints clean
+.PHONY: up test deploy-test lint typecheck pytest bench api-check install constraints clean
 
 up: $(STAMP) ## start everything: embedded NATS, every service, portal on http://127.0.0.1:8000
 	$(BIN)/vms up
@@ -17,6 +17,9 @@ test: $(STAMP) ## ruff, mypy and the whole test suite
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+deploy-test: $(STAMP) ## the production shape for real: images built, docker-compose.yml run with podman, failures survived
+	$(BIN)/pytest -n 0 -s --durations=0 deploy/containers
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

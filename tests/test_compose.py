@@ -75,6 +75,28 @@ def example_variables() -> dict[str, str]:
 
 OPERATOR_ENV = {name: f"{name.lower().replace('_', '-')}-value" for name in example_variables()}
 """What an operator who filled in .env.example gives Compose: a distinct value for every variable."""
+CHOICES = {
+    "VMS_NATS_IMAGE": "nats:2.15-alpine",
+    "VMS_POSTGRES_IMAGE": "postgres:16",
+    "VMS_PYTHON_IMAGE": "python:3.11-slim",
+    "VMS_IMAGE_TAG": "latest",
+    "VMS_PUBLISH_NATS": "127.0.0.1:4222",
+    "VMS_PUBLISH_GATEWAY": "8000",
+    "VMS_PUBLISH_SIM1365": "127.0.0.1:8365",
+}
+"""The variables that are no secret: where the images come from and where the host publishes the ports, each with
+the official image or the usual port as its default, so that the file runs unchanged where those can be pulled."""
+
+
+def resolved(value: Any) -> Any:
+    """`value` (a string, or lists and maps of them) with the choices' defaults filled in, as Compose does."""
+    if isinstance(value, str):
+        return interpolate(value, {}) if any(f"${{{name}" in value for name in CHOICES) else value
+    if isinstance(value, list):
+        return [resolved(v) for v in value]
+    if isinstance(value, dict):
+        return {k: resolved(v) for k, v in value.items()}
+    return value
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +108,11 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = compose["services"]
+    """Each service as Compose sees it with no choice made: its images and published ports the defaults."""
+    found: dict[str, dict[str, Any]] = {
+        name: {key: resolved(value) if key in ("image", "ports", "build") else value for key, value in service.items()}
+        for name, service in compose["services"].items()
+    }
     return found
 
 
@@ -205,8 +231,16 @@ def test_each_program_is_built_from_its_own_dockerfile(services: dict[str, dict[
 )
 def test_dockerfile_is_small_pinned_and_non_root(name: str, folder: str) -> None:
     text = (ROOT / folder / "Dockerfile").read_text(encoding="utf-8")
-    bases = re.findall(r"^FROM\s+(\S+)", text, flags=re.MULTILINE)
-    assert bases and all(b == "python:3.11-slim" for b in bases), f"{name} builds on python:3.11-slim: {bases}"
+    bases = re.findall(r"^FROM\s+(.+)$", text, flags=re.MULTILINE)
+    assert bases and all(b.startswith("${PYTHON_IMAGE}") for b in bases), f"{name} builds on PYTHON_IMAGE: {bases}"
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, flags=re.MULTILINE), (
+        f"{name} builds on python:3.11-slim unless told otherwise"
+    )
+    assert len(bases) == 2 and bases[0].endswith(" AS build"), f"{name}: built in one stage, run from a clean one"
+    final = text[text.rindex("FROM ") :]
+    assert "COPY --from=build /opt/vms /opt/vms" in final and "pip install" not in final, (
+        f"{name}'s final image takes the built environment only, no installer run there"
+    )
     copies = " ".join(re.findall(r"^COPY\s+(.+)$", text, flags=re.MULTILINE))
     assert "requirements/constraints.txt" in copies, f"{name} installs with the pinned constraints"
     assert "shared/" in copies, f"{name} installs the contracts package"
@@ -228,6 +262,14 @@ def test_programs_are_configured_by_environment_only(services: dict[str, dict[st
     assert env, f"{name} is configured through `environment`"
     stray = [key for key in env if not key.startswith(prefix) and key not in SHARED_VARIABLES]
     assert not stray, f"{name}: every variable carries the {prefix} prefix, not {stray}"
+
+
+@pytest.mark.parametrize("name", [*PROGRAMS, "nats-setup", "sim1365"])
+def test_programs_run_on_a_read_only_root_filesystem(services: dict[str, dict[str, Any]], name: str) -> None:
+    """A program that is broken into cannot change the programs it runs: only /tmp is writable (in memory), and
+    the simulator's data volume."""
+    assert services[name].get("read_only") is True, f"{name} runs with a read-only root filesystem"
+    assert services[name].get("tmpfs") == ["/tmp"], f"{name} writes its temporary files to memory"
 
 
 def test_the_gateway_migrates_its_accounts_database_before_it_serves(services: dict[str, dict[str, Any]]) -> None:
@@ -325,7 +367,8 @@ def test_nats_setup_declares_three_replicas_before_anything_starts(services: dic
     command = setup.get("command")
     command = command.split() if isinstance(command, str) else list(command or [])
     assert command == ["vms", "nats-setup"]
-    assert setup.get("restart", "no") == "no", "a one-shot job is not restarted"
+    assert setup.get("restart") == "on-failure", "a setup that gave up waiting for the cluster is started again"
+    assert float(environment(setup)["VMS_NATS_SETUP_WAIT"]) >= 60, "it waits for the cluster to form"
     for node in NATS_NODES:
         assert depends_on(setup).get(node) == "service_healthy", f"nats-setup waits for {node}"
     for name in PROGRAMS:
@@ -385,10 +428,14 @@ def references(text: str) -> list[re.Match[str]]:
 
 
 def test_no_secret_has_a_default() -> None:
-    """Every variable the file reads is a password, and each is required (`${VAR:?…}`): with one missing, Compose
-    refuses to start and says which, instead of running with a password anyone can read here."""
+    """Every variable the file reads but the choices of images and ports is a password, and each is required
+    (`${VAR:?…}`): with one missing, Compose refuses to start and says which, instead of running with a password
+    anyone can read here. Each choice defaults to the official image or the usual port."""
     text = COMPOSE.read_text(encoding="utf-8")
-    found = references(text)
+    choices = [m for m in references(text) if m.group("name") in CHOICES]
+    assert {m.group("name") for m in choices} == set(CHOICES)
+    assert all(m.group("op") == ":-" and m.group("arg") == CHOICES[m.group("name")] for m in choices), choices
+    found = [m for m in references(text) if m.group("name") not in CHOICES]
     assert found, "the passwords come from variables"
     loose = sorted({m.group(0) for m in found if m.group("op") != ":?" or not m.group("arg").strip()})
     assert not loose, f"required, with a message saying what to do: {loose}"
@@ -407,7 +454,7 @@ def test_every_password_in_an_environment_comes_from_a_required_variable(service
 
 
 def test_compose_refuses_to_start_without_any_one_of_its_secrets(services: dict[str, dict[str, Any]]) -> None:
-    names = sorted({m.group("name") for m in references(COMPOSE.read_text(encoding="utf-8"))})
+    names = sorted({m.group("name") for m in references(COMPOSE.read_text(encoding="utf-8"))} - set(CHOICES))
     for missing in names:
         for value in (None, ""):
             env = {k: v for k, v in OPERATOR_ENV.items() if k != missing}
@@ -420,7 +467,7 @@ def test_compose_refuses_to_start_without_any_one_of_its_secrets(services: dict[
 
 
 def test_env_example_names_every_secret_and_holds_no_value() -> None:
-    read = {m.group("name") for m in references(COMPOSE.read_text(encoding="utf-8"))}
+    read = {m.group("name") for m in references(COMPOSE.read_text(encoding="utf-8"))} - set(CHOICES)
     listed = example_variables()
     assert set(listed) == read, f"missing: {sorted(read - set(listed))}, unused: {sorted(set(listed) - read)}"
     assert not any(listed.values()), "the example holds no password, not even a sample one"
