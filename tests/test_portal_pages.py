@@ -1,10 +1,10 @@
 """The web portal's pages, read as a browser gets them (httpx against the whole system, started as `make up` starts
-it, on SQLite and on PostgreSQL): each role's home with its panels and menus, the language switch, signing in and
-out, a page for another role, forms refused with their errors beside their fields, a POST without its CSRF token,
-a service that does not answer, and the brochure's journey — a centre records and confirms 3 h 30 min, and the
-volunteer sees 3시간 30분. And 지역사회봉사단 (the public search, a volunteer's application, the council's 위촉,
-거절 and 배치 by htmx) and 추천 (a volunteer's recommended recruitments with their reasons, a centre's recommended
-volunteers).
+it, on PostgreSQL when there is one, else on SQLite): each role's home with its panels and menus, the language
+switch, signing in and out, a page for another role, forms refused with their errors beside their fields, a POST
+without its CSRF token, a service that does not answer, and the brochure's journey — a centre records and
+confirms 3 h 30 min, and the volunteer sees 3시간 30분. And 지역사회봉사단 (the public search, a volunteer's
+application, the council's 위촉, 거절 and 배치 by htmx) and 추천 (a volunteer's recommended recruitments with
+their reasons, a centre's recommended volunteers).
 
 What a page shows is read from its HTML by element id (`Html`), so that a test names the part of the page it is
 about. The browser's own checks (script, accessibility, phone width) are the browser tests'.
@@ -30,7 +30,7 @@ from conftest import need_postgres, whole_system_plan
 from tests.accounts import PASSWORD, DemoAccounts, new_login
 from vms_deploy.supervisor import System
 from vms_platform.clock import today_kst
-from vms_platform.testing import eventually
+from vms_platform.testing import eventually, postgres_required
 
 pytestmark = pytest.mark.slow
 
@@ -135,15 +135,17 @@ class Vms:
         return next(c.process.pid for c in self.system.children if c.name == service)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module")
 async def vms(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    nats_url: str,
-    postgres_admin_url: str | None,
+    tmp_path_factory: pytest.TempPathFactory, nats_url: str, postgres_admin_url: str | None
 ) -> AsyncIterator[Vms]:
-    backend = str(request.param)
-    admin = need_postgres(postgres_admin_url) if backend == "postgres" else None
+    """The whole system on PostgreSQL when there is one (as deployed), else on SQLite (as `make up` runs it). A page
+    reads the services through the API, whose every query is tested on both backends (tests/test_registry_api.py,
+    tests/test_flow.py and the services' own); what a page adds is the gateway's rendering, the same on either."""
+    if postgres_admin_url is None and postgres_required():
+        need_postgres(postgres_admin_url)  # fails: PostgreSQL was asked for
+    admin = postgres_admin_url
+    backend = "postgres" if admin else "sqlite"
     async with AsyncExitStack() as stack:
         plan, _bus = await whole_system_plan(stack, tmp_path_factory.mktemp(f"portal-{backend}"), nats_url, admin)
         system = System(plan, progress=_quiet)
