@@ -6,6 +6,9 @@ that is down or late, and the gateway's own refusals (400 for a body that is not
 body not sent as `application/json`, 429 when one client address has too many requests or connections, 431, 503
 when too busy, 500). No request hangs longer than the RPC timeout, and no client holds more than the limits of
 `GatewaySettings`. What a refusal repeats of the request is bounded (`vms_platform.errors.echoed`).
+
+Each request is a span when the OTEL_* variables turn tracing on (`vms_gateway.traces`), the requests it sends to
+the services its children.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from vms_gateway.passwords import Passwords
 from vms_gateway.portal import router as portal_router
 from vms_gateway.settings import GatewaySettings
 from vms_gateway.state import GatewayState
+from vms_gateway.traces import HttpSpans
+from vms_platform import tracing
 from vms_platform.actor import ActorSigner, KeyConfigurationError, private_key
 from vms_platform.db import Database
 from vms_platform.errors import DomainError, error_body, invalid_request
@@ -75,6 +80,10 @@ def database_of(settings: GatewaySettings) -> Database:
 def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None) -> FastAPI:
     """The application; `stopping`, once set, ends a start that is still waiting for NATS or its database.
     `StartupError` when a required setting is missing."""
+    try:
+        tracing.configure("gateway")
+    except tracing.TracingConfigurationError as exc:
+        raise StartupError(f"traces: {exc}") from None
     signer = signer_of(settings)
     db = database_of(settings)
     broker = NatsBroker(
@@ -105,6 +114,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
         finally:
             await close_broker(broker, settings.shutdown_timeout)
             await db.close()
+            await tracing.flush()
 
     app = FastAPI(
         title="VMS 사회복지자원봉사 종합관리 시스템 API",
@@ -121,6 +131,16 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
         # A redirect would be built from the client's `Host` header: `POST /api/v1/centres/` with `Host:
         # evil.example` was sent on to http://evil.example/api/v1/centres. An address is answered as written.
         redirect_slashes=False,
+        # The request spans are the gateway's own (`HttpSpans`): FastAPI's built-in ones would record the query
+        # string, which may hold a name or a phone number; nor does FastAPI set exporters up from the OTEL_*
+        # variables, which are read once, by `vms_platform.tracing`.
+        telemetry={
+            "tracing": False,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+        },
     )
     # Routes added to the application itself read their bodies as the API's do.
     app.router.route_class = StrictJsonRoute
@@ -140,6 +160,7 @@ def create_app(settings: GatewaySettings, stopping: asyncio.Event | None = None)
             max_upload_bytes=settings.max_upload_bytes,
         ),
     )
+    app.add_middleware(HttpSpans)  # added last: the outermost, around the edge's refusals too
 
     @app.exception_handler(RemoteError)
     async def on_remote_error(_request: Request, exc: RemoteError) -> JSONResponse:

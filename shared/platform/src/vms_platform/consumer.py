@@ -16,6 +16,9 @@ drops the messages it has gathered when nats-py ends a fetch with the built-in `
 - A failure of the database itself (unreachable, restarting, locked) is no fault of the events: they are retried
   with a growing delay for as long as it lasts, never parked.
 - Events whose type this consumer has no handler for are acknowledged and left alone.
+
+While tracing is on (`vms_platform.tracing`), each event handled is a CONSUMER span, the child of the context the
+relay published it with, carrying its event, causation and correlation ids and what became of it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from itertools import groupby
 from typing import Annotated, Any
+from uuid import UUID
 
 from faststream import Context
 from faststream.middlewares import AckPolicy
@@ -38,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vms_contracts.envelope import Envelope, Event, InvalidEvent, decode_event
 from vms_contracts.subjects import Bus
+from vms_platform import tracing
 from vms_platform.db import Database
 from vms_platform.deadletter import DeadLetters, Delivery
 from vms_platform.inbox import claim
@@ -184,23 +189,34 @@ class EventConsumer:
         await _ack(skipped)
         if not wanted:
             return
+        tracer = tracing.active()
+        if tracer is None:
+            await self._handle_wanted(wanted, None)
+            return
+        spans = tracing.EventSpans(tracer, self.name, wanted)
         try:
-            await self._apply(wanted)
+            await self._handle_wanted(wanted, spans)
+        finally:
+            spans.end()
+
+    async def _handle_wanted(self, wanted: list[tuple[Msg, Envelope[Event]]], spans: tracing.EventSpans | None) -> None:
+        try:
+            await self._apply(wanted, spans)
         except Exception as exc:
             if is_transient(exc):
-                await self._retry_later([msg for msg, _ in wanted], exc)
+                await self._retry_later([msg for msg, _ in wanted], exc, spans)
                 return
             if len(wanted) == 1:
-                await self._failed(*wanted[0], exc)
+                await self._failed(*wanted[0], exc, spans)
                 return
             log.warning(
                 "batch failed, applying its events one by one", consumer=self.name, size=len(wanted), error=repr(exc)
             )
             for item in wanted:
                 try:
-                    await self._apply([item])
+                    await self._apply([item], spans)
                 except Exception as one_exc:
-                    await self._failed(*item, one_exc)
+                    await self._failed(*item, one_exc, spans)
                 else:
                     await _ack([item[0]])
             return
@@ -216,7 +232,19 @@ class EventConsumer:
             return True
         return (service, name) in self._handled
 
-    async def _apply(self, items: Sequence[tuple[Msg, Envelope[Event]]]) -> None:
+    async def _apply(self, items: Sequence[tuple[Msg, Envelope[Event]]], spans: tracing.EventSpans | None) -> None:
+        if spans is None:
+            new = await self._apply_once(items)
+        else:
+            with spans.applying([msg for msg, _ in items]):
+                new = await self._apply_once(items)
+            spans.outcome([msg for msg, e in items if e.id in new], "handled")
+            spans.outcome([msg for msg, e in items if e.id not in new], "duplicate")
+        if new and self.on_commit is not None:
+            self.on_commit()
+
+    async def _apply_once(self, items: Sequence[tuple[Msg, Envelope[Event]]]) -> set[UUID]:
+        """Apply the events of `items` not handled before, in one transaction with the inbox; returns their ids."""
         async with self.db.transaction() as session:
             new = await claim(session, self.inbox, self.name, [e.id for _, e in items])
             # Once each: a redelivery can land in the same batch as the message it repeats.
@@ -225,12 +253,14 @@ class EventConsumer:
                 await self.handlers[type_](session, list(run))
         if self.metrics is not None:
             self.metrics.events_handled.labels(self.name).inc(len(fresh))
-        if new and self.on_commit is not None:
-            self.on_commit()
+        return new
 
-    async def _retry_later(self, messages: Sequence[Msg], exc: Exception) -> None:
+    async def _retry_later(self, messages: Sequence[Msg], exc: Exception, spans: tracing.EventSpans | None) -> None:
         deliveries = max(Delivery.of(m).deliveries for m in messages)
         delay = retry_delay(deliveries)
+        if spans is not None:
+            for msg in messages:
+                spans.failed(msg, exc, "retry")
         log.warning(
             "database unavailable, the batch waits",
             consumer=self.name,
@@ -241,15 +271,21 @@ class EventConsumer:
         for msg in messages:
             await msg.nak(delay=delay)
 
-    async def _failed(self, msg: Msg, envelope: Envelope[Event], exc: Exception) -> None:
+    async def _failed(
+        self, msg: Msg, envelope: Envelope[Event], exc: Exception, spans: tracing.EventSpans | None
+    ) -> None:
         if is_transient(exc):
-            await self._retry_later([msg], exc)
+            await self._retry_later([msg], exc, spans)
             return
         deliveries = Delivery.of(msg).deliveries
         with traced(envelope):
             if isinstance(exc, PermanentError) or deliveries >= self.spec.max_deliver:
+                if spans is not None:
+                    spans.failed(msg, exc, "parked")
                 await self._park(msg, f"{type(exc).__name__}: {exc} (delivery {deliveries})")
                 return
+            if spans is not None:
+                spans.failed(msg, exc, "retry")
             delay = retry_delay(deliveries)
             log.warning(
                 "event failed, will retry",

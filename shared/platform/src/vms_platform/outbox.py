@@ -3,6 +3,12 @@ publishes them to JetStream afterwards, as often as it takes, with `Nats-Msg-Id`
 
 Rows are kept after sending (`sent_at` set) for `retention`, so that any range can be published again if the
 broker ever loses what it acknowledged; consumers' inboxes make the repeat harmless.
+
+While tracing is on (`vms_platform.tracing`), an event staged by a traced transaction carries that transaction's
+trace context in its envelope, as CloudEvents' distributed tracing extension has it (`traceparent`, `tracestate`),
+and the relay publishes it as a span of that trace, the span's own context in the message's headers: the trace goes
+on from the request that made the change to every consumer of the event, however much later the row is published
+and by whichever replica. No column holds it: the row's payload is the event as it is published.
 """
 
 from __future__ import annotations
@@ -10,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from opentelemetry.trace import Tracer
 from sqlalchemy import (
     Column,
     Index,
@@ -38,6 +46,7 @@ from vms_contracts.envelope import EVENT_TYPES, Envelope, Event
 from vms_contracts.events import RETIRED
 from vms_contracts.streams import stream_of
 from vms_contracts.subjects import Bus
+from vms_platform import tracing
 from vms_platform.aio import wait_any
 from vms_platform.db import Database, UtcDateTime, insert_many, on_postgresql
 from vms_platform.leader import Lead, lead_for
@@ -119,25 +128,37 @@ class Outbox:
         if not envelopes:
             return envelopes
         now = datetime.now(UTC)
-        await insert_many(
-            session,
-            self.table,
-            [
-                {
-                    "id": e.id,
-                    "subject": e.nats_subject(self.bus),
-                    "type": e.type,
-                    "payload": e.to_json(),
-                    "created_at": now,
-                }
-                for e in envelopes
-            ],
-        )
+        rows = [
+            {
+                "id": e.id,
+                "subject": e.nats_subject(self.bus),
+                "type": e.type,
+                "payload": e.to_json(),
+                "created_at": now,
+            }
+            for e in envelopes
+        ]
+        if tracing.active() is not None:
+            _keep_trace_contexts(rows, origins)
+        await insert_many(session, self.table, rows)
         event.listen(session.sync_session, "after_commit", self._after_commit, once=True)
         return envelopes
 
     def _after_commit(self, _session: Any) -> None:
         self.committed.set()
+
+
+def _keep_trace_contexts(rows: list[dict[str, Any]], origins: Sequence[Origin]) -> None:
+    """Each event with the trace of what caused it (`tracing.creation_context`): the request or event its origin
+    names while that is being handled, else the current span; left as it is where that is not traced."""
+    contexts: dict[str | None, dict[str, str] | None] = {}
+    for row, origin in zip(rows, origins, strict=True):
+        cause = origin.causation_id
+        if cause not in contexts:
+            contexts[cause] = tracing.creation_context(cause)
+        context = contexts[cause]
+        if context is not None:
+            row["payload"] = tracing.with_creation_context(row["payload"], context)
 
 
 class Publish(Protocol):
@@ -153,15 +174,33 @@ Outgoing = tuple[str, bytes, str, str]
 
 
 class PublishMany(Protocol):
-    """Publish many messages to JetStream at once: each one's error, or None once JetStream acknowledged it."""
+    """Publish many messages to JetStream at once: each one's error, or None once JetStream acknowledged it. A
+    message the relay traces carries its trace context besides its own headers (`traced_headers`)."""
 
     def __call__(self, messages: Sequence[Outgoing]) -> Awaitable[list[BaseException | None]]: ...
 
 
+_traced_headers: ContextVar[Mapping[str, dict[str, str]] | None] = ContextVar("traced_headers", default=None)
+
+
+def traced_headers() -> Mapping[str, dict[str, str]] | None:
+    """While the relay publishes a batch of which some events are traced: the headers each of those carries
+    besides its own (its trace context), by message id; None otherwise (always, while tracing is off). Every
+    `PublishMany` adds them; set around the call rather than passed to it, so that a wrapper around one (a test's
+    that loses acknowledgements, say) passes them on unawares."""
+    return _traced_headers.get()
+
+
 async def one_by_one(publish: Publish, messages: Sequence[Outgoing]) -> list[BaseException | None]:
     """`PublishMany` by `publish`, every message in flight at once."""
+    traced = traced_headers()
     results = await asyncio.gather(
-        *(publish(subject, payload, msg_id=msg_id, stream=stream) for subject, payload, msg_id, stream in messages),
+        *(
+            publish(subject, payload, msg_id=msg_id, stream=stream)
+            if traced is None or msg_id not in traced
+            else publish(subject, payload, msg_id=msg_id, stream=stream, headers=traced[msg_id])
+            for subject, payload, msg_id, stream in messages
+        ),
         return_exceptions=True,
     )
     return [result if isinstance(result, BaseException) else None for result in results]
@@ -263,9 +302,12 @@ class OutboxRelay:
         if self.after_read is not None:
             await self.after_read()
 
-        results = await self.publish_many(
-            [(row.subject, row.payload, str(row.id), self._stream_for(row.type)) for row in rows]
-        )
+        messages = [(row.subject, row.payload, str(row.id), self._stream_for(row.type)) for row in rows]
+        tracer = tracing.active()
+        if tracer is None:
+            results = await self.publish_many(messages)
+        else:
+            results = await self._publish_traced(tracer, rows, messages)
         sent = [row for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
         failed = [
             (row.id, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)
@@ -307,6 +349,40 @@ class OutboxRelay:
 
     async def _one_by_one(self, messages: Sequence[Outgoing]) -> list[BaseException | None]:
         return await one_by_one(self.publish, messages)
+
+    async def _publish_traced(
+        self, tracer: Tracer, rows: Sequence[Any], messages: Sequence[Outgoing]
+    ) -> list[BaseException | None]:
+        """`publish_many`, each event that carries the trace it was staged in published as a PRODUCER span of it,
+        the span's context in the message's headers for its consumers. An event staged while tracing was off, or
+        in a trace not sampled, goes out as it would untraced."""
+        spans = {
+            msg_id: span
+            for row, (_, _, msg_id, _) in zip(rows, messages, strict=True)
+            if (span := tracing.publishing(tracer, row.subject, msg_id, row.type, row.payload)) is not None
+        }
+        if not spans:
+            return await self.publish_many(messages)
+        token = _traced_headers.set({msg_id: tracing.producing(span) for msg_id, span in spans.items()})
+        try:
+            results = await self.publish_many(messages)
+        except Exception as exc:
+            for span in spans.values():
+                tracing.failed(span, exc, outcome="failed")
+                span.end()
+            raise
+        finally:
+            _traced_headers.reset(token)
+        for (_, _, msg_id, _), result in zip(messages, results, strict=True):
+            sent = spans.get(msg_id)
+            if sent is None:
+                continue
+            if result is None:
+                sent.set_attribute(tracing.OUTCOME, "published")
+            else:
+                tracing.failed(sent, result, outcome="failed")
+            sent.end()
+        return results
 
     def _stream_for(self, type_: str) -> str:
         model = EVENT_TYPES.get(type_)

@@ -33,6 +33,8 @@ from faststream.nats import NatsBroker, NatsRouter
 from faststream.nats.message import NatsMessage
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeoutError
+from opentelemetry import trace as otel
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from pydantic import BaseModel, ValidationError
 
 from vms_contracts.actor import ACTOR_HEADER, Actor
@@ -41,7 +43,7 @@ from vms_contracts.ids import new_id
 from vms_contracts.regions import NATIONAL, REGIONS
 from vms_contracts.rpc import REGIONS_HEADER, REQUEST_ID_HEADER, STATUS_HEADER, Rpc, safe_request_id
 from vms_contracts.subjects import Bus
-from vms_platform import strict_json
+from vms_platform import strict_json, tracing
 from vms_platform.actor import ActorSigner, ActorVerifier, authorize
 from vms_platform.errors import DomainError, error_body, invalid_request
 from vms_platform.logging import get_logger, trace
@@ -281,27 +283,29 @@ def serve(
     operation = rpc.operation
 
     async def endpoint(body: Any, message: Any) -> Any:
-        if metrics is None:
-            return await answer(body, message)
+        tracer = tracing.active()
+        if metrics is None and tracer is None:
+            return await answer(body, message, None)
+        span = _serving(tracer, rpc, message) if tracer is not None else None
         started, outcome = time.perf_counter(), "ok"
         try:
-            return await answer(body, message)
-        except DomainError as exc:
-            outcome = exc.body().kind.value
-            raise
-        except RemoteError as exc:
-            outcome = exc.body.kind.value
-            raise
-        except ValidationError:
-            outcome = ErrorKind.INVALID.value
-            raise
-        except Exception:
-            outcome = ErrorKind.INTERNAL.value
+            if span is None:
+                return await answer(body, message, None)
+            with otel.use_span(span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+                return await answer(body, message, span)
+        except Exception as exc:
+            outcome = outcome_of(exc)
+            if span is not None:
+                _refused(span, exc, outcome)
             raise
         finally:
-            metrics.request(operation, outcome, time.perf_counter() - started)
+            if metrics is not None:
+                metrics.request(operation, outcome, time.perf_counter() - started)
+            if span is not None:
+                span.set_attribute(tracing.OUTCOME, outcome)
+                span.end()
 
-    async def answer(body: Any, message: Any) -> Any:
+    async def answer(body: Any, message: Any, span: Span | None) -> Any:
         request = rpc.request.model_validate(body)
         headers = message.headers or {}
         actor = verifier.verify(headers.get(ACTOR_HEADER))
@@ -312,8 +316,14 @@ def serve(
         authorize(operation, actor)
         request_id = _request_id(message)
         with trace(causation_id=request_id, correlation_id=request_id, actor=actor.reference):
+            if span is not None and request_id is not None:
+                span.set_attributes({tracing.CAUSATION_ID: request_id, tracing.CORRELATION_ID: request_id})
             async with slots if slots is not None else contextlib.nullcontext():
-                result = await handler(request, actor)
+                if span is None:
+                    result = await handler(request, actor)
+                else:
+                    with tracing.handling(request_id, span):
+                        result = await handler(request, actor)
         return _json(result, {REGIONS_HEADER: served})
 
     # The body comes decoded (`_decode_body`) and is validated above, against the contract's model: the broker
@@ -339,6 +349,59 @@ def serve(
             title=subject,
             description=rpc.summary or None,
         )(endpoint)
+
+
+def outcome_of(exc: Exception) -> str:
+    """How a request that raised `exc` is counted and traced: the kind of the refusal it is answered with."""
+    if isinstance(exc, DomainError):
+        return exc.body().kind.value
+    if isinstance(exc, RemoteError):
+        return exc.body.kind.value
+    if isinstance(exc, ValidationError):
+        return ErrorKind.INVALID.value
+    return ErrorKind.INTERNAL.value
+
+
+SERVER_FAULTS = frozenset({ErrorKind.INTERNAL.value, ErrorKind.UNAVAILABLE.value, ErrorKind.TIMEOUT.value})
+"""Refusals that are the answering side's failure, not the caller's: their spans have the status ERROR. A refusal
+of what was asked (invalid, not found, not permitted, a rule) is the service working as it should."""
+
+
+def _rpc_attributes(rpc: Rpc[Any, Any], subject: str) -> dict[str, str]:
+    return {
+        tracing.MESSAGING_SYSTEM: tracing.NATS,
+        tracing.DESTINATION: subject,
+        tracing.RPC_SYSTEM: tracing.NATS,
+        tracing.RPC_SERVICE: rpc.service,
+        tracing.RPC_METHOD: rpc.name,
+        tracing.OPERATION: rpc.operation,
+    }
+
+
+def _serving(tracer: Tracer, rpc: Rpc[Any, Any], message: Any) -> Span:
+    """The SERVER span of one request, the child of the context its caller sent (`RpcClient`)."""
+    subject = str(message.raw_message.subject)
+    return tracer.start_span(
+        rpc.operation,
+        context=tracing.extract(message.headers),
+        kind=SpanKind.SERVER,
+        attributes=_rpc_attributes(rpc, subject),
+    )
+
+
+def _refused(span: Span, exc: Exception, outcome: str) -> None:
+    """A request answered with a refusal: which one; the exception and the status ERROR when it is the server's
+    fault (`SERVER_FAULTS`)."""
+    if outcome in SERVER_FAULTS:
+        tracing.failed(span, exc, outcome=outcome)
+        return
+    if isinstance(exc, DomainError):
+        code = exc.body().code
+    elif isinstance(exc, RemoteError):
+        code = exc.body.code
+    else:
+        code = type(exc).__qualname__
+    span.set_attribute(tracing.ERROR_TYPE, code)
 
 
 def _forwarded_here(rpc: Rpc[Any, Any], request: Any, headers: dict[str, Any], asked: str) -> bool:
@@ -450,6 +513,37 @@ class RpcClient:
             headers[REQUEST_ID_HEADER] = request_id
         if forwarded:
             headers[FORWARDED_HEADER] = region
+        tracer = tracing.active()
+        if tracer is None:
+            return await self._send(rpc, request, region, headers, timeout)
+        subject = rpc.subject(self.bus, region)
+        attributes = {**_rpc_attributes(rpc, subject), tracing.REGION: region}
+        if request_id:
+            attributes[tracing.CORRELATION_ID] = request_id
+        with tracer.start_as_current_span(
+            rpc.operation,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            tracing.inject(headers)
+            try:
+                answered = await self._send(rpc, request, region, headers, timeout)
+            except RemoteError as exc:
+                # The caller's side: any refusal is a call that did not do what was asked.
+                span.set_attributes({tracing.OUTCOME: exc.body.kind.value, tracing.ERROR_TYPE: exc.body.code})
+                span.set_status(Status(StatusCode.ERROR, exc.body.code))
+                raise
+            except Exception as exc:
+                tracing.failed(span, exc, outcome=outcome_of(exc))
+                raise
+            span.set_attribute(tracing.OUTCOME, "ok")
+            return answered
+
+    async def _send(
+        self, rpc: Rpc[Req, Res], request: Req, region: str, headers: dict[str, str], timeout: float | None
+    ) -> tuple[Res, set[str]]:
         try:
             reply = await self.broker.request(
                 request.__pydantic_serializer__.to_json(request),

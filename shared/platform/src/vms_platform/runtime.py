@@ -33,6 +33,7 @@ from vms_contracts.envelope import Event
 from vms_contracts.rpc import Rpc
 from vms_contracts.rpc.health import HealthRequest, HealthView, health_rpc
 from vms_contracts.subjects import inbox_prefix
+from vms_platform import tracing
 from vms_platform.actor import (
     PUBLIC_KEYS_VARIABLE,
     ActorSigner,
@@ -50,7 +51,7 @@ from vms_platform.identity import NoDeploymentId, deployment_id
 from vms_platform.jetstream import REGIONAL_SERVICES, BatchPublisher, ConsumerSpec
 from vms_platform.logging import configure_logging, get_logger
 from vms_platform.metrics import Metrics
-from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay, Outgoing, one_by_one
+from vms_platform.outbox import FULL_PASS_SECONDS, Outbox, OutboxRelay, Outgoing, one_by_one, traced_headers
 from vms_platform.probes import ProbeServer
 from vms_platform.retry import CONNECT, Backoff, until_it_works
 from vms_platform.rpc import RpcClient, ServiceTimeout, ServiceUnavailable, rpc_router, serve
@@ -95,6 +96,11 @@ class ServiceApp:
                 f"{service} runs as one national deployment: {settings.variable('regions')} must include `*` "
                 f"(regional councils may run {' and '.join(REGIONAL_SERVICES)} of their own)"
             )
+        try:
+            # Before anything that makes spans is built: tracing is on only if the OTEL_* variables ask for it.
+            tracing.configure(service)
+        except tracing.TracingConfigurationError as exc:
+            raise StartupError(f"traces: {exc}") from None
         self.service = service
         self.settings = settings
         self.bus = settings.bus
@@ -244,6 +250,23 @@ class ServiceApp:
             return await one_by_one(self.publish, messages)
         if self._publisher is None:
             self._publisher = BatchPublisher(self.broker.config.connection_state.connection, timeout=PUBLISH_TIMEOUT)
+        traced = traced_headers()
+        if traced is not None:  # some of the batch is traced: those carry their trace context too
+            return await self._publisher.publish_many(
+                [
+                    (
+                        subject,
+                        payload,
+                        {
+                            "Nats-Msg-Id": msg_id,
+                            "Nats-Expected-Stream": stream,
+                            "content-type": EVENT_TYPE,
+                            **traced.get(msg_id, {}),
+                        },
+                    )
+                    for subject, payload, msg_id, stream in messages
+                ]
+            )
         return await self._publisher.publish_many(
             [
                 (subject, payload, {"Nats-Msg-Id": msg_id, "Nats-Expected-Stream": stream, "content-type": EVENT_TYPE})
@@ -449,6 +472,7 @@ class ServiceApp:
         for close in self._on_stop:
             await close()
         await self.db.close()
+        await tracing.flush()
         log.info("service stopped")
 
     def request_stop(self) -> None:
