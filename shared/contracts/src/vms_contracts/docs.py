@@ -853,6 +853,11 @@ Every event travels in the same envelope, with CloudEvents attribute names (stru
 |---|---|---|---|
 {envelope_rows}
 
+Where the operator has turned tracing on (OpenTelemetry, `OTEL_*`), an event may also carry CloudEvents'
+distributed tracing attributes `traceparent` and `tracestate` (W3C Trace Context): the trace of the request that
+made the change. The message's NATS headers carry the same, for the publish's own span. Ignore them, or go on with
+the trace in your own spans.
+
 ## Versions
 
 `type` ends in the version, `.v<N>`. Within a version, the only change is **adding an optional field**, so
