@@ -315,7 +315,7 @@ async def readme_flow(deployment: Deployment, admin_token: str) -> None:
             await admin.post(
                 "/accounts",
                 json={
-                    "login": f"container_centre_{RUN}",
+                    "login": f"ctr_centre_{RUN}",
                     "password": PASSWORD,
                     "role": "centre_manager",
                     "centres": [centre["id"]],
@@ -341,7 +341,7 @@ async def readme_flow(deployment: Deployment, admin_token: str) -> None:
         volunteer_id = signed["volunteer"]["id"]
         async with (
             api.client(await api.token(f"hong_cont_{RUN}", PASSWORD)) as volunteer,
-            api.client(await api.token(f"container_centre_{RUN}", PASSWORD)) as manager,
+            api.client(await api.token(f"ctr_centre_{RUN}", PASSWORD)) as manager,
         ):
             ok(await volunteer.put(f"/volunteers/{volunteer_id}/consents/portal1365", json={"granted": True}))
             ok(
