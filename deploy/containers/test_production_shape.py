@@ -200,6 +200,30 @@ class Api:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.AsyncClient(base_url=f"{self.base}/api/v1", headers=headers, timeout=30)
 
+    async def open_centre(self, admin: httpx.AsyncClient, name: str, manager: str) -> tuple[str, str]:
+        """The central admin registers a centre in region 11 and gives it a manager (`manager` their login): the
+        centre's id, and an access token of its manager."""
+        centre = await insisting(
+            lambda: admin.post("/centres", json={"name": name, "region": "11", "phone": "02-1234-5678"}), 201
+        )
+        account = {"login": manager, "password": PASSWORD, "role": "centre_manager", "centres": [centre["id"]]}
+        await insisting(lambda: admin.post("/accounts", json=account), 201)
+        return str(centre["id"]), await self.token(manager, PASSWORD)
+
+    async def sign_up(self, login: str, name: str, birth_date: str, phone: str) -> tuple[str, str]:
+        """A volunteer signs up in region 11: their volunteer id, and an access token of their account."""
+        person = {"login_id": login, "name": name, "birth_date": birth_date, "phone": phone, "region": "11"}
+        async with self.client() as anonymous:
+            signed = await insisting(lambda: anonymous.post("/volunteers", json={**person, "password": PASSWORD}), 201)
+        return str(signed["volunteer"]["id"]), await self.token(login, PASSWORD)
+
+    async def link_to_1365(
+        self, volunteer: httpx.AsyncClient, volunteer_id: str, sim: httpx.AsyncClient, member: dict[str, str]
+    ) -> None:
+        """The volunteer consents to 1365 linkage in VMS, and joins 1365 (the simulator) consenting there."""
+        ok(await volunteer.put(f"/volunteers/{volunteer_id}/consents/portal1365", json={"granted": True}))
+        ok(await sim.post("/members", json={**member, "consent": True}), 201)
+
 
 async def insisting(send: Any, status: int, *, tries: int = 60) -> Any:
     """`send()` until it answers `status`; a refused connection, a timeout or a 5xx (a service restarting) is asked
@@ -308,53 +332,15 @@ def test_the_readme_flow_through_the_gateway_container(deployment: Deployment, a
 async def readme_flow(deployment: Deployment, admin_token: str) -> None:
     api = Api(deployment.gateway)
     async with api.client(admin_token) as admin, httpx.AsyncClient(base_url=deployment.sim1365, timeout=20) as sim:
-        centre = ok(
-            await admin.post("/centres", json={"name": "컨테이너복지관", "region": "11", "phone": "02-1234-5678"}), 201
-        )
-        ok(
-            await admin.post(
-                "/accounts",
-                json={
-                    "login": f"ctr_centre_{RUN}",
-                    "password": PASSWORD,
-                    "role": "centre_manager",
-                    "centres": [centre["id"]],
-                },
-            ),
-            201,
-        )
-        async with api.client() as anonymous:
-            signed = ok(
-                await anonymous.post(
-                    "/volunteers",
-                    json={
-                        "login_id": f"hong_cont_{RUN}",
-                        "name": "홍길동",
-                        "birth_date": "2001-04-05",
-                        "phone": "010-1234-5678",
-                        "region": "11",
-                        "password": PASSWORD,
-                    },
-                ),
-                201,
-            )
-        volunteer_id = signed["volunteer"]["id"]
-        async with (
-            api.client(await api.token(f"hong_cont_{RUN}", PASSWORD)) as volunteer,
-            api.client(await api.token(f"ctr_centre_{RUN}", PASSWORD)) as manager,
-        ):
-            ok(await volunteer.put(f"/volunteers/{volunteer_id}/consents/portal1365", json={"granted": True}))
-            ok(
-                await sim.post(
-                    "/members",
-                    json={"name": "홍길동", "birthDate": "2001-04-05", "mobile": "01012345678", "consent": True},
-                ),
-                201,
-            )
+        centre, manager_token = await api.open_centre(admin, "컨테이너복지관", f"ctr_centre_{RUN}")
+        volunteer_id, volunteer_token = await api.sign_up(f"hong_cont_{RUN}", "홍길동", "2001-04-05", "010-1234-5678")
+        async with api.client(volunteer_token) as volunteer, api.client(manager_token) as manager:
+            member = {"name": "홍길동", "birthDate": "2001-04-05", "mobile": "01012345678"}
+            await api.link_to_1365(volunteer, volunteer_id, sim, member)
             yesterday = (today_kst() - timedelta(days=1)).isoformat()
             recorded = ok(
                 await manager.post(
-                    f"/centres/{centre['id']}/activities",
+                    f"/centres/{centre}/activities",
                     json={
                         "volunteer_id": volunteer_id,
                         "activity_date": yesterday,
@@ -421,46 +407,14 @@ def test_a_nats_node_stopped_and_started_again(deployment: Deployment, admin_tok
 async def one_confirmation_reaches_the_total(deployment: Deployment, admin_token: str, login: str) -> None:
     api = Api(deployment.gateway)
     async with api.client(admin_token) as admin:
-        centre = await insisting(
-            lambda: admin.post("/centres", json={"name": f"{login} 복지관", "region": "11", "phone": "02-1234-5678"}),
-            201,
-        )
-        await insisting(
-            lambda: admin.post(
-                "/accounts",
-                json={
-                    "login": f"{login}_m_{RUN}",
-                    "password": PASSWORD,
-                    "role": "centre_manager",
-                    "centres": [centre["id"]],
-                },
-            ),
-            201,
-        )
-    async with api.client() as anonymous:
-        signed = await insisting(
-            lambda: anonymous.post(
-                "/volunteers",
-                json={
-                    "login_id": f"{login}_v_{RUN}",
-                    "name": "김봉사",
-                    "birth_date": "1990-01-02",
-                    "phone": f"010{secrets.randbelow(10**8):08d}",
-                    "region": "11",
-                    "password": PASSWORD,
-                },
-            ),
-            201,
-        )
-    volunteer_id = signed["volunteer"]["id"]
-    async with (
-        api.client(await api.token(f"{login}_v_{RUN}", PASSWORD)) as volunteer,
-        api.client(await api.token(f"{login}_m_{RUN}", PASSWORD)) as manager,
-    ):
+        centre, manager_token = await api.open_centre(admin, f"{login} 복지관", f"{login}_m_{RUN}")
+    phone = f"010{secrets.randbelow(10**8):08d}"
+    volunteer_id, volunteer_token = await api.sign_up(f"{login}_v_{RUN}", "김봉사", "1990-01-02", phone)
+    async with api.client(volunteer_token) as volunteer, api.client(manager_token) as manager:
         day = (today_kst() - timedelta(days=2)).isoformat()
         recorded = await insisting(
             lambda: manager.post(
-                f"/centres/{centre['id']}/activities",
+                f"/centres/{centre}/activities",
                 json={
                     "volunteer_id": volunteer_id,
                     "activity_date": day,
@@ -490,52 +444,15 @@ async def killed_mid_stream(deployment: Deployment, admin_token: str) -> None:
     async with AsyncStack() as stack:
         admin = await stack.enter(api.client(admin_token))
         sim = await stack.enter(httpx.AsyncClient(base_url=deployment.sim1365, timeout=30))
-        centre = ok(
-            await admin.post("/centres", json={"name": "중단복지관", "region": "11", "phone": "02-5555-6666"}), 201
-        )
-        ok(
-            await admin.post(
-                "/accounts",
-                json={
-                    "login": f"kill_centre_{RUN}",
-                    "password": PASSWORD,
-                    "role": "centre_manager",
-                    "centres": [centre["id"]],
-                },
-            ),
-            201,
-        )
-        manager = await stack.enter(api.client(await api.token(f"kill_centre_{RUN}", PASSWORD)))
-        anonymous = await stack.enter(api.client())
+        centre, manager_token = await api.open_centre(admin, "중단복지관", f"kill_centre_{RUN}")
+        manager = await stack.enter(api.client(manager_token))
         people: list[Person] = []
         for n in range(VOLUNTEERS):
             phone = f"010{secrets.randbelow(10**8):08d}"
-            signed = ok(
-                await anonymous.post(
-                    "/volunteers",
-                    json={
-                        "login_id": f"kill_vol{n}_{RUN}",
-                        "name": f"이봉사{n}",
-                        "birth_date": "1995-03-04",
-                        "phone": phone,
-                        "region": "11",
-                        "password": PASSWORD,
-                    },
-                ),
-                201,
-            )
-            person = Person(
-                signed["volunteer"]["id"],
-                await stack.enter(api.client(await api.token(f"kill_vol{n}_{RUN}", PASSWORD))),
-            )
-            ok(await person.client.put(f"/volunteers/{person.id}/consents/portal1365", json={"granted": True}))
-            ok(
-                await sim.post(
-                    "/members", json={"name": f"이봉사{n}", "birthDate": "1995-03-04", "mobile": phone, "consent": True}
-                ),
-                201,
-            )
-            anonymous.cookies.clear()  # signing up signed the browser in as the new volunteer
+            volunteer_id, token = await api.sign_up(f"kill_vol{n}_{RUN}", f"이봉사{n}", "1995-03-04", phone)
+            person = Person(volunteer_id, await stack.enter(api.client(token)))
+            member = {"name": f"이봉사{n}", "birthDate": "1995-03-04", "mobile": phone}
+            await api.link_to_1365(person.client, person.id, sim, member)
             people.append(person)
         before = ok(await sim.get("/_sim/stats"))["accepted"]
 
@@ -563,26 +480,29 @@ async def killed_mid_stream(deployment: Deployment, admin_token: str) -> None:
 
         async def record(person: Person, body: dict[str, str]) -> None:
             async with limit:
-                made = await insisting(lambda: manager.post(f"/centres/{centre['id']}/activities", json=body), 201)
+                made = await insisting(lambda: manager.post(f"/centres/{centre}/activities", json=body), 201)
             person.records.append(made["id"])
             person.minutes += 30
 
         await asyncio.gather(*(record(p, b) for p, b in bodies))
 
         confirmed = 0
+        a_fifth_through = asyncio.Event()
 
         async def confirm(activity_id: str) -> None:
             nonlocal confirmed
             async with limit:
                 await insisting(lambda: manager.post(f"/activities/{activity_id}/confirm"), 200)
             confirmed += 1
+            if confirmed >= len(bodies) / 5:
+                a_fifth_through.set()
 
         confirmations = asyncio.gather(*(confirm(a) for p in people for a in p.records))
         # Mid-stream: hours (which confirms and publishes) and linkage (which sends to 1365) killed, one after the
         # other, while confirmations are still being asked for and events are on their way.
-        await asyncio.sleep(3)
-        assert 0 < confirmed < len(bodies) / 2, f"{confirmed} confirmed before the first crash"
+        await a_fifth_through.wait()
         at_crash = confirmed
+        assert at_crash < len(bodies) / 2, f"{at_crash} of {len(bodies)} confirmed already: no longer mid-stream"
         deployment.crash("hours")
         await asyncio.sleep(2)
         deployment.crash("linkage")
