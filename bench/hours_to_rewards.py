@@ -54,7 +54,7 @@ from vms_contracts.subjects import Bus
 from vms_platform.db import migrate
 from vms_platform.jetstream import CONSUMERS
 from vms_platform.logging import configure_logging
-from vms_platform.testing import fresh_bus, fresh_postgres_database
+from vms_platform.testing import fresh_bus, fresh_postgres_database, use_test_keys
 from vms_rewards.app import create_app
 from vms_rewards.settings import RewardsSettings
 
@@ -608,4 +608,5 @@ async def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    use_test_keys()  # the rewards service it starts verifies who is asking, as a deployed one does
     sys.exit(asyncio.run(main()))
