@@ -149,7 +149,15 @@ def deployment() -> Iterator[Deployment]:
         yield deployment
     finally:
         if os.environ.get("VMS_DEPLOY_TEST_KEEP"):
-            podman.say(f"kept running (VMS_DEPLOY_TEST_KEEP): project {PROJECT}, gateway {deployment.gateway}")
+            # What it was started with, secrets included, for the operator who looks at it (or stops it) afterwards.
+            kept = podman.ROOT / "var" / "deploy-test.env"
+            kept.parent.mkdir(exist_ok=True)
+            kept.touch(mode=0o600)
+            kept.write_text("".join(f"{name}={value}\n" for name, value in env.items()), encoding="utf-8")
+            podman.say(
+                f"kept running (VMS_DEPLOY_TEST_KEEP): gateway {deployment.gateway}; its variables in {kept}; stop it "
+                f"with `podman-compose -p {PROJECT} --env-file {kept} down -v`"
+            )
         else:
             with suppress(Exception):
                 for service in PROGRAMS:
