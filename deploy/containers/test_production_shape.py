@@ -159,11 +159,18 @@ def deployment() -> Iterator[Deployment]:
                 f"with `podman-compose -p {PROJECT} --env-file {kept} down -v`"
             )
         else:
-            with suppress(Exception):
-                for service in PROGRAMS:
-                    log = podman.run(["podman", "logs", "--tail", "30", container(service)], check=False)
-                    (podman.ROOT / ".pytest_cache").mkdir(exist_ok=True)
-                    (podman.ROOT / ".pytest_cache" / f"deploy-test-{service}.log").write_text(log)
+            # The programs' last lines, to read after a failure: var/deploy-test-logs/<program>.log.
+            logs = podman.ROOT / "var" / "deploy-test-logs"
+            logs.mkdir(parents=True, exist_ok=True)
+            for service in PROGRAMS:
+                said = subprocess.run(
+                    ["podman", "logs", "--tail", "200", container(service)],
+                    capture_output=True,
+                    text=True,
+                    env=podman.engine_env(),
+                    check=False,
+                )
+                (logs / f"{service}.log").write_text(said.stdout + said.stderr, encoding="utf-8")
             compose("down", "-v", env=env)
 
 
